@@ -1,0 +1,35 @@
+# Front-end for newcomers and CI. The real build is CMake (see CMakePresets.json).
+JOBS ?= $(shell nproc)
+DATA ?= ./nucleus-data
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: deps build run test dev-test tsan-test bench clean
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+run: build
+	@bash scripts/run.sh "$(DATA)" "$(LISTEN)"
+
+test: build
+	@cd build && ctest --output-on-failure -j $(JOBS)
+
+dev-test: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS)
+	@cd build-dev && ctest --output-on-failure -j $(JOBS)
+
+tsan-test: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@cd build-tsan && ctest --output-on-failure -j $(JOBS) -L tsan
+
+bench: build
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf build build-dev build-tsan

@@ -1,0 +1,191 @@
+// The one binary: `nucleus serve | keys | eval | ...`. The only place that names a concrete
+// backend (SQLite, local blobs) and reads flags.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "api/context.h"
+#include "api/jobs.h"
+#include "api/keys.h"
+#include "api/job_handlers.h"
+#if __has_include("cli/eval_command.h")
+#include "cli/eval_command.h"
+#define NUCLEUS_HAVE_EVAL 1
+#endif
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "server/http_server.h"
+#include "store/blobs.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+using nucleus::Result;
+using nucleus::Status;
+
+struct DataDir {
+  std::unique_ptr<nucleus::store::sqlite::SqliteStore> store;
+  std::unique_ptr<nucleus::store::BlobStore> blobs;
+  std::string signing_key;
+};
+
+// Reads DIR/signing.key, creating it (0600) on first use.
+Result<std::string> SigningKey(const std::filesystem::path& dir) {
+  std::filesystem::path path = dir / "signing.key";
+  std::ifstream in(path);
+  std::string key;
+  if (in >> key && key.size() >= 32) return key;
+  key = nucleus::core::RandomHex(32);
+  std::ofstream out(path, std::ios::trunc);
+  out << key << "\n";
+  out.close();
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
+  if (!out) return nucleus::Internal("cannot write " + path.string());
+  return key;
+}
+
+Result<DataDir> OpenDataDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return nucleus::Internal("cannot create data directory " + dir + ": " + ec.message());
+  DataDir d;
+  NUCLEUS_ASSIGN_OR_RETURN(d.store,
+                           nucleus::store::sqlite::SqliteStore::Open(dir + "/nucleus.db"));
+  NUCLEUS_ASSIGN_OR_RETURN(d.blobs, nucleus::store::OpenLocalBlobStore(dir + "/blobs"));
+  NUCLEUS_ASSIGN_OR_RETURN(d.signing_key, SigningKey(dir));
+  return d;
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "error: %s\n", status.message().c_str());
+  return 1;
+}
+
+int Serve(const std::string& data, const std::string& listen, size_t max_body_mb, int workers,
+          bool quiet) {
+  // SIGINT/SIGTERM are taken by a dedicated thread (sigwait), never by a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto dir = OpenDataDir(data);
+  if (!dir.ok()) return Fail(dir.status());
+  nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
+                            dir->signing_key};
+  nucleus::api::JobService jobs(ctx);
+  ctx.jobs = &jobs;
+  nucleus::api::RegisterJobHandlers(jobs);
+
+  nucleus::server::ServerOptions options;
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT"));
+  options.host = listen.substr(0, colon);
+  options.port = std::atoi(listen.c_str() + colon + 1);
+  options.max_body_bytes = max_body_mb * 1024 * 1024;
+  options.log_requests = !quiet;
+  nucleus::server::HttpServer server(ctx, options);
+  nucleus::server::RegisterRoutes(server.router(), ctx);
+  auto port = server.Bind();
+  if (!port.ok()) return Fail(port.status());
+  if (Status s = jobs.Start(workers); !s.ok()) return Fail(s);
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    nucleus::core::LogInfo("received signal " + std::to_string(sig) + ", shutting down");
+    server.Stop();
+  });
+  std::printf("nucleus: serving http://%s:%d/v1/nucleus (data in %s)\n", options.host.c_str(),
+              *port, data.c_str());
+  std::fflush(stdout);
+  Status served = server.Serve();
+  // Wake the signal thread if we stopped for another reason.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  jobs.Stop();
+  if (!served.ok()) return Fail(served);
+  nucleus::core::LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nucleus: self-hosted model evaluation service (Nucleus-compatible API)"};
+  app.require_subcommand(1);
+
+  std::string data = "./nucleus-data";
+  std::string listen = "127.0.0.1:8080";
+  size_t max_body_mb = 1024;
+  int workers = 2;
+  bool quiet = false;
+  CLI::App* serve = app.add_subcommand("serve", "Serve the API under /v1/nucleus");
+  serve->add_option("--data", data, "Data directory (SQLite store and blobs)");
+  serve->add_option("--listen", listen, "HOST:PORT to listen on");
+  serve->add_option("--max-body-mb", max_body_mb, "Largest accepted request body, in MiB");
+  serve->add_option("--job-workers", workers, "Threads running async jobs");
+  serve->add_flag("--quiet", quiet, "Do not log every request");
+  serve->callback([&] { std::exit(Serve(data, listen, max_body_mb, workers, quiet)); });
+
+  CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");
+  keys->require_subcommand(1);
+  std::string key_name = "default";
+  std::string revoke_id;
+  CLI::App* create = keys->add_subcommand("create", "Create a key; prints it as the last line");
+  create->add_option("--data", data, "Data directory");
+  create->add_option("--name", key_name, "A name to recognise the key by");
+  create->callback([&] {
+    auto dir = OpenDataDir(data);
+    if (!dir.ok()) std::exit(Fail(dir.status()));
+    auto created = nucleus::api::CreateKey(
+        *dir->store, key_name,
+        nucleus::core::ToUnixMillis(nucleus::core::SystemClock::Get().Now()));
+    if (!created.ok()) std::exit(Fail(created.status()));
+    std::printf("created key %s (%s) for owner %s\n%s\n", created->key.id.c_str(),
+                created->key.name.c_str(), created->key.owner.c_str(), created->secret.c_str());
+  });
+  CLI::App* list = keys->add_subcommand("list", "List keys (never the secrets)");
+  list->add_option("--data", data, "Data directory");
+  list->callback([&] {
+    auto dir = OpenDataDir(data);
+    if (!dir.ok()) std::exit(Fail(dir.status()));
+    auto all = nucleus::api::ListKeys(*dir->store);
+    if (!all.ok()) std::exit(Fail(all.status()));
+    std::printf("%-26s %-14s %-26s %-24s %s\n", "ID", "PREFIX", "OWNER", "CREATED", "NAME");
+    for (const auto& k : *all) {
+      std::printf("%-26s %-14s %-26s %-24s %s%s\n", k.id.c_str(), (k.key_prefix + "…").c_str(),
+                  k.owner.c_str(),
+                  nucleus::core::FormatIso8601(nucleus::core::FromUnixMillis(k.created_at_ms))
+                      .c_str(),
+                  k.name.c_str(), k.revoked ? " (revoked)" : "");
+    }
+  });
+  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id or prefix");
+  revoke->add_option("--data", data, "Data directory");
+  revoke->add_option("key", revoke_id, "Key id (key_...) or the key's first characters")
+      ->required();
+  revoke->callback([&] {
+    auto dir = OpenDataDir(data);
+    if (!dir.ok()) std::exit(Fail(dir.status()));
+    Status s = nucleus::api::RevokeKey(*dir->store, revoke_id);
+    if (!s.ok()) std::exit(Fail(s));
+    std::printf("revoked %s\n", revoke_id.c_str());
+  });
+
+#ifdef NUCLEUS_HAVE_EVAL
+  nucleus::cli::AddEvalCommand(app);
+#endif
+
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nucleus-cpp needs, only those that are missing. Idempotent.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config
+  libsqlite3-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libpolyclipping-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-requests python3-pytest
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo_cmd apt-get update -qq
+$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,158 @@
+#include "api/jobs.h"
+
+#include "core/ids.h"
+#include "core/log.h"
+#include "wire/json_writer.h"
+
+namespace nucleus::api {
+namespace {
+
+bool IsTerminal(const std::string& status) {
+  return status == "Completed" || status.rfind("Errored", 0) == 0 || status == "Cancelled";
+}
+
+}  // namespace
+
+Status JobRun::Progress(int64_t completed_steps, int64_t total_steps) {
+  job_.completed_steps = completed_steps;
+  job_.total_steps = total_steps;
+  job_.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
+  return ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().Update(job_); });
+}
+
+Status JobRun::AddErrors(const std::vector<std::string>& errors) {
+  if (errors.empty()) return Status::Ok();
+  return ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().AppendErrors(job_.id, errors); });
+}
+
+JobService::~JobService() { Stop(); }
+
+void JobService::Register(const std::string& type, JobHandler handler) {
+  handlers_[type] = std::move(handler);
+}
+
+Status JobService::Start(int workers) {
+  Status status = ctx_.store.Write([](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t requeued, tx.jobs().RequeueRunning());
+    if (requeued > 0) {
+      core::LogInfo("jobs: resuming " + std::to_string(requeued) + " interrupted job(s)");
+    }
+    return Status::Ok();
+  });
+  NUCLEUS_RETURN_IF_ERROR(status);
+  runner_ = std::make_unique<jobs::JobRunner>(workers, [this] { return RunOne(); });
+  return Status::Ok();
+}
+
+void JobService::Stop() {
+  if (runner_) runner_->Stop();
+  runner_.reset();
+}
+
+Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
+                                      const std::string& type, std::string request_json) {
+  store::Job job;
+  job.id = core::NewId("job");
+  job.owner = owner;
+  job.dataset_id = dataset_id;
+  job.type = type;
+  job.status = "Queued";
+  job.request_json = std::move(request_json);
+  job.created_at_ms = job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
+  NUCLEUS_RETURN_IF_ERROR(ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().Insert(job); }));
+  if (runner_) runner_->Notify();
+  return job;
+}
+
+Result<JobView> JobService::GetOf(Context& ctx, const std::string& owner, const std::string& id) {
+  JobView view;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(view.job, tx.jobs().Get(owner, id));
+    return Status::Ok();
+  }));
+  view.visible_status = view.job.status == "Queued" ? "Running" : view.job.status;
+  return view;
+}
+
+Result<JobView> JobService::ReadStatusOf(Context& ctx, const std::string& owner,
+                                         const std::string& id) {
+  JobView view;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(view.job, tx.jobs().Get(owner, id));
+    return tx.jobs().IncrementStatusReads(id);
+  }));
+  // The client stops polling at anything but "Running"; a job that finished before anyone looked
+  // still shows "Running" once, so a caller that checks right after submitting sees it running
+  // (jobs.md §3). The client waits 5 s between reads, so this costs nothing.
+  bool first_read = view.job.status_reads == 0;
+  if (view.job.status == "Queued" || (first_read && IsTerminal(view.job.status))) {
+    view.visible_status = "Running";
+  } else {
+    view.visible_status = view.job.status;
+  }
+  return view;
+}
+
+Result<std::vector<std::string>> JobErrors(Context& ctx, const std::string& owner,
+                                           const std::string& id) {
+  std::vector<std::string> errors;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().Get(owner, id).status());
+    NUCLEUS_ASSIGN_OR_RETURN(errors, tx.jobs().Errors(id, 10000));
+    return Status::Ok();
+  }));
+  return errors;
+}
+
+Result<std::vector<JobView>> ListJobs(Context& ctx, const store::JobFilter& filter) {
+  std::vector<JobView> out;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Job> jobs, tx.jobs().List(filter));
+    for (store::Job& j : jobs) {
+      std::string visible = j.status == "Queued" ? "Running" : j.status;
+      out.push_back(JobView{std::move(j), std::move(visible)});
+    }
+    return Status::Ok();
+  }));
+  return out;
+}
+
+bool JobService::RunOne() {
+  std::optional<store::Job> claimed;
+  Status status = ctx_.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(claimed, tx.jobs().ClaimNext(core::ToUnixMillis(ctx_.clock.Now())));
+    return Status::Ok();
+  });
+  if (!status.ok()) {
+    core::LogError("jobs: claim failed: " + status.ToString());
+    return false;
+  }
+  if (!claimed) return false;
+
+  JobRun run(ctx_, std::move(*claimed));
+  auto it = handlers_.find(run.job_.type);
+  Status result = it == handlers_.end()
+                      ? Internal("no handler for job type " + run.job_.type)
+                      : it->second(run);
+  store::Job& job = run.job_;
+  if (result.ok()) {
+    job.status = "Completed";
+    job.completed_steps = job.total_steps = std::max<int64_t>(job.total_steps, 1);
+  } else {
+    bool user = result.code() == StatusCode::kInvalidArgument ||
+                result.code() == StatusCode::kNotFound;
+    job.status = user ? "Errored_User" : "Errored_Server";
+    wire::JsonWriter w;
+    w.BeginObject().Key("final_error").String(std::string(StatusCodeName(result.code())) + ": " +
+                                               result.message());
+    w.EndObject();
+    job.message_json = w.Take();
+    core::LogWarning("jobs: " + job.id + " (" + job.type + ") failed: " + result.ToString());
+  }
+  job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
+  Status saved = ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().Update(job); });
+  if (!saved.ok()) core::LogError("jobs: cannot record result of " + job.id + ": " + saved.ToString());
+  return true;
+}
+
+}  // namespace nucleus::api

@@ -1,0 +1,84 @@
+// JobService: async work persisted in the store and run by a JobRunner.
+//
+// Submit() records a Queued job in the store (durable before the client hears of it); workers
+// claim jobs oldest first and run the handler registered for the job's type. A handler reports
+// progress, per-object errors and its final message through JobRun; returning a non-ok Status
+// ends the job Errored_User (kInvalidArgument, kNotFound) or Errored_Server (others). A job left
+// Running by a crash is queued again at start (handlers must tolerate a re-run).
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/context.h"
+#include "jobs/job_runner.h"
+#include "nucleus/result.h"
+#include "store/jobs.h"
+
+namespace nucleus::api {
+
+class JobRun {
+ public:
+  JobRun(Context& ctx, store::Job job) : ctx_(ctx), job_(std::move(job)) {}
+  const store::Job& job() const { return job_; }
+  Context& ctx() { return ctx_; }
+  // Persists progress (and the message so far) in its own transaction.
+  Status Progress(int64_t completed_steps, int64_t total_steps);
+  // Persists per-object error strings (job/{id}/errors).
+  Status AddErrors(const std::vector<std::string>& errors);
+  // The `message` object shown with the status (compact JSON).
+  void SetMessage(std::string message_json) { job_.message_json = std::move(message_json); }
+
+ private:
+  friend class JobService;
+  Context& ctx_;
+  store::Job job_;
+};
+
+using JobHandler = std::function<Status(JobRun&)>;
+
+// The job as the client sees it (status already mapped for the polling loop).
+struct JobView {
+  store::Job job;
+  std::string visible_status;  // "Running" for Queued, and on the first read of any job
+};
+
+class JobService {
+ public:
+  explicit JobService(Context& ctx) : ctx_(ctx) {}
+  ~JobService();
+
+  // Registers before Start(); `type` is the job_type string.
+  void Register(const std::string& type, JobHandler handler);
+  // Requeues jobs interrupted by a previous process, then starts `workers` threads.
+  Status Start(int workers);
+  void Stop();
+
+  Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
+                            const std::string& type, std::string request_json);
+
+  // Runs at most one queued job on the calling thread; false when none was waiting.
+  bool RunOne();
+
+  // The same reads without a running service (they only need the store).
+  static Result<JobView> ReadStatusOf(Context& ctx, const std::string& owner,
+                                      const std::string& id);
+  static Result<JobView> GetOf(Context& ctx, const std::string& owner, const std::string& id);
+
+ private:
+  Context& ctx_;
+  std::map<std::string, JobHandler> handlers_;
+  std::unique_ptr<jobs::JobRunner> runner_;
+};
+
+// The most recent 10,000 per-object errors of a job, oldest first.
+Result<std::vector<std::string>> JobErrors(Context& ctx, const std::string& owner,
+                                           const std::string& id);
+// Jobs matching `filter`, newest first, with their visible status.
+Result<std::vector<JobView>> ListJobs(Context& ctx, const store::JobFilter& filter);
+
+}  // namespace nucleus::api

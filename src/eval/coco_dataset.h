@@ -1,0 +1,57 @@
+// COCO ground truth and detections in flat, struct-of-arrays form, ready for COCOeval.
+//
+// Plain data; thread-compatible. Filled by eval/coco_json.h or by hand (tests, the server).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "geometry/box.h"
+#include "geometry/rle.h"
+
+namespace nucleus::eval {
+
+enum class IouType { kBbox, kSegm, kKeypoints };
+
+// Ground truth as pycocotools' COCO() sees it after `createIndex`, already restricted to what
+// COCOeval uses: images and categories sorted by id and unique, and only annotations whose
+// image and category are listed. Annotations keep file order.
+struct CocoGroundTruth {
+  // Images, ascending id (pycocotools' params.imgIds).
+  std::vector<int64_t> image_ids;
+  std::vector<uint32_t> image_heights;
+  std::vector<uint32_t> image_widths;
+  // Categories, ascending id (params.catIds).
+  std::vector<int64_t> category_ids;
+
+  // Annotations (struct of arrays, one entry per annotation).
+  std::vector<int64_t> ids;          // annotation id; 0 is pycocotools' "unmatched" quirk
+  std::vector<uint32_t> image;       // index into image_ids
+  std::vector<uint32_t> category;    // index into category_ids
+  std::vector<geometry::Box> boxes;  // `bbox`
+  std::vector<double> areas;         // `area` (used for the area ranges)
+  std::vector<uint8_t> iscrowd;      // `iscrowd` != 0
+  std::vector<int32_t> num_keypoints;           // keypoints only
+  std::vector<geometry::RleMask> masks;         // segm only: the segmentation as RLE
+  std::vector<uint32_t> keypoint_offsets;       // keypoints only: size()+1 offsets into
+  std::vector<double> keypoint_values;          //   keypoint_values (x,y,v triples)
+
+  size_t size() const { return ids.size(); }
+};
+
+// Detections as pycocotools' loadRes leaves them: numbered 1..N in file order, `area` and
+// `bbox` filled by its rules, restricted to categories listed in the ground truth.
+struct CocoDetections {
+  std::vector<uint32_t> image;       // index into CocoGroundTruth::image_ids
+  std::vector<uint32_t> category;    // index into CocoGroundTruth::category_ids
+  std::vector<geometry::Box> boxes;
+  std::vector<double> areas;
+  std::vector<double> scores;
+  std::vector<geometry::RleMask> masks;    // segm only
+  std::vector<uint32_t> keypoint_offsets;  // keypoints only, as in CocoGroundTruth
+  std::vector<double> keypoint_values;
+
+  size_t size() const { return scores.size(); }
+};
+
+}  // namespace nucleus::eval

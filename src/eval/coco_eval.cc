@@ -1,0 +1,499 @@
+#include "eval/coco_eval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <span>
+
+#include "eval/parallel.h"
+#include "geometry/keypoints.h"
+#include "geometry/pairwise_sum.h"
+#include "geometry/rle.h"
+
+namespace nucleus::eval {
+namespace {
+
+constexpr double kEps = std::numeric_limits<double>::epsilon();  // np.spacing(1)
+constexpr int kMaxIouThresholds = 16;                             // bits per half of a uint32
+
+// Indices of annotations ordered by (category, image), file order kept within each pair:
+// two stable counting-sort passes. `cat_begin[k]` is where category k starts.
+void GroupByCategoryImage(std::span<const uint32_t> category, std::span<const uint32_t> image,
+                          size_t num_categories, size_t num_images,
+                          std::vector<uint32_t>& order, std::vector<uint32_t>& cat_begin) {
+  const size_t n = category.size();
+  std::vector<uint32_t> by_image(n);
+  {
+    std::vector<uint32_t> start(num_images + 1, 0);
+    for (size_t i = 0; i < n; ++i) ++start[image[i] + 1];
+    for (size_t i = 0; i < num_images; ++i) start[i + 1] += start[i];
+    for (size_t i = 0; i < n; ++i) by_image[start[image[i]]++] = static_cast<uint32_t>(i);
+  }
+  cat_begin.assign(num_categories + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++cat_begin[category[i] + 1];
+  for (size_t k = 0; k < num_categories; ++k) cat_begin[k + 1] += cat_begin[k];
+  std::vector<uint32_t> pos(cat_begin.begin(), cat_begin.end() - 1);
+  order.resize(n);
+  for (uint32_t idx : by_image) order[pos[category[idx]]++] = idx;
+}
+
+struct Grouping {
+  std::vector<uint32_t> gt_order, gt_cat_begin, dt_order, dt_cat_begin;
+};
+
+// Per-thread scratch, reused across categories.
+struct Scratch {
+  std::vector<uint32_t> dts;          // one cell's detections, score-sorted
+  std::vector<double> ious;           // D x G, row-major by detection
+  std::vector<double> max_iou;        // per detection
+  std::vector<uint32_t> gt_perm;      // gt order with ignored last, per area
+  std::vector<uint8_t> gt_ignore;     // per gt (cell order), per area
+  std::vector<uint8_t> gtm;           // per sorted gt, per threshold
+  // Category-wide detection entries, in concatenation order (image ascending, score rank).
+  std::vector<double> scores;
+  std::vector<uint32_t> ranks;
+  std::vector<uint32_t> bits;  // [entry * A + a]: tp bits low, ignore bits high
+  std::vector<std::pair<uint64_t, uint32_t>> sort_keys;
+  std::vector<uint32_t> sorted;
+  std::vector<std::vector<std::pair<double, double>>> points;  // per threshold: (rc, pr)
+};
+
+// Maps a double to a key whose ascending order is the double's descending order.
+uint64_t DescendingKey(double v) {
+  if (v == 0) v = 0.0;  // -0.0 and 0.0 tie, as in numpy's sort
+  uint64_t u;
+  std::memcpy(&u, &v, sizeof(u));
+  u = (u & 0x8000000000000000ull) ? ~u : (u | 0x8000000000000000ull);
+  return ~u;
+}
+
+class CategoryEvaluator {
+ public:
+  CategoryEvaluator(const CocoGroundTruth& gt, const CocoDetections& dt, const CocoParams& params,
+                    const Grouping& grouping, CocoEvalResult& result)
+      : gt_(gt), dt_(dt), p_(params), g_(grouping), r_(result) {
+    num_t_ = static_cast<int>(p_.iou_thresholds.size());
+    num_a_ = static_cast<int>(p_.area_ranges.size());
+    for (double t : p_.iou_thresholds) match_thr_.push_back(std::min(t, 1 - 1e-10));
+    max_det_ = p_.max_dets.empty() ? 0 : p_.max_dets.back();
+  }
+
+  void Run(uint32_t k, Scratch& s) const {
+    const uint32_t* gts = g_.gt_order.data() + g_.gt_cat_begin[k];
+    const size_t n_gt = g_.gt_cat_begin[k + 1] - g_.gt_cat_begin[k];
+    const uint32_t* dts = g_.dt_order.data() + g_.dt_cat_begin[k];
+    const size_t n_dt = g_.dt_cat_begin[k + 1] - g_.dt_cat_begin[k];
+    if (n_gt == 0 && n_dt == 0) return;  // no evalImgs entry at all: precision stays -1
+
+    s.scores.clear();
+    s.ranks.clear();
+    s.bits.clear();
+    std::vector<size_t> npig(num_a_, 0);
+    size_t gi = 0, di = 0;
+    while (gi < n_gt || di < n_dt) {
+      const uint32_t img_g = gi < n_gt ? gt_.image[gts[gi]] : UINT32_MAX;
+      const uint32_t img_d = di < n_dt ? dt_.image[dts[di]] : UINT32_MAX;
+      const uint32_t img = std::min(img_g, img_d);
+      size_t g_end = gi, d_end = di;
+      while (g_end < n_gt && gt_.image[gts[g_end]] == img) ++g_end;
+      while (d_end < n_dt && dt_.image[dts[d_end]] == img) ++d_end;
+      EvaluateCell(std::span<const uint32_t>(gts + gi, g_end - gi),
+                   std::span<const uint32_t>(dts + di, d_end - di), s, npig);
+      gi = g_end;
+      di = d_end;
+    }
+    Accumulate(k, s, npig);
+  }
+
+ private:
+  void EvaluateCell(std::span<const uint32_t> cell_gts, std::span<const uint32_t> cell_dts,
+                    Scratch& s, std::vector<size_t>& npig) const {
+    // Detections by score, highest first; ties keep file order (np.argsort mergesort).
+    s.dts.assign(cell_dts.begin(), cell_dts.end());
+    std::stable_sort(s.dts.begin(), s.dts.end(),
+                     [&](uint32_t a, uint32_t b) { return dt_.scores[a] > dt_.scores[b]; });
+    if (s.dts.size() > static_cast<size_t>(max_det_)) s.dts.resize(max_det_);
+    const size_t D = s.dts.size(), G = cell_gts.size();
+
+    ComputeIous(cell_gts, s);
+
+    const size_t entry0 = s.scores.size();
+    for (size_t d = 0; d < D; ++d) {
+      s.scores.push_back(dt_.scores[s.dts[d]]);
+      s.ranks.push_back(static_cast<uint32_t>(d));
+    }
+    s.bits.resize(s.scores.size() * num_a_, 0);
+
+    const bool has_ious = D > 0 && G > 0;
+    s.gt_ignore.resize(G);
+    s.gt_perm.resize(G);
+    s.gtm.resize(G);
+    for (int a = 0; a < num_a_; ++a) {
+      const double lo = p_.area_ranges[a][0], hi = p_.area_ranges[a][1];
+      size_t n_ignored = 0;
+      for (size_t j = 0; j < G; ++j) {
+        const uint32_t g = cell_gts[j];
+        const bool ig = BaseIgnore(g) || gt_.areas[g] < lo || gt_.areas[g] > hi;
+        s.gt_ignore[j] = ig;
+        n_ignored += ig;
+      }
+      npig[a] += G - n_ignored;
+      // Ignored ground truth last, stable.
+      size_t front = 0, back = G - n_ignored;
+      for (size_t j = 0; j < G; ++j) s.gt_perm[s.gt_ignore[j] ? back++ : front++] = j;
+
+      for (size_t d = 0; d < D; ++d) {
+        const uint32_t det = s.dts[d];
+        const bool out_of_range = dt_.areas[det] < lo || dt_.areas[det] > hi;
+        s.bits[(entry0 + d) * num_a_ + a] = out_of_range ? (((1u << num_t_) - 1) << 16) : 0;
+      }
+      if (!has_ious) continue;
+
+      for (int t = 0; t < num_t_; ++t) {
+        std::fill(s.gtm.begin(), s.gtm.end(), 0);
+        const double thr = match_thr_[t];
+        for (size_t d = 0; d < D; ++d) {
+          if (s.max_iou[d] < thr) continue;
+          const double* row = s.ious.data() + d * G;
+          double best = thr;
+          long m = -1;
+          for (size_t j = 0; j < G; ++j) {
+            const uint32_t gj = s.gt_perm[j];
+            const uint32_t g = cell_gts[gj];
+            if (s.gtm[j] && !gt_.iscrowd[g]) continue;
+            if (m > -1 && !s.gt_ignore[s.gt_perm[m]] && s.gt_ignore[gj]) break;
+            if (row[gj] < best) continue;
+            best = row[gj];
+            m = static_cast<long>(j);
+          }
+          if (m == -1) continue;
+          s.gtm[m] = 1;
+          const uint32_t gm = s.gt_perm[m];
+          const bool dt_ig = s.gt_ignore[gm];
+          const bool dtm_nonzero = gt_.ids[cell_gts[gm]] != 0;
+          uint32_t& b = s.bits[(entry0 + d) * num_a_ + a];
+          const uint32_t bit = 1u << t;
+          // Recompute this threshold's bits: matched dets are ignored iff the GT is ignored,
+          // or (pycocotools quirk) GT id 0 with the detection outside the area range.
+          const bool out_of_range = dt_.areas[s.dts[d]] < lo || dt_.areas[s.dts[d]] > hi;
+          const bool ig = dt_ig || (!dtm_nonzero && out_of_range);
+          b &= ~(bit | (bit << 16));
+          if (ig) {
+            b |= bit << 16;
+          } else if (dtm_nonzero) {
+            b |= bit;
+          }
+        }
+      }
+    }
+  }
+
+  bool BaseIgnore(uint32_t g) const {
+    if (gt_.iscrowd[g]) return true;
+    return p_.iou_type == IouType::kKeypoints && gt_.num_keypoints[g] == 0;
+  }
+
+  void ComputeIous(std::span<const uint32_t> cell_gts, Scratch& s) const {
+    const size_t D = s.dts.size(), G = cell_gts.size();
+    s.ious.assign(D * G, 0.0);
+    s.max_iou.assign(D, -std::numeric_limits<double>::infinity());
+    if (D == 0 || G == 0) return;
+    for (size_t d = 0; d < D; ++d) {
+      const uint32_t det = s.dts[d];
+      double* row = s.ious.data() + d * G;
+      double mx = -std::numeric_limits<double>::infinity();
+      for (size_t j = 0; j < G; ++j) {
+        const uint32_t g = cell_gts[j];
+        double v = 0;
+        switch (p_.iou_type) {
+          case IouType::kBbox:
+            v = geometry::BoxIou(dt_.boxes[det], gt_.boxes[g], gt_.iscrowd[g] != 0);
+            break;
+          case IouType::kSegm:
+            v = geometry::RleIou(dt_.masks[det], gt_.masks[g], gt_.iscrowd[g] != 0);
+            break;
+          case IouType::kKeypoints: {
+            const auto gk = std::span<const double>(gt_.keypoint_values)
+                                .subspan(gt_.keypoint_offsets[g],
+                                         gt_.keypoint_offsets[g + 1] - gt_.keypoint_offsets[g]);
+            const auto dk = std::span<const double>(dt_.keypoint_values)
+                                .subspan(dt_.keypoint_offsets[det],
+                                         dt_.keypoint_offsets[det + 1] -
+                                             dt_.keypoint_offsets[det]);
+            v = geometry::Oks(gk, dk, gt_.areas[g], gt_.boxes[g]);
+            break;
+          }
+        }
+        row[j] = v;
+        mx = std::max(mx, v);
+      }
+      s.max_iou[d] = mx;
+    }
+  }
+
+  void Accumulate(uint32_t k, Scratch& s, const std::vector<size_t>& npig) const {
+    const size_t n = s.scores.size();
+    s.sort_keys.resize(n);
+    for (size_t e = 0; e < n; ++e) {
+      s.sort_keys[e] = {DescendingKey(s.scores[e]), static_cast<uint32_t>(e)};
+    }
+    std::sort(s.sort_keys.begin(), s.sort_keys.end());
+    s.sorted.resize(n);
+    for (size_t e = 0; e < n; ++e) s.sorted[e] = s.sort_keys[e].second;
+
+    const int num_r = static_cast<int>(p_.recall_thresholds.size());
+    const int num_m = static_cast<int>(p_.max_dets.size());
+    s.points.resize(num_t_);
+    int tp[kMaxIouThresholds], fp_extra[kMaxIouThresholds];
+    for (int a = 0; a < num_a_; ++a) {
+      if (npig[a] == 0) continue;
+      const double npig_d = static_cast<double>(npig[a]);
+      for (int m = 0; m < num_m; ++m) {
+        const size_t max_det = static_cast<size_t>(p_.max_dets[m]);
+        for (int t = 0; t < num_t_; ++t) {
+          tp[t] = 0;
+          fp_extra[t] = 0;
+          s.points[t].clear();
+        }
+        int fp_common = 0;
+        for (uint32_t e : s.sorted) {
+          if (s.ranks[e] >= max_det) continue;
+          const uint32_t b = s.bits[static_cast<size_t>(e) * num_a_ + a];
+          if (b == 0) {
+            ++fp_common;
+            continue;
+          }
+          for (int t = 0; t < num_t_; ++t) {
+            if (b & (1u << t)) {
+              ++tp[t];
+              const double tpd = tp[t];
+              const double fpd = fp_common + fp_extra[t];
+              s.points[t].emplace_back(tpd / npig_d, tpd / (fpd + tpd + kEps));
+            } else if (!(b & (1u << (t + 16)))) {
+              ++fp_extra[t];
+            }
+          }
+        }
+        for (int t = 0; t < num_t_; ++t) {
+          auto& pts = s.points[t];
+          r_.recall[((static_cast<size_t>(t) * r_.num_categories + k) * num_a_ + a) * num_m + m] =
+              tp[t] / npig_d;
+          for (size_t i = pts.size(); i-- > 1;) {
+            if (pts[i].second > pts[i - 1].second) pts[i - 1].second = pts[i].second;
+          }
+          size_t j = 0;
+          for (int r = 0; r < num_r; ++r) {
+            const double thr = p_.recall_thresholds[r];
+            while (j < pts.size() && pts[j].first < thr) ++j;
+            const double q = j < pts.size() ? pts[j].second : 0.0;
+            r_.precision[(((static_cast<size_t>(t) * num_r + r) * r_.num_categories + k) *
+                              num_a_ + a) * num_m + m] = q;
+          }
+        }
+      }
+    }
+  }
+
+  const CocoGroundTruth& gt_;
+  const CocoDetections& dt_;
+  const CocoParams& p_;
+  const Grouping& g_;
+  CocoEvalResult& r_;
+  int num_t_ = 0, num_a_ = 0, max_det_ = 0;
+  std::vector<double> match_thr_;
+};
+
+}  // namespace
+
+std::vector<double> NumpyLinspace(double start, double stop, int num) {
+  std::vector<double> y(num > 0 ? num : 0);
+  if (num <= 0) return y;
+  const int div = num - 1;
+  if (div > 0) {
+    const double delta = stop - start;
+    const double step = delta / div;
+    for (int i = 0; i < num; ++i) {
+      y[i] = (step == 0 ? (i / static_cast<double>(div)) * delta : i * step) + start;
+    }
+    y[num - 1] = stop;
+  } else {
+    y[0] = start;
+  }
+  return y;
+}
+
+CocoParams DefaultCocoParams(IouType iou_type) {
+  CocoParams p;
+  p.iou_type = iou_type;
+  p.iou_thresholds = NumpyLinspace(.5, 0.95, static_cast<int>(std::round((0.95 - .5) / .05)) + 1);
+  p.recall_thresholds = NumpyLinspace(.0, 1.00, static_cast<int>(std::round((1.00 - .0) / .01)) + 1);
+  if (iou_type == IouType::kKeypoints) {
+    p.max_dets = {20};
+    p.area_ranges = {{0, 1e5 * 1e5}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}};
+    p.area_labels = {"all", "medium", "large"};
+  } else {
+    p.max_dets = {1, 10, 100};
+    p.area_ranges = {{0, 1e5 * 1e5}, {0, 32 * 32}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}};
+    p.area_labels = {"all", "small", "medium", "large"};
+  }
+  return p;
+}
+
+CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
+                            const CocoParams& params, int threads) {
+  CocoEvalResult result;
+  result.num_iou = static_cast<int>(params.iou_thresholds.size());
+  result.num_recall = static_cast<int>(params.recall_thresholds.size());
+  result.num_categories = static_cast<int>(gt.category_ids.size());
+  result.num_areas = static_cast<int>(params.area_ranges.size());
+  result.num_max_dets = static_cast<int>(params.max_dets.size());
+  result.precision.assign(static_cast<size_t>(result.num_iou) * result.num_recall *
+                              result.num_categories * result.num_areas * result.num_max_dets,
+                          -1.0);
+  result.recall.assign(static_cast<size_t>(result.num_iou) * result.num_categories *
+                           result.num_areas * result.num_max_dets,
+                       -1.0);
+  if (result.num_iou > kMaxIouThresholds || result.num_categories == 0) return result;
+
+  Grouping grouping;
+  const size_t num_k = gt.category_ids.size(), num_i = gt.image_ids.size();
+  GroupByCategoryImage(gt.category, gt.image, num_k, num_i, grouping.gt_order,
+                       grouping.gt_cat_begin);
+  GroupByCategoryImage(dt.category, dt.image, num_k, num_i, grouping.dt_order,
+                       grouping.dt_cat_begin);
+
+  // Biggest categories first, so the threads finish together.
+  std::vector<uint32_t> cats(num_k);
+  for (size_t k = 0; k < num_k; ++k) cats[k] = static_cast<uint32_t>(k);
+  auto weight = [&](uint32_t k) {
+    return (grouping.dt_cat_begin[k + 1] - grouping.dt_cat_begin[k]) +
+           (grouping.gt_cat_begin[k + 1] - grouping.gt_cat_begin[k]);
+  };
+  std::stable_sort(cats.begin(), cats.end(),
+                   [&](uint32_t a, uint32_t b) { return weight(a) > weight(b); });
+
+  const int workers = std::max(1, threads);
+  std::vector<Scratch> scratch(workers);
+  CategoryEvaluator evaluator(gt, dt, params, grouping, result);
+  ParallelFor(num_k, workers,
+              [&](size_t task, size_t worker) { evaluator.Run(cats[task], scratch[worker]); });
+  return result;
+}
+
+namespace {
+
+double MeanOfDefined(std::vector<double>& values) {
+  if (values.empty()) return -1;
+  return geometry::PairwiseSum(values) / static_cast<double>(values.size());
+}
+
+int IndexOf(const std::vector<std::string>& labels, const std::string& label) {
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] == label) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int IndexOf(const std::vector<int>& values, int value) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] == value) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+CocoSummaryLine Summarize(const CocoEvalResult& r, const CocoParams& p, bool ap,
+                          double iou_thr, const std::string& area, int max_dets) {
+  CocoSummaryLine line{ap, iou_thr, area, max_dets, -1};
+  const int a = IndexOf(p.area_labels, area);
+  const int m = IndexOf(p.max_dets, max_dets);
+  if (a < 0 || m < 0) return line;
+  std::vector<double> values;
+  for (int t = 0; t < r.num_iou; ++t) {
+    if (iou_thr >= 0 && !(p.iou_thresholds[t] == iou_thr)) continue;
+    if (ap) {
+      for (int ri = 0; ri < r.num_recall; ++ri) {
+        for (int k = 0; k < r.num_categories; ++k) {
+          const double v = r.Precision(t, ri, k, a, m);
+          if (v > -1) values.push_back(v);
+        }
+      }
+    } else {
+      for (int k = 0; k < r.num_categories; ++k) {
+        const double v = r.Recall(t, k, a, m);
+        if (v > -1) values.push_back(v);
+      }
+    }
+  }
+  line.value = MeanOfDefined(values);
+  return line;
+}
+
+}  // namespace
+
+std::vector<CocoSummaryLine> SummarizeCoco(const CocoEvalResult& r, const CocoParams& p) {
+  std::vector<CocoSummaryLine> out;
+  if (p.iou_type == IouType::kKeypoints) {
+    out.push_back(Summarize(r, p, true, -1, "all", 20));
+    out.push_back(Summarize(r, p, true, .5, "all", 20));
+    out.push_back(Summarize(r, p, true, .75, "all", 20));
+    out.push_back(Summarize(r, p, true, -1, "medium", 20));
+    out.push_back(Summarize(r, p, true, -1, "large", 20));
+    out.push_back(Summarize(r, p, false, -1, "all", 20));
+    out.push_back(Summarize(r, p, false, .5, "all", 20));
+    out.push_back(Summarize(r, p, false, .75, "all", 20));
+    out.push_back(Summarize(r, p, false, -1, "medium", 20));
+    out.push_back(Summarize(r, p, false, -1, "large", 20));
+    return out;
+  }
+  const int m0 = p.max_dets.size() > 0 ? p.max_dets[0] : 0;
+  const int m1 = p.max_dets.size() > 1 ? p.max_dets[1] : 0;
+  const int m2 = p.max_dets.size() > 2 ? p.max_dets[2] : 0;
+  out.push_back(Summarize(r, p, true, -1, "all", 100));
+  out.push_back(Summarize(r, p, true, .5, "all", m2));
+  out.push_back(Summarize(r, p, true, .75, "all", m2));
+  out.push_back(Summarize(r, p, true, -1, "small", m2));
+  out.push_back(Summarize(r, p, true, -1, "medium", m2));
+  out.push_back(Summarize(r, p, true, -1, "large", m2));
+  out.push_back(Summarize(r, p, false, -1, "all", m0));
+  out.push_back(Summarize(r, p, false, -1, "all", m1));
+  out.push_back(Summarize(r, p, false, -1, "all", m2));
+  out.push_back(Summarize(r, p, false, -1, "small", m2));
+  out.push_back(Summarize(r, p, false, -1, "medium", m2));
+  out.push_back(Summarize(r, p, false, -1, "large", m2));
+  return out;
+}
+
+std::string FormatSummaryLine(const CocoSummaryLine& line, const CocoParams& p) {
+  char iou[64];
+  if (line.iou_threshold < 0) {
+    std::snprintf(iou, sizeof(iou), "%0.2f:%0.2f", p.iou_thresholds.front(),
+                  p.iou_thresholds.back());
+  } else {
+    std::snprintf(iou, sizeof(iou), "%0.2f", line.iou_threshold);
+  }
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %0.3f",
+                line.is_ap ? "Average Precision" : "Average Recall", line.is_ap ? "(AP)" : "(AR)",
+                iou, line.area_label.c_str(), line.max_dets, line.value);
+  return buf;
+}
+
+std::vector<double> PerCategoryAp(const CocoEvalResult& r) {
+  std::vector<double> out(r.num_categories, -1);
+  std::vector<double> values;
+  for (int k = 0; k < r.num_categories; ++k) {
+    values.clear();
+    for (int t = 0; t < r.num_iou; ++t) {
+      for (int ri = 0; ri < r.num_recall; ++ri) {
+        const double v = r.Precision(t, ri, k, 0, r.num_max_dets - 1);
+        if (v > -1) values.push_back(v);
+      }
+    }
+    out[k] = MeanOfDefined(values);
+  }
+  return out;
+}
+
+}  // namespace nucleus::eval

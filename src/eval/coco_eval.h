@@ -1,0 +1,79 @@
+// The COCO detection protocol, exactly as pycocotools' COCOeval (evaluate + accumulate +
+// summarize), for bbox, segm and keypoints.
+//
+// Pure and deterministic: the same inputs give bit-identical results for any thread count.
+// Thread-safe (no shared state); EvaluateCoco may use `threads` worker threads internally.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eval/coco_dataset.h"
+
+namespace nucleus::eval {
+
+// pycocotools' Params for one iouType.
+struct CocoParams {
+  IouType iou_type = IouType::kBbox;
+  std::vector<double> iou_thresholds;     // np.linspace(.5, .95, 10): index 8 is 0.8999999999999999
+  std::vector<double> recall_thresholds;  // np.linspace(0, 1, 101)
+  std::vector<int> max_dets;              // ascending; the last one caps detections per cell
+  std::vector<std::array<double, 2>> area_ranges;  // inclusive [lo, hi]; the first is "all"
+  std::vector<std::string> area_labels;
+};
+
+// pycocotools' defaults: bbox/segm use maxDets 1/10/100 and areas all/small/medium/large;
+// keypoints use maxDets 20 and areas all/medium/large.
+CocoParams DefaultCocoParams(IouType iou_type);
+
+// np.linspace(start, stop, num) as numpy computes it (i * step + start, last = stop).
+std::vector<double> NumpyLinspace(double start, double stop, int num);
+
+// The accumulated arrays of COCOeval.eval, -1 where undefined.
+struct CocoEvalResult {
+  int num_iou = 0, num_recall = 0, num_categories = 0, num_areas = 0, num_max_dets = 0;
+  // precision[t][r][k][a][m], C order.
+  std::vector<double> precision;
+  // recall[t][k][a][m], C order.
+  std::vector<double> recall;
+
+  double Precision(int t, int r, int k, int a, int m) const {
+    return precision[(((static_cast<size_t>(t) * num_recall + r) * num_categories + k) *
+                          num_areas + a) * num_max_dets + m];
+  }
+  double Recall(int t, int k, int a, int m) const {
+    return recall[((static_cast<size_t>(t) * num_categories + k) * num_areas + a) *
+                      num_max_dets + m];
+  }
+};
+
+// evaluate() + accumulate(). `gt` and `dt` must refer to the same images and categories
+// (dt.image and dt.category index gt.image_ids and gt.category_ids); masks must be present
+// for segm and keypoints for keypoints. `threads` < 1 counts as 1.
+CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
+                            const CocoParams& params, int threads = 1);
+
+// One line of COCOeval.summarize: what it averages and the value.
+struct CocoSummaryLine {
+  bool is_ap = true;
+  double iou_threshold = -1;  // -1: averaged over all thresholds
+  std::string area_label;
+  int max_dets = 0;
+  double value = -1;
+};
+
+// The stats of COCOeval.summarize: 12 lines for bbox/segm, 10 for keypoints. Means are numpy's
+// (pairwise summation) over the entries > -1; -1 when there are none.
+std::vector<CocoSummaryLine> SummarizeCoco(const CocoEvalResult& result, const CocoParams& params);
+
+// A summary line formatted exactly as pycocotools prints it, without the newline, e.g.
+// " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.777".
+std::string FormatSummaryLine(const CocoSummaryLine& line, const CocoParams& params);
+
+// Per category (index into gt.category_ids): mean of precision[:, :, k, area all, last maxDet]
+// over entries > -1, -1 when none (the fixtures' per_category_AP).
+std::vector<double> PerCategoryAp(const CocoEvalResult& result);
+
+}  // namespace nucleus::eval

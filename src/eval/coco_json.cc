@@ -1,0 +1,969 @@
+#include "eval/coco_json.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "eval/flat_id_map.h"
+#include "eval/parallel.h"
+#include "geometry/rle.h"
+
+namespace nucleus::eval {
+namespace {
+
+namespace od = simdjson::ondemand;
+using geometry::Box;
+using geometry::RleMask;
+
+// ---------------------------------------------------------------------------------------------
+// Raw annotations: what the files say, before pycocotools' rules are applied.
+
+enum Has : uint16_t {
+  kHasId = 1 << 0,
+  kHasImage = 1 << 1,
+  kHasCategory = 1 << 2,
+  kHasBbox = 1 << 3,  // a non-empty bbox
+  kHasArea = 1 << 4,
+  kHasScore = 1 << 5,
+  kHasSegm = 1 << 6,
+  kHasKeypoints = 1 << 7,
+  kHasNumKeypoints = 1 << 8,
+};
+
+enum class SegKind : uint8_t { kNone, kPolygons, kRle };
+
+struct RawAnnotations {
+  std::vector<int64_t> id, image_id, category_id;
+  std::vector<Box> boxes;
+  std::vector<double> areas, scores;
+  std::vector<uint8_t> iscrowd;
+  std::vector<int32_t> num_keypoints;
+  std::vector<uint16_t> has;
+  std::vector<uint64_t> offsets;  // byte offset of the object in its file
+  // Segmentation: polygons as rings into `coords`, or RLE counts into `counts`.
+  std::vector<SegKind> seg_kind;
+  std::vector<uint32_t> seg_h, seg_w, seg_first, seg_count;
+  std::vector<std::pair<uint32_t, uint32_t>> rings;  // [begin, end) into coords
+  std::vector<double> coords;
+  std::vector<uint32_t> counts;
+  // Keypoints: [kp_first, kp_first + kp_count) into kp_values.
+  std::vector<uint32_t> kp_first, kp_count;
+  std::vector<double> kp_values;
+
+  size_t size() const { return has.size(); }
+
+  void Reserve(size_t n) {
+    id.reserve(n), image_id.reserve(n), category_id.reserve(n), boxes.reserve(n);
+    areas.reserve(n), scores.reserve(n), iscrowd.reserve(n), num_keypoints.reserve(n);
+    has.reserve(n), offsets.reserve(n), seg_kind.reserve(n), seg_h.reserve(n);
+    seg_w.reserve(n), seg_first.reserve(n), seg_count.reserve(n), kp_first.reserve(n);
+    kp_count.reserve(n);
+  }
+
+  void PushDefault(uint64_t offset) {
+    id.push_back(0), image_id.push_back(0), category_id.push_back(0), boxes.push_back(Box{});
+    areas.push_back(0), scores.push_back(0), iscrowd.push_back(0), num_keypoints.push_back(-1);
+    has.push_back(0), offsets.push_back(offset), seg_kind.push_back(SegKind::kNone);
+    seg_h.push_back(0), seg_w.push_back(0), seg_first.push_back(0), seg_count.push_back(0);
+    kp_first.push_back(0), kp_count.push_back(0);
+  }
+};
+
+// The first problem met while parsing; the location is a byte offset in the file.
+struct Problem {
+  bool set = false;
+  uint64_t offset = 0;
+  std::string where;
+  std::string what;
+
+  void Set(uint64_t at, std::string in, std::string message) {
+    if (set) return;
+    set = true;
+    offset = at;
+    where = std::move(in);
+    what = std::move(message);
+  }
+};
+
+// Maps pointers into the buffer being parsed to byte offsets in the file.
+struct Locator {
+  const char* buffer = nullptr;
+  int64_t delta = 0;  // file offset = (p - buffer) + delta
+  uint64_t Offset(const char* p) const {
+    return static_cast<uint64_t>(std::max<int64_t>(0, (p - buffer) + delta));
+  }
+};
+
+Status MakeError(std::string_view name, const std::string& text, const Problem& problem) {
+  uint64_t line = 1, column = 1;
+  const uint64_t end = std::min<uint64_t>(problem.offset, text.size());
+  for (uint64_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  std::string message(name);
+  message += ": line " + std::to_string(line) + ", column " + std::to_string(column) + " (byte " +
+             std::to_string(problem.offset) + ")";
+  if (!problem.where.empty()) message += ", " + problem.where;
+  message += ": " + problem.what;
+  return InvalidArgument(std::move(message));
+}
+
+std::string Where(std::string_view array, size_t index) {
+  std::string s(array);
+  s += "[" + std::to_string(index) + "]";
+  return s;
+}
+
+uint64_t LocationOf(od::value& value, const Locator& loc) {
+  const char* p = nullptr;
+  if (value.current_location().get(p)) return 0;
+  return loc.Offset(p);
+}
+
+bool GetDouble(od::value value, double& out) { return !value.get_double().get(out); }
+
+// An integer id; a float with an integral value (1.0) is accepted, as Python's dicts do.
+bool GetId(od::value value, int64_t& out) {
+  od::number number;
+  if (value.get_number().get(number)) return false;
+  if (number.is_int64()) {
+    out = number.get_int64();
+    return true;
+  }
+  if (number.is_double()) {
+    const double d = number.get_double();
+    if (std::floor(d) == d && std::abs(d) < 9.0e15) {
+      out = static_cast<int64_t>(d);
+      return true;
+    }
+  }
+  return false;
+}
+
+// Reads an array of numbers, appending to `out`. False if it is not one.
+bool GetNumbers(od::value value, std::vector<double>& out) {
+  od::array array;
+  if (value.get_array().get(array)) return false;
+  for (auto element : array) {
+    double d;
+    if (element.get_double().get(d)) return false;
+    out.push_back(d);
+  }
+  return true;
+}
+
+struct FieldOptions {
+  bool segmentation = false;  // parse "segmentation" (else skip it)
+  bool keypoints = false;     // parse "keypoints" / "num_keypoints"
+};
+
+// Parses one annotation or detection object into `out`. Returns false after recording a
+// problem; `out` then holds a partial entry.
+bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator& loc,
+                     std::string_view array_name, size_t index, RawAnnotations& out,
+                     Problem& problem) {
+  const uint64_t start = LocationOf(value, loc);
+  out.PushDefault(start);
+  const size_t i = out.size() - 1;
+  auto fail = [&](uint64_t at, std::string what) {
+    problem.Set(at, Where(array_name, index), std::move(what));
+    return false;
+  };
+  od::object object;
+  if (value.get_object().get(object)) return fail(start, "expected an object");
+  uint16_t has = 0;
+  for (auto field : object) {
+    od::raw_json_string key;
+    if (field.key().get(key)) return fail(start, "malformed key");
+    od::value v;
+    if (field.value().get(v)) return fail(start, "malformed value");
+    if (key == "bbox") {
+      const uint64_t at = LocationOf(v, loc);
+      od::array array;
+      if (v.get_array().get(array)) return fail(at, "field \"bbox\" must be an array of 4 numbers");
+      double b[4];
+      size_t n = 0;
+      for (auto element : array) {
+        double d;
+        if (n >= 4 || element.get_double().get(d)) {
+          return fail(at, "field \"bbox\" must be an array of 4 numbers");
+        }
+        b[n++] = d;
+      }
+      if (n == 4) {
+        out.boxes[i] = Box{b[0], b[1], b[2], b[3]};
+        has |= kHasBbox;
+      } else if (n != 0) {
+        return fail(at, "field \"bbox\" must be an array of 4 numbers");
+      }
+    } else if (key == "score") {
+      const uint64_t at = LocationOf(v, loc);
+      if (!GetDouble(v, out.scores[i])) return fail(at, "field \"score\" must be a number");
+      has |= kHasScore;
+    } else if (key == "image_id") {
+      const uint64_t at = LocationOf(v, loc);
+      if (!GetId(v, out.image_id[i])) return fail(at, "field \"image_id\" must be an integer");
+      has |= kHasImage;
+    } else if (key == "category_id") {
+      const uint64_t at = LocationOf(v, loc);
+      if (!GetId(v, out.category_id[i])) {
+        return fail(at, "field \"category_id\" must be an integer");
+      }
+      has |= kHasCategory;
+    } else if (key == "id") {
+      const uint64_t at = LocationOf(v, loc);
+      if (!GetId(v, out.id[i])) return fail(at, "field \"id\" must be an integer");
+      has |= kHasId;
+    } else if (key == "area") {
+      const uint64_t at = LocationOf(v, loc);
+      if (!GetDouble(v, out.areas[i])) return fail(at, "field \"area\" must be a number");
+      has |= kHasArea;
+    } else if (key == "iscrowd") {
+      const uint64_t at = LocationOf(v, loc);
+      bool flag;
+      double d;
+      if (!v.get_bool().get(flag)) {
+        out.iscrowd[i] = flag;
+      } else if (GetDouble(v, d)) {
+        out.iscrowd[i] = d != 0;
+      } else {
+        return fail(at, "field \"iscrowd\" must be 0 or 1");
+      }
+    } else if (key == "segmentation" && options.segmentation) {
+      const uint64_t at = LocationOf(v, loc);
+      od::json_type type;
+      if (v.type().get(type)) return fail(at, "malformed \"segmentation\"");
+      if (type == od::json_type::array) {
+        od::array polygons;
+        if (v.get_array().get(polygons)) return fail(at, "malformed \"segmentation\"");
+        out.seg_kind[i] = SegKind::kPolygons;
+        out.seg_first[i] = static_cast<uint32_t>(out.rings.size());
+        for (auto polygon : polygons) {
+          od::value pv;
+          if (polygon.get(pv)) return fail(at, "malformed \"segmentation\"");
+          const uint32_t begin = static_cast<uint32_t>(out.coords.size());
+          if (!GetNumbers(pv, out.coords)) {
+            return fail(at, "\"segmentation\" must be a list of polygons (arrays of numbers) or "
+                            "an RLE object");
+          }
+          out.rings.emplace_back(begin, static_cast<uint32_t>(out.coords.size()));
+        }
+        out.seg_count[i] = static_cast<uint32_t>(out.rings.size()) - out.seg_first[i];
+      } else if (type == od::json_type::object) {
+        od::object rle;
+        if (v.get_object().get(rle)) return fail(at, "malformed \"segmentation\"");
+        bool has_size = false, has_counts = false;
+        out.seg_kind[i] = SegKind::kRle;
+        out.seg_first[i] = static_cast<uint32_t>(out.counts.size());
+        for (auto rle_field : rle) {
+          od::raw_json_string rle_key;
+          od::value rv;
+          if (rle_field.key().get(rle_key) || rle_field.value().get(rv)) {
+            return fail(at, "malformed \"segmentation\"");
+          }
+          const uint64_t rat = LocationOf(rv, loc);
+          if (rle_key == "size") {
+            std::vector<double> size;
+            if (!GetNumbers(rv, size) || size.size() != 2 || !(size[0] >= 0) ||
+                !(size[1] >= 0) || size[0] > 1e9 || size[1] > 1e9 ||
+                std::floor(size[0]) != size[0] || std::floor(size[1]) != size[1]) {
+              return fail(rat, "RLE \"size\" must be [height, width]");
+            }
+            out.seg_h[i] = static_cast<uint32_t>(size[0]);
+            out.seg_w[i] = static_cast<uint32_t>(size[1]);
+            has_size = true;
+          } else if (rle_key == "counts") {
+            od::json_type ctype;
+            if (rv.type().get(ctype)) return fail(rat, "malformed RLE \"counts\"");
+            out.counts.resize(out.seg_first[i]);
+            if (ctype == od::json_type::string) {
+              std::string_view s;
+              if (rv.get_string().get(s)) return fail(rat, "malformed RLE \"counts\" string");
+              Status status = geometry::AppendCountsFromString(s, out.counts);
+              if (!status.ok()) return fail(rat, status.message());
+            } else {
+              od::array array;
+              if (rv.get_array().get(array)) {
+                return fail(rat, "RLE \"counts\" must be a string or an array of integers");
+              }
+              for (auto element : array) {
+                uint64_t c;
+                if (element.get_uint64().get(c) || c > UINT32_MAX) {
+                  return fail(rat, "RLE \"counts\" must be a string or an array of integers");
+                }
+                out.counts.push_back(static_cast<uint32_t>(c));
+              }
+            }
+            has_counts = true;
+          }
+        }
+        if (!has_size || !has_counts) {
+          return fail(at, "RLE \"segmentation\" needs \"size\" and \"counts\"");
+        }
+        out.seg_count[i] = static_cast<uint32_t>(out.counts.size()) - out.seg_first[i];
+      } else {
+        return fail(at, "\"segmentation\" must be a list of polygons or an RLE object");
+      }
+      has |= kHasSegm;
+    } else if (key == "keypoints" && options.keypoints) {
+      const uint64_t at = LocationOf(v, loc);
+      out.kp_first[i] = static_cast<uint32_t>(out.kp_values.size());
+      if (!GetNumbers(v, out.kp_values)) {
+        return fail(at, "field \"keypoints\" must be an array of numbers");
+      }
+      out.kp_count[i] = static_cast<uint32_t>(out.kp_values.size()) - out.kp_first[i];
+      has |= kHasKeypoints;
+    } else if (key == "num_keypoints" && options.keypoints) {
+      const uint64_t at = LocationOf(v, loc);
+      int64_t n;
+      if (!GetId(v, n)) return fail(at, "field \"num_keypoints\" must be an integer");
+      out.num_keypoints[i] = static_cast<int32_t>(n);
+      has |= kHasNumKeypoints;
+    }
+  }
+  out.has[i] = has;
+  return true;
+}
+
+// Records simdjson's error at the parser's current position.
+void SimdjsonProblem(simdjson::error_code error, od::document& doc, const Locator& loc,
+                     const std::string& where, Problem& problem) {
+  const char* p = nullptr;
+  uint64_t at = 0;
+  if (!doc.current_location().get(p)) at = loc.Offset(p);
+  problem.Set(at, where, std::string("invalid JSON: ") + simdjson::error_message(error));
+}
+
+// Parses a whole JSON array of annotation objects.
+bool ParseAnnotationArray(const char* data, size_t size, size_t capacity, const Locator& loc,
+                          const FieldOptions& options, std::string_view array_name,
+                          size_t first_index, RawAnnotations& out, Problem& problem) {
+  od::parser parser;
+  od::document doc;
+  auto error = parser.iterate(data, size, capacity).get(doc);
+  if (error) {
+    problem.Set(0, "", std::string("invalid JSON: ") + simdjson::error_message(error));
+    return false;
+  }
+  od::array array;
+  if ((error = doc.get_array().get(array))) {
+    SimdjsonProblem(error, doc, loc, "", problem);
+    if (error == simdjson::INCORRECT_TYPE) problem.what = "expected a JSON array of results";
+    return false;
+  }
+  size_t index = first_index;
+  for (auto element : array) {
+    od::value value;
+    if ((error = element.get(value))) {
+      SimdjsonProblem(error, doc, loc, Where(array_name, index), problem);
+      return false;
+    }
+    if (!ParseAnnotation(value, options, loc, array_name, index, out, problem)) {
+      // A simdjson error inside the object is reported where the parser stopped.
+      return false;
+    }
+    ++index;
+  }
+  if (!doc.at_end()) {
+    SimdjsonProblem(simdjson::TRAILING_CONTENT, doc, loc, "", problem);
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ground truth.
+
+struct RawGroundTruth {
+  std::vector<int64_t> image_ids;
+  std::vector<uint32_t> heights, widths;
+  std::vector<int64_t> category_ids;
+  RawAnnotations annotations;
+};
+
+bool ParseGroundTruthText(const char* data, size_t size, size_t capacity,
+                          const FieldOptions& options, RawGroundTruth& gt, Problem& problem) {
+  const Locator loc{data, 0};
+  od::parser parser;
+  od::document doc;
+  auto error = parser.iterate(data, size, capacity).get(doc);
+  if (error) {
+    problem.Set(0, "", std::string("invalid JSON: ") + simdjson::error_message(error));
+    return false;
+  }
+  od::object root;
+  if ((error = doc.get_object().get(root))) {
+    SimdjsonProblem(error, doc, loc, "", problem);
+    if (error == simdjson::INCORRECT_TYPE) problem.what = "expected a JSON object";
+    return false;
+  }
+  bool has_images = false, has_annotations = false, has_categories = false;
+  for (auto field : root) {
+    od::raw_json_string key;
+    od::value v;
+    if ((error = field.key().get(key)) || (error = field.value().get(v))) {
+      SimdjsonProblem(error, doc, loc, "", problem);
+      return false;
+    }
+    const uint64_t at = LocationOf(v, loc);
+    if (key == "images" || key == "categories") {
+      const bool images = key == "images";
+      const char* name = images ? "images" : "categories";
+      od::array array;
+      if (v.get_array().get(array)) {
+        problem.Set(at, "", std::string("field \"") + name + "\" must be an array");
+        return false;
+      }
+      size_t index = 0;
+      for (auto element : array) {
+        od::value ev;
+        od::object object;
+        if ((error = element.get(ev))) {
+          SimdjsonProblem(error, doc, loc, Where(name, index), problem);
+          return false;
+        }
+        const uint64_t eat = LocationOf(ev, loc);
+        if (ev.get_object().get(object)) {
+          problem.Set(eat, Where(name, index), "expected an object");
+          return false;
+        }
+        bool has_id = false;
+        int64_t id = 0;
+        double height = 0, width = 0;
+        for (auto f : object) {
+          od::raw_json_string k;
+          od::value fv;
+          if ((error = f.key().get(k)) || (error = f.value().get(fv))) {
+            SimdjsonProblem(error, doc, loc, Where(name, index), problem);
+            return false;
+          }
+          const uint64_t fat = LocationOf(fv, loc);
+          if (k == "id") {
+            if (!GetId(fv, id)) {
+              problem.Set(fat, Where(name, index), "field \"id\" must be an integer");
+              return false;
+            }
+            has_id = true;
+          } else if (images && (k == "height" || k == "width")) {
+            const bool is_height = k == "height";
+            double d;
+            if (!GetDouble(fv, d) || !(d >= 0) || d > 1e9) {
+              problem.Set(fat, Where(name, index),
+                          std::string("field \"") + (is_height ? "height" : "width") +
+                              "\" must be a non-negative number");
+              return false;
+            }
+            (is_height ? height : width) = d;
+          }
+        }
+        if (!has_id) {
+          problem.Set(eat, Where(name, index), "missing field \"id\"");
+          return false;
+        }
+        if (images) {
+          gt.image_ids.push_back(id);
+          gt.heights.push_back(static_cast<uint32_t>(height));
+          gt.widths.push_back(static_cast<uint32_t>(width));
+        } else {
+          gt.category_ids.push_back(id);
+        }
+        ++index;
+      }
+      (images ? has_images : has_categories) = true;
+    } else if (key == "annotations") {
+      od::array array;
+      if (v.get_array().get(array)) {
+        problem.Set(at, "", "field \"annotations\" must be an array");
+        return false;
+      }
+      size_t index = 0;
+      for (auto element : array) {
+        od::value ev;
+        if ((error = element.get(ev))) {
+          SimdjsonProblem(error, doc, loc, Where("annotations", index), problem);
+          return false;
+        }
+        if (!ParseAnnotation(ev, options, loc, "annotations", index, gt.annotations, problem)) {
+          return false;
+        }
+        ++index;
+      }
+      has_annotations = true;
+    }
+  }
+  if (!doc.at_end()) {
+    SimdjsonProblem(simdjson::TRAILING_CONTENT, doc, loc, "", problem);
+    return false;
+  }
+  if (!has_images || !has_categories || !has_annotations) {
+    problem.Set(0, "", std::string("missing top-level field \"") +
+                           (!has_images ? "images" : !has_categories ? "categories" : "annotations") +
+                           "\"");
+    return false;
+  }
+  return true;
+}
+
+// pycocotools' annToRLE for a parsed segmentation; polygons use the image size.
+RleMask ToMask(const RawAnnotations& raw, size_t i, uint32_t image_h, uint32_t image_w) {
+  if (raw.seg_kind[i] == SegKind::kRle) {
+    const auto first = raw.counts.begin() + raw.seg_first[i];
+    return RleMask{raw.seg_h[i], raw.seg_w[i],
+                   std::vector<uint32_t>(first, first + raw.seg_count[i])};
+  }
+  if (raw.seg_kind[i] == SegKind::kNone) {
+    return RleMask{image_h, image_w,
+                   {static_cast<uint32_t>(static_cast<uint64_t>(image_h) * image_w)}};
+  }
+  // frPyObjects: a first polygon of exactly 4 numbers makes the whole list [x, y, w, h] boxes.
+  std::vector<RleMask> parts;
+  const uint32_t first = raw.seg_first[i], n = raw.seg_count[i];
+  const bool boxes = n > 0 && raw.rings[first].second - raw.rings[first].first == 4;
+  for (uint32_t r = first; r < first + n; ++r) {
+    const auto [begin, end] = raw.rings[r];
+    const std::span<const double> xy(raw.coords.data() + begin, end - begin);
+    if (boxes && xy.size() >= 4) {
+      parts.push_back(geometry::RleFromBox(Box{xy[0], xy[1], xy[2], xy[3]}, image_h, image_w));
+    } else {
+      parts.push_back(geometry::RleFromPolygon(xy, image_h, image_w));
+    }
+  }
+  if (parts.empty()) {
+    return RleMask{image_h, image_w,
+                   {static_cast<uint32_t>(static_cast<uint64_t>(image_h) * image_w)}};
+  }
+  if (parts.size() == 1) return std::move(parts[0]);
+  std::vector<geometry::RleView> views(parts.begin(), parts.end());
+  return geometry::RleMerge(views, false);
+}
+
+Result<CocoGroundTruth> ResolveGroundTruth(RawGroundTruth raw, const std::string& text,
+                                           std::string_view name, IouType iou_type,
+                                           int threads) {
+  CocoGroundTruth gt;
+  // Images: unique by id (the last entry wins, as in a dict), ascending.
+  {
+    const size_t n = raw.image_ids.size();
+    std::vector<uint32_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return raw.image_ids[a] < raw.image_ids[b]; });
+    for (size_t j = 0; j < n; ++j) {
+      const uint32_t i = order[j];
+      if (j + 1 < n && raw.image_ids[order[j + 1]] == raw.image_ids[i]) continue;
+      gt.image_ids.push_back(raw.image_ids[i]);
+      gt.image_heights.push_back(raw.heights[i]);
+      gt.image_widths.push_back(raw.widths[i]);
+    }
+  }
+  gt.category_ids = raw.category_ids;
+  std::sort(gt.category_ids.begin(), gt.category_ids.end());
+  gt.category_ids.erase(std::unique(gt.category_ids.begin(), gt.category_ids.end()),
+                        gt.category_ids.end());
+  FlatIdMap images(gt.image_ids), categories(gt.category_ids);
+
+  const RawAnnotations& a = raw.annotations;
+  const size_t n = a.size();
+  std::vector<uint32_t> kept;
+  kept.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint16_t has = a.has[i];
+    auto missing = [&](const char* field) {
+      Problem p;
+      p.Set(a.offsets[i], Where("annotations", i), std::string("missing field \"") + field + "\"");
+      return MakeError(name, text, p);
+    };
+    if (!(has & kHasImage)) return missing("image_id");
+    if (!(has & kHasCategory)) return missing("category_id");
+    if (!(has & kHasId)) return missing("id");
+    if (!(has & kHasArea)) return missing("area");
+    if (iou_type == IouType::kBbox && !(has & kHasBbox)) return missing("bbox");
+    if (iou_type == IouType::kSegm && !(has & kHasSegm)) return missing("segmentation");
+    if (iou_type == IouType::kKeypoints && !(has & kHasKeypoints)) return missing("keypoints");
+    const uint32_t img = images.Find(a.image_id[i]);
+    const uint32_t cat = categories.Find(a.category_id[i]);
+    if (img == FlatIdMap::kNotFound || cat == FlatIdMap::kNotFound) continue;  // not evaluated
+    kept.push_back(static_cast<uint32_t>(i));
+    gt.ids.push_back(a.id[i]);
+    gt.image.push_back(img);
+    gt.category.push_back(cat);
+    gt.boxes.push_back(a.boxes[i]);
+    gt.areas.push_back(a.areas[i]);
+    gt.iscrowd.push_back(a.iscrowd[i]);
+  }
+  if (iou_type == IouType::kKeypoints) {
+    gt.keypoint_offsets.push_back(0);
+    for (uint32_t i : kept) {
+      const auto first = a.kp_values.begin() + a.kp_first[i];
+      gt.keypoint_values.insert(gt.keypoint_values.end(), first, first + a.kp_count[i]);
+      gt.keypoint_offsets.push_back(static_cast<uint32_t>(gt.keypoint_values.size()));
+      int32_t nk = a.num_keypoints[i];
+      if (!(a.has[i] & kHasNumKeypoints)) {
+        nk = 0;
+        for (uint32_t j = 2; j < a.kp_count[i]; j += 3) nk += a.kp_values[a.kp_first[i] + j] > 0;
+      }
+      gt.num_keypoints.push_back(nk);
+    }
+  }
+  if (iou_type == IouType::kSegm) {
+    gt.masks.resize(kept.size());
+    ParallelFor(kept.size(), threads, [&](size_t j, size_t) {
+      const uint32_t img = gt.image[j];
+      gt.masks[j] = ToMask(a, kept[j], gt.image_heights[img], gt.image_widths[img]);
+    });
+  }
+  return gt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detections.
+
+// A padded parse buffer for one chunk of a result array: "[" + objects + "]".
+struct Chunk {
+  uint64_t begin = 0;  // file offset of the chunk's first object
+  uint64_t end = 0;    // file offset just past its last object
+  RawAnnotations raw;
+  Problem problem;
+  bool ok = false;
+};
+
+bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// Splits the top-level array's contents into about `parts` ranges of whole objects, guessing
+// boundaries at "}<ws>,<ws>{". A wrong guess (inside a string, or nested) makes a chunk fail
+// to parse, and the caller then parses the whole file on one thread.
+std::vector<std::pair<uint64_t, uint64_t>> SplitArray(const std::string& text, size_t parts) {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  size_t b = 0, e = text.size();
+  while (b < e && IsSpace(text[b])) ++b;
+  while (e > b && IsSpace(text[e - 1])) --e;
+  if (b >= e || text[b] != '[' || text[e - 1] != ']') return ranges;
+  ++b;
+  --e;
+  while (b < e && IsSpace(text[b])) ++b;
+  while (e > b && IsSpace(text[e - 1])) --e;
+  if (b >= e) return ranges;
+  uint64_t start = b;
+  for (size_t k = 1; k < parts; ++k) {
+    size_t pos = std::max<size_t>(b + (e - b) * k / parts, start + 1);
+    bool found = false;
+    while (pos < e) {
+      const char* hit = static_cast<const char*>(std::memchr(text.data() + pos, '}', e - pos));
+      if (hit == nullptr) break;
+      size_t q = hit - text.data() + 1;
+      while (q < e && IsSpace(text[q])) ++q;
+      if (q < e && text[q] == ',') {
+        size_t r = q + 1;
+        while (r < e && IsSpace(text[r])) ++r;
+        if (r < e && text[r] == '{') {
+          ranges.emplace_back(start, hit - text.data() + 1);
+          start = r;
+          found = true;
+          break;
+        }
+      }
+      pos = hit - text.data() + 1;
+    }
+    if (!found) break;
+  }
+  ranges.emplace_back(start, e);
+  return ranges;
+}
+
+bool ParseChunk(const std::string& text, Chunk& chunk, const FieldOptions& options,
+                size_t first_index) {
+  const size_t len = chunk.end - chunk.begin;
+  std::unique_ptr<char[]> buffer(new char[len + 2 + simdjson::SIMDJSON_PADDING]);
+  buffer[0] = '[';
+  std::memcpy(buffer.get() + 1, text.data() + chunk.begin, len);
+  buffer[len + 1] = ']';
+  std::memset(buffer.get() + len + 2, ' ', simdjson::SIMDJSON_PADDING);
+  const Locator loc{buffer.get(), static_cast<int64_t>(chunk.begin) - 1};
+  chunk.raw.Reserve(len / 64 + 16);
+  return ParseAnnotationArray(buffer.get(), len + 2, len + 2 + simdjson::SIMDJSON_PADDING, loc,
+                              options, "", first_index, chunk.raw, chunk.problem);
+}
+
+// Runs `fn(data, size, capacity)` on `text`, copying it into a padded buffer only when its
+// capacity leaves too little slack.
+template <typename Fn>
+auto WithPadding(const std::string& text, Fn&& fn) {
+  if (text.capacity() - text.size() >= simdjson::SIMDJSON_PADDING) {
+    return fn(text.data(), text.size(), text.capacity());
+  }
+  simdjson::padded_string padded(text);
+  return fn(padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING);
+}
+
+FieldOptions DetectionOptions(IouType iou_type) {
+  // Detections' masks are parsed for bbox too: without a "bbox", the box is the mask's extent.
+  return FieldOptions{true, iou_type == IouType::kKeypoints};
+}
+
+// Parses the result array into chunks (one on a single thread). Sets `problem` on failure.
+std::vector<Chunk> ParseDetectionChunks(const std::string& text, IouType iou_type, int threads,
+                                        Problem& problem) {
+  const FieldOptions options = DetectionOptions(iou_type);
+  std::vector<Chunk> chunks;
+  // Chunks of at least 1 MiB; more chunks than threads to even out the work.
+  const size_t wanted = threads <= 1 ? 1
+                                     : std::min<size_t>(static_cast<size_t>(threads) * 4,
+                                                        text.size() / (1 << 20) + 1);
+  if (wanted > 1) {
+    const auto ranges = SplitArray(text, wanted);
+    if (ranges.size() > 1) {
+      chunks.resize(ranges.size());
+      for (size_t c = 0; c < ranges.size(); ++c) {
+        chunks[c].begin = ranges[c].first;
+        chunks[c].end = ranges[c].second;
+      }
+      ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
+        chunks[c].ok = ParseChunk(text, chunks[c], options, 0);
+      });
+      bool all_ok = true;
+      for (const Chunk& c : chunks) all_ok = all_ok && c.ok;
+      if (all_ok) return chunks;
+      chunks.clear();
+    }
+  }
+  chunks.resize(1);
+  chunks[0].raw.Reserve(text.size() / 80 + 16);
+  const bool ok = WithPadding(text, [&](const char* data, size_t size, size_t capacity) {
+    return ParseAnnotationArray(data, size, capacity, Locator{data, 0}, options, "", 0,
+                                chunks[0].raw, chunks[0].problem);
+  });
+  if (!ok) {
+    problem = chunks[0].problem;
+    chunks.clear();
+  }
+  return chunks;
+}
+
+enum class ResultKind { kBbox, kSegm, kKeypoints };
+
+Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::string& text,
+                                         std::string_view name, const CocoGroundTruth& gt,
+                                         IouType iou_type, int threads) {
+  CocoDetections dt;
+  size_t total = 0;
+  for (const Chunk& c : chunks) total += c.raw.size();
+  if (total == 0) {
+    if (iou_type == IouType::kKeypoints) dt.keypoint_offsets.push_back(0);
+    return dt;
+  }
+  // loadRes decides the kind of results from the first one.
+  const RawAnnotations& first = chunks[0].raw;
+  ResultKind kind;
+  if (first.has[0] & kHasBbox) {
+    kind = ResultKind::kBbox;
+  } else if (first.has[0] & kHasSegm) {
+    kind = ResultKind::kSegm;
+  } else if (first.has[0] & kHasKeypoints) {
+    kind = ResultKind::kKeypoints;
+  } else {
+    Problem p;
+    p.Set(first.offsets[0], "[0]",
+          "the first result has no \"bbox\", \"segmentation\" or \"keypoints\"");
+    return MakeError(name, text, p);
+  }
+  FlatIdMap images(gt.image_ids), categories(gt.category_ids);
+
+  // Pass 1 (parallel per chunk): validate, map ids, count kept detections.
+  std::vector<size_t> chunk_base(chunks.size() + 1, 0), kept_base(chunks.size() + 1, 0);
+  for (size_t c = 0; c < chunks.size(); ++c) chunk_base[c + 1] = chunk_base[c] + chunks[c].raw.size();
+  std::vector<std::vector<uint32_t>> image_index(chunks.size()), category_index(chunks.size());
+  std::vector<Problem> problems(chunks.size());
+  ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
+    const RawAnnotations& raw = chunks[c].raw;
+    image_index[c].resize(raw.size());
+    category_index[c].resize(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) {
+      const uint16_t has = raw.has[i];
+      auto fail = [&](std::string what) {
+        problems[c].Set(raw.offsets[i], Where("", chunk_base[c] + i), std::move(what));
+      };
+      if (!(has & kHasImage)) return fail("missing field \"image_id\"");
+      if (!(has & kHasCategory)) return fail("missing field \"category_id\"");
+      if (!(has & kHasScore)) return fail("missing field \"score\"");
+      if (kind == ResultKind::kBbox && !(has & kHasBbox)) {
+        return fail("missing field \"bbox\" (the first result has one)");
+      }
+      if (kind == ResultKind::kSegm && !(has & kHasSegm)) {
+        return fail("missing field \"segmentation\" (the first result has one)");
+      }
+      if (kind == ResultKind::kKeypoints && !(has & kHasKeypoints)) {
+        return fail("missing field \"keypoints\" (the first result has them)");
+      }
+      if (iou_type == IouType::kSegm && kind != ResultKind::kBbox && !(has & kHasSegm)) {
+        return fail("missing field \"segmentation\"");
+      }
+      if (iou_type == IouType::kKeypoints && !(has & kHasKeypoints)) {
+        return fail("missing field \"keypoints\"");
+      }
+      const uint32_t img = images.Find(raw.image_id[i]);
+      if (img == FlatIdMap::kNotFound) {
+        return fail("image_id " + std::to_string(raw.image_id[i]) +
+                    " is not an image of the ground truth");
+      }
+      image_index[c][i] = img;
+      category_index[c][i] = categories.Find(raw.category_id[i]);
+    }
+  });
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    if (problems[c].set) return MakeError(name, text, problems[c]);
+    size_t kept = 0;
+    for (uint32_t k : category_index[c]) kept += k != FlatIdMap::kNotFound;
+    kept_base[c + 1] = kept_base[c] + kept;
+  }
+
+  // Pass 2 (parallel per chunk): fill the final arrays.
+  const size_t n = kept_base.back();
+  dt.image.resize(n);
+  dt.category.resize(n);
+  dt.boxes.resize(n);
+  dt.areas.resize(n);
+  dt.scores.resize(n);
+  const bool need_masks = iou_type == IouType::kSegm;
+  if (need_masks) dt.masks.resize(n);
+  std::vector<std::vector<double>> kp_values(chunks.size());
+  std::vector<std::vector<uint32_t>> kp_sizes(chunks.size());
+  ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
+    const RawAnnotations& raw = chunks[c].raw;
+    size_t o = kept_base[c];
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (category_index[c][i] == FlatIdMap::kNotFound) continue;
+      const uint32_t img = image_index[c][i];
+      dt.image[o] = img;
+      dt.category[o] = category_index[c][i];
+      dt.scores[o] = raw.scores[i];
+      Box box = raw.boxes[i];
+      double area = 0;
+      RleMask mask;
+      const bool have_mask = (raw.has[i] & kHasSegm) &&
+                             (need_masks || kind == ResultKind::kSegm);
+      if (have_mask) mask = ToMask(raw, i, gt.image_heights[img], gt.image_widths[img]);
+      switch (kind) {
+        case ResultKind::kBbox:
+          area = box.width * box.height;
+          if (need_masks && !(raw.has[i] & kHasSegm)) {
+            // loadRes gives box results the polygon of their box as segmentation.
+            const double x1 = box.x, x2 = box.x + box.width, y1 = box.y, y2 = box.y + box.height;
+            const double xy[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
+            mask = geometry::RleFromPolygon(xy, gt.image_heights[img], gt.image_widths[img]);
+          }
+          break;
+        case ResultKind::kSegm:
+          area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(mask)));
+          if (!(raw.has[i] & kHasBbox)) box = geometry::RleToBbox(mask);
+          break;
+        case ResultKind::kKeypoints: {
+          const double* kp = raw.kp_values.data() + raw.kp_first[i];
+          const uint32_t count = raw.kp_count[i] / 3;
+          double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+          if (count > 0) {
+            x0 = x1 = kp[0];
+            y0 = y1 = kp[1];
+            for (uint32_t j = 1; j < count; ++j) {
+              x0 = std::min(x0, kp[3 * j]), x1 = std::max(x1, kp[3 * j]);
+              y0 = std::min(y0, kp[3 * j + 1]), y1 = std::max(y1, kp[3 * j + 1]);
+            }
+          }
+          area = (x1 - x0) * (y1 - y0);
+          box = Box{x0, y0, x1 - x0, y1 - y0};
+          break;
+        }
+      }
+      dt.boxes[o] = box;
+      dt.areas[o] = area;
+      if (need_masks) dt.masks[o] = std::move(mask);
+      if (iou_type == IouType::kKeypoints) {
+        const auto kb = raw.kp_values.begin() + raw.kp_first[i];
+        kp_values[c].insert(kp_values[c].end(), kb, kb + raw.kp_count[i]);
+        kp_sizes[c].push_back(raw.kp_count[i]);
+      }
+      ++o;
+    }
+  });
+  if (iou_type == IouType::kKeypoints) {
+    dt.keypoint_offsets.push_back(0);
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      dt.keypoint_values.insert(dt.keypoint_values.end(), kp_values[c].begin(),
+                                kp_values[c].end());
+      for (uint32_t s : kp_sizes[c]) dt.keypoint_offsets.push_back(dt.keypoint_offsets.back() + s);
+    }
+  }
+  return dt;
+}
+
+FieldOptions GroundTruthOptions(IouType iou_type) {
+  return FieldOptions{iou_type == IouType::kSegm, iou_type == IouType::kKeypoints};
+}
+
+Result<RawGroundTruth> ParseRawGroundTruth(const std::string& text, std::string_view name,
+                                           IouType iou_type) {
+  RawGroundTruth raw;
+  Problem problem;
+  const bool ok = WithPadding(text, [&](const char* data, size_t size, size_t capacity) {
+    return ParseGroundTruthText(data, size, capacity, GroundTruthOptions(iou_type), raw, problem);
+  });
+  if (!ok) return MakeError(name, text, problem);
+  return raw;
+}
+
+}  // namespace
+
+Result<CocoGroundTruth> ParseCocoGroundTruth(const std::string& text, std::string_view name,
+                                             IouType iou_type, int threads) {
+  NUCLEUS_ASSIGN_OR_RETURN(RawGroundTruth raw, ParseRawGroundTruth(text, name, iou_type));
+  return ResolveGroundTruth(std::move(raw), text, name, iou_type, threads);
+}
+
+Result<CocoDetections> ParseCocoDetections(const std::string& text, std::string_view name,
+                                           const CocoGroundTruth& gt, IouType iou_type,
+                                           int threads) {
+  Problem problem;
+  std::vector<Chunk> chunks = ParseDetectionChunks(text, iou_type, threads, problem);
+  if (problem.set) return MakeError(name, text, problem);
+  return ResolveDetections(chunks, text, name, gt, iou_type, threads);
+}
+
+Result<CocoFiles> ParseCocoFiles(const std::string& gt_text, std::string_view gt_name,
+                                 const std::string& dt_text, std::string_view dt_name,
+                                 IouType iou_type, int threads) {
+  // The ground truth on one thread, the detections' chunks on the others, then both resolved.
+  std::optional<Result<RawGroundTruth>> raw_gt;
+  std::vector<Chunk> chunks;
+  Problem dt_problem;
+  if (threads <= 1) {
+    raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type));
+    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem);
+  } else {
+    std::thread gt_thread([&] { raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type)); });
+    chunks = ParseDetectionChunks(dt_text, iou_type, threads, dt_problem);
+    gt_thread.join();
+  }
+  if (!raw_gt->ok()) return raw_gt->status();
+  if (dt_problem.set) return MakeError(dt_name, dt_text, dt_problem);
+  CocoFiles files;
+  NUCLEUS_ASSIGN_OR_RETURN(files.gt, ResolveGroundTruth(std::move(**raw_gt), gt_text, gt_name,
+                                                        iou_type, threads));
+  NUCLEUS_ASSIGN_OR_RETURN(files.dt,
+                           ResolveDetections(chunks, dt_text, dt_name, files.gt, iou_type, threads));
+  return files;
+}
+
+}  // namespace nucleus::eval

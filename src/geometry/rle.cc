@@ -1,0 +1,308 @@
+#include "geometry/rle.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace nucleus::geometry {
+
+Status AppendCountsFromString(std::string_view text, std::vector<uint32_t>& out) {
+  const size_t base = out.size();
+  size_t p = 0;
+  while (p < text.size()) {
+    int64_t x = 0;
+    int k = 0;
+    bool more = true;
+    while (more) {
+      if (p >= text.size()) return InvalidArgument("RLE counts string ends inside a number");
+      const int c = static_cast<unsigned char>(text[p]) - 48;
+      if (c < 0 || c > 63) {
+        return InvalidArgument("invalid character in RLE counts string at index " +
+                               std::to_string(p));
+      }
+      if (k > 12) return InvalidArgument("RLE count too long in counts string");
+      x |= static_cast<int64_t>(c & 0x1f) << (5 * k);
+      more = (c & 0x20) != 0;
+      ++p;
+      ++k;
+      if (!more && (c & 0x10)) x |= static_cast<int64_t>(-1) * (int64_t{1} << (5 * k));
+    }
+    const size_t m = out.size() - base;
+    if (m > 2) x += static_cast<int64_t>(out[out.size() - 2]);
+    out.push_back(static_cast<uint32_t>(x));
+  }
+  return Status::Ok();
+}
+
+Result<RleMask> RleFromString(std::string_view text, uint32_t height, uint32_t width) {
+  RleMask mask{height, width, {}};
+  mask.counts.reserve(text.size());
+  Status status = AppendCountsFromString(text, mask.counts);
+  if (!status.ok()) return status;
+  return mask;
+}
+
+std::string RleToString(RleView mask) {
+  std::string s;
+  s.reserve(mask.counts.size() * 2);
+  for (size_t i = 0; i < mask.counts.size(); ++i) {
+    int64_t x = mask.counts[i];
+    if (i > 2) x -= static_cast<int64_t>(mask.counts[i - 2]);
+    bool more = true;
+    while (more) {
+      int c = static_cast<int>(x & 0x1f);
+      x >>= 5;
+      more = (c & 0x10) ? x != -1 : x != 0;
+      if (more) c |= 0x20;
+      s.push_back(static_cast<char>(c + 48));
+    }
+  }
+  return s;
+}
+
+RleMask RleEncode(std::span<const uint8_t> bitmap, uint32_t height, uint32_t width) {
+  RleMask mask{height, width, {}};
+  const size_t a = static_cast<size_t>(height) * width;
+  uint8_t p = 0;
+  uint32_t c = 0;
+  for (size_t j = 0; j < a && j < bitmap.size(); ++j) {
+    const uint8_t v = bitmap[j] ? 1 : 0;
+    if (v != p) {
+      mask.counts.push_back(c);
+      c = 0;
+      p = v;
+    }
+    ++c;
+  }
+  mask.counts.push_back(c);
+  return mask;
+}
+
+Result<std::vector<uint8_t>> RleDecode(RleView mask) {
+  const size_t a = static_cast<size_t>(mask.height) * mask.width;
+  std::vector<uint8_t> bitmap;
+  bitmap.reserve(a);
+  uint8_t v = 0;
+  for (uint32_t run : mask.counts) {
+    if (run > a - bitmap.size()) return InvalidArgument("RLE counts exceed height*width");
+    bitmap.insert(bitmap.end(), run, v);
+    v = !v;
+  }
+  if (bitmap.size() != a) return InvalidArgument("RLE counts do not add up to height*width");
+  return bitmap;
+}
+
+uint64_t RleArea(RleView mask) {
+  uint64_t area = 0;
+  for (size_t j = 1; j < mask.counts.size(); j += 2) area += mask.counts[j];
+  return area;
+}
+
+Box RleToBbox(RleView mask) {
+  const uint32_t h = mask.height;
+  const uint32_t w = mask.width;
+  const size_t m = (mask.counts.size() / 2) * 2;
+  if (m == 0 || h == 0) return Box{};
+  uint32_t xs = w, ys = h, xe = 0, ye = 0, cc = 0;
+  for (size_t j = 0; j < m; ++j) {
+    const uint32_t start = cc;
+    cc += mask.counts[j];
+    if (j % 2 == 0) continue;
+    if (mask.counts[j] == 0) continue;
+    const uint32_t y_start = start % h, x_start = (start - y_start) / h;
+    const uint32_t y_end = (cc - 1) % h, x_end = (cc - 1 - y_end) / h;
+    xs = std::min(xs, x_start);
+    xe = std::max(xe, x_end);
+    if (x_start < x_end) {
+      ys = 0;
+      ye = h - 1;
+    } else {
+      ys = std::min(ys, y_start);
+      ye = std::max(ye, y_end);
+    }
+  }
+  // Unsigned wrap-around as in pycocotools when no foreground run exists: xe - xs + 1.
+  return Box{static_cast<double>(xs), static_cast<double>(ys),
+             static_cast<double>(static_cast<uint32_t>(xe - xs + 1)),
+             static_cast<double>(static_cast<uint32_t>(ye - ys + 1))};
+}
+
+RleMask RleMerge(std::span<const RleView> masks, bool intersect) {
+  if (masks.empty()) return RleMask{};
+  uint32_t h = masks[0].height, w = masks[0].width;
+  std::vector<uint32_t> cnts(masks[0].counts.begin(), masks[0].counts.end());
+  if (masks.size() == 1) return RleMask{h, w, std::move(cnts)};
+  std::vector<uint32_t> a_cnts;
+  for (size_t i = 1; i < masks.size(); ++i) {
+    const RleView& b_mask = masks[i];
+    if (b_mask.height != h || b_mask.width != w) return RleMask{};
+    a_cnts.swap(cnts);
+    cnts.clear();
+    const std::span<const uint32_t> ac(a_cnts);
+    const std::span<const uint32_t> bc = b_mask.counts;
+    uint32_t ca = ac.empty() ? 0 : ac[0];
+    uint32_t cb = bc.empty() ? 0 : bc[0];
+    bool v = false, va = false, vb = false;
+    size_t a = 1, b = 1;
+    uint32_t cc = 0, ct = 1;
+    while (ct > 0) {
+      const uint32_t c = std::min(ca, cb);
+      cc += c;
+      ct = 0;
+      ca -= c;
+      if (!ca && a < ac.size()) {
+        ca = ac[a++];
+        va = !va;
+      }
+      ct += ca;
+      cb -= c;
+      if (!cb && b < bc.size()) {
+        cb = bc[b++];
+        vb = !vb;
+      }
+      ct += cb;
+      const bool vp = v;
+      v = intersect ? (va && vb) : (va || vb);
+      if (v != vp || ct == 0) {
+        cnts.push_back(cc);
+        cc = 0;
+      }
+    }
+  }
+  return RleMask{h, w, std::move(cnts)};
+}
+
+double RleIou(RleView dt, RleView gt, bool gt_is_crowd) {
+  if (BoxIou(RleToBbox(dt), RleToBbox(gt), gt_is_crowd) <= 0) return 0.0;
+  if (dt.height != gt.height || dt.width != gt.width) return -1.0;
+  const std::span<const uint32_t> dc = dt.counts, gc = gt.counts;
+  uint32_t ca = dc.empty() ? 0 : dc[0];
+  uint32_t cb = gc.empty() ? 0 : gc[0];
+  bool va = false, vb = false;
+  size_t a = 1, b = 1;
+  uint32_t i = 0, u = 0, ct = 1;
+  while (ct > 0) {
+    const uint32_t c = std::min(ca, cb);
+    if (va || vb) {
+      u += c;
+      if (va && vb) i += c;
+    }
+    ct = 0;
+    ca -= c;
+    if (!ca && a < dc.size()) {
+      ca = dc[a++];
+      va = !va;
+    }
+    ct += ca;
+    cb -= c;
+    if (!cb && b < gc.size()) {
+      cb = gc[b++];
+      vb = !vb;
+    }
+    ct += cb;
+  }
+  if (i == 0) {
+    u = 1;
+  } else if (gt_is_crowd) {
+    u = static_cast<uint32_t>(RleArea(dt));
+  }
+  return static_cast<double>(i) / static_cast<double>(u);
+}
+
+RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t width) {
+  const size_t h = height, w = width;
+  const size_t k = xy.size() / 2;
+  if (k == 0) return RleMask{height, width, {static_cast<uint32_t>(h * w)}};
+  // Upsample and get discrete points densely along the entire boundary.
+  constexpr double kScale = 5;
+  std::vector<int> x(k + 1), y(k + 1);
+  for (size_t j = 0; j < k; ++j) x[j] = static_cast<int>(kScale * xy[j * 2 + 0] + .5);
+  x[k] = x[0];
+  for (size_t j = 0; j < k; ++j) y[j] = static_cast<int>(kScale * xy[j * 2 + 1] + .5);
+  y[k] = y[0];
+  size_t m = 0;
+  for (size_t j = 0; j < k; ++j) {
+    m += std::max(static_cast<uint32_t>(std::abs(x[j] - x[j + 1])),
+                  static_cast<uint32_t>(std::abs(y[j] - y[j + 1]))) +
+         1;
+  }
+  std::vector<int> u(m), v(m);
+  m = 0;
+  for (size_t j = 0; j < k; ++j) {
+    int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
+    const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
+    const bool flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+    if (flip) {
+      std::swap(xs, xe);
+      std::swap(ys, ye);
+    }
+    const double s = dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
+    if (dx >= dy) {
+      for (int d = 0; d <= dx; ++d) {
+        const int t = flip ? dx - d : d;
+        u[m] = t + xs;
+        v[m] = static_cast<int>(ys + s * t + .5);
+        ++m;
+      }
+    } else {
+      for (int d = 0; d <= dy; ++d) {
+        const int t = flip ? dy - d : d;
+        v[m] = t + ys;
+        u[m] = static_cast<int>(xs + s * t + .5);
+        ++m;
+      }
+    }
+  }
+  // Get points along the y-boundary and downsample.
+  const size_t n_points = m;
+  std::vector<uint32_t> a;
+  a.reserve(n_points + 1);
+  const double x_max = static_cast<double>(w - 1);  // size_t arithmetic, as in maskApi.c
+  for (size_t j = 1; j < n_points; ++j) {
+    if (u[j] == u[j - 1]) continue;
+    double xd = static_cast<double>(u[j] < u[j - 1] ? u[j] : u[j] - 1);
+    xd = (xd + .5) / kScale - .5;
+    if (std::floor(xd) != xd || xd < 0 || xd > x_max) continue;
+    double yd = static_cast<double>(v[j] < v[j - 1] ? v[j] : v[j - 1]);
+    yd = (yd + .5) / kScale - .5;
+    if (yd < 0) {
+      yd = 0;
+    } else if (yd > static_cast<double>(h)) {
+      yd = static_cast<double>(h);
+    }
+    yd = std::ceil(yd);
+    a.push_back(static_cast<uint32_t>(static_cast<int>(xd) * static_cast<int>(h) +
+                                      static_cast<int>(yd)));
+  }
+  // Compute the RLE encoding given the y-boundary points.
+  a.push_back(static_cast<uint32_t>(h * w));
+  std::sort(a.begin(), a.end());
+  uint32_t p = 0;
+  for (uint32_t& value : a) {
+    const uint32_t t = value;
+    value -= p;
+    p = t;
+  }
+  RleMask mask{height, width, {}};
+  mask.counts.reserve(a.size());
+  size_t j = 0;
+  mask.counts.push_back(a[j++]);
+  while (j < a.size()) {
+    if (a[j] > 0) {
+      mask.counts.push_back(a[j++]);
+    } else {
+      ++j;
+      if (j < a.size()) mask.counts.back() += a[j++];
+    }
+  }
+  return mask;
+}
+
+RleMask RleFromBox(const Box& box, uint32_t height, uint32_t width) {
+  const double xs = box.x, xe = xs + box.width;
+  const double ys = box.y, ye = ys + box.height;
+  const double xy[8] = {xs, ys, xs, ye, xe, ye, xe, ys};
+  return RleFromPolygon(xy, height, width);
+}
+
+}  // namespace nucleus::geometry

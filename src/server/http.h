@@ -1,0 +1,54 @@
+// The request/response types route handlers see. Handlers never touch sockets; the HttpServer
+// adapter fills these from cpp-httplib and writes them back.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nucleus/status.h"
+
+namespace nucleus::server {
+
+// One part of a multipart/form-data body, in the order received.
+struct FormPart {
+  std::string name;
+  std::string filename;  // as sent (still percent-encoded if the client encoded it)
+  std::string content_type;
+  std::string content;
+};
+
+struct Request {
+  std::string method;
+  std::string path;  // raw path below the API prefix
+  std::map<std::string, std::string, std::less<>> params;  // decoded path captures
+  std::multimap<std::string, std::string, std::less<>> query;  // decoded query parameters
+  std::string body;  // empty for multipart requests (see parts)
+  std::vector<FormPart> parts;
+  bool is_multipart = false;
+  std::string owner;     // the authenticated principal ("" on unauthenticated routes)
+  std::string base_url;  // e.g. "http://127.0.0.1:8080/v1/nucleus", from the Host header
+  std::map<std::string, std::string, std::less<>> headers;  // lower-case names
+
+  const std::string& Param(std::string_view name) const;
+  bool HasQuery(std::string_view key) const { return query.find(key) != query.end(); }
+  std::string Query(std::string_view key, std::string fallback = "") const;
+  // True for "1", "true", "True" (the client sends async=1).
+  bool QueryFlag(std::string_view key) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string body = "{}";
+  std::string content_type = "application/json";
+
+  void Json(std::string json, int http_status = 200) {
+    body = std::move(json);
+    status = http_status;
+  }
+  // {"error":"..."} with the HTTP status for `status.code()`.
+  void Error(const Status& status);
+};
+
+}  // namespace nucleus::server

@@ -1,0 +1,32 @@
+#include "server/route_helpers.h"
+
+namespace nucleus::server {
+
+Status ParseBodyObject(const Request& req, wire::JsonDoc* doc, wire::JsonObject* obj) {
+  std::string_view body = req.body;
+  NUCLEUS_RETURN_IF_ERROR(doc->Parse(body.empty() ? std::string_view("{}") : body));
+  return wire::AsObject(doc->root(), "request body", obj);
+}
+
+Status ReadStringList(wire::JsonObject obj, std::string_view key, std::string_view what,
+                      std::vector<std::string>* out) {
+  wire::JsonValue v;
+  if (!wire::Find(obj, key, &v)) return Status::Ok();
+  wire::JsonArray array;
+  if (!v.is_array() || v.get(array) != simdjson::SUCCESS) {
+    return wire::FieldError(what, key, "must be an array of strings");
+  }
+  for (wire::JsonValue e : array) {
+    if (!e.is_string()) return wire::FieldError(what, key, "must be an array of strings");
+    out->emplace_back(e.get_string().value_unsafe());
+  }
+  return Status::Ok();
+}
+
+void WriteStringArray(wire::JsonWriter& w, const std::vector<std::string>& values) {
+  w.BeginArray();
+  for (const std::string& v : values) w.String(v);
+  w.EndArray();
+}
+
+}  // namespace nucleus::server

@@ -1,0 +1,35 @@
+// Shared glue for route handlers: parse the body, answer errors, serialise common objects.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nucleus/result.h"
+#include "server/http.h"
+#include "wire/json_reader.h"
+#include "wire/json_writer.h"
+
+namespace nucleus::server {
+
+// Parses req.body as a JSON object into `doc`/`obj`. An empty body counts as {}.
+Status ParseBodyObject(const Request& req, wire::JsonDoc* doc, wire::JsonObject* obj);
+
+// Writes `status` as the response when it is an error; returns true when it was an error.
+inline bool Failed(const Status& status, Response& res) {
+  if (status.ok()) return false;
+  res.Error(status);
+  return true;
+}
+
+template <typename T>
+bool Failed(const Result<T>& result, Response& res) {
+  return Failed(result.status(), res);
+}
+
+// Reads an array of strings (`key` of `obj`), e.g. tags; absent → empty.
+Status ReadStringList(wire::JsonObject obj, std::string_view key, std::string_view what,
+                      std::vector<std::string>* out);
+
+void WriteStringArray(wire::JsonWriter& w, const std::vector<std::string>& values);
+
+}  // namespace nucleus::server

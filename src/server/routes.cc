@@ -1,0 +1,11 @@
+#include "server/http_server.h"
+#include "server/routes.h"
+
+namespace nucleus::server {
+
+void RegisterRoutes(Router& router, api::Context& ctx) {
+  RegisterDatasetRoutes(router, ctx);
+  RegisterJobRoutes(router, ctx);
+}
+
+}  // namespace nucleus::server

@@ -1,0 +1,12 @@
+// One registration function per area; RegisterRoutes (routes.cc) calls them all.
+#pragma once
+
+#include "api/context.h"
+#include "server/router.h"
+
+namespace nucleus::server {
+
+void RegisterDatasetRoutes(Router& router, api::Context& ctx);
+void RegisterJobRoutes(Router& router, api::Context& ctx);
+
+}  // namespace nucleus::server

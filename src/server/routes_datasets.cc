@@ -1,0 +1,147 @@
+// Routes of datasets.md: create, list, properties, info, size, delete, tags.
+#include "api/datasets.h"
+#include "server/route_helpers.h"
+#include "server/routes.h"
+
+namespace nucleus::server {
+namespace {
+
+void WriteTags(wire::JsonWriter& w, const std::vector<std::string>& tags) {
+  WriteStringArray(w, tags);
+}
+
+}  // namespace
+
+void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
+  router.Add("POST", "dataset/create", [&ctx](Request& req, Response& res) {
+    wire::JsonDoc doc;
+    wire::JsonObject body;
+    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    api::NewDataset input;
+    const char* what = "dataset";
+    if (Failed(wire::GetString(body, "name", what, &input.name), res)) return;
+    if (Failed(wire::OptBool(body, "is_scene", what, &input.is_scene), res)) return;
+    if (Failed(wire::OptBool(body, "use_privacy_mode", what, &input.use_privacy_mode), res)) return;
+    if (Failed(wire::OptObjectJson(body, "annotation_metadata_schema", what,
+                                   &input.annotation_metadata_schema_json),
+               res)) {
+      return;
+    }
+    if (Failed(wire::OptObjectJson(body, "item_metadata_schema", what,
+                                   &input.item_metadata_schema_json),
+               res)) {
+      return;
+    }
+    auto created = api::CreateDataset(ctx, req.owner, std::move(input));
+    if (Failed(created, res)) return;
+    wire::JsonWriter w;
+    w.BeginObject().Key("dataset_id").String(created->id).Key("name").String(created->name);
+    res.Json(w.EndObject().Take());
+  });
+
+  router.Add("GET", "dataset/details", [&ctx](Request& req, Response& res) {
+    auto list = api::ListDatasets(ctx, req.owner);
+    if (Failed(list, res)) return;
+    wire::JsonWriter w;
+    w.BeginArray();
+    for (const store::Dataset& d : *list) {
+      w.BeginObject().Key("id").String(d.id).Key("name").String(d.name);
+      w.Key("is_public").Bool(false).Key("is_scene").Bool(d.is_scene).EndObject();
+    }
+    res.Json(w.EndArray().Take());
+  });
+
+  router.Add("GET", "dataset", [&ctx](Request& req, Response& res) {
+    auto list = api::ListDatasets(ctx, req.owner);
+    if (Failed(list, res)) return;
+    wire::JsonWriter w;
+    w.BeginObject().Key("dataset_ids").BeginArray();
+    for (const store::Dataset& d : *list) w.String(d.id);
+    w.EndArray().Key("dataset_names").BeginArray();
+    for (const store::Dataset& d : *list) w.String(d.name);
+    res.Json(w.EndArray().EndObject().Take());
+  });
+
+  router.Add("GET", "dataset/:ds/name", [&ctx](Request& req, Response& res) {
+    auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
+    if (Failed(d, res)) return;
+    res.Json(wire::JsonWriter().BeginObject().Key("name").String(d->name).EndObject().Take());
+  });
+
+  router.Add("GET", "dataset/:ds/is_scene", [&ctx](Request& req, Response& res) {
+    auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
+    if (Failed(d, res)) return;
+    res.Json(wire::JsonWriter().BeginObject().Key("is_scene").Bool(d->is_scene).EndObject().Take());
+  });
+
+  router.Add("GET", "dataset/:ds/use_privacy_mode", [&ctx](Request& req, Response& res) {
+    auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
+    if (Failed(d, res)) return;
+    res.Json(wire::JsonWriter()
+                 .BeginObject()
+                 .Key("use_privacy_mode")
+                 .Bool(d->use_privacy_mode)
+                 .EndObject()
+                 .Take());
+  });
+
+  router.Add("GET", "dataset/:ds/info", [&ctx](Request& req, Response& res) {
+    auto info = api::GetDatasetInfo(ctx, req.owner, req.Param("ds"));
+    if (Failed(info, res)) return;
+    const store::Dataset& d = info->dataset;
+    wire::JsonWriter w;
+    w.BeginObject().Key("dataset_id").String(d.id).Key("name").String(d.name);
+    w.Key("length").Int(info->length);
+    w.Key("model_run_ids");
+    WriteStringArray(w, info->model_run_ids);
+    w.Key("slice_ids");
+    WriteStringArray(w, info->slice_ids);
+    w.Key("annotation_metadata_schema").Raw(d.annotation_metadata_schema_json);
+    w.Key("item_metadata_schema").Raw(d.item_metadata_schema_json);
+    w.Key("tags");
+    WriteTags(w, d.tags);
+    w.Key("is_scene").Bool(d.is_scene).Key("use_privacy_mode").Bool(d.use_privacy_mode);
+    res.Json(w.EndObject().Take());
+  });
+
+  router.Add("GET", "dataset/:ds/size", [&ctx](Request& req, Response& res) {
+    auto n = api::DatasetSize(ctx, req.owner, req.Param("ds"));
+    if (Failed(n, res)) return;
+    res.Json(wire::JsonWriter().BeginObject().Key("count").Int(*n).EndObject().Take());
+  });
+
+  router.Add("DELETE", "dataset/:ds", [&ctx](Request& req, Response& res) {
+    if (Failed(api::DeleteDataset(ctx, req.owner, req.Param("ds")), res)) return;
+    res.Json("{\"message\":\"Beginning dataset deletion...\"}");
+  });
+
+  router.Add("GET", "dataset/:ds/tags", [&ctx](Request& req, Response& res) {
+    auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
+    if (Failed(d, res)) return;
+    wire::JsonWriter w;
+    w.BeginObject().Key("tags");
+    WriteTags(w, d->tags);
+    res.Json(w.EndObject().Take());
+  });
+
+  auto change_tags = [&ctx](bool add) {
+    return [&ctx, add](Request& req, Response& res) {
+      wire::JsonDoc doc;
+      wire::JsonObject body;
+      if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+      std::vector<std::string> tags;
+      if (Failed(ReadStringList(body, "tags", "request body", &tags), res)) return;
+      auto updated = add ? api::AddDatasetTags(ctx, req.owner, req.Param("ds"), tags)
+                         : api::RemoveDatasetTags(ctx, req.owner, req.Param("ds"), tags);
+      if (Failed(updated, res)) return;
+      wire::JsonWriter w;
+      w.BeginObject().Key("dataset_id").String(req.Param("ds")).Key("tags");
+      WriteTags(w, *updated);
+      res.Json(w.EndObject().Take());
+    };
+  };
+  router.Add("POST", "dataset/:ds/tags", change_tags(true));
+  router.Add("DELETE", "dataset/:ds/tags", change_tags(false));
+}
+
+}  // namespace nucleus::server

@@ -1,0 +1,44 @@
+// BlobStore: uploaded files (images, masks, signed-URL payloads) kept beside the database.
+// Blobs are immutable once written; names are relative paths under the store's root.
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "nucleus/result.h"
+
+namespace nucleus::store {
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  virtual Status Append(std::string_view data) = 0;
+  // Makes the blob durable and visible under its name. Without Commit the blob is discarded.
+  virtual Status Commit() = 0;
+  virtual int64_t size() const = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // Writes `data` under a new unique name with `extension` (e.g. ".png"); returns the name.
+  virtual Result<std::string> Put(std::string_view data, std::string_view extension) = 0;
+  // A streaming writer for a new blob named `name` (relative path; folders are created).
+  virtual Result<std::unique_ptr<BlobWriter>> Create(const std::string& name) = 0;
+  virtual Result<std::string> Get(const std::string& name) = 0;
+  // Reads the blob line by line ('\n'-terminated; the last line may lack it); stops early when
+  // `fn` returns a non-ok Status, which is returned.
+  virtual Status ForEachLine(const std::string& name,
+                             const std::function<Status(std::string_view line)>& fn) = 0;
+  // Absolute filesystem path (for serving files).
+  virtual std::string PathOf(const std::string& name) const = 0;
+};
+
+// Files under `root` (created if missing).
+Result<std::unique_ptr<BlobStore>> OpenLocalBlobStore(const std::string& root);
+
+}  // namespace nucleus::store

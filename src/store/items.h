@@ -1,0 +1,57 @@
+// Dataset items. Each item has a position in its dataset's insertion order (`seq`, increasing;
+// gaps after deletions), a user reference id unique within the dataset, and a server id "di_...".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "nucleus/result.h"
+
+namespace nucleus::store {
+
+struct Item {
+  int64_t rowid = 0;  // store-internal key; 0 until inserted
+  std::string id;     // "di_..."
+  std::string dataset_id;
+  int64_t seq = 0;    // insertion order within the dataset (assigned by Insert)
+  std::string reference_id;
+  std::string image_url;       // user URL, or our blob URL for uploaded files ("" if none)
+  std::string pointcloud_url;  // "" if none
+  std::string metadata_json = "{}";
+  // Other keys echoed on read, as a JSON object's members without braces, e.g.
+  // "\"width\":640,\"height\":480" ("" when none).
+  std::string extra_json;
+  std::string scene_id;  // "" unless the item is a frame of a scene
+};
+
+class ItemRepo {
+ public:
+  virtual ~ItemRepo() = default;
+  // Assigns rowid and seq (end of the insertion order) into `item`.
+  virtual Status Insert(Item* item) = 0;
+  // Replaces every field but rowid, id, dataset_id and seq.
+  virtual Status Replace(const Item& item) = 0;
+  virtual Status UpdateMetadata(int64_t rowid, const std::string& metadata_json) = 0;
+  virtual Result<std::optional<Item>> FindByRef(const std::string& dataset_id,
+                                                std::string_view reference_id) = 0;
+  virtual Result<std::optional<Item>> FindById(const std::string& dataset_id,
+                                               std::string_view item_id) = 0;
+  // The item at 0-based position `index` of the insertion order.
+  virtual Result<std::optional<Item>> FindByIndex(const std::string& dataset_id,
+                                                  int64_t index) = 0;
+  // Items with seq > after_seq in insertion order, at most `limit`.
+  virtual Result<std::vector<Item>> List(const std::string& dataset_id, int64_t after_seq,
+                                         int64_t limit) = 0;
+  virtual Result<int64_t> Count(const std::string& dataset_id) = 0;
+  // reference id -> rowid for those of `reference_ids` that exist in the dataset.
+  virtual Result<std::unordered_map<std::string, int64_t>> ResolveRefs(
+      const std::string& dataset_id, const std::vector<std::string>& reference_ids) = 0;
+  // Deletes the item with its annotations (and, once they exist, predictions and matches).
+  virtual Status Delete(int64_t rowid) = 0;
+};
+
+}  // namespace nucleus::store

@@ -1,0 +1,11 @@
+// Forward declarations of the repositories a Tx hands out; each lives in its own header.
+#pragma once
+
+namespace nucleus::store {
+class KeyRepo;
+class DatasetRepo;
+class ItemRepo;
+class AnnotationRepo;
+class JobRepo;
+class UploadRepo;
+}  // namespace nucleus::store

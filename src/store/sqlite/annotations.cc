@@ -1,0 +1,132 @@
+#include "store/annotations.h"
+
+#include "store/sqlite/repo_factories.h"
+
+namespace nucleus::store::sqlite {
+namespace {
+
+constexpr const char* kAnnotationColumns =
+    "a.rowid, a.id, a.dataset_id, a.item_rowid, a.type, a.identity, a.annotation_id, a.label, "
+    "a.payload";
+
+class SqliteAnnotationRepo final : public AnnotationRepo {
+ public:
+  explicit SqliteAnnotationRepo(Db& db) : db_(db) {}
+
+  Result<PutOutcome> Put(const Annotation& a, bool update) override {
+    // One statement decides: insert, replace in place (keeping the row and its id), or ignore.
+    Stmt stmt = db_.Prepare(
+        update ? "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, "
+                 "annotation_id, label, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
+                 "annotation_id = excluded.annotation_id, label = excluded.label, "
+                 "payload = excluded.payload RETURNING (id = ?)"
+               : "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, "
+                 "annotation_id, label, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (item_rowid, identity) DO NOTHING RETURNING 1");
+    stmt.Bind(1, a.id)
+        .Bind(2, a.dataset_id)
+        .Bind(3, a.item_rowid)
+        .Bind(4, a.type)
+        .Bind(5, a.identity)
+        .Bind(6, a.annotation_id)
+        .Bind(7, a.label)
+        .Bind(8, a.payload_json);
+    if (update) stmt.Bind(9, a.id);
+    PutOutcome outcome = PutOutcome::kIgnored;
+    if (stmt.Step()) {
+      outcome = (!update || stmt.Int(0) != 0) ? PutOutcome::kInserted : PutOutcome::kReplaced;
+      while (stmt.Step()) {
+      }
+    }
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return outcome;
+  }
+
+  Result<std::vector<Annotation>> ListByItem(int64_t item_rowid) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kAnnotationColumns +
+                            " FROM annotations a WHERE a.item_rowid = ? ORDER BY a.rowid");
+    stmt.Bind(1, item_rowid);
+    return Many(stmt);
+  }
+
+  Result<std::optional<Annotation>> FindByAnnotationId(int64_t item_rowid,
+                                                       std::string_view annotation_id) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kAnnotationColumns +
+                            " FROM annotations a WHERE a.item_rowid = ? AND a.annotation_id = ? "
+                            "ORDER BY a.rowid LIMIT 1");
+    stmt.Bind(1, item_rowid).Bind(2, annotation_id);
+    if (stmt.Step()) return std::optional<Annotation>(Row(stmt));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return std::optional<Annotation>();
+  }
+
+  Result<std::vector<Annotation>> ListByDataset(const std::string& dataset_id) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kAnnotationColumns +
+                            " FROM annotations a JOIN items i ON i.rowid = a.item_rowid "
+                            "WHERE a.dataset_id = ? ORDER BY i.seq, a.rowid");
+    stmt.Bind(1, dataset_id);
+    return Many(stmt);
+  }
+
+  Result<int64_t> DeleteByItem(int64_t item_rowid) override {
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("DELETE FROM annotations WHERE item_rowid = ?").Bind(1, item_rowid).Exec());
+    return static_cast<int64_t>(db_.Changes());
+  }
+
+  Result<int64_t> DeleteByIds(const std::vector<std::string>& ids) override {
+    int64_t total = 0;
+    Stmt stmt = db_.Prepare("DELETE FROM annotations WHERE id = ?");
+    for (const std::string& id : ids) {
+      stmt.Bind(1, id);
+      NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+      total += db_.Changes();
+      stmt.Reset();
+    }
+    return total;
+  }
+
+  Result<std::vector<std::string>> Labels(const std::string& dataset_id) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT DISTINCT label FROM annotations WHERE dataset_id = ? AND label != '' "
+        "ORDER BY label");
+    stmt.Bind(1, dataset_id);
+    std::vector<std::string> out;
+    while (stmt.Step()) out.push_back(stmt.Text(0));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+ private:
+  Result<std::vector<Annotation>> Many(Stmt& stmt) {
+    std::vector<Annotation> out;
+    while (stmt.Step()) out.push_back(Row(stmt));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  static Annotation Row(const Stmt& stmt) {
+    Annotation a;
+    a.rowid = stmt.Int(0);
+    a.id = stmt.Text(1);
+    a.dataset_id = stmt.Text(2);
+    a.item_rowid = stmt.Int(3);
+    a.type = stmt.Text(4);
+    a.identity = stmt.Text(5);
+    a.annotation_id = stmt.Text(6);
+    a.label = stmt.Text(7);
+    a.payload_json = stmt.Text(8);
+    return a;
+  }
+
+  Db& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<AnnotationRepo> NewAnnotationRepo(Db& db) {
+  return std::make_unique<SqliteAnnotationRepo>(db);
+}
+
+}  // namespace nucleus::store::sqlite

@@ -1,0 +1,231 @@
+#include "store/jobs.h"
+
+#include "store/sqlite/repo_factories.h"
+
+namespace nucleus::store::sqlite {
+namespace {
+
+constexpr const char* kJobColumns =
+    "id, owner, dataset_id, type, status, request, message, completed_steps, total_steps, "
+    "created_at_ms, updated_at_ms, status_reads";
+
+class SqliteJobRepo final : public JobRepo {
+ public:
+  explicit SqliteJobRepo(Db& db) : db_(db) {}
+
+  Status Insert(const Job& j) override {
+    return db_
+        .Prepare(
+            "INSERT INTO jobs (id, owner, dataset_id, type, status, request, message, "
+            "completed_steps, total_steps, created_at_ms, updated_at_ms, status_reads) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .Bind(1, j.id)
+        .Bind(2, j.owner)
+        .Bind(3, j.dataset_id)
+        .Bind(4, j.type)
+        .Bind(5, j.status)
+        .Bind(6, j.request_json)
+        .Bind(7, j.message_json)
+        .Bind(8, j.completed_steps)
+        .Bind(9, j.total_steps)
+        .Bind(10, j.created_at_ms)
+        .Bind(11, j.updated_at_ms)
+        .Bind(12, j.status_reads)
+        .Exec();
+  }
+
+  Result<Job> Get(const std::string& owner, const std::string& id) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kJobColumns +
+                            " FROM jobs WHERE id = ? AND owner = ?");
+    stmt.Bind(1, id).Bind(2, owner);
+    if (stmt.Step()) return Row(stmt);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return NotFound("job " + id + " not found");
+  }
+
+  Result<Job> GetAny(const std::string& id) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+    stmt.Bind(1, id);
+    if (stmt.Step()) return Row(stmt);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return NotFound("job " + id + " not found");
+  }
+
+  Status Update(const Job& j) override {
+    return db_
+        .Prepare(
+            "UPDATE jobs SET status = ?, message = ?, completed_steps = ?, total_steps = ?, "
+            "updated_at_ms = ? WHERE id = ?")
+        .Bind(1, j.status)
+        .Bind(2, j.message_json)
+        .Bind(3, j.completed_steps)
+        .Bind(4, j.total_steps)
+        .Bind(5, j.updated_at_ms)
+        .Bind(6, j.id)
+        .Exec();
+  }
+
+  Status IncrementStatusReads(const std::string& id) override {
+    return db_.Prepare("UPDATE jobs SET status_reads = status_reads + 1 WHERE id = ?")
+        .Bind(1, id)
+        .Exec();
+  }
+
+  Result<std::optional<Job>> ClaimNext(int64_t now_ms) override {
+    Stmt stmt = db_.Prepare(
+        "UPDATE jobs SET status = 'Running', updated_at_ms = ? WHERE id = ("
+        "SELECT id FROM jobs WHERE status = 'Queued' ORDER BY created_at_ms, id LIMIT 1) "
+        "RETURNING " + std::string(kJobColumns));
+    stmt.Bind(1, now_ms);
+    std::optional<Job> job;
+    if (stmt.Step()) {
+      job = Row(stmt);
+      while (stmt.Step()) {
+      }
+    }
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return job;
+  }
+
+  Result<int64_t> RequeueRunning() override {
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("UPDATE jobs SET status = 'Queued' WHERE status = 'Running'").Exec());
+    return static_cast<int64_t>(db_.Changes());
+  }
+
+  Result<std::vector<Job>> List(const JobFilter& f) override {
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE owner = ?1";
+    if (f.dataset_id) sql += " AND dataset_id = ?2";
+    if (f.from_ms) sql += " AND created_at_ms >= ?3";
+    if (f.to_ms) sql += " AND created_at_ms <= ?4";
+    if (!f.show_completed) sql += " AND status != 'Completed'";
+    sql += " ORDER BY created_at_ms DESC, id DESC";
+    Stmt stmt = db_.Prepare(sql);
+    stmt.Bind(1, f.owner);
+    if (f.dataset_id) stmt.Bind(2, *f.dataset_id);
+    if (f.from_ms) stmt.Bind(3, *f.from_ms);
+    if (f.to_ms) stmt.Bind(4, *f.to_ms);
+    std::vector<Job> out;
+    while (stmt.Step()) {
+      if (static_cast<int64_t>(out.size()) >= f.limit) break;
+      Job job = Row(stmt);
+      if (!f.types.empty()) {
+        bool wanted = false;
+        for (const std::string& t : f.types) wanted = wanted || t == job.type;
+        if (!wanted) continue;
+      }
+      out.push_back(std::move(job));
+    }
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  Status AppendErrors(const std::string& job_id, const std::vector<std::string>& errors) override {
+    Stmt stmt = db_.Prepare("INSERT INTO job_errors (job_id, error) VALUES (?, ?)");
+    for (const std::string& e : errors) {
+      stmt.Bind(1, job_id).Bind(2, e);
+      NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+      stmt.Reset();
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> Errors(const std::string& job_id, int64_t limit) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT error FROM (SELECT seq, error FROM job_errors WHERE job_id = ? "
+        "ORDER BY seq DESC LIMIT ?) ORDER BY seq");
+    stmt.Bind(1, job_id).Bind(2, limit);
+    std::vector<std::string> out;
+    while (stmt.Step()) out.push_back(stmt.Text(0));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+ private:
+  static Job Row(const Stmt& stmt) {
+    Job j;
+    j.id = stmt.Text(0);
+    j.owner = stmt.Text(1);
+    j.dataset_id = stmt.Text(2);
+    j.type = stmt.Text(3);
+    j.status = stmt.Text(4);
+    j.request_json = stmt.Text(5);
+    j.message_json = stmt.Text(6);
+    j.completed_steps = stmt.Int(7);
+    j.total_steps = stmt.Int(8);
+    j.created_at_ms = stmt.Int(9);
+    j.updated_at_ms = stmt.Int(10);
+    j.status_reads = stmt.Int(11);
+    return j;
+  }
+
+  Db& db_;
+};
+
+class SqliteUploadRepo final : public UploadRepo {
+ public:
+  explicit SqliteUploadRepo(Db& db) : db_(db) {}
+
+  Status Put(const Upload& u) override {
+    return db_
+        .Prepare(
+            "INSERT INTO uploads (dataset_id, request_id, owner, blob_path, size_bytes, "
+            "expires_at_ms, uploaded) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dataset_id, request_id) DO UPDATE SET expires_at_ms = "
+            "excluded.expires_at_ms")
+        .Bind(1, u.dataset_id)
+        .Bind(2, u.request_id)
+        .Bind(3, u.owner)
+        .Bind(4, u.blob_path)
+        .Bind(5, u.size_bytes)
+        .Bind(6, u.expires_at_ms)
+        .BindBool(7, u.uploaded)
+        .Exec();
+  }
+
+  Result<std::optional<Upload>> Get(const std::string& dataset_id,
+                                    const std::string& request_id) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT dataset_id, request_id, owner, blob_path, size_bytes, expires_at_ms, uploaded "
+        "FROM uploads WHERE dataset_id = ? AND request_id = ?");
+    stmt.Bind(1, dataset_id).Bind(2, request_id);
+    if (stmt.Step()) {
+      Upload u;
+      u.dataset_id = stmt.Text(0);
+      u.request_id = stmt.Text(1);
+      u.owner = stmt.Text(2);
+      u.blob_path = stmt.Text(3);
+      u.size_bytes = stmt.Int(4);
+      u.expires_at_ms = stmt.Int(5);
+      u.uploaded = stmt.Int(6) != 0;
+      return std::optional<Upload>(std::move(u));
+    }
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return std::optional<Upload>();
+  }
+
+  Status MarkUploaded(const std::string& dataset_id, const std::string& request_id,
+                      const std::string& blob_path, int64_t size_bytes) override {
+    return db_
+        .Prepare(
+            "UPDATE uploads SET blob_path = ?, size_bytes = ?, uploaded = 1 "
+            "WHERE dataset_id = ? AND request_id = ?")
+        .Bind(1, blob_path)
+        .Bind(2, size_bytes)
+        .Bind(3, dataset_id)
+        .Bind(4, request_id)
+        .Exec();
+  }
+
+ private:
+  Db& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<JobRepo> NewJobRepo(Db& db) { return std::make_unique<SqliteJobRepo>(db); }
+std::unique_ptr<UploadRepo> NewUploadRepo(Db& db) {
+  return std::make_unique<SqliteUploadRepo>(db);
+}
+
+}  // namespace nucleus::store::sqlite

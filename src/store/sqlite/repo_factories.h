@@ -1,0 +1,23 @@
+// Constructors of the SQLite repositories; each is defined in the area's own .cc file.
+#pragma once
+
+#include <memory>
+
+#include "store/annotations.h"
+#include "store/datasets.h"
+#include "store/items.h"
+#include "store/jobs.h"
+#include "store/keys.h"
+#include "store/sqlite/db.h"
+#include "store/uploads.h"
+
+namespace nucleus::store::sqlite {
+
+std::unique_ptr<KeyRepo> NewKeyRepo(Db& db);
+std::unique_ptr<DatasetRepo> NewDatasetRepo(Db& db);
+std::unique_ptr<ItemRepo> NewItemRepo(Db& db);
+std::unique_ptr<AnnotationRepo> NewAnnotationRepo(Db& db);
+std::unique_ptr<JobRepo> NewJobRepo(Db& db);
+std::unique_ptr<UploadRepo> NewUploadRepo(Db& db);
+
+}  // namespace nucleus::store::sqlite

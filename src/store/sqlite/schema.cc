@@ -1,0 +1,145 @@
+#include "store/sqlite/schema.h"
+
+#include <string>
+
+namespace nucleus::store::sqlite {
+namespace {
+
+// v1: keys, datasets, items, ground truth, taxonomies, slices, jobs, signed-URL uploads.
+constexpr const char* kV1Foundation = R"sql(
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  key_prefix TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE datasets (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  is_scene INTEGER NOT NULL,
+  use_privacy_mode INTEGER NOT NULL,
+  annotation_metadata_schema TEXT NOT NULL,
+  item_metadata_schema TEXT NOT NULL,
+  tags TEXT NOT NULL DEFAULT '[]',
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX datasets_by_owner ON datasets(owner, created_at_ms);
+
+CREATE TABLE items (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  reference_id TEXT NOT NULL,
+  image_url TEXT NOT NULL,
+  pointcloud_url TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  extra TEXT NOT NULL,
+  scene_id TEXT NOT NULL DEFAULT '',
+  UNIQUE (dataset_id, reference_id),
+  UNIQUE (dataset_id, seq)
+);
+
+CREATE TABLE annotations (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  item_rowid INTEGER NOT NULL REFERENCES items(rowid) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  annotation_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  UNIQUE (item_rowid, identity)
+);
+CREATE INDEX annotations_by_dataset ON annotations(dataset_id);
+
+CREATE TABLE taxonomies (
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  PRIMARY KEY (dataset_id, name)
+);
+
+CREATE TABLE slices (
+  id TEXT PRIMARY KEY,
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  reference_ids TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  dataset_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  request TEXT NOT NULL,
+  message TEXT NOT NULL,
+  completed_steps INTEGER NOT NULL,
+  total_steps INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  status_reads INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_by_owner ON jobs(owner, created_at_ms);
+CREATE INDEX jobs_by_status ON jobs(status, created_at_ms);
+
+CREATE TABLE job_errors (
+  seq INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  error TEXT NOT NULL
+);
+CREATE INDEX job_errors_by_job ON job_errors(job_id, seq);
+
+CREATE TABLE uploads (
+  dataset_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  blob_path TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL,
+  uploaded INTEGER NOT NULL,
+  PRIMARY KEY (dataset_id, request_id)
+);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, kV1Foundation},
+  };
+  return migrations;
+}
+
+Status Migrate(Db& db) {
+  int64_t current = 0;
+  {
+    Stmt stmt = db.Prepare("PRAGMA user_version");
+    if (stmt.Step()) current = stmt.Int(0);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= current) continue;
+    std::string script = "BEGIN IMMEDIATE;\n";
+    script += m.sql;
+    script += "\nPRAGMA user_version = " + std::to_string(m.version) + ";\nCOMMIT;";
+    Status status = db.ExecScript(script);
+    if (!status.ok()) {
+      (void)db.ExecScript("ROLLBACK;");
+      return Internal("migration " + std::to_string(m.version) + " failed: " + status.message());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace nucleus::store::sqlite

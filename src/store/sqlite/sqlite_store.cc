@@ -1,0 +1,95 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include "store/sqlite/repo_factories.h"
+#include "store/sqlite/schema.h"
+
+namespace nucleus::store::sqlite {
+namespace {
+
+// The repositories of one unit of work, built on first use.
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(Db& db) : db_(db) {}
+
+  KeyRepo& keys() override { return Lazy(keys_, NewKeyRepo); }
+  DatasetRepo& datasets() override { return Lazy(datasets_, NewDatasetRepo); }
+  ItemRepo& items() override { return Lazy(items_, NewItemRepo); }
+  AnnotationRepo& annotations() override { return Lazy(annotations_, NewAnnotationRepo); }
+  JobRepo& jobs() override { return Lazy(jobs_, NewJobRepo); }
+  UploadRepo& uploads() override { return Lazy(uploads_, NewUploadRepo); }
+
+ private:
+  template <typename T>
+  T& Lazy(std::unique_ptr<T>& slot, std::unique_ptr<T> (*make)(Db&)) {
+    if (!slot) slot = make(db_);
+    return *slot;
+  }
+
+  Db& db_;
+  std::unique_ptr<KeyRepo> keys_;
+  std::unique_ptr<DatasetRepo> datasets_;
+  std::unique_ptr<ItemRepo> items_;
+  std::unique_ptr<AnnotationRepo> annotations_;
+  std::unique_ptr<JobRepo> jobs_;
+  std::unique_ptr<UploadRepo> uploads_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path));  // NOLINT: private constructor
+  NUCLEUS_ASSIGN_OR_RETURN(store->writer_, Db::Open(path));
+  NUCLEUS_RETURN_IF_ERROR(Migrate(*store->writer_));
+  return store;
+}
+
+Status SqliteStore::Write(const std::function<Status(Tx&)>& fn) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Db& db = *writer_;
+  NUCLEUS_RETURN_IF_ERROR(db.ExecScript("BEGIN IMMEDIATE"));
+  Status status;
+  {
+    SqliteTx tx(db);
+    status = fn(tx);
+  }
+  if (!status.ok()) {
+    (void)db.ExecScript("ROLLBACK");
+    return status;
+  }
+  Status commit = db.ExecScript("COMMIT");
+  if (!commit.ok()) (void)db.ExecScript("ROLLBACK");
+  return commit;
+}
+
+Status SqliteStore::Read(const std::function<Status(Tx&)>& fn) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, TakeReader());
+  Status status = db->ExecScript("BEGIN");
+  if (status.ok()) {
+    {
+      SqliteTx tx(*db);
+      status = fn(tx);
+    }
+    (void)db->ExecScript("COMMIT");
+  }
+  ReturnReader(std::move(db));
+  return status;
+}
+
+Result<std::unique_ptr<Db>> SqliteStore::TakeReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Db> db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return db;
+    }
+  }
+  return Db::Open(path_);
+}
+
+void SqliteStore::ReturnReader(std::unique_ptr<Db> db) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  idle_readers_.push_back(std::move(db));
+}
+
+}  // namespace nucleus::store::sqlite

@@ -1,0 +1,34 @@
+// Signed-URL uploads: a client asks for a URL (GET dataset/{ds}/signedUrl/{request_id}), PUTs a
+// payload to it without credentials, then names the request id in an async call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "nucleus/result.h"
+
+namespace nucleus::store {
+
+struct Upload {
+  std::string dataset_id;
+  std::string request_id;  // client-generated, 32 hex characters
+  std::string owner;
+  std::string blob_path;   // relative to the data directory's blobs/ ("" until uploaded)
+  int64_t size_bytes = 0;
+  int64_t expires_at_ms = 0;
+  bool uploaded = false;
+};
+
+class UploadRepo {
+ public:
+  virtual ~UploadRepo() = default;
+  // Inserts or refreshes (same dataset and request id) the pending upload.
+  virtual Status Put(const Upload& upload) = 0;
+  virtual Result<std::optional<Upload>> Get(const std::string& dataset_id,
+                                            const std::string& request_id) = 0;
+  virtual Status MarkUploaded(const std::string& dataset_id, const std::string& request_id,
+                              const std::string& blob_path, int64_t size_bytes) = 0;
+};
+
+}  // namespace nucleus::store
