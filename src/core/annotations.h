@@ -1,0 +1,114 @@
+// The parsed form of one annotation or prediction object (annotations.md §2): its kind and the
+// geometry numbers later stages need (IoU, matching, metrics). The JSON shown to clients is kept
+// separately, verbatim-normalised, by the wire layer; these structs hold only what code computes
+// with. Plain values; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nucleus::core {
+
+// Object kinds as stored. A scene category arrives as "category" and only becomes
+// kSceneCategory once its reference id resolves to a scene rather than an item.
+enum class AnnotationType {
+  kBox,
+  kLine,
+  kPolygon,
+  kKeypoints,
+  kCuboid,
+  kCategory,
+  kMultiCategory,
+  kSceneCategory,
+  kSegmentation,
+};
+
+// "box", "line", "polygon", "keypoints", "cuboid", "category", "multicategory",
+// "scene_category", "segmentation" (the store's type column and the read-back group key).
+inline std::string_view AnnotationTypeName(AnnotationType type) {
+  switch (type) {
+    case AnnotationType::kBox: return "box";
+    case AnnotationType::kLine: return "line";
+    case AnnotationType::kPolygon: return "polygon";
+    case AnnotationType::kKeypoints: return "keypoints";
+    case AnnotationType::kCuboid: return "cuboid";
+    case AnnotationType::kCategory: return "category";
+    case AnnotationType::kMultiCategory: return "multicategory";
+    case AnnotationType::kSceneCategory: return "scene_category";
+    case AnnotationType::kSegmentation: return "segmentation";
+  }
+  return "";
+}
+
+// The inverse of AnnotationTypeName; false for any other text.
+inline bool ParseAnnotationTypeName(std::string_view name, AnnotationType* out) {
+  for (AnnotationType t :
+       {AnnotationType::kBox, AnnotationType::kLine, AnnotationType::kPolygon,
+        AnnotationType::kKeypoints, AnnotationType::kCuboid, AnnotationType::kCategory,
+        AnnotationType::kMultiCategory, AnnotationType::kSceneCategory,
+        AnnotationType::kSegmentation}) {
+    if (AnnotationTypeName(t) == name) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Axis-aligned box: (x, y) is the top-left corner; width and height are >= 0.
+struct BoxGeometry {
+  double x = 0;
+  double y = 0;
+  double width = 0;
+  double height = 0;
+};
+
+struct Point2 {
+  double x = 0;
+  double y = 0;
+};
+
+struct Point3 {
+  double x = 0;
+  double y = 0;
+  double z = 0;
+};
+
+// One keypoint. An invisible keypoint may have no coordinates (has_position false, x = y = 0).
+struct Keypoint {
+  double x = 0;
+  double y = 0;
+  bool visible = false;
+  bool has_position = false;
+};
+
+// 3D box: position is the centre, dimensions are full extents (x along the heading), yaw turns
+// counter-clockwise about z, in radians.
+struct CuboidGeometry {
+  Point3 position;
+  Point3 dimensions;
+  double yaw = 0;
+};
+
+// One labelled pixel value of a segmentation mask.
+struct MaskSegment {
+  std::string label;
+  int64_t index = 0;
+};
+
+// Geometry of one object; only the members of its type are filled.
+struct AnnotationGeometry {
+  BoxGeometry box;                           // kBox
+  std::vector<Point2> vertices;              // kLine (>= 2), kPolygon (>= 3)
+  std::vector<Keypoint> keypoints;           // kKeypoints
+  std::vector<std::string> keypoint_names;   // kKeypoints, one per keypoint
+  std::vector<std::pair<int64_t, int64_t>> skeleton;  // kKeypoints, index pairs
+  CuboidGeometry cuboid;                     // kCuboid
+  std::vector<MaskSegment> segments;         // kSegmentation
+};
+
+}  // namespace nucleus::core
