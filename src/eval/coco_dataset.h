@@ -25,16 +25,16 @@ struct CocoGroundTruth {
   std::vector<int64_t> category_ids;
 
   // Annotations (struct of arrays, one entry per annotation).
-  std::vector<int64_t> ids;          // annotation id; 0 is pycocotools' "unmatched" quirk
-  std::vector<uint32_t> image;       // index into image_ids
-  std::vector<uint32_t> category;    // index into category_ids
-  std::vector<geometry::Box> boxes;  // `bbox`
-  std::vector<double> areas;         // `area` (used for the area ranges)
-  std::vector<uint8_t> iscrowd;      // `iscrowd` != 0
-  std::vector<int32_t> num_keypoints;           // keypoints only
-  std::vector<geometry::RleMask> masks;         // segm only: the segmentation as RLE
-  std::vector<uint32_t> keypoint_offsets;       // keypoints only: size()+1 offsets into
-  std::vector<double> keypoint_values;          //   keypoint_values (x,y,v triples)
+  std::vector<int64_t> ids;                // annotation id; 0 is pycocotools' "unmatched" quirk
+  std::vector<uint32_t> image;             // index into image_ids
+  std::vector<uint32_t> category;          // index into category_ids
+  std::vector<geometry::Box> boxes;        // `bbox`
+  std::vector<double> areas;               // `area` (used for the area ranges)
+  std::vector<uint8_t> iscrowd;            // `iscrowd` != 0
+  std::vector<int32_t> num_keypoints;      // keypoints only
+  std::vector<geometry::RleMask> masks;    // segm only: the segmentation as RLE
+  std::vector<uint32_t> keypoint_offsets;  // keypoints only: size()+1 offsets into
+  std::vector<double> keypoint_values;     //   keypoint_values (x,y,v triples)
 
   size_t size() const { return ids.size(); }
 };
@@ -42,8 +42,8 @@ struct CocoGroundTruth {
 // Detections as pycocotools' loadRes leaves them: numbered 1..N in file order, `area` and
 // `bbox` filled by its rules, restricted to categories listed in the ground truth.
 struct CocoDetections {
-  std::vector<uint32_t> image;       // index into CocoGroundTruth::image_ids
-  std::vector<uint32_t> category;    // index into CocoGroundTruth::category_ids
+  std::vector<uint32_t> image;     // index into CocoGroundTruth::image_ids
+  std::vector<uint32_t> category;  // index into CocoGroundTruth::category_ids
   std::vector<geometry::Box> boxes;
   std::vector<double> areas;
   std::vector<double> scores;

@@ -16,13 +16,13 @@ namespace nucleus::eval {
 namespace {
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();  // np.spacing(1)
-constexpr int kMaxIouThresholds = 16;                             // bits per half of a uint32
+constexpr int kMaxIouThresholds = 16;                            // bits per half of a uint32
 
 // Indices of annotations ordered by (category, image), file order kept within each pair:
 // two stable counting-sort passes. `cat_begin[k]` is where category k starts.
 void GroupByCategoryImage(std::span<const uint32_t> category, std::span<const uint32_t> image,
-                          size_t num_categories, size_t num_images,
-                          std::vector<uint32_t>& order, std::vector<uint32_t>& cat_begin) {
+                          size_t num_categories, size_t num_images, std::vector<uint32_t>& order,
+                          std::vector<uint32_t>& cat_begin) {
   const size_t n = category.size();
   std::vector<uint32_t> by_image(n);
   {
@@ -45,12 +45,12 @@ struct Grouping {
 
 // Per-thread scratch, reused across categories.
 struct Scratch {
-  std::vector<uint32_t> dts;          // one cell's detections, score-sorted
-  std::vector<double> ious;           // D x G, row-major by detection
-  std::vector<double> max_iou;        // per detection
-  std::vector<uint32_t> gt_perm;      // gt order with ignored last, per area
-  std::vector<uint8_t> gt_ignore;     // per gt (cell order), per area
-  std::vector<uint8_t> gtm;           // per sorted gt, per threshold
+  std::vector<uint32_t> dts;       // one cell's detections, score-sorted
+  std::vector<double> ious;        // D x G, row-major by detection
+  std::vector<double> max_iou;     // per detection
+  std::vector<uint32_t> gt_perm;   // gt order with ignored last, per area
+  std::vector<uint8_t> gt_ignore;  // per gt (cell order), per area
+  std::vector<uint8_t> gtm;        // per sorted gt, per threshold
   // Category-wide detection entries, in concatenation order (image ascending, score rank).
   std::vector<double> scores;
   std::vector<uint32_t> ranks;
@@ -220,8 +220,7 @@ class CategoryEvaluator {
                                          gt_.keypoint_offsets[g + 1] - gt_.keypoint_offsets[g]);
             const auto dk = std::span<const double>(dt_.keypoint_values)
                                 .subspan(dt_.keypoint_offsets[det],
-                                         dt_.keypoint_offsets[det + 1] -
-                                             dt_.keypoint_offsets[det]);
+                                         dt_.keypoint_offsets[det + 1] - dt_.keypoint_offsets[det]);
             v = geometry::Oks(gk, dk, gt_.areas[g], gt_.boxes[g]);
             break;
           }
@@ -288,8 +287,10 @@ class CategoryEvaluator {
             const double thr = p_.recall_thresholds[r];
             while (j < pts.size() && pts[j].first < thr) ++j;
             const double q = j < pts.size() ? pts[j].second : 0.0;
-            r_.precision[(((static_cast<size_t>(t) * num_r + r) * r_.num_categories + k) *
-                              num_a_ + a) * num_m + m] = q;
+            r_.precision[(((static_cast<size_t>(t) * num_r + r) * r_.num_categories + k) * num_a_ +
+                          a) *
+                             num_m +
+                         m] = q;
           }
         }
       }
@@ -328,7 +329,8 @@ CocoParams DefaultCocoParams(IouType iou_type) {
   CocoParams p;
   p.iou_type = iou_type;
   p.iou_thresholds = NumpyLinspace(.5, 0.95, static_cast<int>(std::round((0.95 - .5) / .05)) + 1);
-  p.recall_thresholds = NumpyLinspace(.0, 1.00, static_cast<int>(std::round((1.00 - .0) / .01)) + 1);
+  p.recall_thresholds =
+      NumpyLinspace(.0, 1.00, static_cast<int>(std::round((1.00 - .0) / .01)) + 1);
   if (iou_type == IouType::kKeypoints) {
     p.max_dets = {20};
     p.area_ranges = {{0, 1e5 * 1e5}, {32 * 32, 96 * 96}, {96 * 96, 1e5 * 1e5}};
@@ -403,8 +405,8 @@ int IndexOf(const std::vector<int>& values, int value) {
   return -1;
 }
 
-CocoSummaryLine Summarize(const CocoEvalResult& r, const CocoParams& p, bool ap,
-                          double iou_thr, const std::string& area, int max_dets) {
+CocoSummaryLine Summarize(const CocoEvalResult& r, const CocoParams& p, bool ap, double iou_thr,
+                          const std::string& area, int max_dets) {
   CocoSummaryLine line{ap, iou_thr, area, max_dets, -1};
   const int a = IndexOf(p.area_labels, area);
   const int m = IndexOf(p.max_dets, max_dets);

@@ -40,12 +40,14 @@ struct CocoEvalResult {
   std::vector<double> recall;
 
   double Precision(int t, int r, int k, int a, int m) const {
-    return precision[(((static_cast<size_t>(t) * num_recall + r) * num_categories + k) *
-                          num_areas + a) * num_max_dets + m];
+    return precision[(((static_cast<size_t>(t) * num_recall + r) * num_categories + k) * num_areas +
+                      a) *
+                         num_max_dets +
+                     m];
   }
   double Recall(int t, int k, int a, int m) const {
-    return recall[((static_cast<size_t>(t) * num_categories + k) * num_areas + a) *
-                      num_max_dets + m];
+    return recall[((static_cast<size_t>(t) * num_categories + k) * num_areas + a) * num_max_dets +
+                  m];
   }
 };
 

@@ -257,8 +257,9 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
           if (polygon.get(pv)) return fail(at, "malformed \"segmentation\"");
           const uint32_t begin = static_cast<uint32_t>(out.coords.size());
           if (!GetNumbers(pv, out.coords)) {
-            return fail(at, "\"segmentation\" must be a list of polygons (arrays of numbers) or "
-                            "an RLE object");
+            return fail(at,
+                        "\"segmentation\" must be a list of polygons (arrays of numbers) or "
+                        "an RLE object");
           }
           out.rings.emplace_back(begin, static_cast<uint32_t>(out.coords.size()));
         }
@@ -278,9 +279,9 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
           const uint64_t rat = LocationOf(rv, loc);
           if (rle_key == "size") {
             std::vector<double> size;
-            if (!GetNumbers(rv, size) || size.size() != 2 || !(size[0] >= 0) ||
-                !(size[1] >= 0) || size[0] > 1e9 || size[1] > 1e9 ||
-                std::floor(size[0]) != size[0] || std::floor(size[1]) != size[1]) {
+            if (!GetNumbers(rv, size) || size.size() != 2 || !(size[0] >= 0) || !(size[1] >= 0) ||
+                size[0] > 1e9 || size[1] > 1e9 || std::floor(size[0]) != size[0] ||
+                std::floor(size[1]) != size[1]) {
               return fail(rat, "RLE \"size\" must be [height, width]");
             }
             out.seg_h[i] = static_cast<uint32_t>(size[0]);
@@ -339,6 +340,12 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
   return true;
 }
 
+// True when nothing but whitespace follows the root value.
+bool AtEnd(od::document& doc) {
+  const char* p = nullptr;
+  return doc.current_location().get(p) == simdjson::OUT_OF_BOUNDS;
+}
+
 // Records simdjson's error at the parser's current position.
 void SimdjsonProblem(simdjson::error_code error, od::document& doc, const Locator& loc,
                      const std::string& where, Problem& problem) {
@@ -378,7 +385,7 @@ bool ParseAnnotationArray(const char* data, size_t size, size_t capacity, const 
     }
     ++index;
   }
-  if (!doc.at_end()) {
+  if (!AtEnd(doc)) {
     SimdjsonProblem(simdjson::TRAILING_CONTENT, doc, loc, "", problem);
     return false;
   }
@@ -505,14 +512,17 @@ bool ParseGroundTruthText(const char* data, size_t size, size_t capacity,
       has_annotations = true;
     }
   }
-  if (!doc.at_end()) {
+  if (!AtEnd(doc)) {
     SimdjsonProblem(simdjson::TRAILING_CONTENT, doc, loc, "", problem);
     return false;
   }
   if (!has_images || !has_categories || !has_annotations) {
-    problem.Set(0, "", std::string("missing top-level field \"") +
-                           (!has_images ? "images" : !has_categories ? "categories" : "annotations") +
-                           "\"");
+    problem.Set(0, "",
+                std::string("missing top-level field \"") +
+                    (!has_images       ? "images"
+                     : !has_categories ? "categories"
+                                       : "annotations") +
+                    "\"");
     return false;
   }
   return true;
@@ -526,8 +536,8 @@ RleMask ToMask(const RawAnnotations& raw, size_t i, uint32_t image_h, uint32_t i
                    std::vector<uint32_t>(first, first + raw.seg_count[i])};
   }
   if (raw.seg_kind[i] == SegKind::kNone) {
-    return RleMask{image_h, image_w,
-                   {static_cast<uint32_t>(static_cast<uint64_t>(image_h) * image_w)}};
+    return RleMask{
+        image_h, image_w, {static_cast<uint32_t>(static_cast<uint64_t>(image_h) * image_w)}};
   }
   // frPyObjects: a first polygon of exactly 4 numbers makes the whole list [x, y, w, h] boxes.
   std::vector<RleMask> parts;
@@ -543,8 +553,8 @@ RleMask ToMask(const RawAnnotations& raw, size_t i, uint32_t image_h, uint32_t i
     }
   }
   if (parts.empty()) {
-    return RleMask{image_h, image_w,
-                   {static_cast<uint32_t>(static_cast<uint64_t>(image_h) * image_w)}};
+    return RleMask{
+        image_h, image_w, {static_cast<uint32_t>(static_cast<uint64_t>(image_h) * image_w)}};
   }
   if (parts.size() == 1) return std::move(parts[0]);
   std::vector<geometry::RleView> views(parts.begin(), parts.end());
@@ -552,8 +562,7 @@ RleMask ToMask(const RawAnnotations& raw, size_t i, uint32_t image_h, uint32_t i
 }
 
 Result<CocoGroundTruth> ResolveGroundTruth(RawGroundTruth raw, const std::string& text,
-                                           std::string_view name, IouType iou_type,
-                                           int threads) {
+                                           std::string_view name, IouType iou_type, int threads) {
   CocoGroundTruth gt;
   // Images: unique by id (the last entry wins, as in a dict), ascending.
   {
@@ -784,7 +793,8 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
 
   // Pass 1 (parallel per chunk): validate, map ids, count kept detections.
   std::vector<size_t> chunk_base(chunks.size() + 1, 0), kept_base(chunks.size() + 1, 0);
-  for (size_t c = 0; c < chunks.size(); ++c) chunk_base[c + 1] = chunk_base[c] + chunks[c].raw.size();
+  for (size_t c = 0; c < chunks.size(); ++c)
+    chunk_base[c + 1] = chunk_base[c] + chunks[c].raw.size();
   std::vector<std::vector<uint32_t>> image_index(chunks.size()), category_index(chunks.size());
   std::vector<Problem> problems(chunks.size());
   ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
@@ -853,8 +863,7 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
       Box box = raw.boxes[i];
       double area = 0;
       RleMask mask;
-      const bool have_mask = (raw.has[i] & kHasSegm) &&
-                             (need_masks || kind == ResultKind::kSegm);
+      const bool have_mask = (raw.has[i] & kHasSegm) && (need_masks || kind == ResultKind::kSegm);
       if (have_mask) mask = ToMask(raw, i, gt.image_heights[img], gt.image_widths[img]);
       switch (kind) {
         case ResultKind::kBbox:
@@ -901,8 +910,7 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
   if (iou_type == IouType::kKeypoints) {
     dt.keypoint_offsets.push_back(0);
     for (size_t c = 0; c < chunks.size(); ++c) {
-      dt.keypoint_values.insert(dt.keypoint_values.end(), kp_values[c].begin(),
-                                kp_values[c].end());
+      dt.keypoint_values.insert(dt.keypoint_values.end(), kp_values[c].begin(), kp_values[c].end());
       for (uint32_t s : kp_sizes[c]) dt.keypoint_offsets.push_back(dt.keypoint_offsets.back() + s);
     }
   }
@@ -959,10 +967,10 @@ Result<CocoFiles> ParseCocoFiles(const std::string& gt_text, std::string_view gt
   if (!raw_gt->ok()) return raw_gt->status();
   if (dt_problem.set) return MakeError(dt_name, dt_text, dt_problem);
   CocoFiles files;
-  NUCLEUS_ASSIGN_OR_RETURN(files.gt, ResolveGroundTruth(std::move(**raw_gt), gt_text, gt_name,
-                                                        iou_type, threads));
-  NUCLEUS_ASSIGN_OR_RETURN(files.dt,
-                           ResolveDetections(chunks, dt_text, dt_name, files.gt, iou_type, threads));
+  NUCLEUS_ASSIGN_OR_RETURN(
+      files.gt, ResolveGroundTruth(std::move(**raw_gt), gt_text, gt_name, iou_type, threads));
+  NUCLEUS_ASSIGN_OR_RETURN(
+      files.dt, ResolveDetections(chunks, dt_text, dt_name, files.gt, iou_type, threads));
   return files;
 }
 

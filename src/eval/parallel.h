@@ -14,7 +14,8 @@ namespace nucleus::eval {
 
 template <typename Fn>
 void ParallelFor(size_t num_tasks, int threads, Fn&& fn) {
-  const size_t workers = std::min<size_t>(num_tasks, threads < 1 ? 1 : static_cast<size_t>(threads));
+  const size_t workers =
+      std::min<size_t>(num_tasks, threads < 1 ? 1 : static_cast<size_t>(threads));
   if (workers <= 1) {
     for (size_t i = 0; i < num_tasks; ++i) fn(i, size_t{0});
     return;

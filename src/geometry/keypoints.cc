@@ -13,9 +13,7 @@ double Oks(std::span<const double> gt_xyv, std::span<const double> dt_xyv, doubl
            const Box& gt_box, std::span<const double> sigmas) {
   const size_t k = sigmas.size();
   if (k == 0) return 0.0;
-  auto at = [](std::span<const double> xyv, size_t i) {
-    return i < xyv.size() ? xyv[i] : 0.0;
-  };
+  auto at = [](std::span<const double> xyv, size_t i) { return i < xyv.size() ? xyv[i] : 0.0; };
   size_t visible = 0;
   for (size_t i = 0; i < k; ++i) visible += at(gt_xyv, 3 * i + 2) > 0 ? 1 : 0;
   const double x0 = gt_box.x - gt_box.width, x1 = gt_box.x + gt_box.width * 2;

@@ -11,8 +11,8 @@ namespace nucleus::geometry {
 
 // The 17 COCO person keypoint sigmas (pycocotools' kpt_oks_sigmas).
 inline constexpr double kCocoKeypointSigmas[17] = {
-    .26 / 10.0, .25 / 10.0, .25 / 10.0, .35 / 10.0, .35 / 10.0, .79 / 10.0,
-    .79 / 10.0, .72 / 10.0, .72 / 10.0, .62 / 10.0, .62 / 10.0, 1.07 / 10.0,
+    .26 / 10.0,  .25 / 10.0, .25 / 10.0, .35 / 10.0, .35 / 10.0, .79 / 10.0,
+    .79 / 10.0,  .72 / 10.0, .72 / 10.0, .62 / 10.0, .62 / 10.0, 1.07 / 10.0,
     1.07 / 10.0, .87 / 10.0, .87 / 10.0, .89 / 10.0, .89 / 10.0};
 
 // OKS between a ground truth and a detection, each given as x,y,v triples (k = sigmas.size()

@@ -4,6 +4,7 @@
 // Pure; thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 
@@ -11,7 +12,7 @@ namespace nucleus::geometry {
 
 // Sum of `values` in numpy's order: blocks of up to 128 values summed with 8 accumulators,
 // larger arrays split in halves rounded down to a multiple of 8.
-inline double PairwiseSum(std::span<const double> values) {
+inline double PairwiseSumBlock(std::span<const double> values) {
   const size_t n = values.size();
   const double* a = values.data();
   if (n < 8) {
@@ -32,7 +33,18 @@ inline double PairwiseSum(std::span<const double> values) {
   }
   size_t n2 = n / 2;
   n2 -= n2 % 8;
-  return PairwiseSum(values.first(n2)) + PairwiseSum(values.subspan(n2));
+  return PairwiseSumBlock(values.first(n2)) + PairwiseSumBlock(values.subspan(n2));
+}
+
+// numpy reduces in buffers of 8192 elements, adding each buffer's pairwise sum in turn.
+inline double PairwiseSum(std::span<const double> values) {
+  constexpr size_t kBuffer = 8192;
+  if (values.size() <= kBuffer) return PairwiseSumBlock(values);
+  double res = 0;
+  for (size_t i = 0; i < values.size(); i += kBuffer) {
+    res += PairwiseSumBlock(values.subspan(i, std::min(kBuffer, values.size() - i)));
+  }
+  return res;
 }
 
 }  // namespace nucleus::geometry

@@ -1,8 +1,7 @@
 #include "geometry/polygon.h"
 
-#include <polyclipping/clipper.hpp>
-
 #include <cmath>
+#include <polyclipping/clipper.hpp>
 
 namespace nucleus::geometry {
 namespace {

@@ -236,7 +236,8 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
       std::swap(xs, xe);
       std::swap(ys, ye);
     }
-    const double s = dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
+    const double s =
+        dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
     if (dx >= dy) {
       for (int d = 0; d <= dx; ++d) {
         const int t = flip ? dx - d : d;
@@ -271,8 +272,8 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
       yd = static_cast<double>(h);
     }
     yd = std::ceil(yd);
-    a.push_back(static_cast<uint32_t>(static_cast<int>(xd) * static_cast<int>(h) +
-                                      static_cast<int>(yd)));
+    a.push_back(
+        static_cast<uint32_t>(static_cast<int>(xd) * static_cast<int>(h) + static_cast<int>(yd)));
   }
   // Compute the RLE encoding given the y-boundary points.
   a.push_back(static_cast<uint32_t>(h * w));

@@ -93,8 +93,8 @@ double CuboidBevIou(const Cuboid& a, const Cuboid& b) {
 }
 
 double CuboidIou(const Cuboid& a, const Cuboid& b) {
-  if (!std::isfinite(a.z) || !std::isfinite(b.z) || !std::isfinite(a.dz) ||
-      !std::isfinite(b.dz) || !(a.dz > 0) || !(b.dz > 0)) {
+  if (!std::isfinite(a.z) || !std::isfinite(b.z) || !std::isfinite(a.dz) || !std::isfinite(b.dz) ||
+      !(a.dz > 0) || !(b.dz > 0)) {
     return 0.0;
   }
   const double z_overlap =

@@ -73,8 +73,7 @@ class CocoFixtureTest : public testing::TestWithParam<Case> {};
 void CheckCase(const Case& c, int threads) {
   const fs::path dir = fs::path(NUCLEUS_FIXTURES_DIR) / c.name;
   const char* kind = c.iou_type == IouType::kBbox ? "bbox" : "segm";
-  const Expected expected =
-      ReadExpected(dir / (std::string("expected_") + kind + "_stats.json"));
+  const Expected expected = ReadExpected(dir / (std::string("expected_") + kind + "_stats.json"));
   const std::string gt_text = ReadFile(dir / "gt.json");
   const std::string dt_text = ReadFile(dir / "dt.json");
   Result<CocoFiles> files =
@@ -91,8 +90,8 @@ void CheckCase(const Case& c, int threads) {
   }
   const std::vector<double> per_category = PerCategoryAp(result);
   for (const auto& [category_id, ap] : expected.per_category) {
-    const auto it = std::find(files->gt.category_ids.begin(), files->gt.category_ids.end(),
-                              category_id);
+    const auto it =
+        std::find(files->gt.category_ids.begin(), files->gt.category_ids.end(), category_id);
     ASSERT_NE(it, files->gt.category_ids.end());
     EXPECT_NEAR(per_category[it - files->gt.category_ids.begin()], ap, 1e-12)
         << c.name << " category " << category_id;
@@ -104,9 +103,9 @@ TEST_P(CocoFixtureTest, MatchesPycocotoolsStats) { CheckCase(GetParam(), 1); }
 TEST_P(CocoFixtureTest, MatchesPycocotoolsStatsOnTwoThreads) { CheckCase(GetParam(), 2); }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, CocoFixtureTest, testing::ValuesIn(AllCases()),
-                         [](const testing::TestParamInfo<Case>& info) {
-                           std::string name = info.param.name;
-                           name += info.param.iou_type == IouType::kBbox ? "Bbox" : "Segm";
+                         [](const testing::TestParamInfo<Case>& param_info) {
+                           std::string name = param_info.param.name;
+                           name += param_info.param.iou_type == IouType::kBbox ? "Bbox" : "Segm";
                            std::string out;
                            for (char ch : name) {
                              if (std::isalnum(static_cast<unsigned char>(ch))) out += ch;
