@@ -4,6 +4,7 @@
 // A Status is cheap to copy when ok (no allocation). Thread-compatible.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,9 +43,26 @@ class Status {
   // "NotFound: dataset ds_x not found" (or "OK").
   std::string ToString() const;
 
+  // Errors that came from an HTTP answer (the client SDK) also carry the HTTP status and the raw
+  // response body. http_status() is 0 and http_body() empty for every other Status.
+  int http_status() const { return http_ ? http_->status : 0; }
+  const std::string& http_body() const {
+    static const std::string kEmpty;
+    return http_ ? http_->body : kEmpty;
+  }
+  Status& SetHttp(int http_status, std::string body) {
+    http_ = std::make_shared<const Http>(Http{http_status, std::move(body)});
+    return *this;
+  }
+
  private:
+  struct Http {
+    int status;
+    std::string body;
+  };
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::shared_ptr<const Http> http_;  // null unless SetHttp was called; shared so copies are cheap
 };
 
 inline Status InvalidArgument(std::string message) {

@@ -1,0 +1,497 @@
+// Value types of the client SDK: dataset items, ground-truth annotations, predictions, upload
+// options and responses, evaluation results. Plain aggregates of std types, built with designated
+// initializers in declaration order:
+//
+//   nucleus::BoxPrediction p{.label = "car", .x = 0, .y = 0, .width = 10, .height = 10,
+//                            .reference_id = "img_1", .confidence = 0.9,
+//                            .class_pdf = {{"car", 0.9}, {"bus", 0.1}}};
+//
+// Field names and meanings follow the official Python client (nucleus/annotation.py,
+// prediction.py, dataset_item.py); the JSON they become is specified in
+// /work/shared/api/annotations.md and predictions.md. Thread-compatible values.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "nucleus/json.h"
+
+namespace nucleus {
+
+// ---------------------------------------------------------------------------------------------
+// Dataset items
+
+struct DatasetItem {
+  // A remote URL (http, https, s3, gs) or a local file path; local files are uploaded as
+  // multipart by Dataset::append.
+  std::string image_location;
+  std::string reference_id;
+  Json metadata = Json::object();
+  int64_t width = 0;   // sent only when non-zero
+  int64_t height = 0;  // sent only when non-zero
+  // Read back only: the server's item id (di_...).
+  std::string id;
+
+  // True when image_location is not an http/https/s3/gs URL (the Python client's rule).
+  bool is_local() const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Geometry pieces
+
+struct Point {
+  double x = 0;
+  double y = 0;
+};
+
+struct Keypoint {
+  std::optional<double> x;  // null for invisible keypoints
+  std::optional<double> y;
+  bool visible = true;
+};
+
+struct Point3D {
+  double x = 0;
+  double y = 0;
+  double z = 0;
+};
+
+struct Segment {
+  std::string label;
+  int64_t index = 0;
+  std::optional<Json> metadata;  // sent only when set
+};
+
+using ClassPdf = std::map<std::string, double>;
+
+// ---------------------------------------------------------------------------------------------
+// Ground truth. An unset annotation_id is filled as the Python client does: boxes get
+// "{label}-{x}-{y}-{width}-{height}-{reference_id}" (numbers as Python prints them; integral
+// values print without ".0", as Python prints ints), keypoints "{label}-{reference_id}-keypoints".
+
+struct BoxAnnotation {
+  std::string label;
+  double x = 0;  // top-left corner
+  double y = 0;
+  double width = 0;
+  double height = 0;
+  std::string reference_id;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  std::optional<std::vector<double>> embedding_vector;
+  std::optional<std::string> track_reference_id;
+  std::optional<std::string> task_id;
+};
+
+struct LineAnnotation {
+  std::string label;
+  std::vector<Point> vertices;
+  std::string reference_id;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  std::optional<std::string> track_reference_id;
+  std::optional<std::string> task_id;
+};
+
+struct PolygonAnnotation {
+  std::string label;
+  std::vector<Point> vertices;
+  std::string reference_id;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  std::optional<std::vector<double>> embedding_vector;
+  std::optional<std::string> track_reference_id;
+  std::optional<std::string> task_id;
+};
+
+struct KeypointsAnnotation {
+  std::string label;
+  std::vector<Keypoint> keypoints;
+  std::vector<std::string> names;  // one per keypoint
+  std::string reference_id;
+  std::optional<std::vector<std::pair<int, int>>> skeleton;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  std::optional<std::string> track_reference_id;
+  std::optional<std::string> task_id;
+};
+
+struct CuboidAnnotation {
+  std::string label;
+  Point3D position;    // centre
+  Point3D dimensions;  // full extents
+  double yaw = 0;
+  std::string reference_id;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  std::optional<std::string> track_reference_id;
+  std::optional<std::string> task_id;
+};
+
+struct SegmentationAnnotation {
+  std::string mask_url;  // remote URL, or a local .png path (uploaded as multipart)
+  std::vector<Segment> annotations;
+  std::string reference_id;
+  std::optional<std::string> annotation_id;
+};
+
+struct CategoryAnnotation {
+  std::string label;
+  std::string reference_id;
+  std::optional<std::string> taxonomy_name;
+  Json metadata = Json::object();
+  std::optional<std::string> track_reference_id;
+  std::optional<std::string> task_id;
+};
+
+struct MultiCategoryAnnotation {
+  std::vector<std::string> labels;
+  std::string reference_id;
+  std::optional<std::string> taxonomy_name;
+  Json metadata = Json::object();
+  std::optional<std::string> track_reference_id;
+  std::optional<std::string> task_id;
+};
+
+using Annotation =
+    std::variant<BoxAnnotation, LineAnnotation, PolygonAnnotation, KeypointsAnnotation,
+                 CuboidAnnotation, SegmentationAnnotation, CategoryAnnotation,
+                 MultiCategoryAnnotation>;
+
+// Ground truth of one item grouped by kind (Dataset::iloc/refloc/loc).
+struct AnnotationGroups {
+  std::vector<BoxAnnotation> box;
+  std::vector<LineAnnotation> line;
+  std::vector<PolygonAnnotation> polygon;
+  std::vector<KeypointsAnnotation> keypoints;
+  std::vector<CuboidAnnotation> cuboid;
+  std::vector<SegmentationAnnotation> segmentation;
+  std::vector<CategoryAnnotation> category;
+  std::vector<MultiCategoryAnnotation> multicategory;
+  size_t size() const;
+};
+
+struct ItemWithAnnotations {
+  DatasetItem item;
+  AnnotationGroups annotations;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Predictions: the ground-truth shapes plus `confidence` (sent only when set; 0.0 is set) and
+// `class_pdf` (sent only when non-empty). Field order follows the Python constructors.
+
+struct BoxPrediction {
+  std::string label;
+  double x = 0;
+  double y = 0;
+  double width = 0;
+  double height = 0;
+  std::string reference_id;
+  std::optional<double> confidence;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  ClassPdf class_pdf;
+  std::optional<std::vector<double>> embedding_vector;
+  std::optional<std::string> track_reference_id;
+};
+
+struct LinePrediction {
+  std::string label;
+  std::vector<Point> vertices;
+  std::string reference_id;
+  std::optional<double> confidence;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  ClassPdf class_pdf;
+  std::optional<std::string> track_reference_id;
+};
+
+struct PolygonPrediction {
+  std::string label;
+  std::vector<Point> vertices;
+  std::string reference_id;
+  std::optional<double> confidence;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  ClassPdf class_pdf;
+  std::optional<std::vector<double>> embedding_vector;
+  std::optional<std::string> track_reference_id;
+};
+
+struct KeypointsPrediction {
+  std::string label;
+  std::vector<Keypoint> keypoints;
+  std::vector<std::string> names;
+  std::string reference_id;
+  std::optional<std::vector<std::pair<int, int>>> skeleton;
+  std::optional<double> confidence;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  ClassPdf class_pdf;
+  std::optional<std::string> track_reference_id;
+};
+
+struct CuboidPrediction {
+  std::string label;
+  Point3D position;
+  Point3D dimensions;
+  double yaw = 0;
+  std::string reference_id;
+  std::optional<double> confidence;
+  std::optional<std::string> annotation_id;
+  Json metadata = Json::object();
+  ClassPdf class_pdf;
+  std::optional<std::string> track_reference_id;
+};
+
+struct SegmentationPrediction {
+  std::string mask_url;
+  std::vector<Segment> annotations;
+  std::string reference_id;
+  std::optional<std::string> annotation_id;
+};
+
+struct CategoryPrediction {
+  std::string label;
+  std::string reference_id;
+  std::optional<std::string> taxonomy_name;
+  std::optional<double> confidence;
+  Json metadata = Json::object();
+  ClassPdf class_pdf;
+  std::optional<std::string> track_reference_id;
+};
+
+using Prediction =
+    std::variant<BoxPrediction, LinePrediction, PolygonPrediction, KeypointsPrediction,
+                 CuboidPrediction, SegmentationPrediction, CategoryPrediction>;
+
+// Predictions grouped by kind (ModelRun::iloc/loc/refloc, ungrouped_export, Dataset::
+// predictions_iloc/refloc, export_predictions).
+struct PredictionGroups {
+  std::vector<BoxPrediction> box;
+  std::vector<LinePrediction> line;
+  std::vector<PolygonPrediction> polygon;
+  std::vector<KeypointsPrediction> keypoints;
+  std::vector<CuboidPrediction> cuboid;
+  std::vector<SegmentationPrediction> segmentation;
+  std::vector<CategoryPrediction> category;
+  size_t size() const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Progress and upload options
+
+// Reported after each finished request of a long call. `stage` names the work ("Annotation
+// batches", "Local file batches", ...), `done`/`total` count requests of that stage. Called from
+// worker threads, one call at a time.
+struct Progress {
+  std::string stage;
+  size_t done = 0;
+  size_t total = 0;
+};
+using ProgressCallback = std::function<void(const Progress&)>;
+
+// Options of ModelRun::predict, Dataset::upload_predictions and Dataset::annotate. The
+// defaults are the Python client's.
+struct UploadOptions {
+  bool update = false;        // replace existing objects with the same identity
+  bool asynchronous = false;  // signed-URL upload + server job; the response carries the job
+  size_t batch_size = 5000;   // objects per JSON request
+  size_t remote_files_per_upload_request = 20;  // remote masks per JSON request
+  size_t local_files_per_upload_request = 10;   // local masks per multipart request (max 10)
+  std::optional<std::string> trained_slice_id;  // Dataset::upload_predictions only
+  // Requests in flight at once; 0 = the client's ClientOptions::max_concurrent_requests.
+  size_t concurrency = 0;
+  ProgressCallback progress;  // overrides ClientOptions::progress when set
+};
+using PredictOptions = UploadOptions;
+using AnnotateOptions = UploadOptions;
+
+struct AppendOptions {
+  bool update = false;
+  bool asynchronous = false;
+  size_t batch_size = 20;                      // remote items per request (the client insists < 30)
+  size_t local_files_per_upload_request = 10;  // local files per multipart request (max 10)
+  size_t concurrency = 0;
+  ProgressCallback progress;
+};
+
+class AsyncJob;
+
+// Counts of a (possibly batched) annotation or prediction upload, merged over all requests as
+// the Python client merges them (numbers add up, error lists concatenate). For asynchronous
+// uploads only `job` is set.
+struct UploadResponse {
+  std::string dataset_id;
+  std::string model_run_id;
+  int64_t processed = 0;  // annotations_processed / predictions_processed
+  int64_t ignored = 0;    // annotations_ignored / predictions_ignored
+  std::vector<std::string> errors;
+  Json raw;  // the merged response object, every key (Python's return value)
+  std::shared_ptr<AsyncJob> job;
+};
+
+struct AppendResponse {
+  std::string dataset_id;
+  int64_t new_items = 0;
+  int64_t updated_items = 0;
+  int64_t ignored_items = 0;
+  int64_t upload_errors = 0;
+  std::vector<Json> error_payload;
+  std::shared_ptr<AsyncJob> job;  // asynchronous appends only
+};
+
+// ---------------------------------------------------------------------------------------------
+// Commit / evaluation
+
+struct AllowedMatch {
+  std::string ground_truth_label;
+  std::string model_prediction_label;
+};
+
+// Body of ModelRun::commit and Dataset::calculate_evaluation_metrics. Unset keys are not sent;
+// giving allowed_label_matches implies class_agnostic = false on the server.
+struct CommitOptions {
+  std::optional<bool> class_agnostic;
+  std::optional<std::vector<AllowedMatch>> allowed_label_matches;
+};
+
+enum class ConfusionCategory { kTruePositive, kFalsePositive, kFalseNegative };
+
+// One row of Dataset::query_objects in the iou / false_positive / false_negative modes.
+struct EvaluationMatch {
+  std::string model_run_id;
+  std::optional<std::string> model_prediction_id;
+  std::optional<std::string> ground_truth_annotation_id;
+  double iou = 0;
+  std::string dataset_item_id;
+  bool true_positive = false;
+  std::optional<std::string> model_prediction_label;
+  std::optional<std::string> ground_truth_annotation_label;
+  // As the Python client derives it: TP when true_positive or the labels are equal, else FP
+  // when a prediction label is present, else FN.
+  ConfusionCategory confusion_category() const;
+};
+
+struct EvaluationV2 {
+  std::string id;
+  std::string model_run_id;
+  std::string dataset_id;
+  std::string status;  // pending, computing, succeeded, failed, cancelled
+  std::optional<std::string> name;
+  std::optional<std::string> temporal_workflow_id;
+  std::optional<std::string> error_message;
+  std::optional<std::string> created_at;
+  std::optional<std::string> allowed_label_matches_id;
+  std::vector<AllowedMatch> allowed_label_matches;
+  std::optional<std::string> allowed_label_matches_name;
+};
+
+struct EvaluationV2Create {
+  std::optional<std::string> name;
+  std::optional<std::vector<AllowedMatch>> allowed_label_matches;
+  std::optional<std::string> allowed_label_matches_id;
+};
+
+struct ChartsRequest {
+  double iou_threshold = 0.5;
+  std::optional<Json> filters;  // the filter JSON of evaluation.md §2.6
+  std::string query;
+};
+
+struct EvaluationCharts {
+  std::optional<double> map_at_50, map_at_75, map_at_50_95;
+  struct ClassAp { std::string class_label; double ap = 0; };
+  std::vector<ClassAp> per_class_ap;
+  struct ConfusionCell { std::string gt_label, pred_label; int64_t count = 0; };
+  std::vector<ConfusionCell> confusion_matrix;
+  struct Bucket { double bucket_min = 0, bucket_max = 0; int64_t count = 0; };
+  std::vector<Bucket> score_histogram;
+  std::vector<double> computed_iou_ranges;
+  int64_t tp = 0, fp = 0, fn = 0, preds_with_confidence = 0;
+  std::optional<double> ap_small, ap_medium, ap_large;
+  struct PrPoint { std::string class_label; double recall = 0, precision = 0; };
+  std::vector<PrPoint> pr_curve;
+  int64_t tide_true_positive = 0, tide_localization = 0, tide_classification = 0, tide_both = 0,
+          tide_duplicate = 0, tide_background = 0, tide_missed = 0;
+  Json raw;
+};
+
+struct ExamplesRequest {
+  std::optional<std::string> match_type;  // TP, FP, FN
+  std::optional<int64_t> limit;
+  std::optional<int64_t> offset;
+  std::optional<std::string> sort_by;
+  std::optional<std::string> sort_order;
+  std::optional<Json> filters;
+  std::optional<std::string> query;
+};
+
+struct EvaluationExample {
+  std::string id;
+  std::string evaluation_id;
+  std::string dataset_item_id;
+  bool true_positive = false;
+  std::string match_type;
+  std::optional<std::string> model_prediction_id, ground_truth_annotation_id;
+  std::optional<std::string> pred_canonical_label, gt_canonical_label, pred_raw_label,
+      gt_raw_label;
+  std::optional<double> iou, confidence, gt_area;
+  Json item_metadata, prediction_metadata, prediction_row, annotation_row;
+};
+
+struct EvaluationExamples {
+  std::vector<EvaluationExample> rows;
+  int64_t total = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Listings
+
+struct DatasetSummary {
+  std::string id;
+  std::string name;
+  bool is_public = false;
+};
+
+struct DatasetInfo {
+  std::string dataset_id;
+  std::string name;
+  int64_t length = 0;
+  std::vector<std::string> model_run_ids;
+  std::vector<std::string> slice_ids;
+  Json annotation_metadata_schema;
+  Json item_metadata_schema;
+  std::vector<std::string> tags;
+};
+
+struct CreateDatasetOptions {
+  bool is_scene = false;
+  bool use_privacy_mode = false;
+  std::optional<Json> item_metadata_schema;
+  std::optional<Json> annotation_metadata_schema;
+};
+
+struct CreateModelOptions {
+  Json metadata = Json::object();
+  std::vector<std::string> tags;
+  std::vector<std::string> trained_slice_ids;
+  std::optional<std::string> bundle_name;
+};
+
+struct JobListOptions {
+  std::optional<std::string> dataset_id;
+  std::vector<std::string> job_types;
+  std::optional<std::string> from_date;
+  std::optional<std::string> to_date;
+  int64_t limit = 50000;
+  bool show_completed = false;
+};
+
+}  // namespace nucleus
