@@ -8,4 +8,5 @@ class ItemRepo;
 class AnnotationRepo;
 class JobRepo;
 class UploadRepo;
+class SceneRepo;
 }  // namespace nucleus::store

@@ -25,6 +25,7 @@ class Tx {
   virtual AnnotationRepo& annotations() = 0;
   virtual JobRepo& jobs() = 0;
   virtual UploadRepo& uploads() = 0;
+  virtual SceneRepo& scenes() = 0;
 };
 
 class Store {

@@ -112,11 +112,53 @@ CREATE TABLE uploads (
 );
 )sql";
 
+// v3: scenes (scenes.md): the scene rows, the frame layout of their items, scene categories.
+constexpr const char* kV3Scenes = R"sql(
+CREATE TABLE scenes (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  reference_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  frame_rate INTEGER,
+  video_url TEXT,
+  upload_to_scale INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  UNIQUE (dataset_id, reference_id)
+);
+CREATE INDEX scenes_by_dataset ON scenes(dataset_id, seq);
+
+CREATE TABLE scene_frames (
+  scene_rowid INTEGER NOT NULL REFERENCES scenes(rowid) ON DELETE CASCADE,
+  item_rowid INTEGER NOT NULL UNIQUE REFERENCES items(rowid) ON DELETE CASCADE,
+  item_reference_id TEXT NOT NULL,
+  frame_index INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  sensor TEXT NOT NULL,
+  PRIMARY KEY (scene_rowid, frame_index, position)
+);
+
+CREATE TABLE scene_categories (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  scene_rowid INTEGER NOT NULL REFERENCES scenes(rowid) ON DELETE CASCADE,
+  run_id TEXT NOT NULL,
+  taxonomy_key TEXT NOT NULL,
+  label TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  UNIQUE (scene_rowid, run_id, taxonomy_key)
+);
+CREATE INDEX scene_categories_by_run ON scene_categories(run_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kV1Foundation},
+      {3, kV3Scenes},
   };
   return migrations;
 }

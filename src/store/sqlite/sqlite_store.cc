@@ -17,6 +17,7 @@ class SqliteTx final : public Tx {
   AnnotationRepo& annotations() override { return Lazy(annotations_, NewAnnotationRepo); }
   JobRepo& jobs() override { return Lazy(jobs_, NewJobRepo); }
   UploadRepo& uploads() override { return Lazy(uploads_, NewUploadRepo); }
+  SceneRepo& scenes() override { return Lazy(scenes_, NewSceneRepo); }
 
  private:
   template <typename T>
@@ -32,6 +33,7 @@ class SqliteTx final : public Tx {
   std::unique_ptr<AnnotationRepo> annotations_;
   std::unique_ptr<JobRepo> jobs_;
   std::unique_ptr<UploadRepo> uploads_;
+  std::unique_ptr<SceneRepo> scenes_;
 };
 
 }  // namespace
