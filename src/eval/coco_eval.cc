@@ -39,24 +39,60 @@ void GroupByCategoryImage(std::span<const uint32_t> category, std::span<const ui
   for (uint32_t idx : by_image) order[pos[category[idx]]++] = idx;
 }
 
+// A detection's hot fields, stored contiguously in (category, image) order so the evaluation
+// reads memory sequentially instead of chasing indices into the detection arrays.
+struct DtRec {
+  double score;
+  double area;
+  geometry::Box box;
+  uint32_t image;
+  uint32_t index;  // into CocoDetections, for masks and keypoints
+};
+
+// Detection records ordered by (category, image), file order kept within each pair: two stable
+// scatter passes that read sequentially (by image, then by category).
+void GroupDetections(const CocoDetections& dt, size_t num_categories, size_t num_images,
+                     std::vector<DtRec>& recs, std::vector<uint32_t>& cat_begin) {
+  const size_t n = dt.size();
+  std::vector<DtRec> by_image(n);
+  {
+    std::vector<uint32_t> start(num_images + 1, 0);
+    for (size_t i = 0; i < n; ++i) ++start[dt.image[i] + 1];
+    for (size_t i = 0; i < num_images; ++i) start[i + 1] += start[i];
+    for (size_t i = 0; i < n; ++i) {
+      by_image[start[dt.image[i]]++] =
+          DtRec{dt.scores[i], dt.areas[i], dt.boxes[i], dt.image[i], static_cast<uint32_t>(i)};
+    }
+  }
+  cat_begin.assign(num_categories + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++cat_begin[dt.category[i] + 1];
+  for (size_t k = 0; k < num_categories; ++k) cat_begin[k + 1] += cat_begin[k];
+  std::vector<uint32_t> pos(cat_begin.begin(), cat_begin.end() - 1);
+  recs.resize(n);
+  for (const DtRec& r : by_image) recs[pos[dt.category[r.index]]++] = r;
+}
+
 struct Grouping {
-  std::vector<uint32_t> gt_order, gt_cat_begin, dt_order, dt_cat_begin;
+  std::vector<uint32_t> gt_order, gt_cat_begin, dt_cat_begin;
+  std::vector<DtRec> dt_recs;
 };
 
 // Per-thread scratch, reused across categories.
 struct Scratch {
-  std::vector<uint32_t> dts;       // one cell's detections, score-sorted
-  std::vector<double> ious;        // D x G, row-major by detection
-  std::vector<double> max_iou;     // per detection
-  std::vector<uint32_t> gt_perm;   // gt order with ignored last, per area
-  std::vector<uint8_t> gt_ignore;  // per gt (cell order), per area
-  std::vector<uint8_t> gtm;        // per sorted gt, per threshold
+  std::vector<uint32_t> dts;         // one cell's detections, score-sorted
+  std::vector<double> ious;          // D x G, row-major by detection
+  std::vector<double> max_iou;       // per detection
+  std::vector<uint32_t> candidates;  // detections that can match at some threshold
+  std::vector<uint32_t> gt_perm;     // gt order with ignored last, per area
+  std::vector<uint8_t> gt_ignore;    // per gt (cell order), per area
+  std::vector<uint8_t> gtm;          // per sorted gt, per threshold
   // Category-wide detection entries, in concatenation order (image ascending, score rank).
   std::vector<double> scores;
   std::vector<uint32_t> ranks;
   std::vector<uint32_t> bits;  // [entry * A + a]: tp bits low, ignore bits high
   std::vector<std::pair<uint64_t, uint32_t>> sort_keys;
-  std::vector<uint32_t> sorted;
+  std::vector<uint32_t> sorted_ranks;
+  std::vector<uint32_t> sorted_bits;                           // [a * n + i]
   std::vector<std::vector<std::pair<double, double>>> points;  // per threshold: (rc, pr)
 };
 
@@ -77,13 +113,14 @@ class CategoryEvaluator {
     num_t_ = static_cast<int>(p_.iou_thresholds.size());
     num_a_ = static_cast<int>(p_.area_ranges.size());
     for (double t : p_.iou_thresholds) match_thr_.push_back(std::min(t, 1 - 1e-10));
+    min_thr_ = match_thr_.empty() ? 0 : *std::min_element(match_thr_.begin(), match_thr_.end());
     max_det_ = p_.max_dets.empty() ? 0 : p_.max_dets.back();
   }
 
   void Run(uint32_t k, Scratch& s) const {
     const uint32_t* gts = g_.gt_order.data() + g_.gt_cat_begin[k];
     const size_t n_gt = g_.gt_cat_begin[k + 1] - g_.gt_cat_begin[k];
-    const uint32_t* dts = g_.dt_order.data() + g_.dt_cat_begin[k];
+    const DtRec* dts = g_.dt_recs.data() + g_.dt_cat_begin[k];
     const size_t n_dt = g_.dt_cat_begin[k + 1] - g_.dt_cat_begin[k];
     if (n_gt == 0 && n_dt == 0) return;  // no evalImgs entry at all: precision stays -1
 
@@ -94,13 +131,13 @@ class CategoryEvaluator {
     size_t gi = 0, di = 0;
     while (gi < n_gt || di < n_dt) {
       const uint32_t img_g = gi < n_gt ? gt_.image[gts[gi]] : UINT32_MAX;
-      const uint32_t img_d = di < n_dt ? dt_.image[dts[di]] : UINT32_MAX;
+      const uint32_t img_d = di < n_dt ? dts[di].image : UINT32_MAX;
       const uint32_t img = std::min(img_g, img_d);
       size_t g_end = gi, d_end = di;
       while (g_end < n_gt && gt_.image[gts[g_end]] == img) ++g_end;
-      while (d_end < n_dt && dt_.image[dts[d_end]] == img) ++d_end;
+      while (d_end < n_dt && dts[d_end].image == img) ++d_end;
       EvaluateCell(std::span<const uint32_t>(gts + gi, g_end - gi),
-                   std::span<const uint32_t>(dts + di, d_end - di), s, npig);
+                   std::span<const DtRec>(dts + di, d_end - di), s, npig);
       gi = g_end;
       di = d_end;
     }
@@ -108,25 +145,44 @@ class CategoryEvaluator {
   }
 
  private:
-  void EvaluateCell(std::span<const uint32_t> cell_gts, std::span<const uint32_t> cell_dts,
-                    Scratch& s, std::vector<size_t>& npig) const {
+  void EvaluateCell(std::span<const uint32_t> cell_gts, std::span<const DtRec> cell, Scratch& s,
+                    std::vector<size_t>& npig) const {
     // Detections by score, highest first; ties keep file order (np.argsort mergesort).
-    s.dts.assign(cell_dts.begin(), cell_dts.end());
-    std::stable_sort(s.dts.begin(), s.dts.end(),
-                     [&](uint32_t a, uint32_t b) { return dt_.scores[a] > dt_.scores[b]; });
+    s.dts.resize(cell.size());
+    for (size_t i = 0; i < cell.size(); ++i) s.dts[i] = static_cast<uint32_t>(i);
+    if (s.dts.size() <= 32) {
+      // Insertion sort: stable, and fastest for the few detections of a typical cell.
+      for (size_t i = 1; i < s.dts.size(); ++i) {
+        const uint32_t v = s.dts[i];
+        const double score = cell[v].score;
+        size_t j = i;
+        for (; j > 0 && cell[s.dts[j - 1]].score < score; --j) s.dts[j] = s.dts[j - 1];
+        s.dts[j] = v;
+      }
+    } else {
+      std::stable_sort(s.dts.begin(), s.dts.end(),
+                       [&](uint32_t a, uint32_t b) { return cell[a].score > cell[b].score; });
+    }
     if (s.dts.size() > static_cast<size_t>(max_det_)) s.dts.resize(max_det_);
     const size_t D = s.dts.size(), G = cell_gts.size();
 
-    ComputeIous(cell_gts, s);
+    ComputeIous(cell_gts, cell, s);
 
     const size_t entry0 = s.scores.size();
     for (size_t d = 0; d < D; ++d) {
-      s.scores.push_back(dt_.scores[s.dts[d]]);
+      s.scores.push_back(cell[s.dts[d]].score);
       s.ranks.push_back(static_cast<uint32_t>(d));
     }
     s.bits.resize(s.scores.size() * num_a_, 0);
 
-    const bool has_ious = D > 0 && G > 0;
+    // Only detections whose best IoU reaches the lowest threshold can match anything.
+    s.candidates.clear();
+    if (D > 0 && G > 0) {
+      for (size_t d = 0; d < D; ++d) {
+        if (s.max_iou[d] >= min_thr_) s.candidates.push_back(static_cast<uint32_t>(d));
+      }
+    }
+    const bool has_ious = !s.candidates.empty();
     s.gt_ignore.resize(G);
     s.gt_perm.resize(G);
     s.gtm.resize(G);
@@ -146,7 +202,7 @@ class CategoryEvaluator {
 
       for (size_t d = 0; d < D; ++d) {
         const uint32_t det = s.dts[d];
-        const bool out_of_range = dt_.areas[det] < lo || dt_.areas[det] > hi;
+        const bool out_of_range = cell[det].area < lo || cell[det].area > hi;
         s.bits[(entry0 + d) * num_a_ + a] = out_of_range ? (((1u << num_t_) - 1) << 16) : 0;
       }
       if (!has_ious) continue;
@@ -154,7 +210,7 @@ class CategoryEvaluator {
       for (int t = 0; t < num_t_; ++t) {
         std::fill(s.gtm.begin(), s.gtm.end(), 0);
         const double thr = match_thr_[t];
-        for (size_t d = 0; d < D; ++d) {
+        for (const uint32_t d : s.candidates) {
           if (s.max_iou[d] < thr) continue;
           const double* row = s.ious.data() + d * G;
           double best = thr;
@@ -177,7 +233,7 @@ class CategoryEvaluator {
           const uint32_t bit = 1u << t;
           // Recompute this threshold's bits: matched dets are ignored iff the GT is ignored,
           // or (pycocotools quirk) GT id 0 with the detection outside the area range.
-          const bool out_of_range = dt_.areas[s.dts[d]] < lo || dt_.areas[s.dts[d]] > hi;
+          const bool out_of_range = cell[s.dts[d]].area < lo || cell[s.dts[d]].area > hi;
           const bool ig = dt_ig || (!dtm_nonzero && out_of_range);
           b &= ~(bit | (bit << 16));
           if (ig) {
@@ -195,13 +251,14 @@ class CategoryEvaluator {
     return p_.iou_type == IouType::kKeypoints && gt_.num_keypoints[g] == 0;
   }
 
-  void ComputeIous(std::span<const uint32_t> cell_gts, Scratch& s) const {
+  void ComputeIous(std::span<const uint32_t> cell_gts, std::span<const DtRec> cell,
+                   Scratch& s) const {
     const size_t D = s.dts.size(), G = cell_gts.size();
     s.ious.assign(D * G, 0.0);
     s.max_iou.assign(D, -std::numeric_limits<double>::infinity());
     if (D == 0 || G == 0) return;
     for (size_t d = 0; d < D; ++d) {
-      const uint32_t det = s.dts[d];
+      const DtRec& det = cell[s.dts[d]];
       double* row = s.ious.data() + d * G;
       double mx = -std::numeric_limits<double>::infinity();
       for (size_t j = 0; j < G; ++j) {
@@ -209,18 +266,19 @@ class CategoryEvaluator {
         double v = 0;
         switch (p_.iou_type) {
           case IouType::kBbox:
-            v = geometry::BoxIou(dt_.boxes[det], gt_.boxes[g], gt_.iscrowd[g] != 0);
+            v = geometry::BoxIou(det.box, gt_.boxes[g], gt_.iscrowd[g] != 0);
             break;
           case IouType::kSegm:
-            v = geometry::RleIou(dt_.masks[det], gt_.masks[g], gt_.iscrowd[g] != 0);
+            v = geometry::RleIou(dt_.masks[det.index], gt_.masks[g], gt_.iscrowd[g] != 0);
             break;
           case IouType::kKeypoints: {
             const auto gk = std::span<const double>(gt_.keypoint_values)
                                 .subspan(gt_.keypoint_offsets[g],
                                          gt_.keypoint_offsets[g + 1] - gt_.keypoint_offsets[g]);
-            const auto dk = std::span<const double>(dt_.keypoint_values)
-                                .subspan(dt_.keypoint_offsets[det],
-                                         dt_.keypoint_offsets[det + 1] - dt_.keypoint_offsets[det]);
+            const auto dk =
+                std::span<const double>(dt_.keypoint_values)
+                    .subspan(dt_.keypoint_offsets[det.index],
+                             dt_.keypoint_offsets[det.index + 1] - dt_.keypoint_offsets[det.index]);
             v = geometry::Oks(gk, dk, gt_.areas[g], gt_.boxes[g]);
             break;
           }
@@ -239,8 +297,14 @@ class CategoryEvaluator {
       s.sort_keys[e] = {DescendingKey(s.scores[e]), static_cast<uint32_t>(e)};
     }
     std::sort(s.sort_keys.begin(), s.sort_keys.end());
-    s.sorted.resize(n);
-    for (size_t e = 0; e < n; ++e) s.sorted[e] = s.sort_keys[e].second;
+    // Gather ranks and per-area bits in sorted order, so the passes below read sequentially.
+    s.sorted_ranks.resize(n);
+    s.sorted_bits.resize(n * num_a_);
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t e = s.sort_keys[i].second;
+      s.sorted_ranks[i] = s.ranks[e];
+      for (int a = 0; a < num_a_; ++a) s.sorted_bits[a * n + i] = s.bits[e * num_a_ + a];
+    }
 
     const int num_r = static_cast<int>(p_.recall_thresholds.size());
     const int num_m = static_cast<int>(p_.max_dets.size());
@@ -257,9 +321,11 @@ class CategoryEvaluator {
           s.points[t].clear();
         }
         int fp_common = 0;
-        for (uint32_t e : s.sorted) {
-          if (s.ranks[e] >= max_det) continue;
-          const uint32_t b = s.bits[static_cast<size_t>(e) * num_a_ + a];
+        const uint32_t* bits = s.sorted_bits.data() + a * n;
+        const bool all_ranks = max_det >= static_cast<size_t>(max_det_);
+        for (size_t i = 0; i < n; ++i) {
+          if (!all_ranks && s.sorted_ranks[i] >= max_det) continue;
+          const uint32_t b = bits[i];
           if (b == 0) {
             ++fp_common;
             continue;
@@ -277,20 +343,17 @@ class CategoryEvaluator {
         }
         for (int t = 0; t < num_t_; ++t) {
           auto& pts = s.points[t];
-          r_.recall[((static_cast<size_t>(t) * r_.num_categories + k) * num_a_ + a) * num_m + m] =
-              tp[t] / npig_d;
+          r_.recall[r_.RecallIndex(t, k, a, m)] = tp[t] / npig_d;
           for (size_t i = pts.size(); i-- > 1;) {
             if (pts[i].second > pts[i - 1].second) pts[i - 1].second = pts[i].second;
           }
+          double* precision = &r_.precision[r_.PrecisionIndex(t, 0, k, a, m)];
           size_t j = 0;
           for (int r = 0; r < num_r; ++r) {
             const double thr = p_.recall_thresholds[r];
             while (j < pts.size() && pts[j].first < thr) ++j;
             const double q = j < pts.size() ? pts[j].second : 0.0;
-            r_.precision[(((static_cast<size_t>(t) * num_r + r) * r_.num_categories + k) * num_a_ +
-                          a) *
-                             num_m +
-                         m] = q;
+            precision[r] = q;
           }
         }
       }
@@ -304,6 +367,7 @@ class CategoryEvaluator {
   CocoEvalResult& r_;
   int num_t_ = 0, num_a_ = 0, max_det_ = 0;
   std::vector<double> match_thr_;
+  double min_thr_ = 0;
 };
 
 }  // namespace
@@ -363,8 +427,7 @@ CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
   const size_t num_k = gt.category_ids.size(), num_i = gt.image_ids.size();
   GroupByCategoryImage(gt.category, gt.image, num_k, num_i, grouping.gt_order,
                        grouping.gt_cat_begin);
-  GroupByCategoryImage(dt.category, dt.image, num_k, num_i, grouping.dt_order,
-                       grouping.dt_cat_begin);
+  GroupDetections(dt, num_k, num_i, grouping.dt_recs, grouping.dt_cat_begin);
 
   // Biggest categories first, so the threads finish together.
   std::vector<uint32_t> cats(num_k);

@@ -31,24 +31,28 @@ CocoParams DefaultCocoParams(IouType iou_type);
 // np.linspace(start, stop, num) as numpy computes it (i * step + start, last = stop).
 std::vector<double> NumpyLinspace(double start, double stop, int num);
 
-// The accumulated arrays of COCOeval.eval, -1 where undefined.
+// The accumulated arrays of COCOeval.eval, -1 where undefined. Stored category-major (each
+// category's block is written by one thread, contiguously); use Precision()/Recall() to read them
+// with pycocotools' indices.
 struct CocoEvalResult {
   int num_iou = 0, num_recall = 0, num_categories = 0, num_areas = 0, num_max_dets = 0;
-  // precision[t][r][k][a][m], C order.
+  // precision[k][a][m][t][r]: pycocotools' eval['precision'][t, r, k, a, m].
   std::vector<double> precision;
-  // recall[t][k][a][m], C order.
+  // recall[k][a][m][t]: pycocotools' eval['recall'][t, k, a, m].
   std::vector<double> recall;
 
+  size_t PrecisionIndex(int t, int r, int k, int a, int m) const {
+    return (((static_cast<size_t>(k) * num_areas + a) * num_max_dets + m) * num_iou + t) *
+               num_recall +
+           r;
+  }
+  size_t RecallIndex(int t, int k, int a, int m) const {
+    return ((static_cast<size_t>(k) * num_areas + a) * num_max_dets + m) * num_iou + t;
+  }
   double Precision(int t, int r, int k, int a, int m) const {
-    return precision[(((static_cast<size_t>(t) * num_recall + r) * num_categories + k) * num_areas +
-                      a) *
-                         num_max_dets +
-                     m];
+    return precision[PrecisionIndex(t, r, k, a, m)];
   }
-  double Recall(int t, int k, int a, int m) const {
-    return recall[((static_cast<size_t>(t) * num_categories + k) * num_areas + a) * num_max_dets +
-                  m];
-  }
+  double Recall(int t, int k, int a, int m) const { return recall[RecallIndex(t, k, a, m)]; }
 };
 
 // evaluate() + accumulate(). `gt` and `dt` must refer to the same images and categories

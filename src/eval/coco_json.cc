@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 #include <span>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -192,15 +191,15 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
     od::value v;
     if (field.value().get(v)) return fail(start, "malformed value");
     if (key == "bbox") {
-      const uint64_t at = LocationOf(v, loc);
       od::array array;
-      if (v.get_array().get(array)) return fail(at, "field \"bbox\" must be an array of 4 numbers");
+      if (v.get_array().get(array))
+        return fail(LocationOf(v, loc), "field \"bbox\" must be an array of 4 numbers");
       double b[4];
       size_t n = 0;
       for (auto element : array) {
         double d;
         if (n >= 4 || element.get_double().get(d)) {
-          return fail(at, "field \"bbox\" must be an array of 4 numbers");
+          return fail(LocationOf(v, loc), "field \"bbox\" must be an array of 4 numbers");
         }
         b[n++] = d;
       }
@@ -208,32 +207,29 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
         out.boxes[i] = Box{b[0], b[1], b[2], b[3]};
         has |= kHasBbox;
       } else if (n != 0) {
-        return fail(at, "field \"bbox\" must be an array of 4 numbers");
+        return fail(LocationOf(v, loc), "field \"bbox\" must be an array of 4 numbers");
       }
     } else if (key == "score") {
-      const uint64_t at = LocationOf(v, loc);
-      if (!GetDouble(v, out.scores[i])) return fail(at, "field \"score\" must be a number");
+      if (!GetDouble(v, out.scores[i]))
+        return fail(LocationOf(v, loc), "field \"score\" must be a number");
       has |= kHasScore;
     } else if (key == "image_id") {
-      const uint64_t at = LocationOf(v, loc);
-      if (!GetId(v, out.image_id[i])) return fail(at, "field \"image_id\" must be an integer");
+      if (!GetId(v, out.image_id[i]))
+        return fail(LocationOf(v, loc), "field \"image_id\" must be an integer");
       has |= kHasImage;
     } else if (key == "category_id") {
-      const uint64_t at = LocationOf(v, loc);
       if (!GetId(v, out.category_id[i])) {
-        return fail(at, "field \"category_id\" must be an integer");
+        return fail(LocationOf(v, loc), "field \"category_id\" must be an integer");
       }
       has |= kHasCategory;
     } else if (key == "id") {
-      const uint64_t at = LocationOf(v, loc);
-      if (!GetId(v, out.id[i])) return fail(at, "field \"id\" must be an integer");
+      if (!GetId(v, out.id[i])) return fail(LocationOf(v, loc), "field \"id\" must be an integer");
       has |= kHasId;
     } else if (key == "area") {
-      const uint64_t at = LocationOf(v, loc);
-      if (!GetDouble(v, out.areas[i])) return fail(at, "field \"area\" must be a number");
+      if (!GetDouble(v, out.areas[i]))
+        return fail(LocationOf(v, loc), "field \"area\" must be a number");
       has |= kHasArea;
     } else if (key == "iscrowd") {
-      const uint64_t at = LocationOf(v, loc);
       bool flag;
       double d;
       if (!v.get_bool().get(flag)) {
@@ -241,7 +237,7 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
       } else if (GetDouble(v, d)) {
         out.iscrowd[i] = d != 0;
       } else {
-        return fail(at, "field \"iscrowd\" must be 0 or 1");
+        return fail(LocationOf(v, loc), "field \"iscrowd\" must be 0 or 1");
       }
     } else if (key == "segmentation" && options.segmentation) {
       const uint64_t at = LocationOf(v, loc);
@@ -952,20 +948,38 @@ Result<CocoDetections> ParseCocoDetections(const std::string& text, std::string_
 Result<CocoFiles> ParseCocoFiles(const std::string& gt_text, std::string_view gt_name,
                                  const std::string& dt_text, std::string_view dt_name,
                                  IouType iou_type, int threads) {
-  // The ground truth on one thread, the detections' chunks on the others, then both resolved.
-  std::optional<Result<RawGroundTruth>> raw_gt;
+  // One pool of tasks: the ground truth first (the biggest single task), then the chunks of
+  // the result array. A chunk that fails sends the results to the one-thread parser.
   std::vector<Chunk> chunks;
-  Problem dt_problem;
-  if (threads <= 1) {
-    raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type));
-    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem);
-  } else {
-    std::thread gt_thread([&] { raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type)); });
-    chunks = ParseDetectionChunks(dt_text, iou_type, threads, dt_problem);
-    gt_thread.join();
+  if (threads > 1) {
+    const size_t wanted =
+        std::min<size_t>(static_cast<size_t>(threads) * 4, dt_text.size() / (1 << 20) + 1);
+    const auto ranges = SplitArray(dt_text, wanted);
+    if (ranges.size() > 1) {
+      chunks.resize(ranges.size());
+      for (size_t c = 0; c < ranges.size(); ++c) {
+        chunks[c].begin = ranges[c].first;
+        chunks[c].end = ranges[c].second;
+      }
+    }
   }
+  std::optional<Result<RawGroundTruth>> raw_gt;
+  const FieldOptions options = DetectionOptions(iou_type);
+  ParallelFor(1 + chunks.size(), threads, [&](size_t task, size_t) {
+    if (task == 0) {
+      raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type));
+    } else {
+      chunks[task - 1].ok = ParseChunk(dt_text, chunks[task - 1], options, 0);
+    }
+  });
   if (!raw_gt->ok()) return raw_gt->status();
-  if (dt_problem.set) return MakeError(dt_name, dt_text, dt_problem);
+  bool all_ok = !chunks.empty();
+  for (const Chunk& c : chunks) all_ok = all_ok && c.ok;
+  if (!all_ok) {
+    Problem dt_problem;
+    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem);
+    if (dt_problem.set) return MakeError(dt_name, dt_text, dt_problem);
+  }
   CocoFiles files;
   NUCLEUS_ASSIGN_OR_RETURN(
       files.gt, ResolveGroundTruth(std::move(**raw_gt), gt_text, gt_name, iou_type, threads));
