@@ -2,14 +2,92 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace nucleus::geometry {
 namespace {
 
-TEST(RleTest, StringRoundTrip) {
+// Expected strings, areas and boxes below were produced with pycocotools 2.0.11.
+
+TEST(RleTest, PolygonRasterizationMatchesPycocotools) {
+  const double triangle[] = {10, 10, 50, 10, 30, 50};
+  const RleMask mask = RleFromPolygon(triangle, 80, 120);
+  EXPECT_EQ(
+      RleToString(mask),
+      "Zi01_22N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2N00N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2N2Nh^5");
+  EXPECT_EQ(RleArea(mask), 800u);
+  const Box box = RleToBbox(mask);
+  EXPECT_EQ(box.x, 10);
+  EXPECT_EQ(box.y, 10);
+  EXPECT_EQ(box.width, 40);
+  EXPECT_EQ(box.height, 39);
+}
+
+TEST(RleTest, PolygonPastTheImageEdgeIsClipped) {
+  const double quad[] = {-5.3, 2.7, 20.2, -3, 30.9, 25.5, 4.4, 40.1};
+  const RleMask mask = RleFromPolygon(quad, 32, 24);
+  EXPECT_EQ(RleToString(mask), "2g085L3M00o?1P@2M4MJ");
+  EXPECT_EQ(RleArea(mask), 736u);
+}
+
+TEST(RleTest, SelfIntersectingPolygonFollowsPycocotools) {
+  const double bowtie[] = {0, 0, 10, 10, 0, 10, 10, 0};
+  const RleMask mask = RleFromPolygon(bowtie, 12, 12);
+  EXPECT_EQ(RleToString(mask), "912051K031M011O0O11OO11N11ON31MN514O?");
+  EXPECT_EQ(RleArea(mask), 50u);
+}
+
+TEST(RleTest, BoxesIouMergeAndCrowd) {
+  const RleMask a = RleFromBox(Box{0, 0, 4, 4}, 8, 8);
+  const RleMask b = RleFromBox(Box{2, 2, 4, 4}, 8, 8);
+  EXPECT_EQ(RleToString(a), "04400000P1");
+  EXPECT_EQ(RleToString(b), "b04400000>");
+  EXPECT_DOUBLE_EQ(RleIou(a, b), 4.0 / 28);
+  EXPECT_DOUBLE_EQ(RleIou(a, b, /*gt_is_crowd=*/true), 4.0 / 16);
+  const std::vector<RleView> both = {a, b};
+  EXPECT_EQ(RleArea(RleMerge(both)), 28u);
+  EXPECT_EQ(RleArea(RleMerge(both, /*intersect=*/true)), 4u);
+}
+
+TEST(RleTest, IdenticalMasksHaveIouOne) {
+  const RleMask a = RleFromBox(Box{1, 1, 3, 2}, 5, 5);
+  EXPECT_DOUBLE_EQ(RleIou(a, a), 1.0);
+}
+
+TEST(RleTest, EmptyMasksHaveIouZeroNotNan) {
+  const RleMask empty{4, 4, {16}};
+  EXPECT_EQ(RleIou(empty, empty), 0.0);
+  EXPECT_EQ(RleArea(empty), 0u);
+  const Box box = RleToBbox(empty);
+  EXPECT_EQ(box.width, 0);
+}
+
+TEST(RleTest, DifferentSizesGiveMinusOne) {
+  const RleMask a = RleFromBox(Box{0, 0, 4, 4}, 8, 8);
+  const RleMask b = RleFromBox(Box{0, 0, 4, 4}, 8, 9);
+  EXPECT_EQ(RleIou(a, b), -1.0);
+}
+
+TEST(RleTest, StringRoundTripAndUncompressedCounts) {
   RleMask mask{4, 5, {3, 2, 0, 1, 14}};
   Result<RleMask> back = RleFromString(RleToString(mask), 4, 5);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->counts, mask.counts);
+}
+
+TEST(RleTest, InvalidStringIsAnError) {
+  EXPECT_FALSE(RleFromString("ab~", 4, 4).ok());
+  EXPECT_FALSE(RleFromString("\x7f", 4, 4).ok());
+}
+
+TEST(RleTest, EncodeDecodeRoundTrip) {
+  const std::vector<uint8_t> bitmap = {0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0};
+  const RleMask mask = RleEncode(bitmap, 3, 4);
+  EXPECT_EQ(mask.counts, (std::vector<uint32_t>{1, 2, 3, 3, 1, 1, 1}));
+  Result<std::vector<uint8_t>> back = RleDecode(mask);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, bitmap);
+  EXPECT_FALSE(RleDecode(RleMask{3, 4, {20}}).ok());
 }
 
 }  // namespace
