@@ -1,5 +1,7 @@
-// Ground-truth annotations. Identity within an item is `identity` (see api/annotations.h for how
-// it is derived per type); the payload is the normalised JSON object returned on read.
+// Ground-truth annotations of dataset items. Identity within an item is `identity` (derived per
+// type by wire/annotations.h: "id:<annotation_id>", "category:<taxonomy>", "segmentation", ...);
+// the payload is the normalised JSON object returned on read. Scene categories live with the
+// scenes (store/scenes.h).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,9 @@ struct Annotation {
   std::string identity;  // unique per item
   std::string annotation_id;
   std::string label;
+  // Every label of the object (the single label, a multi-category's labels, a mask's segment
+  // labels); feeds class_labels.
+  std::vector<std::string> labels;
   std::string payload_json;  // the object as returned on read
 };
 
@@ -41,7 +46,11 @@ class AnnotationRepo {
   virtual Result<std::vector<Annotation>> ListByDataset(const std::string& dataset_id) = 0;
   virtual Result<int64_t> DeleteByItem(int64_t item_rowid) = 0;
   virtual Result<int64_t> DeleteByIds(const std::vector<std::string>& ids) = 0;
-  // Distinct labels of the dataset's ground truth.
+  // Deletes every annotation of the dataset with this identity (e.g. "category:<taxonomy>" when
+  // the taxonomy goes); returns how many went.
+  virtual Result<int64_t> DeleteByIdentity(const std::string& dataset_id,
+                                           const std::string& identity) = 0;
+  // Distinct labels of the dataset's ground truth (every entry of `labels`), sorted.
   virtual Result<std::vector<std::string>> Labels(const std::string& dataset_id) = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "store/annotations.h"
 
+#include "store/sqlite/json_text.h"
 #include "store/sqlite/repo_factories.h"
 
 namespace nucleus::store::sqlite {
@@ -7,7 +8,7 @@ namespace {
 
 constexpr const char* kAnnotationColumns =
     "a.rowid, a.id, a.dataset_id, a.item_rowid, a.type, a.identity, a.annotation_id, a.label, "
-    "a.payload";
+    "a.payload, a.labels";
 
 class SqliteAnnotationRepo final : public AnnotationRepo {
  public:
@@ -17,12 +18,12 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     // One statement decides: insert, replace in place (keeping the row and its id), or ignore.
     Stmt stmt = db_.Prepare(
         update ? "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, "
-                 "annotation_id, label, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                 "annotation_id, label, payload, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
                  "annotation_id = excluded.annotation_id, label = excluded.label, "
-                 "payload = excluded.payload RETURNING (id = ?)"
+                 "payload = excluded.payload, labels = excluded.labels RETURNING (id = ?)"
                : "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, "
-                 "annotation_id, label, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                 "annotation_id, label, payload, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (item_rowid, identity) DO NOTHING RETURNING 1");
     stmt.Bind(1, a.id)
         .Bind(2, a.dataset_id)
@@ -31,8 +32,9 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
         .Bind(5, a.identity)
         .Bind(6, a.annotation_id)
         .Bind(7, a.label)
-        .Bind(8, a.payload_json);
-    if (update) stmt.Bind(9, a.id);
+        .Bind(8, a.payload_json)
+        .Bind(9, EncodeStringList(a.labels));
+    if (update) stmt.Bind(10, a.id);
     PutOutcome outcome = PutOutcome::kIgnored;
     if (stmt.Step()) {
       outcome = (!update || stmt.Int(0) != 0) ? PutOutcome::kInserted : PutOutcome::kReplaced;
@@ -87,10 +89,20 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     return total;
   }
 
+  Result<int64_t> DeleteByIdentity(const std::string& dataset_id,
+                                   const std::string& identity) override {
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("DELETE FROM annotations WHERE dataset_id = ? AND identity = ?")
+            .Bind(1, dataset_id)
+            .Bind(2, identity)
+            .Exec());
+    return static_cast<int64_t>(db_.Changes());
+  }
+
   Result<std::vector<std::string>> Labels(const std::string& dataset_id) override {
     Stmt stmt = db_.Prepare(
-        "SELECT DISTINCT label FROM annotations WHERE dataset_id = ? AND label != '' "
-        "ORDER BY label");
+        "SELECT DISTINCT j.value FROM annotations a, json_each(a.labels) j "
+        "WHERE a.dataset_id = ? ORDER BY 1");
     stmt.Bind(1, dataset_id);
     std::vector<std::string> out;
     while (stmt.Step()) out.push_back(stmt.Text(0));
@@ -117,6 +129,7 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     a.annotation_id = stmt.Text(6);
     a.label = stmt.Text(7);
     a.payload_json = stmt.Text(8);
+    a.labels = DecodeStringList(stmt.Text(9));
     return a;
   }
 

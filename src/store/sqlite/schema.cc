@@ -54,10 +54,12 @@ CREATE TABLE annotations (
   identity TEXT NOT NULL,
   annotation_id TEXT NOT NULL,
   label TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '[]',
   payload TEXT NOT NULL,
   UNIQUE (item_rowid, identity)
 );
 CREATE INDEX annotations_by_dataset ON annotations(dataset_id);
+CREATE INDEX annotations_by_identity ON annotations(dataset_id, identity);
 
 CREATE TABLE taxonomies (
   dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
