@@ -8,5 +8,6 @@ namespace nucleus::server {
 
 void RegisterDatasetRoutes(Router& router, api::Context& ctx);
 void RegisterJobRoutes(Router& router, api::Context& ctx);
+void RegisterUploadRoutes(Router& router, api::Context& ctx);
 
 }  // namespace nucleus::server
