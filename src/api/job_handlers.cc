@@ -1,9 +1,12 @@
 #include "api/job_handlers.h"
 
+#include "api/items.h"
+
 namespace nucleus::api {
 
 void RegisterJobHandlers(JobService& jobs) {
-  (void)jobs;  // areas register here: jobs.Register("uploadDatasetItems", RunItemUploadJob); ...
+  jobs.Register("uploadDatasetItems", RunItemUploadJob);
+  jobs.Register("metadataUpdate", RunMetadataUpdateJob);
 }
 
 }  // namespace nucleus::api

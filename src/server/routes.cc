@@ -6,6 +6,7 @@ namespace nucleus::server {
 void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterDatasetRoutes(router, ctx);
   RegisterJobRoutes(router, ctx);
+  RegisterItemRoutes(router, ctx);
   RegisterUploadRoutes(router, ctx);
 }
 

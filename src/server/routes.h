@@ -8,6 +8,7 @@ namespace nucleus::server {
 
 void RegisterDatasetRoutes(Router& router, api::Context& ctx);
 void RegisterJobRoutes(Router& router, api::Context& ctx);
+void RegisterItemRoutes(Router& router, api::Context& ctx);
 void RegisterUploadRoutes(Router& router, api::Context& ctx);
 
 }  // namespace nucleus::server
