@@ -200,7 +200,8 @@ int main(int argc, char** argv) {
       ++n_gt;
       n_crowd += g.crowd;
     }
-    // Detections: copies of the ground truth, then false positives up to about 95 per image (at most 100).
+    // Detections: copies of the ground truth, then false positives up to about 95 per image (at
+    // most 100).
     const int budget = std::min(100, rng.Int(88, 102));
     int made = 0;
     for (const Gt& g : gts) {

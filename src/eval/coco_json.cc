@@ -187,9 +187,15 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
   uint16_t has = 0;
   for (auto field : object) {
     od::raw_json_string key;
-    if (field.key().get(key)) return fail(start, "malformed key");
+    if (auto e = field.key().get(key)) {
+      return fail(LocationOf(value, loc),
+                  std::string("invalid JSON: ") + simdjson::error_message(e));
+    }
     od::value v;
-    if (field.value().get(v)) return fail(start, "malformed value");
+    if (auto e = field.value().get(v)) {
+      return fail(LocationOf(value, loc),
+                  std::string("invalid JSON: ") + simdjson::error_message(e));
+    }
     if (key == "bbox") {
       od::array array;
       if (v.get_array().get(array))
