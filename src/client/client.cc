@@ -54,10 +54,12 @@ struct Access {
     JsonValue v;
     m.metadata_ = wire::Find(o, "metadata", &v) ? ToJson(v) : Json::object();
     if (wire::Find(o, "tags", &v)) {
-      for (const Json& tag : ToJson(v).as_array()) m.tags_.push_back(tag.as_string());
+      Json tags = ToJson(v);
+      for (const Json& tag : tags.as_array()) m.tags_.push_back(tag.as_string());
     }
     if (wire::Find(o, "trained_slice_ids", &v)) {
-      for (const Json& s : ToJson(v).as_array()) m.trained_slice_ids_.push_back(s.as_string());
+      Json ids = ToJson(v);
+      for (const Json& s : ids.as_array()) m.trained_slice_ids_.push_back(s.as_string());
     }
     return m;
   }

@@ -158,7 +158,11 @@ Result<Transport::Response> Transport::Perform(std::string_view method, const st
     headers.reset(curl_slist_append(headers.release(), h.c_str()));
   };
   add_header("Expect:");  // no 100-continue round trip on large bodies
-  if (json) add_header("Content-Type: application/json");
+  if (json) {
+    add_header("Content-Type: application/json");
+  } else if (parts == nullptr) {
+    add_header("Content-Type:");  // the signed-URL PUT carries no Content-Type at all
+  }
   if (authenticate) {
     if (!options_.limited_access_key.empty()) {
       add_header("x-limited-access-key: " + options_.limited_access_key);
