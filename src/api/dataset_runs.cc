@@ -1,6 +1,7 @@
 #include "api/dataset_runs.h"
 
 #include "store/datasets.h"
+#include "store/models.h"
 
 namespace nucleus::api {
 
@@ -9,8 +10,8 @@ Result<std::vector<std::string>> ListDatasetModelRunIds(Context& ctx, const std:
   std::vector<std::string> ids;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    // No store of model runs exists yet, so a dataset has none; model_runs.md's area reads them
-    // here once it adds its repository.
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::ModelRun> runs, tx.models().ListRuns(dataset_id));
+    for (store::ModelRun& run : runs) ids.push_back(std::move(run.id));
     return Status::Ok();
   }));
   return ids;

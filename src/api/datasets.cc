@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "store/items.h"
+#include "store/models.h"
 
 namespace nucleus::api {
 
@@ -47,6 +48,8 @@ Result<DatasetInfo> GetDatasetInfo(Context& ctx, const std::string& owner,
     NUCLEUS_ASSIGN_OR_RETURN(info.length, tx.items().Count(id));
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Slice> slices, tx.datasets().ListSlices(id));
     for (const store::Slice& s : slices) info.slice_ids.push_back(s.id);
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::ModelRun> runs, tx.models().ListRuns(id));
+    for (const store::ModelRun& r : runs) info.model_run_ids.push_back(r.id);
     return Status::Ok();
   }));
   return info;

@@ -1,10 +1,15 @@
 #include "api/job_handlers.h"
 
+#include "api/model_runs.h"
+#include "api/predictions.h"
+
 #include "api/items.h"
 
 namespace nucleus::api {
 
 void RegisterJobHandlers(JobService& jobs) {
+  jobs.Register(kModelRunCommitJobType, RunCommitJob);
+  jobs.Register(kPredictionUploadJobType, RunPredictionUploadJob);
   jobs.Register("uploadDatasetItems", RunItemUploadJob);
   jobs.Register("metadataUpdate", RunMetadataUpdateJob);
 }

@@ -6,6 +6,9 @@ namespace nucleus::server {
 void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterDatasetRoutes(router, ctx);
   RegisterJobRoutes(router, ctx);
+  RegisterModelRoutes(router, ctx);
+  RegisterModelRunRoutes(router, ctx);
+  RegisterPredictionRoutes(router, ctx);
   RegisterItemRoutes(router, ctx);
   RegisterUploadRoutes(router, ctx);
 }

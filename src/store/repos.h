@@ -8,5 +8,7 @@ class ItemRepo;
 class AnnotationRepo;
 class JobRepo;
 class UploadRepo;
+class ModelRepo;
+class PredictionRepo;
 class SceneRepo;
 }  // namespace nucleus::store

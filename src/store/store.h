@@ -25,6 +25,8 @@ class Tx {
   virtual AnnotationRepo& annotations() = 0;
   virtual JobRepo& jobs() = 0;
   virtual UploadRepo& uploads() = 0;
+  virtual ModelRepo& models() = 0;
+  virtual PredictionRepo& predictions() = 0;
   virtual SceneRepo& scenes() = 0;
 };
 

@@ -28,6 +28,9 @@ class Stmt {
 
   // Binds are 1-based like sqlite's; each returns *this for chaining.
   Stmt& Bind(int index, std::string_view text);
+  // Binds without copying: `text` must stay alive and unchanged until the statement is reset
+  // (bulk inserts bind thousands of values per request).
+  Stmt& BindStatic(int index, std::string_view text);
   Stmt& Bind(int index, int64_t value);
   Stmt& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
   Stmt& Bind(int index, double value);

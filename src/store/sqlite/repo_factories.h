@@ -8,6 +8,8 @@
 #include "store/items.h"
 #include "store/jobs.h"
 #include "store/keys.h"
+#include "store/models.h"
+#include "store/predictions.h"
 #include "store/scenes.h"
 #include "store/sqlite/db.h"
 #include "store/uploads.h"
@@ -20,6 +22,8 @@ std::unique_ptr<ItemRepo> NewItemRepo(Db& db);
 std::unique_ptr<AnnotationRepo> NewAnnotationRepo(Db& db);
 std::unique_ptr<JobRepo> NewJobRepo(Db& db);
 std::unique_ptr<UploadRepo> NewUploadRepo(Db& db);
+std::unique_ptr<ModelRepo> NewModelRepo(Db& db);
+std::unique_ptr<PredictionRepo> NewPredictionRepo(Db& db);
 std::unique_ptr<SceneRepo> NewSceneRepo(Db& db);
 
 }  // namespace nucleus::store::sqlite

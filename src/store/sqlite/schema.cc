@@ -155,11 +155,72 @@ CREATE TABLE scene_categories (
 CREATE INDEX scene_categories_by_run ON scene_categories(run_id);
 )sql";
 
+// v2: models, model runs and their predictions (models.md, model_runs.md, predictions.md).
+// Predictions carry no foreign keys (each would cost two index probes per inserted row on the
+// ingest path); triggers remove them with their run or their item instead. Their identity index
+// (run, item, identity) serves upserts, per-item reads and whole-run scans.
+constexpr const char* kV2Models = R"sql(
+CREATE TABLE models (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  reference_id TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  bundle_name TEXT NOT NULL,
+  tags TEXT NOT NULL DEFAULT '[]',
+  trained_slice_ids TEXT NOT NULL DEFAULT '[]',
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (owner, reference_id)
+);
+
+CREATE TABLE model_runs (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  model_rowid INTEGER NOT NULL REFERENCES models(rowid) ON DELETE CASCADE,
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  annotation_metadata_schema TEXT NOT NULL,
+  trained_slice_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  commit_request TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX model_runs_by_dataset ON model_runs(dataset_id);
+CREATE INDEX model_runs_by_model ON model_runs(model_rowid, dataset_id);
+
+CREATE TABLE predictions (
+  rowid INTEGER PRIMARY KEY,
+  run_rowid INTEGER NOT NULL,
+  item_rowid INTEGER NOT NULL,
+  identity TEXT NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  annotation_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  confidence REAL,
+  payload TEXT NOT NULL
+);
+CREATE UNIQUE INDEX predictions_by_identity ON predictions(run_rowid, item_rowid, identity);
+
+CREATE TRIGGER model_runs_drop_predictions AFTER DELETE ON model_runs BEGIN
+  DELETE FROM predictions WHERE run_rowid = OLD.rowid;
+END;
+CREATE TRIGGER items_drop_predictions AFTER DELETE ON items BEGIN
+  DELETE FROM predictions
+  WHERE run_rowid IN (SELECT rowid FROM model_runs WHERE dataset_id = OLD.dataset_id)
+    AND item_rowid = OLD.rowid;
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kV1Foundation},
+      {2, kV2Models},
       {3, kV3Scenes},
   };
   return migrations;

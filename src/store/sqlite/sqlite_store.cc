@@ -17,6 +17,8 @@ class SqliteTx final : public Tx {
   AnnotationRepo& annotations() override { return Lazy(annotations_, NewAnnotationRepo); }
   JobRepo& jobs() override { return Lazy(jobs_, NewJobRepo); }
   UploadRepo& uploads() override { return Lazy(uploads_, NewUploadRepo); }
+  ModelRepo& models() override { return Lazy(models_, NewModelRepo); }
+  PredictionRepo& predictions() override { return Lazy(predictions_, NewPredictionRepo); }
   SceneRepo& scenes() override { return Lazy(scenes_, NewSceneRepo); }
 
  private:
@@ -33,6 +35,8 @@ class SqliteTx final : public Tx {
   std::unique_ptr<AnnotationRepo> annotations_;
   std::unique_ptr<JobRepo> jobs_;
   std::unique_ptr<UploadRepo> uploads_;
+  std::unique_ptr<ModelRepo> models_;
+  std::unique_ptr<PredictionRepo> predictions_;
   std::unique_ptr<SceneRepo> scenes_;
 };
 

@@ -1,0 +1,202 @@
+#include "api/model_runs.h"
+
+#include "api/scenes.h"
+#include "core/ids.h"
+#include "store/datasets.h"
+#include "store/predictions.h"
+#include "wire/json_reader.h"
+#include "wire/json_writer.h"
+
+namespace nucleus::api {
+namespace {
+
+std::string CommitRequestJson(const std::string& run_id, const CommitOptions& options) {
+  wire::JsonWriter w;
+  w.BeginObject().Key("model_run_id").String(run_id);
+  w.Key("class_agnostic").Bool(options.class_agnostic);
+  w.Key("allowed_label_matches").BeginArray();
+  for (const auto& [gt, pred] : options.allowed_label_matches) {
+    w.BeginObject().Key("ground_truth_label").String(gt);
+    w.Key("model_prediction_label").String(pred).EndObject();
+  }
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+Status ParseCommitRequest(const std::string& json, std::string* run_id, CommitOptions* options) {
+  wire::JsonDoc doc;
+  NUCLEUS_RETURN_IF_ERROR(doc.Parse(json, "commit request"));
+  wire::JsonObject obj;
+  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "commit request", &obj));
+  NUCLEUS_RETURN_IF_ERROR(wire::GetString(obj, "model_run_id", "commit request", run_id));
+  NUCLEUS_RETURN_IF_ERROR(
+      wire::OptBool(obj, "class_agnostic", "commit request", &options->class_agnostic));
+  wire::JsonValue v;
+  wire::JsonArray pairs;
+  if (wire::Find(obj, "allowed_label_matches", &v) && v.get(pairs) == simdjson::SUCCESS) {
+    for (wire::JsonValue e : pairs) {
+      wire::JsonObject pair;
+      if (e.get(pair) != simdjson::SUCCESS) continue;
+      std::string gt, pred;
+      NUCLEUS_RETURN_IF_ERROR(wire::GetString(pair, "ground_truth_label", "label match", &gt));
+      NUCLEUS_RETURN_IF_ERROR(
+          wire::GetString(pair, "model_prediction_label", "label match", &pred));
+      options->allowed_label_matches.emplace_back(std::move(gt), std::move(pred));
+    }
+  }
+  return Status::Ok();
+}
+
+store::ModelRun NewRun(Context& ctx, const std::string& owner, const store::Model& model,
+                       const std::string& dataset_id, std::string name) {
+  store::ModelRun run;
+  run.id = core::NewId("run");
+  run.owner = owner;
+  run.model_rowid = model.rowid;
+  run.model_id = model.id;
+  run.dataset_id = dataset_id;
+  run.name = std::move(name);
+  run.created_at_ms = core::ToUnixMillis(ctx.clock.Now());
+  return run;
+}
+
+}  // namespace
+
+Result<store::ModelRun> CreateModelRun(Context& ctx, const std::string& owner,
+                                       const std::string& dataset_id, NewModelRun input) {
+  store::ModelRun run;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
+    std::optional<store::Model> model;
+    if (input.reference_id) {
+      NUCLEUS_ASSIGN_OR_RETURN(model, tx.models().FindByRef(owner, *input.reference_id));
+    }
+    if (!model) {
+      // No model with that reference id: create one for the run (model_runs.md §1 [rec]).
+      store::Model m;
+      m.id = core::NewId("prj");
+      m.owner = owner;
+      m.name = input.name;
+      m.reference_id = input.reference_id ? *input.reference_id : m.id;
+      m.created_at_ms = core::ToUnixMillis(ctx.clock.Now());
+      NUCLEUS_RETURN_IF_ERROR(tx.models().Insert(&m));
+      model = std::move(m);
+    }
+    run = NewRun(ctx, owner, *model, dataset_id, std::move(input.name));
+    run.metadata_json = std::move(input.metadata_json);
+    run.annotation_metadata_schema_json = std::move(input.annotation_metadata_schema_json);
+    return tx.models().InsertRun(&run);
+  }));
+  return run;
+}
+
+Result<store::ModelRun> GetModelRun(Context& ctx, const std::string& owner,
+                                    const std::string& run_id) {
+  store::ModelRun run;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(run, tx.models().GetRun(owner, run_id));
+    return Status::Ok();
+  }));
+  return run;
+}
+
+Result<store::ModelRun> RunOfModel(Context& ctx, const std::string& owner,
+                                   const std::string& dataset_id, const std::string& model_id,
+                                   bool create) {
+  store::ModelRun run;
+  auto find = [&](store::Tx& tx, bool may_create) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
+    NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(owner, model_id));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> latest,
+                             tx.models().LatestRun(model.rowid, dataset_id));
+    if (latest) {
+      run = std::move(*latest);
+      return Status::Ok();
+    }
+    if (!may_create) {
+      return NotFound("model " + model_id + " has no predictions on dataset " + dataset_id);
+    }
+    run = NewRun(ctx, owner, model, dataset_id, model.name);
+    return tx.models().InsertRun(&run);
+  };
+  // Reads first: the common case (the run exists) then takes no write lock.
+  Status found = ctx.store.Read([&](store::Tx& tx) { return find(tx, false); });
+  if (found.ok() || !create || found.code() != StatusCode::kNotFound) {
+    if (!found.ok()) return found;
+    return run;
+  }
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) { return find(tx, true); }));
+  return run;
+}
+
+Result<std::vector<std::string>> ListModelRunIds(Context& ctx, const std::string& owner,
+                                                 const std::string& dataset_id) {
+  std::vector<std::string> ids;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::ModelRun> runs, tx.models().ListRuns(dataset_id));
+    for (store::ModelRun& r : runs) ids.push_back(std::move(r.id));
+    return Status::Ok();
+  }));
+  return ids;
+}
+
+Status DropRunExtras(store::Tx& tx, const store::ModelRun& run) {
+  // Scene-category predictions (store/scenes.h) are keyed by run id.
+  return tx.scenes().DeleteCategoriesOfRun(run.id).status();
+}
+
+Status DeleteModelRun(Context& ctx, const std::string& owner, const std::string& run_id) {
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
+    NUCLEUS_RETURN_IF_ERROR(DropRunExtras(tx, run));
+    return tx.models().DeleteRun(run.rowid);  // predictions go by trigger
+  });
+}
+
+Result<store::Job> SubmitCommit(Context& ctx, const std::string& owner, const std::string& run_id,
+                                const CommitOptions& options) {
+  if (ctx.jobs == nullptr) return Internal("no job service");
+  store::ModelRun run;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(run, tx.models().GetRun(owner, run_id));
+    run.commit_request_json = CommitRequestJson(run.id, options);
+    run.status = "Committing";
+    return tx.models().UpdateRun(run);
+  }));
+  return ctx.jobs->Submit(owner, run.dataset_id, kModelRunCommitJobType, run.commit_request_json);
+}
+
+Status RunCommitJob(JobRun& job) {
+  Context& ctx = job.ctx();
+  std::string run_id;
+  CommitOptions options;
+  NUCLEUS_RETURN_IF_ERROR(ParseCommitRequest(job.job().request_json, &run_id, &options));
+  NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, GetModelRun(ctx, job.job().owner, run_id));
+  NUCLEUS_ASSIGN_OR_RETURN(MatchSummary summary, MatchRunPredictions(ctx, run, options, job));
+  int64_t predictions = summary.predictions;
+  if (!summary.computed) {
+    NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(predictions, tx.predictions().CountByRun(run.rowid));
+      return Status::Ok();
+    }));
+  }
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun current, tx.models().GetRun(run.owner, run.id));
+    current.status = summary.computed ? "Committed" : "Committed (matching pending)";
+    return tx.models().UpdateRun(current);
+  }));
+  wire::JsonWriter w;
+  w.BeginObject().Key("model_run_commit").BeginObject();
+  w.Key("model_run_id").String(run.id);
+  w.Key("matching").String(summary.computed ? "computed" : "pending");
+  w.Key("predictions").Int(predictions);
+  if (summary.computed) {
+    w.Key("ground_truth").Int(summary.ground_truth).Key("matches").Int(summary.matches);
+  }
+  w.EndObject().EndObject();
+  job.SetMessage(w.Take());
+  return Status::Ok();
+}
+
+}  // namespace nucleus::api

@@ -1,0 +1,41 @@
+// The matching step of a commit (model_runs.md §3, predictions.md §5): the seam between the
+// commit job (api/model_runs.cc) and the evaluation engine (src/eval/).
+//
+// MatchRunPredictions is owned by the engine's area: it reads the run's predictions
+// (store::PredictionRepo::ForEachInRun) and the dataset's ground truth, matches them per item as
+// DESIGN.md "Matching and metrics" says, stores the matches (replacing the previous commit's) and
+// reports what it did. Until the engine lands, run_matching.cc returns `computed = false` and
+// the commit job reports matching as pending; it never invents matches.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/context.h"
+#include "api/jobs.h"
+#include "nucleus/result.h"
+#include "store/models.h"
+
+namespace nucleus::api {
+
+struct CommitOptions {
+  // true (the default) matches regardless of labels; allowed_label_matches implies false.
+  bool class_agnostic = true;
+  // (ground_truth_label, model_prediction_label) pairs that may match when !class_agnostic.
+  std::vector<std::pair<std::string, std::string>> allowed_label_matches;
+};
+
+struct MatchSummary {
+  bool computed = false;  // false: no engine yet, nothing was matched
+  int64_t predictions = 0;
+  int64_t ground_truth = 0;
+  int64_t matches = 0;
+};
+
+// Runs inside the "modelRunCommit" job; may report progress through `job`.
+Result<MatchSummary> MatchRunPredictions(Context& ctx, const store::ModelRun& run,
+                                         const CommitOptions& options, JobRun& job);
+
+}  // namespace nucleus::api

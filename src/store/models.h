@@ -1,0 +1,80 @@
+// Models (models.md) and model runs (model_runs.md). A model belongs to an owner and is unique
+// per (owner, reference_id); a run applies one model to one dataset and owns that pair's
+// predictions (store/predictions.h). Deleting a model deletes its runs; deleting a run (or its
+// dataset) deletes its predictions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nucleus/result.h"
+
+namespace nucleus::store {
+
+struct Model {
+  int64_t rowid = 0;  // store-internal key; 0 until inserted
+  std::string id;     // "prj_..."
+  std::string owner;
+  std::string name;
+  std::string reference_id;
+  std::string metadata_json = "{}";
+  std::string bundle_name;                     // "" when none
+  std::vector<std::string> tags;               // insertion order, no duplicates
+  std::vector<std::string> trained_slice_ids;  // insertion order, no duplicates
+  int64_t created_at_ms = 0;
+};
+
+struct ModelRun {
+  int64_t rowid = 0;  // store-internal key; 0 until inserted
+  std::string id;     // "run_..."
+  std::string owner;
+  int64_t model_rowid = 0;
+  std::string model_id;  // filled on read (joined from models)
+  std::string dataset_id;
+  std::string name;
+  std::string metadata_json = "{}";
+  std::string annotation_metadata_schema_json = "null";
+  std::string trained_slice_id;  // "" when none
+  // "Started" on creation; the commit job moves it ("Committing", "Committed", ...).
+  std::string status = "Started";
+  std::string commit_request_json;  // last commit's options ("" before any commit)
+  int64_t created_at_ms = 0;
+};
+
+class ModelRepo {
+ public:
+  virtual ~ModelRepo() = default;
+  // Assigns `model->rowid`. AlreadyExists when the owner has a model with that reference id.
+  virtual Status Insert(Model* model) = 0;
+  // NotFound unless the model exists and belongs to `owner`.
+  virtual Result<Model> Get(const std::string& owner, const std::string& id) = 0;
+  virtual Result<std::optional<Model>> FindByRef(const std::string& owner,
+                                                 const std::string& reference_id) = 0;
+  virtual Result<Model> GetByRowid(int64_t rowid) = 0;
+  // The owner's models, oldest first.
+  virtual Result<std::vector<Model>> List(const std::string& owner) = 0;
+  virtual Status SetTags(int64_t rowid, const std::vector<std::string>& tags) = 0;
+  virtual Status SetTrainedSliceIds(int64_t rowid, const std::vector<std::string>& ids) = 0;
+  // Removes the model with its runs and their predictions.
+  virtual Status Delete(int64_t rowid) = 0;
+
+  // Assigns `run->rowid`; `run->model_rowid` must name an existing model.
+  virtual Status InsertRun(ModelRun* run) = 0;
+  // NotFound unless the run exists and belongs to `owner`.
+  virtual Result<ModelRun> GetRun(const std::string& owner, const std::string& id) = 0;
+  // The most recent run of (model, dataset), if any.
+  virtual Result<std::optional<ModelRun>> LatestRun(int64_t model_rowid,
+                                                    const std::string& dataset_id) = 0;
+  // The dataset's runs, oldest first.
+  virtual Result<std::vector<ModelRun>> ListRuns(const std::string& dataset_id) = 0;
+  // The model's runs on every dataset, oldest first.
+  virtual Result<std::vector<ModelRun>> ListRunsOfModel(int64_t model_rowid) = 0;
+  // Writes status, commit_request_json and trained_slice_id.
+  virtual Status UpdateRun(const ModelRun& run) = 0;
+  // Removes the run and its predictions.
+  virtual Status DeleteRun(int64_t rowid) = 0;
+};
+
+}  // namespace nucleus::store

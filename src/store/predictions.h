@@ -1,0 +1,65 @@
+// Predictions of model runs (predictions.md). Identity within a run is (item, identity) with the
+// identity key of wire/annotations.h (annotations.md §3.1): a second put of the same identity is
+// ignored, or replaces the stored prediction in place (keeping its id and position) when
+// `update`. The payload is the exact JSON object returned on read; type, label and confidence are
+// kept beside it for matching. Scene-level category predictions live in store/scenes.h.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nucleus/result.h"
+
+namespace nucleus::store {
+
+// One prediction to write; views borrow the caller's buffers for the duration of PutMany.
+struct PredictionWrite {
+  int64_t item_rowid = 0;
+  std::string_view id;             // "pred_..." (used only when the row is new)
+  std::string_view type;           // "box", "line", ... "segmentation" (group key on read)
+  std::string_view identity;
+  std::string_view annotation_id;  // "" when none
+  std::string_view label;
+  std::optional<double> confidence;
+  std::string_view payload_json;
+};
+
+struct Prediction {
+  int64_t rowid = 0;  // store-internal; increases with insertion order
+  std::string id;     // "pred_..."
+  int64_t run_rowid = 0;
+  int64_t item_rowid = 0;
+  std::string type;
+  std::string identity;
+  std::string annotation_id;
+  std::string label;
+  std::optional<double> confidence;
+  std::string payload_json;
+};
+
+class PredictionRepo {
+ public:
+  virtual ~PredictionRepo() = default;
+  // Writes `rows` of run `run_rowid` in order. Returns how many were written: inserted, plus
+  // replaced when `update` (the others were ignored because they existed). `rows` must not
+  // repeat an (item_rowid, identity) pair.
+  virtual Result<int64_t> PutMany(int64_t run_rowid, std::span<const PredictionWrite> rows,
+                                  bool update) = 0;
+  // The item's predictions in the run, in insertion order.
+  virtual Result<std::vector<Prediction>> ListByItem(int64_t run_rowid, int64_t item_rowid) = 0;
+  virtual Result<std::optional<Prediction>> FindByAnnotationId(
+      int64_t run_rowid, int64_t item_rowid, std::string_view annotation_id) = 0;
+  // Streams every prediction of the run, grouped by item (items in insertion order), in
+  // insertion order within an item; stops at the first non-ok Status of `fn`, which is returned.
+  virtual Status ForEachInRun(int64_t run_rowid,
+                              const std::function<Status(const Prediction&)>& fn) = 0;
+  virtual Result<int64_t> CountByRun(int64_t run_rowid) = 0;
+  virtual Result<int64_t> DeleteByRun(int64_t run_rowid) = 0;
+};
+
+}  // namespace nucleus::store

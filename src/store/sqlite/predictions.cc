@@ -1,0 +1,155 @@
+#include "store/predictions.h"
+
+#include <string>
+
+#include "store/sqlite/repo_factories.h"
+
+namespace nucleus::store::sqlite {
+namespace {
+
+constexpr const char* kPredictionColumns =
+    "rowid, id, run_rowid, item_rowid, type, identity, annotation_id, label, confidence, payload";
+
+// Rows per multi-row INSERT: one sqlite3_step writes this many predictions, which amortises the
+// per-statement cost over the batch (see docs/benchmarks.md, "Prediction ingest").
+constexpr size_t kRowsPerStatement = 64;
+constexpr int kParamsPerRow = 9;
+
+// "INSERT ... VALUES (?,...),(?,...) ON CONFLICT ..." for `rows` rows.
+std::string InsertSql(size_t rows, bool update) {
+  std::string sql =
+      "INSERT INTO predictions (run_rowid, item_rowid, identity, id, type, annotation_id, label, "
+      "confidence, payload) VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ',';
+    sql += "(?,?,?,?,?,?,?,?,?)";
+  }
+  sql += update ? " ON CONFLICT (run_rowid, item_rowid, identity) DO UPDATE SET "
+                  "type = excluded.type, annotation_id = excluded.annotation_id, "
+                  "label = excluded.label, confidence = excluded.confidence, "
+                  "payload = excluded.payload"
+                : " ON CONFLICT (run_rowid, item_rowid, identity) DO NOTHING";
+  return sql;
+}
+
+class SqlitePredictionRepo final : public PredictionRepo {
+ public:
+  explicit SqlitePredictionRepo(Db& db) : db_(db) {}
+
+  Result<int64_t> PutMany(int64_t run_rowid, std::span<const PredictionWrite> rows,
+                          bool update) override {
+    int64_t written = 0;
+    size_t done = 0;
+    while (done < rows.size()) {
+      size_t n = std::min(kRowsPerStatement, rows.size() - done);
+      // Full chunks share one cached statement; the tail gets its own (also cached by text).
+      const std::string& sql = SqlFor(n, update);
+      Stmt stmt = db_.Prepare(sql);
+      int p = 1;
+      for (size_t i = 0; i < n; ++i) {
+        const PredictionWrite& r = rows[done + i];
+        stmt.Bind(p, run_rowid).Bind(p + 1, r.item_rowid);
+        stmt.BindStatic(p + 2, r.identity).BindStatic(p + 3, r.id).BindStatic(p + 4, r.type);
+        stmt.BindStatic(p + 5, r.annotation_id).BindStatic(p + 6, r.label);
+        if (r.confidence) {
+          stmt.Bind(p + 7, *r.confidence);
+        } else {
+          stmt.BindNull(p + 7);
+        }
+        stmt.BindStatic(p + 8, r.payload_json);
+        p += kParamsPerRow;
+      }
+      NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+      written += db_.Changes();
+      done += n;
+    }
+    return written;
+  }
+
+  Result<std::vector<Prediction>> ListByItem(int64_t run_rowid, int64_t item_rowid) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kPredictionColumns +
+                            " FROM predictions WHERE run_rowid = ? AND item_rowid = ? "
+                            "ORDER BY rowid");
+    stmt.Bind(1, run_rowid).Bind(2, item_rowid);
+    std::vector<Prediction> out;
+    while (stmt.Step()) out.push_back(Row(stmt));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  Result<std::optional<Prediction>> FindByAnnotationId(int64_t run_rowid, int64_t item_rowid,
+                                                       std::string_view annotation_id) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kPredictionColumns +
+                            " FROM predictions WHERE run_rowid = ? AND item_rowid = ? AND "
+                            "annotation_id = ? ORDER BY rowid LIMIT 1");
+    stmt.Bind(1, run_rowid).Bind(2, item_rowid).Bind(3, annotation_id);
+    if (stmt.Step()) return std::optional<Prediction>(Row(stmt));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return std::optional<Prediction>();
+  }
+
+  Status ForEachInRun(int64_t run_rowid,
+                      const std::function<Status(const Prediction&)>& fn) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kPredictionColumns +
+                            " FROM predictions WHERE run_rowid = ? ORDER BY item_rowid, rowid");
+    stmt.Bind(1, run_rowid);
+    Prediction p;
+    while (stmt.Step()) {
+      Fill(stmt, &p);
+      NUCLEUS_RETURN_IF_ERROR(fn(p));
+    }
+    return stmt.status();
+  }
+
+  Result<int64_t> CountByRun(int64_t run_rowid) override {
+    Stmt stmt = db_.Prepare("SELECT COUNT(*) FROM predictions WHERE run_rowid = ?");
+    stmt.Bind(1, run_rowid);
+    int64_t n = 0;
+    if (stmt.Step()) n = stmt.Int(0);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return n;
+  }
+
+  Result<int64_t> DeleteByRun(int64_t run_rowid) override {
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("DELETE FROM predictions WHERE run_rowid = ?").Bind(1, run_rowid).Exec());
+    return static_cast<int64_t>(db_.Changes());
+  }
+
+ private:
+  const std::string& SqlFor(size_t rows, bool update) {
+    std::string& slot = sql_[update ? 1 : 0][rows];
+    if (slot.empty()) slot = InsertSql(rows, update);
+    return slot;
+  }
+
+  static void Fill(const Stmt& stmt, Prediction* p) {
+    p->rowid = stmt.Int(0);
+    p->id.assign(stmt.View(1));
+    p->run_rowid = stmt.Int(2);
+    p->item_rowid = stmt.Int(3);
+    p->type.assign(stmt.View(4));
+    p->identity.assign(stmt.View(5));
+    p->annotation_id.assign(stmt.View(6));
+    p->label.assign(stmt.View(7));
+    p->confidence = stmt.IsNull(8) ? std::nullopt : std::optional<double>(stmt.Double(8));
+    p->payload_json.assign(stmt.View(9));
+  }
+
+  static Prediction Row(const Stmt& stmt) {
+    Prediction p;
+    Fill(stmt, &p);
+    return p;
+  }
+
+  Db& db_;
+  std::string sql_[2][kRowsPerStatement + 1];
+};
+
+}  // namespace
+
+std::unique_ptr<PredictionRepo> NewPredictionRepo(Db& db) {
+  return std::make_unique<SqlitePredictionRepo>(db);
+}
+
+}  // namespace nucleus::store::sqlite
