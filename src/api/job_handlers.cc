@@ -3,11 +3,14 @@
 #include "api/model_runs.h"
 #include "api/predictions.h"
 
+#include "api/annotations.h"
 #include "api/items.h"
 
 namespace nucleus::api {
 
 void RegisterJobHandlers(JobService& jobs) {
+  jobs.Register(kAnnotationUploadJobType, RunAnnotationUploadJob);
+  jobs.Register(kAnnotationDeletionJobType, RunAnnotationDeletionJob);
   jobs.Register(kModelRunCommitJobType, RunCommitJob);
   jobs.Register(kPredictionUploadJobType, RunPredictionUploadJob);
   jobs.Register("uploadDatasetItems", RunItemUploadJob);

@@ -6,6 +6,7 @@ namespace nucleus::server {
 void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterDatasetRoutes(router, ctx);
   RegisterJobRoutes(router, ctx);
+  RegisterAnnotationRoutes(router, ctx);
   RegisterModelRoutes(router, ctx);
   RegisterModelRunRoutes(router, ctx);
   RegisterPredictionRoutes(router, ctx);

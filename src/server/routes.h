@@ -8,6 +8,7 @@ namespace nucleus::server {
 
 void RegisterDatasetRoutes(Router& router, api::Context& ctx);
 void RegisterJobRoutes(Router& router, api::Context& ctx);
+void RegisterAnnotationRoutes(Router& router, api::Context& ctx);
 void RegisterModelRoutes(Router& router, api::Context& ctx);
 void RegisterModelRunRoutes(Router& router, api::Context& ctx);
 void RegisterPredictionRoutes(Router& router, api::Context& ctx);
