@@ -13,6 +13,7 @@
 #include "api/jobs.h"
 #include "api/keys.h"
 #include "api/job_handlers.h"
+#include "cli/client_commands.h"
 #if __has_include("cli/eval_command.h")
 #include "cli/eval_command.h"
 #define NUCLEUS_HAVE_EVAL 1
@@ -185,6 +186,8 @@ int main(int argc, char** argv) {
 #ifdef NUCLEUS_HAVE_EVAL
   nucleus::cli::AddEvalCommand(app);
 #endif
+
+  nucleus::cli::AddClientCommands(app);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

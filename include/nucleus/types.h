@@ -17,10 +17,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "nucleus/json.h"
+#include "nucleus/result.h"
 
 namespace nucleus {
 
@@ -493,5 +495,16 @@ struct JobListOptions {
   int64_t limit = 50000;
   bool show_completed = false;
 };
+
+// ---------------------------------------------------------------------------------------------
+// JSON forms (what the Python client sends / reads): handy for files of predictions.
+
+// The object the Python client would send for `p` (predictions.md §1), compact.
+std::string to_json(const Prediction& p);
+std::string to_json(const Annotation& a);
+// Parses one prediction / annotation object; the kind comes from "type" (anything else or none
+// is a segmentation mask, as in the Python client). InvalidArgument when it is not one.
+Result<Prediction> prediction_from_json(std::string_view json);
+Result<Annotation> annotation_from_json(std::string_view json);
 
 }  // namespace nucleus

@@ -2,6 +2,7 @@
 #include "nucleus/types.h"
 
 #include "client/convert.h"
+#include "wire/json_reader.h"
 
 namespace nucleus {
 
@@ -23,6 +24,30 @@ ConfusionCategory EvaluationMatch::confusion_category() const {
   }
   if (model_prediction_label) return ConfusionCategory::kFalsePositive;
   return ConfusionCategory::kFalseNegative;
+}
+
+std::string to_json(const Prediction& p) {
+  std::string out;
+  client::AppendPrediction(p, &out);
+  return out;
+}
+
+std::string to_json(const Annotation& a) {
+  std::string out;
+  client::AppendAnnotation(a, &out);
+  return out;
+}
+
+Result<Prediction> prediction_from_json(std::string_view json) {
+  thread_local wire::JsonDoc doc;  // reuses the parser's buffers across calls
+  NUCLEUS_RETURN_IF_ERROR(doc.Parse(json, "prediction"));
+  return client::ParsePrediction(doc.root());
+}
+
+Result<Annotation> annotation_from_json(std::string_view json) {
+  thread_local wire::JsonDoc doc;
+  NUCLEUS_RETURN_IF_ERROR(doc.Parse(json, "annotation"));
+  return client::ParseAnnotation(doc.root());
 }
 
 }  // namespace nucleus
