@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "api/scenes.h"
 #include "api/uploads.h"
 #include "core/ids.h"
 #include "core/strings.h"
@@ -141,13 +142,33 @@ Status ApplyItemMetadata(store::Tx& tx, const std::string& dataset_id,
   return Status::Ok();
 }
 
+// Scene level (scenes.md §3.6): merges into the scenes' metadata; unknown scenes are ignored.
+Status ApplySceneMetadata(store::Tx& tx, const std::string& dataset_id,
+                          const std::vector<core::MetadataUpdateInput>& entries,
+                          MetadataOutcome* out) {
+  NUCLEUS_ASSIGN_OR_RETURN(SceneMetadataCounts counts,
+                           UpdateSceneMetadataInTx(tx, dataset_id, entries));
+  out->updated_items += counts.updated_scenes;
+  out->ignored_items += counts.ignored_scenes;
+  for (const std::string& ref : counts.unknown_reference_ids) {
+    std::string msg = "{\"reference_id\":";
+    wire::AppendJsonString(ref, &msg);
+    msg += ",\"error\":";
+    wire::AppendJsonString("Scene with reference id " + ref + " doesn't exist.", &msg);
+    msg += "}";
+    out->errors.push_back(std::move(msg));
+  }
+  return Status::Ok();
+}
+
 // Applies one level's entries inside `tx`. New levels are added here (scenes.md: "scene").
 Status ApplyMetadataLevel(store::Tx& tx, const std::string& dataset_id, const std::string& level,
                           const std::vector<core::MetadataUpdateInput>& entries,
                           MetadataOutcome* out) {
   if (level == "item") return ApplyItemMetadata(tx, dataset_id, entries, out);
+  if (level == "scene") return ApplySceneMetadata(tx, dataset_id, entries, out);
   return wire::FieldError("request body", "level",
-                          "must be \"item\", got \"" + level + "\"");
+                          "must be \"item\" or \"scene\", got \"" + level + "\"");
 }
 
 bool ParseToken(const std::optional<std::string>& token, int64_t* after_seq) {

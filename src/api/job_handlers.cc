@@ -5,6 +5,7 @@
 
 #include "api/annotations.h"
 #include "api/items.h"
+#include "api/scenes.h"
 
 namespace nucleus::api {
 
@@ -15,6 +16,8 @@ void RegisterJobHandlers(JobService& jobs) {
   jobs.Register(kPredictionUploadJobType, RunPredictionUploadJob);
   jobs.Register("uploadDatasetItems", RunItemUploadJob);
   jobs.Register("metadataUpdate", RunMetadataUpdateJob);
+  jobs.Register(kLidarSceneJobType, RunLidarSceneUploadJob);
+  jobs.Register(kVideoSceneJobType, RunVideoSceneUploadJob);
 }
 
 }  // namespace nucleus::api

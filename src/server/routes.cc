@@ -12,6 +12,7 @@ void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterPredictionRoutes(router, ctx);
   RegisterItemRoutes(router, ctx);
   RegisterUploadRoutes(router, ctx);
+  RegisterSceneRoutes(router, ctx);
 }
 
 }  // namespace nucleus::server

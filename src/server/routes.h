@@ -14,5 +14,6 @@ void RegisterModelRunRoutes(Router& router, api::Context& ctx);
 void RegisterPredictionRoutes(Router& router, api::Context& ctx);
 void RegisterItemRoutes(Router& router, api::Context& ctx);
 void RegisterUploadRoutes(Router& router, api::Context& ctx);
+void RegisterSceneRoutes(Router& router, api::Context& ctx);
 
 }  // namespace nucleus::server
