@@ -78,8 +78,7 @@ Result<store::Model> GetModel(Context& ctx, const std::string& owner, const std:
 Status DeleteModel(Context& ctx, const std::string& owner, const std::string& id) {
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(store::Model m, tx.models().Get(owner, id));
-    // Runs go by cascade, their predictions by trigger; scene-category predictions of the runs
-    // are removed through DeleteRunData once scenes are stored.
+    // Runs go by cascade, their predictions by trigger; DropRunExtras removes the rest.
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::ModelRun> runs,
                              tx.models().ListRunsOfModel(m.rowid));
     for (const store::ModelRun& run : runs) NUCLEUS_RETURN_IF_ERROR(DropRunExtras(tx, run));

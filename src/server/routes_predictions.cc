@@ -1,9 +1,13 @@
 // Prediction routes: upload into a run (model_runs.md §4-5, predictions.md §3) and the reads
 // (model_runs.md §6-8, predictions.md §4), through a run id or through (dataset, model).
 #include <charconv>
+#include <memory>
+#include <mutex>
 
+#include "api/annotations.h"
 #include "api/model_runs.h"
 #include "api/predictions.h"
+#include "core/strings.h"
 #include "server/route_helpers.h"
 #include "server/routes.h"
 
@@ -73,21 +77,152 @@ void AnswerExport(api::Context& ctx, const std::string& owner, const std::string
   res.Json(groups.Finish(/*wrap=*/false));
 }
 
+// Parsers for upload bodies, reused across requests: a fresh simdjson parser allocates (and the
+// kernel zeroes) buffers sized to the multi-megabyte body every time, which cost as much as
+// parsing the 5,000 objects (docs/benchmarks.md, "Prediction ingest"). At most kKept stay cached.
+class DocPool {
+ public:
+  std::unique_ptr<wire::JsonDoc> Take() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        std::unique_ptr<wire::JsonDoc> doc = std::move(free_.back());
+        free_.pop_back();
+        return doc;
+      }
+    }
+    return std::make_unique<wire::JsonDoc>();
+  }
+  void Give(std::unique_ptr<wire::JsonDoc> doc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < kKept) free_.push_back(std::move(doc));
+  }
+
+ private:
+  static constexpr size_t kKept = 4;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<wire::JsonDoc>> free_;
+};
+
+DocPool& UploadDocs() {
+  static DocPool* pool = new DocPool();  // never destroyed: used by server threads until exit
+  return *pool;
+}
+
+// A pooled JsonDoc for the duration of one request.
+class PooledDoc {
+ public:
+  PooledDoc() : doc_(UploadDocs().Take()) {}
+  ~PooledDoc() { UploadDocs().Give(std::move(doc_)); }
+  PooledDoc(const PooledDoc&) = delete;
+  PooledDoc& operator=(const PooledDoc&) = delete;
+  wire::JsonDoc* get() { return doc_.get(); }
+
+ private:
+  std::unique_ptr<wire::JsonDoc> doc_;
+};
+
 bool ParseIndex(const std::string& text, int64_t* out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && ptr == text.data() + text.size() && *out >= 0;
 }
 
-// The prediction upload of model_runs.md §4-5 / predictions.md §3 into run `run_id`.
-void Predict(api::Context& ctx, Request& req, Response& res, const std::string& run_id) {
-  if (req.is_multipart) {
-    return res.Error(InvalidArgument(
-        "multipart prediction uploads (local mask files) are not supported yet; upload the masks "
-        "with remote mask_url values"));
+void AnswerCounts(Response& res, const std::string& run_id, const api::PredictCounts& counts) {
+  wire::JsonWriter w;
+  w.Reserve(128);
+  w.BeginObject().Key("dataset_id").String(counts.dataset_id);
+  w.Key("model_run_id").String(run_id);
+  w.Key("predictions_processed").Int(counts.processed);
+  w.Key("predictions_ignored").Int(counts.ignored);
+  w.Key("errors");
+  WriteStringArray(w, counts.errors);
+  res.Json(w.EndObject().Take());
+}
+
+// Parses the "annotations" and "segmentations" arrays of an upload body into `batch`.
+Status ParseUploadArrays(wire::JsonObject body, api::PredictionBatch* batch) {
+  int64_t count = 0;
+  for (const char* key : {"annotations", "segmentations"}) {
+    wire::JsonValue v;
+    if (!wire::Find(body, key, &v)) continue;
+    wire::JsonArray array;
+    NUCLEUS_RETURN_IF_ERROR(
+        wire::AsArray(v, std::string("field \"") + key + "\" of request body", &array));
+    api::ParsePredictionArray(array, std::string_view(key) == "segmentations", count, batch);
+    count += static_cast<int64_t>(array.size());
   }
+  return Status::Ok();
+}
+
+// Local mask files (annotations.md §4 layout on the prediction routes): part
+// "serialized_request" ({"segmentations": [...], "update": bool}), then one "mask" part per
+// segmentation in the same order. Masks are stored like ground-truth masks (api/annotations.h);
+// mask_url stays as the client sent it.
+void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std::string& run_id) {
+  const FormPart* request_part = nullptr;
+  std::vector<const FormPart*> masks;
+  for (const FormPart& part : req.parts) {
+    if (part.name == "serialized_request" && request_part == nullptr) request_part = &part;
+    if (part.name == "mask") masks.push_back(&part);
+  }
+  if (request_part == nullptr) {
+    return res.Error(
+        InvalidArgument("multipart prediction upload needs a part named \"serialized_request\""));
+  }
+  if (Failed(api::GetModelRun(ctx, req.owner, run_id), res)) return;  // before storing files
   wire::JsonDoc doc;
   wire::JsonObject body;
-  if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+  if (Failed(doc.Parse(request_part->content, "part \"serialized_request\""), res)) return;
+  if (Failed(wire::AsObject(doc.root(), "part \"serialized_request\"", &body), res)) return;
+  bool update = false;
+  if (Failed(wire::OptBool(body, "update", "part \"serialized_request\"", &update), res)) return;
+  api::PredictionBatch batch;
+  if (Failed(ParseUploadArrays(body, &batch), res)) return;
+
+  std::vector<std::string> filenames;
+  for (const FormPart* part : masks) {
+    std::string decoded;
+    if (!core::PercentDecode(part->filename, &decoded)) decoded = part->filename;
+    filenames.push_back(std::move(decoded));
+  }
+  std::vector<wire::ParsedAnnotation> kept;
+  size_t mask_index = 0;
+  for (wire::ParsedAnnotation& a : batch.objects) {
+    if (a.type != core::AnnotationType::kSegmentation) {
+      kept.push_back(std::move(a));
+      continue;
+    }
+    const size_t i = mask_index++;
+    // The i-th file belongs to the i-th mask; else the file named like the mask's path.
+    const FormPart* file = nullptr;
+    if (i < masks.size() && filenames[i] == a.mask_url) file = masks[i];
+    for (size_t j = 0; file == nullptr && j < masks.size(); ++j) {
+      if (filenames[j] == a.mask_url) file = masks[j];
+    }
+    if (file == nullptr && i < masks.size()) file = masks[i];
+    if (file == nullptr) {
+      batch.errors.push_back("mask " + std::to_string(i) + " (reference_id " + a.reference_id +
+                             "): no \"mask\" part was sent for mask_url " + a.mask_url);
+      ++batch.parse_failures;
+      continue;
+    }
+    auto stored = api::StoreMaskFile(ctx, file->content);
+    if (Failed(stored, res)) return;
+    api::AttachStoredMaskUrl(a, req.base_url + "/blob/" + *stored);
+    kept.push_back(std::move(a));
+  }
+  batch.objects = std::move(kept);
+  auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), update);
+  if (Failed(counts, res)) return;
+  AnswerCounts(res, run_id, *counts);
+}
+
+// The prediction upload of model_runs.md §4-5 / predictions.md §3 into run `run_id`.
+void Predict(api::Context& ctx, Request& req, Response& res, const std::string& run_id) {
+  if (req.is_multipart) return PredictMultipart(ctx, req, res, run_id);
+  PooledDoc doc;
+  wire::JsonObject body;
+  if (Failed(ParseBodyObject(req, doc.get(), &body), res)) return;
   bool update = false;
   if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
 
@@ -105,29 +240,10 @@ void Predict(api::Context& ctx, Request& req, Response& res, const std::string& 
   }
 
   api::PredictionBatch batch;
-  int64_t count = 0;
-  for (const char* key : {"annotations", "segmentations"}) {
-    wire::JsonValue v;
-    if (!wire::Find(body, key, &v)) continue;
-    wire::JsonArray array;
-    if (Failed(wire::AsArray(v, std::string("field \"") + key + "\" of request body", &array),
-               res)) {
-      return;
-    }
-    api::ParsePredictionArray(array, std::string_view(key) == "segmentations", count, &batch);
-    count += static_cast<int64_t>(array.size());
-  }
+  if (Failed(ParseUploadArrays(body, &batch), res)) return;
   auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), update);
   if (Failed(counts, res)) return;
-  wire::JsonWriter w;
-  w.Reserve(128);
-  w.BeginObject().Key("dataset_id").String(counts->dataset_id);
-  w.Key("model_run_id").String(run_id);
-  w.Key("predictions_processed").Int(counts->processed);
-  w.Key("predictions_ignored").Int(counts->ignored);
-  w.Key("errors");
-  WriteStringArray(w, counts->errors);
-  res.Json(w.EndObject().Take());
+  AnswerCounts(res, run_id, *counts);
 }
 
 // The run behind a model-level route; answers the error itself when there is none.
