@@ -139,6 +139,17 @@ Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
       fail(i, UnknownReferenceError(a.reference_id));
       continue;
     }
+    if (a.type == AnnotationType::kCuboid) {
+      // Cuboids live on point clouds (scenes.md §5.1).
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> target,
+                               tx.items().FindByRef(dataset_id, a.reference_id));
+      if (target && target->pointcloud_url.empty()) {
+        fail(i, "Cuboid annotation for reference_id " + a.reference_id +
+                    " rejected: the item is not a point cloud (cuboids go on the point-cloud "
+                    "frames of a lidar scene).");
+        continue;
+      }
+    }
     row.id = core::NewId("ann");
     row.item_rowid = item->second;
     row.type = std::string(core::AnnotationTypeName(a.type));
