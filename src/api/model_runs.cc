@@ -146,6 +146,23 @@ Status DropRunExtras(store::Tx& tx, const store::ModelRun& run) {
   return tx.scenes().DeleteCategoriesOfRun(run.id).status();
 }
 
+Status RecordTrainedSlice(Context& ctx, const std::string& owner, const std::string& run_id,
+                          const std::string& slice_id) {
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
+    if (run.trained_slice_id != slice_id) {
+      run.trained_slice_id = slice_id;
+      NUCLEUS_RETURN_IF_ERROR(tx.models().UpdateRun(run));
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().GetByRowid(run.model_rowid));
+    for (const std::string& id : model.trained_slice_ids) {
+      if (id == slice_id) return Status::Ok();
+    }
+    model.trained_slice_ids.push_back(slice_id);
+    return tx.models().SetTrainedSliceIds(model.rowid, model.trained_slice_ids);
+  });
+}
+
 Status DeleteModelRun(Context& ctx, const std::string& owner, const std::string& run_id) {
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));

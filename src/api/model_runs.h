@@ -41,6 +41,10 @@ Result<store::ModelRun> RunOfModel(Context& ctx, const std::string& owner,
 // NotFound for an unknown dataset.
 Result<std::vector<std::string>> ListModelRunIds(Context& ctx, const std::string& owner,
                                                  const std::string& dataset_id);
+// The trained_slice_id of a model-level upload (predictions.md §3 [rec]): recorded on the run and
+// added to the model's trained_slice_ids.
+Status RecordTrainedSlice(Context& ctx, const std::string& owner, const std::string& run_id,
+                          const std::string& slice_id);
 // DELETE modelRun/{run}: the run and its predictions.
 Status DeleteModelRun(Context& ctx, const std::string& owner, const std::string& run_id);
 // What a run owns outside the predictions table (scene-category predictions); called by every

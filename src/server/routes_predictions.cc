@@ -241,8 +241,15 @@ void Predict(api::Context& ctx, Request& req, Response& res, const std::string& 
 
   api::PredictionBatch batch;
   if (Failed(ParseUploadArrays(body, &batch), res)) return;
+  std::optional<std::string> trained_slice_id;
+  if (Failed(wire::OptString(body, "trained_slice_id", "request body", &trained_slice_id), res)) {
+    return;
+  }
   auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), update);
   if (Failed(counts, res)) return;
+  if (trained_slice_id && !trained_slice_id->empty()) {
+    if (Failed(api::RecordTrainedSlice(ctx, req.owner, run_id, *trained_slice_id), res)) return;
+  }
   AnswerCounts(res, run_id, *counts);
 }
 

@@ -153,6 +153,8 @@ def test_model_level_routes(api, dataset):
     assert body["dataset_id"] == dataset and body["predictions_processed"] == 1
     run_id = body["model_run_id"]
     assert run_id in api.get(f"dataset/{dataset}/info").json()["model_run_ids"]
+    assert api.get(f"model/{model_id}").json()["trained_slice_ids"] == ["slc_x"]
+    assert api.get(f"modelRun/{run_id}/info").json()["trained_slice_id"] == "slc_x"
     # The same run is reused.
     again = api.post(f"dataset/{dataset}/model/{model_id}/uploadPredictions",
                      {"update": False, "annotations": [pred]}).json()
