@@ -4,6 +4,7 @@
 #include "api/predictions.h"
 
 #include "api/annotations.h"
+#include "api/evaluations.h"
 #include "api/items.h"
 #include "api/scenes.h"
 
@@ -18,6 +19,7 @@ void RegisterJobHandlers(JobService& jobs) {
   jobs.Register("metadataUpdate", RunMetadataUpdateJob);
   jobs.Register(kLidarSceneJobType, RunLidarSceneUploadJob);
   jobs.Register(kVideoSceneJobType, RunVideoSceneUploadJob);
+  jobs.Register(kEvaluationJobType, RunEvaluationJob);
 }
 
 }  // namespace nucleus::api

@@ -4,8 +4,7 @@
 // MatchRunPredictions is owned by the engine's area: it reads the run's predictions
 // (store::PredictionRepo::ForEachInRun) and the dataset's ground truth, matches them per item as
 // DESIGN.md "Matching and metrics" says, stores the matches (replacing the previous commit's) and
-// reports what it did. Until the engine lands, run_matching.cc returns `computed = false` and
-// the commit job reports matching as pending; it never invents matches.
+// reports what it did (`computed = true`).
 #pragma once
 
 #include <cstdint>
@@ -28,7 +27,7 @@ struct CommitOptions {
 };
 
 struct MatchSummary {
-  bool computed = false;  // false: no engine yet, nothing was matched
+  bool computed = false;  // true once matches were stored
   int64_t predictions = 0;
   int64_t ground_truth = 0;
   int64_t matches = 0;
@@ -37,5 +36,12 @@ struct MatchSummary {
 // Runs inside the "modelRunCommit" job; may report progress through `job`.
 Result<MatchSummary> MatchRunPredictions(Context& ctx, const store::ModelRun& run,
                                          const CommitOptions& options, JobRun& job);
+
+// Matches the run's box, polygon and cuboid predictions against the dataset's ground truth of
+// the same kinds (eval/matching.h) and replaces match set `set_key` (store/matches.h) with the
+// result, in one transaction. MatchRunPredictions uses the run id as the key; an evaluation uses
+// its own id. Other kinds (lines, keypoints, masks, categories) are not matched.
+Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
+                                     const CommitOptions& options, const std::string& set_key);
 
 }  // namespace nucleus::api

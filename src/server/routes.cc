@@ -13,6 +13,7 @@ void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterItemRoutes(router, ctx);
   RegisterUploadRoutes(router, ctx);
   RegisterSceneRoutes(router, ctx);
+  RegisterEvaluationRoutes(router, ctx);
 }
 
 }  // namespace nucleus::server

@@ -15,5 +15,6 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx);
 void RegisterItemRoutes(Router& router, api::Context& ctx);
 void RegisterUploadRoutes(Router& router, api::Context& ctx);
 void RegisterSceneRoutes(Router& router, api::Context& ctx);
+void RegisterEvaluationRoutes(Router& router, api::Context& ctx);
 
 }  // namespace nucleus::server

@@ -11,4 +11,6 @@ class UploadRepo;
 class ModelRepo;
 class PredictionRepo;
 class SceneRepo;
+class MatchRepo;
+class EvaluationRepo;
 }  // namespace nucleus::store

@@ -28,6 +28,8 @@ class Tx {
   virtual ModelRepo& models() = 0;
   virtual PredictionRepo& predictions() = 0;
   virtual SceneRepo& scenes() = 0;
+  virtual MatchRepo& matches() = 0;
+  virtual EvaluationRepo& evaluations() = 0;
 };
 
 class Store {

@@ -5,9 +5,11 @@
 
 #include "store/annotations.h"
 #include "store/datasets.h"
+#include "store/evaluations.h"
 #include "store/items.h"
 #include "store/jobs.h"
 #include "store/keys.h"
+#include "store/matches.h"
 #include "store/models.h"
 #include "store/predictions.h"
 #include "store/scenes.h"
@@ -25,5 +27,7 @@ std::unique_ptr<UploadRepo> NewUploadRepo(Db& db);
 std::unique_ptr<ModelRepo> NewModelRepo(Db& db);
 std::unique_ptr<PredictionRepo> NewPredictionRepo(Db& db);
 std::unique_ptr<SceneRepo> NewSceneRepo(Db& db);
+std::unique_ptr<MatchRepo> NewMatchRepo(Db& db);
+std::unique_ptr<EvaluationRepo> NewEvaluationRepo(Db& db);
 
 }  // namespace nucleus::store::sqlite

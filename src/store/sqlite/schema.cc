@@ -215,6 +215,66 @@ CREATE TRIGGER items_drop_predictions AFTER DELETE ON items BEGIN
 END;
 )sql";
 
+// v4: stored matches of commits and evaluations (store/matches.h) and Evaluations V2. Matches
+// are keyed by (set, seq) without a rowid, so a commit appends to one B-tree in order and a
+// recommit drops one key range. No foreign keys (as predictions): triggers clean up after runs.
+constexpr const char* kV4Matches = R"sql(
+CREATE TABLE match_sets (
+  rowid INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  run_rowid INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX match_sets_by_run ON match_sets(run_rowid);
+
+CREATE TABLE matches (
+  set_rowid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  item_rowid INTEGER NOT NULL,
+  annotation_rowid INTEGER,
+  prediction_rowid INTEGER,
+  iou REAL NOT NULL,
+  labels_match INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  gt_label TEXT NOT NULL,
+  pred_label TEXT NOT NULL,
+  confidence REAL,
+  gt_x REAL NOT NULL, gt_y REAL NOT NULL, gt_w REAL NOT NULL, gt_h REAL NOT NULL,
+  gt_area REAL NOT NULL,
+  pr_x REAL NOT NULL, pr_y REAL NOT NULL, pr_w REAL NOT NULL, pr_h REAL NOT NULL,
+  pr_area REAL NOT NULL,
+  PRIMARY KEY (set_rowid, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE evaluations (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  run_rowid INTEGER NOT NULL REFERENCES model_runs(rowid) ON DELETE CASCADE,
+  model_run_id TEXT NOT NULL,
+  dataset_id TEXT NOT NULL,
+  name TEXT,
+  status TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  error_message TEXT,
+  allowed_label_matches TEXT NOT NULL,
+  allowed_label_matches_id TEXT,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX evaluations_by_run ON evaluations(run_rowid, created_at_ms);
+
+CREATE TRIGGER match_sets_drop_matches AFTER DELETE ON match_sets BEGIN
+  DELETE FROM matches WHERE set_rowid = OLD.rowid;
+END;
+CREATE TRIGGER model_runs_drop_match_sets AFTER DELETE ON model_runs BEGIN
+  DELETE FROM match_sets WHERE run_rowid = OLD.rowid;
+END;
+CREATE TRIGGER evaluations_drop_match_set AFTER DELETE ON evaluations BEGIN
+  DELETE FROM match_sets WHERE key = OLD.id;
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -222,6 +282,7 @@ const std::vector<Migration>& Migrations() {
       {1, kV1Foundation},
       {2, kV2Models},
       {3, kV3Scenes},
+      {4, kV4Matches},
   };
   return migrations;
 }

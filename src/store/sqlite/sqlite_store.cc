@@ -20,6 +20,8 @@ class SqliteTx final : public Tx {
   ModelRepo& models() override { return Lazy(models_, NewModelRepo); }
   PredictionRepo& predictions() override { return Lazy(predictions_, NewPredictionRepo); }
   SceneRepo& scenes() override { return Lazy(scenes_, NewSceneRepo); }
+  MatchRepo& matches() override { return Lazy(matches_, NewMatchRepo); }
+  EvaluationRepo& evaluations() override { return Lazy(evaluations_, NewEvaluationRepo); }
 
  private:
   template <typename T>
@@ -38,6 +40,8 @@ class SqliteTx final : public Tx {
   std::unique_ptr<ModelRepo> models_;
   std::unique_ptr<PredictionRepo> predictions_;
   std::unique_ptr<SceneRepo> scenes_;
+  std::unique_ptr<MatchRepo> matches_;
+  std::unique_ptr<EvaluationRepo> evaluations_;
 };
 
 }  // namespace
