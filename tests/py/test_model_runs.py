@@ -204,3 +204,12 @@ def test_delete_removes_run_and_predictions(api, dataset, run):
     assert api.get(f"modelRun/{run}/info").status_code == 404
     assert api.get(f"modelRun/{run}/iloc/0").status_code == 404
     assert run not in api.get(f"dataset/{dataset}/info").json()["model_run_ids"]
+
+
+def test_deleting_an_item_or_the_dataset_drops_its_predictions(api, dataset, run):
+    predict(api, run, [box("airplane.jpeg", "b1"), box("baboon.jpeg", "b2")])
+    assert api.delete(f"dataset/{dataset}/refloc/airplane.jpeg").status_code == 200
+    export = api.get(f"modelRun/{run}/ungrouped").json()
+    assert [p["reference_id"] for p in export["box"]] == ["baboon.jpeg"]
+    assert api.delete(f"dataset/{dataset}").status_code == 200
+    assert api.get(f"modelRun/{run}/info").status_code == 404
