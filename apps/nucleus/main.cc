@@ -14,10 +14,7 @@
 #include "api/keys.h"
 #include "api/job_handlers.h"
 #include "cli/client_commands.h"
-#if __has_include("cli/eval_command.h")
 #include "cli/eval_command.h"
-#define NUCLEUS_HAVE_EVAL 1
-#endif
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -183,9 +180,7 @@ int main(int argc, char** argv) {
     std::printf("revoked %s\n", revoke_id.c_str());
   });
 
-#ifdef NUCLEUS_HAVE_EVAL
   nucleus::cli::AddEvalCommand(app);
-#endif
 
   nucleus::cli::AddClientCommands(app);
 

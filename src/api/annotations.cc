@@ -144,7 +144,7 @@ Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
       NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> target,
                                tx.items().FindByRef(dataset_id, a.reference_id));
       if (target && target->pointcloud_url.empty()) {
-        fail(i, "Cuboid annotation for reference_id " + a.reference_id +
+        fail(i, "Cuboid annotation " + a.annotation_id.value_or("") + " for reference_id " + a.reference_id +
                     " rejected: the item is not a point cloud (cuboids go on the point-cloud "
                     "frames of a lidar scene).");
         continue;

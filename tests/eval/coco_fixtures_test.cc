@@ -50,6 +50,11 @@ struct Case {
   IouType iou_type;
 };
 
+// Keeps test listings readable ("01_basic segm" instead of the param's bytes).
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name << (c.iou_type == IouType::kSegm ? " segm" : " bbox");
+}
+
 std::vector<Case> AllCases() {
   std::vector<Case> cases;
   std::vector<fs::path> dirs;

@@ -176,18 +176,21 @@ def test_every_type_reads_back_with_type_and_reference_id(api, items_ds):
                        "names": ["left_eye", "nose"], "skeleton": [[0, 1]]},
           "reference_id": ref, "annotation_id": "face-kp", "metadata": {},
           "track_reference_id": None, "task_id": None}
+    # Cuboids belong on point-cloud frames (test_scenes.py covers their round trip); on an
+    # image item they are an error entry and the rest of the batch is kept.
     cuboid = {"label": "car", "type": "cuboid",
               "geometry": {"position": {"x": 55, "y": 65, "z": 75},
                            "dimensions": {"x": 20, "y": 30, "z": 40}, "yaw": 5},
               "reference_id": ref, "annotation_id": "car-3d-1",
               "metadata": {"vehicle_color": "green"}, "track_reference_id": "red_car",
               "task_id": "task_123"}
-    objs = [box(ref, "b"), line, polygon(ref, "p"), kp, cuboid, category(ref, "dress"),
+    objs = [box(ref, "b"), line, polygon(ref, "p"), kp, category(ref, "dress"),
             multicategory(ref, ["red", "large"])]
-    out = annotate(api, items_ds, objs)
-    assert out["annotations_processed"] == 7, out
+    out = annotate(api, items_ds, objs + [cuboid])
+    assert out["annotations_processed"] == 6, out
+    assert len(out["errors"]) == 1 and "car-3d-1" in out["errors"][0], out
     groups = refloc(api, items_ds, ref)
-    assert set(groups) == {"box", "line", "polygon", "keypoints", "cuboid", "category",
+    assert set(groups) == {"box", "line", "polygon", "keypoints", "category",
                            "multicategory"}
     for obj in objs:
         key = obj["type"]

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Sync ingest throughput over HTTP: item appends and ground-truth annotate, 5,000 per request.
+
+Starts `nucleus serve` (release build) on a free loopback port with a temporary data directory,
+pre-builds every request body (so the client's JSON encoding is not timed), then times the
+requests sent back to back on one keep-alive connection. Prints objects/s per phase.
+
+  /usr/bin/python3 bench/http/ingest_bench.py [--bin build/nucleus] [--requests 20]
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(binary, data_dir):
+    key = subprocess.run([binary, "keys", "create", "--data", data_dir], check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve", "--data", data_dir, "--listen",
+                             f"127.0.0.1:{port}", "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    return proc, f"http://127.0.0.1:{port}/v1/nucleus", key
+
+
+def timed(session, url, bodies, count_key):
+    start = time.perf_counter()
+    total = 0
+    for body in bodies:
+        r = session.post(url, data=body, headers={"Content-Type": "application/json"})
+        r.raise_for_status()
+        total += r.json()[count_key]
+    return total, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "nucleus"))
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--per-request", type=int, default=5000)
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="nucleus-bench-")
+    proc, base, key = start_server(args.bin, data_dir)
+    session = requests.Session()
+    session.auth = (key, "")
+    try:
+        ds = session.post(f"{base}/dataset/create", json={"name": "bench"}).json()["dataset_id"]
+        n, per = args.requests, args.per_request
+        refs = [f"img_{r}_{i}.jpg" for r in range(n) for i in range(per)]
+        item_bodies = [json.dumps({"items": [
+            {"metadata": {"camera": "front", "i": i}, "reference_id": refs[r * per + i],
+             "image_url": f"s3://bucket/{refs[r * per + i]}", "width": 1920, "height": 1080}
+            for i in range(per)], "update": False}) for r in range(n)]
+        created, secs = timed(session, f"{base}/dataset/{ds}/append", item_bodies, "new_items")
+        print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s")
+
+        box_bodies = [json.dumps({"annotations": [
+            {"label": "car", "type": "box",
+             "geometry": {"x": 10.5 + i % 50, "y": 20.25, "width": 30.0, "height": 40.125},
+             "reference_id": refs[r * per + i], "annotation_id": f"box-{i}",
+             "metadata": {"occluded": False}, "embedding_vector": None,
+             "track_reference_id": None, "task_id": None}
+            for i in range(per)], "update": False}) for r in range(n)]
+        done, secs = timed(session, f"{base}/dataset/{ds}/annotate", box_bodies,
+                           "annotations_processed")
+        print(f"annotate    : {done} boxes in {secs:.2f} s = {done / secs:,.0f} boxes/s")
+        box_update = [b.replace('"update": false', '"update": true') for b in box_bodies]
+        done, secs = timed(session, f"{base}/dataset/{ds}/annotate", box_update,
+                           "annotations_processed")
+        print(f"re-annotate : {done} boxes (update=true) in {secs:.2f} s = "
+              f"{done / secs:,.0f} boxes/s")
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
