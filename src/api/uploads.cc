@@ -60,7 +60,7 @@ Result<std::string> CreateSignedUploadUrl(Context& ctx, const std::string& owner
 
 Status ReceiveSignedUpload(Context& ctx, const std::string& dataset_id,
                            const std::string& request_id, const std::string& expires,
-                           const std::string& signature, std::string_view body) {
+                           const std::string& signature, const BodySource& body) {
   if (expires.empty() || expires.size() > 12 ||
       expires.find_first_not_of("0123456789") != std::string::npos || signature.empty() ||
       !ValidRequestId(request_id) ||
@@ -87,12 +87,12 @@ Status ReceiveSignedUpload(Context& ctx, const std::string& dataset_id,
   const std::string name =
       "uploads/" + dataset_id + "/" + request_id + "-" + core::RandomHex(4) + ".ndjson";
   NUCLEUS_ASSIGN_OR_RETURN(std::unique_ptr<store::BlobWriter> writer, ctx.blobs.Create(name));
-  NUCLEUS_RETURN_IF_ERROR(writer->Append(body));
+  NUCLEUS_RETURN_IF_ERROR(body([&](std::string_view piece) { return writer->Append(piece); }));
   NUCLEUS_RETURN_IF_ERROR(writer->Commit());
+  const int64_t size_bytes = writer->size();
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(check_pending(tx));
-    return tx.uploads().MarkUploaded(dataset_id, request_id, name,
-                                     static_cast<int64_t>(body.size()));
+    return tx.uploads().MarkUploaded(dataset_id, request_id, name, size_bytes);
   });
 }
 

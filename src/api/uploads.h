@@ -6,7 +6,9 @@
 // credentials; the payload is streamed to a blob. One PUT per request id.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "api/context.h"
 #include "nucleus/result.h"
@@ -21,10 +23,15 @@ Result<std::string> CreateSignedUploadUrl(Context& ctx, const std::string& owner
                                           const std::string& request_id,
                                           const std::string& base_url);
 
-// For the PUT: verifies signature and expiry (PermissionDenied otherwise) and stores `body`.
+// Feeds a request body to `sink` piece by piece (stops at the first error it returns).
+using BodySource =
+    std::function<Status(const std::function<Status(std::string_view piece)>& sink)>;
+
+// For the PUT: verifies signature and expiry (PermissionDenied otherwise) before reading
+// anything, then streams the body into a blob, so memory stays flat whatever the payload size.
 Status ReceiveSignedUpload(Context& ctx, const std::string& dataset_id,
                            const std::string& request_id, const std::string& expires,
-                           const std::string& signature, std::string_view body);
+                           const std::string& signature, const BodySource& body);
 
 // For an `?async=1` call naming `request_id`: the blob name holding the uploaded payload, or
 // InvalidArgument when nothing was uploaded under that id for this dataset and owner.

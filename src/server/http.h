@@ -2,6 +2,7 @@
 // adapter fills these from cpp-httplib and writes them back.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,7 +25,10 @@ struct Request {
   std::string path;  // raw path below the API prefix
   std::map<std::string, std::string, std::less<>> params;  // decoded path captures
   std::multimap<std::string, std::string, std::less<>> query;  // decoded query parameters
-  std::string body;  // empty for multipart requests (see parts)
+  std::string body;  // empty for multipart requests (see parts) and streamed bodies
+  // Set instead of `body` on routes with RouteOptions::stream_body: feeds the body to `sink` in
+  // pieces as it arrives (memory stays flat whatever the size); stops at the first error.
+  std::function<Status(const std::function<Status(std::string_view)>& sink)> read_body;
   std::vector<FormPart> parts;
   bool is_multipart = false;
   std::string owner;     // the authenticated principal ("" on unauthenticated routes)

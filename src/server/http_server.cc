@@ -74,28 +74,9 @@ HttpServer::HttpServer(api::Context& ctx, ServerOptions options)
   http_->Delete(".*", handler);
   http_->Patch(".*", handler);
   http_->Options(".*", handler);
-  // PUT bodies (signed-URL uploads) can be large: read them in pieces.
+  // PUT bodies (signed-URL uploads) can be large: routes that stream read them in pieces.
   http_->Put(".*", [this](const httplib::Request& req, httplib::Response& res,
-                          const httplib::ContentReader& reader) {
-    std::string body;
-    bool too_large = false;
-    reader([&](const char* data, size_t n) {
-      if (body.size() + n > options_.max_body_bytes) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, n);
-      return true;
-    });
-    if (too_large) {
-      res.status = 413;
-      res.set_content(wire::ErrorBody("request body is larger than the server's limit of " +
-                                      std::to_string(options_.max_body_bytes) + " bytes"),
-                      "application/json");
-      return;
-    }
-    Dispatch(&req, &res, &body);
-  });
+                          const httplib::ContentReader& reader) { Dispatch(&req, &res, &reader); });
   http_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string message = res.status == 413 ? "request body is too large"
@@ -129,7 +110,7 @@ void HttpServer::Stop() {
 }
 
 void HttpServer::Dispatch(const void* raw_request, void* raw_response,
-                          const std::string* streamed_body) {
+                          const void* content_reader) {
   const auto& hreq = *static_cast<const httplib::Request*>(raw_request);
   auto& hres = *static_cast<httplib::Response*>(raw_response);
   auto start = std::chrono::steady_clock::now();
@@ -189,8 +170,32 @@ void HttpServer::Dispatch(const void* raw_request, void* raw_response,
     req.owner = *owner;
   }
 
-  if (streamed_body != nullptr) {
-    req.body = *streamed_body;
+  if (content_reader != nullptr) {
+    const auto& reader = *static_cast<const httplib::ContentReader*>(content_reader);
+    req.read_body = [&reader](const std::function<Status(std::string_view)>& sink) {
+      Status status;
+      reader([&](const char* data, size_t n) {
+        status = sink(std::string_view(data, n));
+        return status.ok();
+      });
+      return status;
+    };
+    if (!match.options.stream_body) {
+      const size_t limit = options_.max_body_bytes;
+      Status read = req.read_body([&](std::string_view piece) -> Status {
+        if (req.body.size() + piece.size() > limit) {
+          return PayloadTooLarge("request body is larger than the server's limit of " +
+                                 std::to_string(limit) + " bytes");
+        }
+        req.body.append(piece);
+        return Status::Ok();
+      });
+      req.read_body = nullptr;
+      if (!read.ok()) {
+        res.Error(read);
+        return finish();
+      }
+    }
   } else if (hreq.is_multipart_form_data()) {
     req.is_multipart = true;
     for (const auto& [name, file] : hreq.files) {

@@ -43,7 +43,8 @@ class HttpServer {
   void Stop();
 
  private:
-  void Dispatch(const void* raw_request, void* raw_response, const std::string* streamed_body);
+  // `content_reader` is httplib's ContentReader for PUT requests (null otherwise).
+  void Dispatch(const void* raw_request, void* raw_response, const void* content_reader);
 
   api::Context& ctx_;
   ServerOptions options_;

@@ -22,6 +22,7 @@ using Handler = std::function<void(Request&, Response&)>;
 
 struct RouteOptions {
   bool requires_auth = true;
+  bool stream_body = false;  // the handler reads the body through Request::read_body
 };
 
 class Router {

@@ -20,13 +20,14 @@ void RegisterUploadRoutes(Router& router, api::Context& ctx) {
   router.Add(
       "PUT", "upload/:ds/:request_id",
       [&ctx](Request& req, Response& res) {
+        if (!req.read_body) return res.Error(InvalidArgument("the upload needs a PUT body"));
         Status received =
             api::ReceiveSignedUpload(ctx, req.Param("ds"), req.Param("request_id"),
-                                     req.Query("expires"), req.Query("sig"), req.body);
+                                     req.Query("expires"), req.Query("sig"), req.read_body);
         if (Failed(received, res)) return;
         res.Json("{}");
       },
-      RouteOptions{.requires_auth = false});
+      RouteOptions{.requires_auth = false, .stream_body = true});
 }
 
 }  // namespace nucleus::server
