@@ -65,13 +65,6 @@ def main():
         size_mb = os.path.getsize(path) / 1e6
         request_id = uuid.uuid4().hex
         url = c.call("GET", f"dataset/{ds}/signedUrl/{request_id}")["signed_url"]
-        rss_before_put = rss_mib(proc.pid)
-        with open(path, "rb") as f:
-            r = requests.put(url, data=f)
-        assert r.status_code < 300, r.text
-        rss_after_put = rss_mib(proc.pid)
-        job = c.call("POST", f"modelRun/{run}/predict?async=1",
-                     {"requestId": request_id, "update": False})
         samples = []
         stop = threading.Event()
 
@@ -81,7 +74,18 @@ def main():
                 time.sleep(0.2)
 
         t = threading.Thread(target=sample)
+        rss_before_put = rss_mib(proc.pid)
         t.start()
+        put_start = time.perf_counter()
+        with open(path, "rb") as f:  # streamed by requests; the server streams it to disk
+            r = requests.put(url, data=f)
+        assert r.status_code < 300, r.text
+        put_secs = time.perf_counter() - put_start
+        put_max = max(samples) if samples else rss_mib(proc.pid)
+        rss_after_put = rss_mib(proc.pid)
+        job = c.call("POST", f"modelRun/{run}/predict?async=1",
+                     {"requestId": request_id, "update": False})
+        job_first_sample = len(samples)
         start = time.perf_counter()
         while True:
             st = c.call("GET", f"job/{job['job_id']}")
@@ -94,8 +98,10 @@ def main():
         print(f"{a.predictions} predictions, NDJSON {size_mb:.0f} MB; job {st['status']} in "
               f"{secs:.1f} s = {a.predictions / secs:.0f} predictions/s; "
               f"message {json.dumps(st['message'])}")
-        print(f"server RSS MiB: before PUT {rss_before_put:.0f}, after PUT {rss_after_put:.0f}, "
-              f"during job min {min(samples):.0f} / max {max(samples):.0f} "
+        job_samples = samples[job_first_sample:] or [rss_mib(proc.pid)]
+        print(f"PUT of {size_mb:.0f} MB in {put_secs:.1f} s; server RSS MiB: before PUT "
+              f"{rss_before_put:.0f}, max during PUT {put_max:.0f}, after PUT {rss_after_put:.0f}, "
+              f"during job min {min(job_samples):.0f} / max {max(job_samples):.0f} "
               f"({len(samples)} samples)")
     finally:
         proc.terminate()

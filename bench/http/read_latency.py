@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Read latency of refloc / iloc / prediction_loc under 32 concurrent connections (wrk).
+
+Builds a run over HTTP (1,000 items, 10 ground-truth boxes and 20 box predictions with
+class_pdf per item), then drives each route with `wrk -t2 -c32 -d10s --latency`, every request
+on a random item, and prints req/s and p50/p99 per route.
+
+  /usr/bin/python3 bench/http/read_latency.py [--bin build/nucleus] [--seconds 10]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ingest_bench import ROOT, start_server  # noqa: E402
+
+ITEMS = 1000
+
+LUA = """
+math.randomseed(os.time())
+wrk.headers["Authorization"] = "Basic %(auth)s"
+request = function()
+  local i = math.random(0, %(items)d - 1)
+  return wrk.format("GET", %(path)s)
+end
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", default=os.path.join(ROOT, "build", "nucleus"))
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    data_dir = tempfile.mkdtemp(prefix="nucleus-read-")
+    proc, base, key = start_server(args.bin, data_dir)
+    s = requests.Session()
+    s.auth = (key, "")
+    try:
+        ds = s.post(f"{base}/dataset/create", json={"name": "reads"}).json()["dataset_id"]
+        s.post(f"{base}/dataset/{ds}/append", json={"items": [
+            {"metadata": {"i": i}, "reference_id": f"img_{i}.jpg",
+             "image_url": f"s3://bucket/img_{i}.jpg"} for i in range(ITEMS)], "update": False})
+        s.post(f"{base}/dataset/{ds}/annotate", json={"annotations": [
+            {"label": "car", "type": "box",
+             "geometry": {"x": 10 * k, "y": 5, "width": 30, "height": 40},
+             "reference_id": f"img_{i}.jpg", "annotation_id": f"gt-{k}", "metadata": {}}
+            for i in range(ITEMS) for k in range(10)], "update": False}).raise_for_status()
+        s.post(f"{base}/models/add", json={"name": "m", "reference_id": "m", "metadata": {}})
+        run = s.post(f"{base}/dataset/{ds}/modelRun/create",
+                     json={"name": "r", "reference_id": "m"}).json()["model_run_id"]
+        for start in range(0, ITEMS, 250):
+            s.post(f"{base}/modelRun/{run}/predict", json={"annotations": [
+                {"label": "car", "type": "box",
+                 "geometry": {"x": 10 * k + 1, "y": 6, "width": 30, "height": 40},
+                 "reference_id": f"img_{i}.jpg", "annotation_id": f"p-{k}", "metadata": {},
+                 "confidence": 0.5 + k / 100, "class_pdf": {"car": 0.9, "bus": 0.1}}
+                for i in range(start, start + 250) for k in range(20)],
+                "update": False}).raise_for_status()
+        auth = requests.auth._basic_auth_str(key, "").split(" ", 1)[1]
+        prefix = "/v1/nucleus"
+        # Lua expressions of the random item index i.
+        routes = {
+            "refloc": f'"{prefix}/modelRun/{run}/refloc/img_" .. i .. ".jpg"',
+            "iloc": f'"{prefix}/modelRun/{run}/iloc/" .. i',
+            "prediction_loc": (f'"{prefix}/modelRun/{run}/prediction/loc/img_" .. i'
+                               ' .. ".jpg/p-" .. (i % 20)'),
+            "dataset refloc": f'"{prefix}/dataset/{ds}/refloc/img_" .. i .. ".jpg"',
+        }
+        host = base.split("/v1/")[0]
+        for name, path in routes.items():
+            script = os.path.join(data_dir, "reads.lua")
+            with open(script, "w") as f:
+                f.write(LUA % {"auth": auth, "items": ITEMS, "path": path})
+            out = subprocess.run(["wrk", "-t2", "-c32", f"-d{args.seconds}s", "--latency",
+                                  "-s", script, host], capture_output=True, text=True).stdout
+            rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+            p50 = re.search(r"\s50%\s+(\S+)", out).group(1)
+            p99 = re.search(r"\s99%\s+(\S+)", out).group(1)
+            non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            print(f"{name:15s}: {float(rps):9,.0f} req/s  p50 {p50:>8s}  p99 {p99:>8s}"
+                  + (f"  NON-2XX {non2xx.group(1)}" if non2xx else ""))
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
