@@ -72,6 +72,10 @@ class MatchRepo {
   // Drops the rows of set `key` (creating the set when new) and writes `rows` in order.
   virtual Result<MatchSet> Replace(const std::string& key, int64_t run_rowid,
                                    std::span<const MatchRow> rows, int64_t now_ms) = 0;
+  // Adds `rows` at the end of a set that Replace just created, in the same transaction, so a
+  // big set can be written in batches without holding all of its rows in memory. Updates
+  // set->rows.
+  virtual Status Append(MatchSet* set, std::span<const MatchRow> rows) = 0;
   virtual Result<std::optional<MatchSet>> FindSet(const std::string& key) = 0;
   // Every row of the set whose item still exists, in order, with its seq; stops at the first
   // non-ok Status of `fn`, which is returned.

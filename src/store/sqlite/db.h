@@ -31,6 +31,8 @@ class Stmt {
   // Binds without copying: `text` must stay alive and unchanged until the statement is reset
   // (bulk inserts bind thousands of values per request).
   Stmt& BindStatic(int index, std::string_view text);
+  // As BindStatic, as a BLOB (bytes kept as they are, no text encoding).
+  Stmt& BindBlobStatic(int index, std::string_view bytes);
   Stmt& Bind(int index, int64_t value);
   Stmt& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
   Stmt& Bind(int index, double value);
@@ -49,6 +51,8 @@ class Stmt {
   double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string_view View(int col) const;
+  // The bytes of a BLOB column; valid until the next Step/Reset.
+  std::string_view BlobView(int col) const;
   std::string Text(int col) const { return std::string(View(col)); }
 
  private:

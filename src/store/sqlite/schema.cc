@@ -275,6 +275,37 @@ CREATE TRIGGER evaluations_drop_match_set AFTER DELETE ON evaluations BEGIN
 END;
 )sql";
 
+// v5: a match set is stored as packed chunks (one BLOB per run of consecutive rows of one item,
+// at most 4,096 rows; format in sqlite/matches.cc) instead of one row per match: a 500k-row
+// commit writes ~5,000 rows instead of 500,000 (docs/benchmarks.md, "Commit matching"). Stored
+// matches are dropped, not converted: runs answer as never committed until committed again, and
+// succeeded evaluations are marked failed so they are re-created rather than read empty.
+constexpr const char* kV5MatchChunks = R"sql(
+DROP TRIGGER match_sets_drop_matches;
+DROP TABLE matches;
+DELETE FROM match_sets;
+UPDATE evaluations SET status = 'failed',
+  error_message = 'stored matches were dropped by a storage upgrade; create the evaluation again'
+  WHERE status = 'succeeded';
+
+CREATE TABLE match_chunks (
+  rowid INTEGER PRIMARY KEY,
+  set_rowid INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  item_rowid INTEGER NOT NULL,
+  rows INTEGER NOT NULL,
+  pairs INTEGER NOT NULL,
+  false_positives INTEGER NOT NULL,
+  false_negatives INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE UNIQUE INDEX match_chunks_by_seq ON match_chunks(set_rowid, first_seq);
+
+CREATE TRIGGER match_sets_drop_chunks AFTER DELETE ON match_sets BEGIN
+  DELETE FROM match_chunks WHERE set_rowid = OLD.rowid;
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -283,6 +314,7 @@ const std::vector<Migration>& Migrations() {
       {2, kV2Models},
       {3, kV3Scenes},
       {4, kV4Matches},
+      {5, kV5MatchChunks},
   };
   return migrations;
 }
