@@ -42,6 +42,17 @@ struct Prediction {
   std::string payload_json;
 };
 
+// The fields whole-run matching reads (api/run_matching.cc), borrowed from the store: the views
+// are valid only during the callback that receives them.
+struct PredictionRef {
+  int64_t rowid = 0;
+  int64_t item_rowid = 0;
+  std::string_view type;
+  std::string_view label;
+  std::optional<double> confidence;
+  std::string_view payload_json;
+};
+
 class PredictionRepo {
  public:
   virtual ~PredictionRepo() = default;
@@ -58,6 +69,11 @@ class PredictionRepo {
   // insertion order within an item; stops at the first non-ok Status of `fn`, which is returned.
   virtual Status ForEachInRun(int64_t run_rowid,
                               const std::function<Status(const Prediction&)>& fn) = 0;
+  // Streams every prediction of the run in insertion order (items interleaved as they were
+  // uploaded), without copying: the fast whole-run read for callers that group by item
+  // themselves. Stops at the first non-ok Status of `fn`, which is returned.
+  virtual Status ScanRun(int64_t run_rowid,
+                         const std::function<Status(const PredictionRef&)>& fn) = 0;
   virtual Result<int64_t> CountByRun(int64_t run_rowid) = 0;
   virtual Result<int64_t> DeleteByRun(int64_t run_rowid) = 0;
 };

@@ -101,6 +101,36 @@ class SqlitePredictionRepo final : public PredictionRepo {
     return stmt.status();
   }
 
+  Status ScanRun(int64_t run_rowid,
+                 const std::function<Status(const PredictionRef&)>& fn) override {
+    // The run's rowid range comes from an index-only scan; the table is then read in rowid
+    // order over that range (sequential pages, no per-row index probe, no sort). Rows of other
+    // runs inside the range are filtered out.
+    int64_t lo = 0, hi = -1;
+    {
+      Stmt range =
+          db_.Prepare("SELECT MIN(rowid), MAX(rowid) FROM predictions WHERE run_rowid = ?");
+      range.Bind(1, run_rowid);
+      if (range.Step() && !range.IsNull(0)) lo = range.Int(0), hi = range.Int(1);
+      NUCLEUS_RETURN_IF_ERROR(range.status());
+    }
+    Stmt stmt = db_.Prepare(
+        "SELECT rowid, item_rowid, type, label, confidence, payload FROM predictions NOT INDEXED "
+        "WHERE rowid BETWEEN ? AND ? AND run_rowid = ? ORDER BY rowid");
+    stmt.Bind(1, lo).Bind(2, hi).Bind(3, run_rowid);
+    PredictionRef p;
+    while (stmt.Step()) {
+      p.rowid = stmt.Int(0);
+      p.item_rowid = stmt.Int(1);
+      p.type = stmt.View(2);
+      p.label = stmt.View(3);
+      p.confidence = stmt.IsNull(4) ? std::nullopt : std::optional<double>(stmt.Double(4));
+      p.payload_json = stmt.View(5);
+      NUCLEUS_RETURN_IF_ERROR(fn(p));
+    }
+    return stmt.status();
+  }
+
   Result<int64_t> CountByRun(int64_t run_rowid) override {
     Stmt stmt = db_.Prepare("SELECT COUNT(*) FROM predictions WHERE run_rowid = ?");
     stmt.Bind(1, run_rowid);
