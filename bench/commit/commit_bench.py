@@ -15,6 +15,7 @@ Deterministic (seeded). --items / --preds-per-item shrink it for a quick check.
 import argparse
 import base64
 import json
+import os
 import random
 import time
 
@@ -29,6 +30,10 @@ def main():
     ap.add_argument("--preds-per-item", type=int, default=100)
     ap.add_argument("--gt-per-item", type=float, default=7.2)
     ap.add_argument("--commits", type=int, default=3, help="commit this many times, report each")
+    ap.add_argument("--server-pid", type=int,
+                    help="also report the server's CPU time (user+sys) per commit")
+    ap.add_argument("--run", help="commit this existing run (e.g. after a rebuild) instead of "
+                    "building the dataset again")
     args = ap.parse_args()
     token = base64.b64encode(f"{args.key}:".encode()).decode()
     s = requests.Session()
@@ -39,6 +44,9 @@ def main():
         assert r.status_code == 200, r.text[:500]
         return r.json()
 
+    if args.run:
+        commit(s, args, post, args.run)
+        return
     rng = random.Random(4)
     ds = post("dataset/create", {"name": "commit bench"})["dataset_id"]
     refs = [f"img{i:05d}" for i in range(args.items)]
@@ -83,7 +91,20 @@ def main():
         post(f"modelRun/{run}/predict", {"update": False, "annotations": preds[start:start + 5000]})
     print(f"dataset {ds}: {len(refs)} items, {len(gts)} GT boxes; run {run}: {len(preds)} "
           f"predictions (upload {time.time() - t:.1f} s)")
+    commit(s, args, post, run)
+
+
+def server_cpu(pid):
+    if not pid:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def commit(s, args, post, run):
     for i in range(args.commits):
+        cpu0 = server_cpu(args.server_pid)
         t0 = time.perf_counter()
         job = post(f"modelRun/{run}/commit", {})["job_id"]
         while True:
@@ -92,7 +113,10 @@ def main():
                 break
             time.sleep(0.005)
         wall = time.perf_counter() - t0
-        print(f"commit {i + 1}: {wall:.3f} s wall (POST -> Completed), status {status['status']},"
+        cpu = server_cpu(args.server_pid) - cpu0
+        print(f"commit {i + 1}: {wall:.3f} s wall (POST -> Completed), "
+              + (f"server CPU {cpu:.2f} s, " if args.server_pid else "")
+              + f"status {status['status']},"
               f" message {json.dumps(status.get('message'))}")
 
 

@@ -1,13 +1,17 @@
 #include "api/run_matching.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "core/log.h"
 #include "eval/matching.h"
+#include "eval/parallel.h"
 #include "store/annotations.h"
 #include "store/matches.h"
 #include "store/models.h"
@@ -76,71 +80,116 @@ bool ScanBox(std::string_view payload, geometry::Box* box) {
   return p < end && *p == '}' && seen == 15;
 }
 
-// Reads the geometry of a stored object of a matchable type into `out` (appending one entry).
-// False for other types or payloads that do not parse (such objects are left out of matching).
-bool AddObject(std::string_view type, std::string_view payload, bool prediction, int64_t rowid,
-               const std::string& label, std::optional<double> confidence,
-               wire::JsonDoc& scratch, Objects* out) {
+// The geometry of a stored object of a matchable type, parsed.
+struct Geometry {
   eval::Shape shape;
   store::MatchBox extent;
   double area = 0;
-  std::string_view type_name;
+  std::string_view type_name;  // static string
+};
+
+// Parses the geometry of a stored object of a matchable type. False for other types or payloads
+// that do not parse (such objects are left out of matching).
+bool ParseGeometry(std::string_view type, std::string_view payload, bool prediction,
+                   wire::JsonDoc& scratch, Geometry* out) {
   geometry::Box box;
   if (type == "box" && ScanBox(payload, &box)) {
-    shape = box;
-    extent = {box.x, box.y, box.width, box.height};
-    area = box.width * box.height;
-    type_name = "box";
-  } else {
-    if (type != "box" && type != "polygon" && type != "cuboid") return false;
-    if (!scratch.Parse(payload, "stored object").ok()) return false;
-    wire::AnnotationParseOptions options;
-    options.prediction = prediction;
-    Result<wire::ParsedAnnotation> parsed = wire::ParseAnnotation(scratch.root(), 0, options);
-    if (!parsed.ok()) return false;
-    const core::AnnotationGeometry& g = parsed->geometry;
-    switch (parsed->type) {
-      case core::AnnotationType::kBox:
-        shape = geometry::Box{g.box.x, g.box.y, g.box.width, g.box.height};
-        extent = {g.box.x, g.box.y, g.box.width, g.box.height};
-        area = g.box.width * g.box.height;
-        type_name = "box";
-        break;
-      case core::AnnotationType::kPolygon: {
-        std::vector<geometry::Point> ring;
-        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-        for (const core::Point2& v : g.vertices) {
-          ring.push_back({v.x, v.y});
-          x0 = std::min(x0, v.x), y0 = std::min(y0, v.y);
-          x1 = std::max(x1, v.x), y1 = std::max(y1, v.y);
-        }
-        if (!ring.empty()) extent = {x0, y0, x1 - x0, y1 - y0};
-        area = geometry::PolygonArea(ring);
-        shape = std::move(ring);
-        type_name = "polygon";
-        break;
-      }
-      case core::AnnotationType::kCuboid: {
-        const core::CuboidGeometry& c = g.cuboid;
-        shape = geometry::Cuboid{c.position.x,   c.position.y,   c.position.z, c.dimensions.x,
-                                 c.dimensions.y, c.dimensions.z, c.yaw};
-        area = c.dimensions.x * c.dimensions.y;  // footprint
-        type_name = "cuboid";
-        break;
-      }
-      default:
-        return false;
-    }
+    out->shape = box;
+    out->extent = {box.x, box.y, box.width, box.height};
+    out->area = box.width * box.height;
+    out->type_name = "box";
+    return true;
   }
+  if (type != "box" && type != "polygon" && type != "cuboid") return false;
+  if (!scratch.Parse(payload, "stored object").ok()) return false;
+  wire::AnnotationParseOptions options;
+  options.prediction = prediction;
+  Result<wire::ParsedAnnotation> parsed = wire::ParseAnnotation(scratch.root(), 0, options);
+  if (!parsed.ok()) return false;
+  const core::AnnotationGeometry& g = parsed->geometry;
+  out->extent = {};
+  switch (parsed->type) {
+    case core::AnnotationType::kBox:
+      out->shape = geometry::Box{g.box.x, g.box.y, g.box.width, g.box.height};
+      out->extent = {g.box.x, g.box.y, g.box.width, g.box.height};
+      out->area = g.box.width * g.box.height;
+      out->type_name = "box";
+      return true;
+    case core::AnnotationType::kPolygon: {
+      std::vector<geometry::Point> ring;
+      double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+      for (const core::Point2& v : g.vertices) {
+        ring.push_back({v.x, v.y});
+        x0 = std::min(x0, v.x), y0 = std::min(y0, v.y);
+        x1 = std::max(x1, v.x), y1 = std::max(y1, v.y);
+      }
+      if (!ring.empty()) out->extent = {x0, y0, x1 - x0, y1 - y0};
+      out->area = geometry::PolygonArea(ring);
+      out->shape = std::move(ring);
+      out->type_name = "polygon";
+      return true;
+    }
+    case core::AnnotationType::kCuboid: {
+      const core::CuboidGeometry& c = g.cuboid;
+      out->shape = geometry::Cuboid{c.position.x,   c.position.y,   c.position.z, c.dimensions.x,
+                                    c.dimensions.y, c.dimensions.z, c.yaw};
+      out->area = c.dimensions.x * c.dimensions.y;  // footprint
+      out->type_name = "cuboid";
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// Appends a ground-truth object to `out` when its geometry is matchable.
+bool AddObject(std::string_view type, std::string_view payload, int64_t rowid,
+               const std::string& label, wire::JsonDoc& scratch, Objects* out) {
+  Geometry g;
+  if (!ParseGeometry(type, payload, false, scratch, &g)) return false;
   out->rowids.push_back(rowid);
-  out->shapes.push_back(std::move(shape));
+  out->shapes.push_back(std::move(g.shape));
   out->labels.push_back(label);
-  out->types.push_back(type_name);
-  out->boxes.push_back(extent);
-  out->areas.push_back(area);
-  out->confidences.push_back(confidence);
+  out->types.push_back(g.type_name);
+  out->boxes.push_back(g.extent);
+  out->areas.push_back(g.area);
+  out->confidences.push_back(std::nullopt);
   return true;
 }
+
+// One prediction of the run, compact: geometry parsed, label interned. Boxes keep their shape
+// in `extent`; other shapes live in a side table.
+struct PredRecord {
+  int64_t rowid = 0;
+  int64_t item_rowid = 0;
+  double confidence = 0;
+  bool has_confidence = false;
+  uint32_t label = 0;          // index into the label table
+  int32_t shape = -1;          // index into the non-box shapes, or -1 for a box
+  std::string_view type_name;  // static string
+  store::MatchBox extent;
+  double area = 0;
+};
+
+// Interns label strings (a run has few distinct labels).
+class LabelTable {
+ public:
+  uint32_t Intern(std::string_view label) {
+    if (!labels_.empty() && labels_[last_] == label) return last_;
+    auto it = index_.find(label);
+    if (it == index_.end()) {
+      labels_.emplace_back(label);
+      it = index_.emplace(labels_.back(), static_cast<uint32_t>(labels_.size() - 1)).first;
+    }
+    return last_ = it->second;
+  }
+  const std::string& operator[](uint32_t i) const { return labels_[i]; }
+
+ private:
+  std::deque<std::string> labels_;  // stable addresses for the views in index_
+  std::unordered_map<std::string_view, uint32_t> index_;
+  uint32_t last_ = 0;
+};
 
 store::MatchRow GroundTruthRow(int64_t item_rowid, const Objects& gt, size_t g) {
   store::MatchRow row;
@@ -166,11 +215,13 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
   const auto started = std::chrono::steady_clock::now();
   MatchSummary summary;
   summary.computed = true;
-  std::vector<store::MatchRow> rows;
+  // Ground truth of the dataset, grouped by item, and the run's predictions, compact.
+  std::unordered_map<int64_t, Objects> gt_by_item;
+  std::vector<int64_t> gt_items;  // item order of the ground truth
+  std::vector<PredRecord> preds;
+  std::vector<eval::Shape> pred_shapes;  // non-box prediction shapes
+  LabelTable labels;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
-    // Ground truth of the dataset, grouped by item.
-    std::unordered_map<int64_t, Objects> gt_by_item;
-    std::vector<int64_t> gt_items;  // item order of the ground truth
     wire::JsonDoc scratch;
     {
       NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
@@ -178,84 +229,158 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
       for (const store::Annotation& a : annotations) {
         auto [it, inserted] = gt_by_item.try_emplace(a.item_rowid);
         if (inserted) gt_items.push_back(a.item_rowid);
-        if (AddObject(a.type, a.payload_json, false, a.rowid, a.label, std::nullopt, scratch,
-                      &it->second)) {
+        if (AddObject(a.type, a.payload_json, a.rowid, a.label, scratch, &it->second)) {
           ++summary.ground_truth;
         }
       }
     }
-    Objects preds;
-    int64_t item = 0;
-    static const Objects kNoGroundTruth;
-    auto flush = [&]() {
-      if (preds.size() == 0) return;
-      auto found = gt_by_item.find(item);
-      const Objects* gt = &kNoGroundTruth;
-      if (found != gt_by_item.end()) {
-        found->second.seen = true;
-        gt = &found->second;
+    Geometry g;
+    return tx.predictions().ScanRun(run.rowid, [&](const store::PredictionRef& p) -> Status {
+      if (!ParseGeometry(p.type, p.payload_json, true, scratch, &g)) return Status::Ok();
+      PredRecord r;
+      r.rowid = p.rowid;
+      r.item_rowid = p.item_rowid;
+      r.has_confidence = p.confidence.has_value();
+      r.confidence = p.confidence.value_or(0);
+      r.label = labels.Intern(p.label);
+      r.type_name = g.type_name;
+      r.extent = g.extent;
+      r.area = g.area;
+      if (!std::holds_alternative<geometry::Box>(g.shape)) {
+        r.shape = static_cast<int32_t>(pred_shapes.size());
+        pred_shapes.push_back(std::move(g.shape));
       }
-      std::vector<eval::Match> matches =
-          eval::MatchItemShapes(gt->shapes, gt->labels, preds.shapes, preds.labels, policy);
-      for (const eval::Match& m : matches) {
-        store::MatchRow row;
-        if (m.ground_truth >= 0) {
-          row = GroundTruthRow(item, *gt, static_cast<size_t>(m.ground_truth));
-        } else {
-          row.item_rowid = item;
-        }
-        if (m.prediction >= 0) {
-          const size_t p = static_cast<size_t>(m.prediction);
-          row.prediction_rowid = preds.rowids[p];
-          row.type = preds.types[p];
-          row.pred_label = preds.labels[p];
-          row.confidence = preds.confidences[p];
-          row.pred_box = preds.boxes[p];
-          row.pred_area = preds.areas[p];
-        }
-        if (m.ground_truth >= 0 && m.prediction >= 0) {
-          row.iou = m.iou;
-          row.labels_match = has_table || row.gt_label == row.pred_label;
-          ++summary.matches;
-        }
-        rows.push_back(std::move(row));
-      }
-      preds.Clear();
-    };
-    NUCLEUS_RETURN_IF_ERROR(
-        tx.predictions().ForEachInRun(run.rowid, [&](const store::Prediction& p) -> Status {
-          if (p.item_rowid != item) {
-            flush();
-            item = p.item_rowid;
-          }
-          if (AddObject(p.type, p.payload_json, true, p.rowid, p.label, p.confidence, scratch,
-                        &preds)) {
-            ++summary.predictions;
-          }
-          return Status::Ok();
-        }));
-    flush();
-    // Ground truth of items without predictions: all false negatives.
-    for (int64_t gt_item : gt_items) {
-      const Objects& gt = gt_by_item[gt_item];
-      if (gt.seen) continue;
-      for (size_t g = 0; g < gt.size(); ++g) rows.push_back(GroundTruthRow(gt_item, gt, g));
-    }
-    return Status::Ok();
+      preds.push_back(r);
+      return Status::Ok();
+    });
   }));
+  summary.predictions = static_cast<int64_t>(preds.size());
+  const auto read = std::chrono::steady_clock::now();
+
+  // Group the predictions by item (ascending item rowid, insertion order within an item) with
+  // a counting sort over an index permutation.
+  std::unordered_map<int64_t, uint32_t> bucket_of;
+  std::vector<int64_t> items;
+  for (const PredRecord& r : preds) {
+    if (bucket_of.try_emplace(r.item_rowid, static_cast<uint32_t>(items.size())).second) {
+      items.push_back(r.item_rowid);
+    }
+  }
+  std::sort(items.begin(), items.end());
+  std::vector<uint32_t> starts(items.size() + 1, 0);
+  for (size_t i = 0; i < items.size(); ++i) bucket_of[items[i]] = static_cast<uint32_t>(i);
+  for (const PredRecord& r : preds) ++starts[bucket_of[r.item_rowid] + 1];
+  for (size_t i = 0; i < items.size(); ++i) starts[i + 1] += starts[i];
+  std::vector<uint32_t> order(preds.size());
+  {
+    std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
+    for (size_t i = 0; i < preds.size(); ++i) {
+      order[next[bucket_of[preds[i].item_rowid]]++] = static_cast<uint32_t>(i);
+    }
+  }
+  std::vector<const Objects*> gt_of(items.size());
+  static const Objects kNoGroundTruth;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto found = gt_by_item.find(items[i]);
+    gt_of[i] = &kNoGroundTruth;
+    if (found != gt_by_item.end()) {
+      found->second.seen = true;
+      gt_of[i] = &found->second;
+    }
+  }
+
+  // Match the items on up to 4 threads (items are independent), then lay the rows out in item
+  // order and fill them, also in parallel.
+  const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  std::vector<std::vector<eval::Match>> matches(items.size());
+  constexpr size_t kItemsPerTask = 64;
+  const size_t tasks = (items.size() + kItemsPerTask - 1) / kItemsPerTask;
+  eval::ParallelFor(tasks, threads, [&](size_t task, size_t) {
+    std::vector<eval::Shape> shapes;
+    std::vector<std::string> pred_labels;
+    for (size_t i = task * kItemsPerTask; i < std::min(items.size(), (task + 1) * kItemsPerTask);
+         ++i) {
+      shapes.clear();
+      pred_labels.clear();
+      for (uint32_t k = starts[i]; k < starts[i + 1]; ++k) {
+        const PredRecord& r = preds[order[k]];
+        if (r.shape < 0) {
+          shapes.emplace_back(
+              geometry::Box{r.extent.x, r.extent.y, r.extent.width, r.extent.height});
+        } else {
+          shapes.push_back(pred_shapes[static_cast<size_t>(r.shape)]);
+        }
+        pred_labels.push_back(labels[r.label]);
+      }
+      matches[i] =
+          eval::MatchItemShapes(gt_of[i]->shapes, gt_of[i]->labels, shapes, pred_labels, policy);
+    }
+  });
   const auto matched = std::chrono::steady_clock::now();
+
+  // Store: rows are built per batch of items into one reused buffer and appended, so the set
+  // never sits in memory as MatchRows.
+  int64_t stored_rows = 0;
+  std::vector<store::MatchRow> batch;
+  auto fill = [&](size_t i) {
+    const Objects& gt = *gt_of[i];
+    for (const eval::Match& m : matches[i]) {
+      store::MatchRow& row = batch.emplace_back();
+      if (m.ground_truth >= 0) {
+        row = GroundTruthRow(items[i], gt, static_cast<size_t>(m.ground_truth));
+      } else {
+        row.item_rowid = items[i];
+      }
+      if (m.prediction >= 0) {
+        const PredRecord& r = preds[order[starts[i] + static_cast<uint32_t>(m.prediction)]];
+        row.prediction_rowid = r.rowid;
+        row.type = r.type_name;
+        row.pred_label = labels[r.label];
+        if (r.has_confidence) row.confidence = r.confidence;
+        row.pred_box = r.extent;
+        row.pred_area = r.area;
+      }
+      if (m.ground_truth >= 0 && m.prediction >= 0) {
+        row.iou = m.iou;
+        row.labels_match = has_table || row.gt_label == row.pred_label;
+        ++summary.matches;
+      }
+    }
+  };
   const int64_t now_ms = core::ToUnixMillis(ctx.clock.Now());
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     // The run may have gone while we matched: then store nothing.
     NUCLEUS_RETURN_IF_ERROR(tx.models().GetRun(run.owner, run.id).status());
-    return tx.matches().Replace(set_key, run.rowid, rows, now_ms).status();
+    summary.matches = 0;
+    NUCLEUS_ASSIGN_OR_RETURN(store::MatchSet set,
+                             tx.matches().Replace(set_key, run.rowid, {}, now_ms));
+    for (size_t first = 0; first < items.size(); first += kItemsPerTask) {
+      batch.clear();
+      for (size_t i = first; i < std::min(items.size(), first + kItemsPerTask); ++i) fill(i);
+      NUCLEUS_RETURN_IF_ERROR(tx.matches().Append(&set, batch));
+    }
+    // Ground truth of items without predictions: all false negatives.
+    batch.clear();
+    for (int64_t gt_item : gt_items) {
+      const Objects& gt = gt_by_item[gt_item];
+      if (gt.seen) continue;
+      for (size_t g = 0; g < gt.size(); ++g) batch.push_back(GroundTruthRow(gt_item, gt, g));
+      if (batch.size() >= 4096) {
+        NUCLEUS_RETURN_IF_ERROR(tx.matches().Append(&set, batch));
+        batch.clear();
+      }
+    }
+    NUCLEUS_RETURN_IF_ERROR(tx.matches().Append(&set, batch));
+    stored_rows = set.rows;
+    return Status::Ok();
   }));
   const auto stored = std::chrono::steady_clock::now();
   auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
   core::LogInfo("match set " + set_key + ": " + std::to_string(summary.predictions) +
                 " predictions, " + std::to_string(summary.ground_truth) + " ground truth, " +
-                std::to_string(summary.matches) + " pairs, " + std::to_string(rows.size()) +
-                " rows; read+match " + std::to_string(ms(matched - started)) + " ms, store " +
+                std::to_string(summary.matches) + " pairs, " + std::to_string(stored_rows) +
+                " rows; read " + std::to_string(ms(read - started)) + " ms, match " +
+                std::to_string(ms(matched - read)) + " ms, store " +
                 std::to_string(ms(stored - matched)) + " ms");
   return summary;
 }

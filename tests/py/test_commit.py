@@ -200,3 +200,32 @@ def test_deleting_the_run_drops_its_matches(api, scene):
     r = api.post(f"dataset/{ds}/queryObjectsPage", {"pageToken": None, "pageSize": 10,
                                                     "patch_mode": "iou", "model_run_id": run})
     assert r.status_code == 404
+
+
+def test_matches_of_a_deleted_item_are_skipped_and_pages_stay_in_order(api, scene):
+    ds, run = scene
+    commit(api, run)
+    # img3's only row is p5, a false positive; img1's p3 is the other one.
+    assert len(query(api, ds, "false_positive", run)) == 2
+    assert api.delete(f"dataset/{ds}/refloc/img3").status_code == 200
+    fps = query(api, ds, "false_positive", run, page_size=1)
+    assert len(fps) == 1
+    assert len(query(api, ds, "iou", run, page_size=1)) == 3
+    # Pages of one row each give the same rows, in the same order, as one big page.
+    assert query(api, ds, "iou", run, page_size=1) == query(api, ds, "iou", run)
+
+
+def test_many_items_page_across_stored_chunks(api, dataset):
+    refs = [f"m{i:03d}" for i in range(120)]
+    add_items(api, dataset, refs)
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        gt_box(ref, "g", "car", 0, 0, 10, 10) for ref in refs]})
+    assert r.status_code == 200, r.text
+    run = create_run(api, dataset)
+    predict(api, run, [box(ref, f"p{k}", "car", k, 0, 10, 10, confidence=0.5 + k / 10)
+                       for ref in reversed(refs) for k in range(3)])
+    commit(api, run)
+    ious = query(api, dataset, "iou", run, page_size=7)
+    assert len(ious) == 120 and all(m["iou"] == 1 for m in ious)
+    assert len(query(api, dataset, "false_positive", run, page_size=50)) == 240
+    assert query(api, dataset, "false_negative", run) == []
