@@ -184,6 +184,7 @@ class LabelTable {
     return last_ = it->second;
   }
   const std::string& operator[](uint32_t i) const { return labels_[i]; }
+  uint32_t size() const { return static_cast<uint32_t>(labels_.size()); }
 
  private:
   std::deque<std::string> labels_;  // stable addresses for the views in index_
@@ -215,45 +216,94 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
   const auto started = std::chrono::steady_clock::now();
   MatchSummary summary;
   summary.computed = true;
-  // Ground truth of the dataset, grouped by item, and the run's predictions, compact.
+  const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  // Ground truth of the dataset, grouped by item, and the run's predictions, compact. The
+  // predictions are read in `threads` parts of their rowid range, each in its own Read, beside
+  // the ground truth (one more task); the parts are then joined in rowid order.
+  std::pair<int64_t, int64_t> range;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(range, tx.predictions().RowidRange(run.rowid));
+    return Status::Ok();
+  }));
+  const int64_t span = range.second - range.first + 1;
+  const int64_t parts = span < 65536 ? 1 : threads;
+  struct Part {
+    std::vector<PredRecord> preds;
+    std::vector<eval::Shape> shapes;  // non-box prediction shapes
+    LabelTable labels;
+    Status status;
+  };
+  std::vector<Part> part(static_cast<size_t>(parts));
   std::unordered_map<int64_t, Objects> gt_by_item;
   std::vector<int64_t> gt_items;  // item order of the ground truth
+  Status gt_status;
+  eval::ParallelFor(static_cast<size_t>(parts) + 1, threads, [&](size_t task, size_t) {
+    wire::JsonDoc scratch;
+    if (task == 0) {
+      gt_status = ctx.store.Read([&](store::Tx& tx) -> Status {
+        NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
+                                 tx.annotations().ListByDataset(run.dataset_id));
+        for (const store::Annotation& a : annotations) {
+          auto [it, inserted] = gt_by_item.try_emplace(a.item_rowid);
+          if (inserted) gt_items.push_back(a.item_rowid);
+          if (AddObject(a.type, a.payload_json, a.rowid, a.label, scratch, &it->second)) {
+            ++summary.ground_truth;
+          }
+        }
+        return Status::Ok();
+      });
+      return;
+    }
+    const int64_t k = static_cast<int64_t>(task) - 1;
+    const int64_t first = range.first + span * k / parts;
+    const int64_t last = range.first + span * (k + 1) / parts - 1;
+    Part& out = part[static_cast<size_t>(k)];
+    Geometry g;
+    out.status = ctx.store.Read([&](store::Tx& tx) -> Status {
+      return tx.predictions().ScanRun(
+          run.rowid, first, last, [&](const store::PredictionRef& p) -> Status {
+            if (!ParseGeometry(p.type, p.payload_json, true, scratch, &g)) return Status::Ok();
+            PredRecord& r = out.preds.emplace_back();
+            r.rowid = p.rowid;
+            r.item_rowid = p.item_rowid;
+            r.has_confidence = p.confidence.has_value();
+            r.confidence = p.confidence.value_or(0);
+            r.label = out.labels.Intern(p.label);
+            r.type_name = g.type_name;
+            r.extent = g.extent;
+            r.area = g.area;
+            if (!std::holds_alternative<geometry::Box>(g.shape)) {
+              r.shape = static_cast<int32_t>(out.shapes.size());
+              out.shapes.push_back(std::move(g.shape));
+            }
+            return Status::Ok();
+          });
+    });
+  });
+  NUCLEUS_RETURN_IF_ERROR(gt_status);
   std::vector<PredRecord> preds;
   std::vector<eval::Shape> pred_shapes;  // non-box prediction shapes
   LabelTable labels;
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
-    wire::JsonDoc scratch;
-    {
-      NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
-                               tx.annotations().ListByDataset(run.dataset_id));
-      for (const store::Annotation& a : annotations) {
-        auto [it, inserted] = gt_by_item.try_emplace(a.item_rowid);
-        if (inserted) gt_items.push_back(a.item_rowid);
-        if (AddObject(a.type, a.payload_json, a.rowid, a.label, scratch, &it->second)) {
-          ++summary.ground_truth;
-        }
-      }
+  {
+    size_t total = 0;
+    for (const Part& p : part) {
+      NUCLEUS_RETURN_IF_ERROR(p.status);
+      total += p.preds.size();
     }
-    Geometry g;
-    return tx.predictions().ScanRun(run.rowid, [&](const store::PredictionRef& p) -> Status {
-      if (!ParseGeometry(p.type, p.payload_json, true, scratch, &g)) return Status::Ok();
-      PredRecord r;
-      r.rowid = p.rowid;
-      r.item_rowid = p.item_rowid;
-      r.has_confidence = p.confidence.has_value();
-      r.confidence = p.confidence.value_or(0);
-      r.label = labels.Intern(p.label);
-      r.type_name = g.type_name;
-      r.extent = g.extent;
-      r.area = g.area;
-      if (!std::holds_alternative<geometry::Box>(g.shape)) {
-        r.shape = static_cast<int32_t>(pred_shapes.size());
-        pred_shapes.push_back(std::move(g.shape));
-      }
+    preds.reserve(total);
+  }
+  for (Part& p : part) {
+    std::vector<uint32_t> label_ids(p.labels.size());
+    for (uint32_t i = 0; i < label_ids.size(); ++i) label_ids[i] = labels.Intern(p.labels[i]);
+    const int32_t shape_base = static_cast<int32_t>(pred_shapes.size());
+    for (PredRecord& r : p.preds) {
+      r.label = label_ids[r.label];
+      if (r.shape >= 0) r.shape += shape_base;
       preds.push_back(r);
-      return Status::Ok();
-    });
-  }));
+    }
+    std::vector<PredRecord>().swap(p.preds);
+    for (eval::Shape& shape : p.shapes) pred_shapes.push_back(std::move(shape));
+  }
   summary.predictions = static_cast<int64_t>(preds.size());
   const auto read = std::chrono::steady_clock::now();
 
@@ -289,9 +339,7 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
     }
   }
 
-  // Match the items on up to 4 threads (items are independent), then lay the rows out in item
-  // order and fill them, also in parallel.
-  const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  // Match the items on up to 4 threads (items are independent).
   std::vector<std::vector<eval::Match>> matches(items.size());
   constexpr size_t kItemsPerTask = 64;
   const size_t tasks = (items.size() + kItemsPerTask - 1) / kItemsPerTask;

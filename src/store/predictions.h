@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nucleus/result.h"
@@ -69,10 +70,14 @@ class PredictionRepo {
   // insertion order within an item; stops at the first non-ok Status of `fn`, which is returned.
   virtual Status ForEachInRun(int64_t run_rowid,
                               const std::function<Status(const Prediction&)>& fn) = 0;
-  // Streams every prediction of the run in insertion order (items interleaved as they were
-  // uploaded), without copying: the fast whole-run read for callers that group by item
-  // themselves. Stops at the first non-ok Status of `fn`, which is returned.
-  virtual Status ScanRun(int64_t run_rowid,
+  // The smallest and largest rowid of the run's predictions; {0, -1} when it has none.
+  virtual Result<std::pair<int64_t, int64_t>> RowidRange(int64_t run_rowid) = 0;
+  // Streams the run's predictions with rowid in [first_rowid, last_rowid] in insertion order
+  // (items interleaved as they were uploaded), without copying: the fast whole-run read for
+  // callers that group by item themselves. Disjoint parts of RowidRange() may be scanned on
+  // several threads, each in its own Read. Stops at the first non-ok Status of `fn`, which is
+  // returned.
+  virtual Status ScanRun(int64_t run_rowid, int64_t first_rowid, int64_t last_rowid,
                          const std::function<Status(const PredictionRef&)>& fn) = 0;
   virtual Result<int64_t> CountByRun(int64_t run_rowid) = 0;
   virtual Result<int64_t> DeleteByRun(int64_t run_rowid) = 0;

@@ -101,23 +101,25 @@ class SqlitePredictionRepo final : public PredictionRepo {
     return stmt.status();
   }
 
-  Status ScanRun(int64_t run_rowid,
+  Result<std::pair<int64_t, int64_t>> RowidRange(int64_t run_rowid) override {
+    // An index-only scan of the run's entries.
+    Stmt stmt =
+        db_.Prepare("SELECT MIN(rowid), MAX(rowid) FROM predictions WHERE run_rowid = ?");
+    stmt.Bind(1, run_rowid);
+    std::pair<int64_t, int64_t> range{0, -1};
+    if (stmt.Step() && !stmt.IsNull(0)) range = {stmt.Int(0), stmt.Int(1)};
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return range;
+  }
+
+  Status ScanRun(int64_t run_rowid, int64_t first_rowid, int64_t last_rowid,
                  const std::function<Status(const PredictionRef&)>& fn) override {
-    // The run's rowid range comes from an index-only scan; the table is then read in rowid
-    // order over that range (sequential pages, no per-row index probe, no sort). Rows of other
-    // runs inside the range are filtered out.
-    int64_t lo = 0, hi = -1;
-    {
-      Stmt range =
-          db_.Prepare("SELECT MIN(rowid), MAX(rowid) FROM predictions WHERE run_rowid = ?");
-      range.Bind(1, run_rowid);
-      if (range.Step() && !range.IsNull(0)) lo = range.Int(0), hi = range.Int(1);
-      NUCLEUS_RETURN_IF_ERROR(range.status());
-    }
+    // The table is read in rowid order over the range (sequential pages, no per-row index
+    // probe, no sort); rows of other runs inside the range are filtered out.
     Stmt stmt = db_.Prepare(
         "SELECT rowid, item_rowid, type, label, confidence, payload FROM predictions NOT INDEXED "
         "WHERE rowid BETWEEN ? AND ? AND run_rowid = ? ORDER BY rowid");
-    stmt.Bind(1, lo).Bind(2, hi).Bind(3, run_rowid);
+    stmt.Bind(1, first_rowid).Bind(2, last_rowid).Bind(3, run_rowid);
     PredictionRef p;
     while (stmt.Step()) {
       p.rowid = stmt.Int(0);
