@@ -220,25 +220,33 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
   // Ground truth of the dataset, grouped by item, and the run's predictions, compact. The
   // predictions are read in `threads` parts of their rowid range, each in its own Read, beside
   // the ground truth (one more task); the parts are then joined in rowid order.
-  std::pair<int64_t, int64_t> range;
+  store::RowidRange range;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(range, tx.predictions().RowidRange(run.rowid));
+    NUCLEUS_ASSIGN_OR_RETURN(range, tx.predictions().RunRowidRange(run.rowid));
     return Status::Ok();
   }));
-  const int64_t span = range.second - range.first + 1;
-  const int64_t parts = span < 65536 ? 1 : threads;
+  const int64_t span = range.last - range.first + 1;
+  const int64_t parts = span < 65536 ? 1 : 2 * threads;  // more parts than threads: balance
   struct Part {
     std::vector<PredRecord> preds;
     std::vector<eval::Shape> shapes;  // non-box prediction shapes
     LabelTable labels;
     Status status;
+    double ms = 0;  // diagnostics
   };
   std::vector<Part> part(static_cast<size_t>(parts));
   std::unordered_map<int64_t, Objects> gt_by_item;
   std::vector<int64_t> gt_items;  // item order of the ground truth
   Status gt_status;
+  double gt_ms = 0;
   eval::ParallelFor(static_cast<size_t>(parts) + 1, threads, [&](size_t task, size_t) {
     wire::JsonDoc scratch;
+    const auto task_started = std::chrono::steady_clock::now();
+    auto task_ms = [&] {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                       task_started)
+          .count();
+    };
     if (task == 0) {
       gt_status = ctx.store.Read([&](store::Tx& tx) -> Status {
         NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
@@ -252,12 +260,15 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
         }
         return Status::Ok();
       });
+      gt_ms = task_ms();
       return;
     }
     const int64_t k = static_cast<int64_t>(task) - 1;
     const int64_t first = range.first + span * k / parts;
     const int64_t last = range.first + span * (k + 1) / parts - 1;
     Part& out = part[static_cast<size_t>(k)];
+    // Rows spread evenly over the range in the common case (one run uploaded at a time).
+    out.preds.reserve(static_cast<size_t>(std::min(last - first + 1, range.count / parts + 1024)));
     Geometry g;
     out.status = ctx.store.Read([&](store::Tx& tx) -> Status {
       return tx.predictions().ScanRun(
@@ -279,55 +290,65 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
             return Status::Ok();
           });
     });
+    out.ms = task_ms();
   });
   NUCLEUS_RETURN_IF_ERROR(gt_status);
-  std::vector<PredRecord> preds;
+  // Join the parts without copying records: labels and shape indices are remapped in place to
+  // one table, and the records are reached through pointers, in rowid order.
   std::vector<eval::Shape> pred_shapes;  // non-box prediction shapes
   LabelTable labels;
-  {
-    size_t total = 0;
-    for (const Part& p : part) {
-      NUCLEUS_RETURN_IF_ERROR(p.status);
-      total += p.preds.size();
-    }
-    preds.reserve(total);
-  }
+  size_t num_preds = 0;
   for (Part& p : part) {
+    NUCLEUS_RETURN_IF_ERROR(p.status);
     std::vector<uint32_t> label_ids(p.labels.size());
     for (uint32_t i = 0; i < label_ids.size(); ++i) label_ids[i] = labels.Intern(p.labels[i]);
     const int32_t shape_base = static_cast<int32_t>(pred_shapes.size());
     for (PredRecord& r : p.preds) {
       r.label = label_ids[r.label];
       if (r.shape >= 0) r.shape += shape_base;
-      preds.push_back(r);
     }
-    std::vector<PredRecord>().swap(p.preds);
     for (eval::Shape& shape : p.shapes) pred_shapes.push_back(std::move(shape));
+    num_preds += p.preds.size();
   }
-  summary.predictions = static_cast<int64_t>(preds.size());
+  summary.predictions = static_cast<int64_t>(num_preds);
   const auto read = std::chrono::steady_clock::now();
 
   // Group the predictions by item (ascending item rowid, insertion order within an item) with
-  // a counting sort over an index permutation.
+  // a counting sort over pointers; one hash lookup per record.
   std::unordered_map<int64_t, uint32_t> bucket_of;
   std::vector<int64_t> items;
-  for (const PredRecord& r : preds) {
-    if (bucket_of.try_emplace(r.item_rowid, static_cast<uint32_t>(items.size())).second) {
-      items.push_back(r.item_rowid);
+  std::vector<uint32_t> bucket(num_preds);  // first-seen item number of each record
+  {
+    size_t i = 0;
+    for (const Part& p : part) {
+      for (const PredRecord& r : p.preds) {
+        auto [it, inserted] = bucket_of.try_emplace(r.item_rowid, items.size());
+        if (inserted) items.push_back(r.item_rowid);
+        bucket[i++] = it->second;
+      }
     }
   }
-  std::sort(items.begin(), items.end());
+  std::vector<uint32_t> rank(items.size());  // first-seen number -> ascending item position
+  {
+    std::vector<uint32_t> by_rowid(items.size());
+    for (uint32_t i = 0; i < by_rowid.size(); ++i) by_rowid[i] = i;
+    std::sort(by_rowid.begin(), by_rowid.end(),
+              [&](uint32_t a, uint32_t b) { return items[a] < items[b]; });
+    for (uint32_t i = 0; i < by_rowid.size(); ++i) rank[by_rowid[i]] = i;
+    std::sort(items.begin(), items.end());
+  }
   std::vector<uint32_t> starts(items.size() + 1, 0);
-  for (size_t i = 0; i < items.size(); ++i) bucket_of[items[i]] = static_cast<uint32_t>(i);
-  for (const PredRecord& r : preds) ++starts[bucket_of[r.item_rowid] + 1];
+  for (uint32_t& b : bucket) ++starts[(b = rank[b]) + 1];
   for (size_t i = 0; i < items.size(); ++i) starts[i + 1] += starts[i];
-  std::vector<uint32_t> order(preds.size());
+  std::vector<const PredRecord*> order(num_preds);
   {
     std::vector<uint32_t> next(starts.begin(), starts.end() - 1);
-    for (size_t i = 0; i < preds.size(); ++i) {
-      order[next[bucket_of[preds[i].item_rowid]]++] = static_cast<uint32_t>(i);
+    size_t i = 0;
+    for (const Part& p : part) {
+      for (const PredRecord& r : p.preds) order[next[bucket[i++]]++] = &r;
     }
   }
+  std::vector<uint32_t>().swap(bucket);
   std::vector<const Objects*> gt_of(items.size());
   static const Objects kNoGroundTruth;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -351,7 +372,7 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
       shapes.clear();
       pred_labels.clear();
       for (uint32_t k = starts[i]; k < starts[i + 1]; ++k) {
-        const PredRecord& r = preds[order[k]];
+        const PredRecord& r = *order[k];
         if (r.shape < 0) {
           shapes.emplace_back(
               geometry::Box{r.extent.x, r.extent.y, r.extent.width, r.extent.height});
@@ -380,7 +401,7 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
         row.item_rowid = items[i];
       }
       if (m.prediction >= 0) {
-        const PredRecord& r = preds[order[starts[i] + static_cast<uint32_t>(m.prediction)]];
+        const PredRecord& r = *order[starts[i] + static_cast<uint32_t>(m.prediction)];
         row.prediction_rowid = r.rowid;
         row.type = r.type_name;
         row.pred_label = labels[r.label];
@@ -424,10 +445,13 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
   }));
   const auto stored = std::chrono::steady_clock::now();
   auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::string part_ms;
+  for (const Part& p : part) part_ms += ", part " + std::to_string(p.ms) + " ms";
   core::LogInfo("match set " + set_key + ": " + std::to_string(summary.predictions) +
                 " predictions, " + std::to_string(summary.ground_truth) + " ground truth, " +
                 std::to_string(summary.matches) + " pairs, " + std::to_string(stored_rows) +
-                " rows; read " + std::to_string(ms(read - started)) + " ms, match " +
+                " rows; read " + std::to_string(ms(read - started)) + " ms (ground truth " +
+                std::to_string(gt_ms) + " ms" + part_ms + "), match " +
                 std::to_string(ms(matched - read)) + " ms, store " +
                 std::to_string(ms(stored - matched)) + " ms");
   return summary;

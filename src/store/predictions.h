@@ -11,7 +11,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "nucleus/result.h"
@@ -54,6 +53,12 @@ struct PredictionRef {
   std::string_view payload_json;
 };
 
+struct RowidRange {
+  int64_t first = 0;
+  int64_t last = -1;
+  int64_t count = 0;
+};
+
 class PredictionRepo {
  public:
   virtual ~PredictionRepo() = default;
@@ -70,11 +75,12 @@ class PredictionRepo {
   // insertion order within an item; stops at the first non-ok Status of `fn`, which is returned.
   virtual Status ForEachInRun(int64_t run_rowid,
                               const std::function<Status(const Prediction&)>& fn) = 0;
-  // The smallest and largest rowid of the run's predictions; {0, -1} when it has none.
-  virtual Result<std::pair<int64_t, int64_t>> RowidRange(int64_t run_rowid) = 0;
+  // The smallest and largest rowid of the run's predictions and their count; {0, -1, 0} when it
+  // has none.
+  virtual Result<RowidRange> RunRowidRange(int64_t run_rowid) = 0;
   // Streams the run's predictions with rowid in [first_rowid, last_rowid] in insertion order
   // (items interleaved as they were uploaded), without copying: the fast whole-run read for
-  // callers that group by item themselves. Disjoint parts of RowidRange() may be scanned on
+  // callers that group by item themselves. Disjoint parts of RunRowidRange() may be scanned on
   // several threads, each in its own Read. Stops at the first non-ok Status of `fn`, which is
   // returned.
   virtual Status ScanRun(int64_t run_rowid, int64_t first_rowid, int64_t last_rowid,

@@ -101,13 +101,13 @@ class SqlitePredictionRepo final : public PredictionRepo {
     return stmt.status();
   }
 
-  Result<std::pair<int64_t, int64_t>> RowidRange(int64_t run_rowid) override {
+  Result<RowidRange> RunRowidRange(int64_t run_rowid) override {
     // An index-only scan of the run's entries.
-    Stmt stmt =
-        db_.Prepare("SELECT MIN(rowid), MAX(rowid) FROM predictions WHERE run_rowid = ?");
+    Stmt stmt = db_.Prepare(
+        "SELECT MIN(rowid), MAX(rowid), COUNT(*) FROM predictions WHERE run_rowid = ?");
     stmt.Bind(1, run_rowid);
-    std::pair<int64_t, int64_t> range{0, -1};
-    if (stmt.Step() && !stmt.IsNull(0)) range = {stmt.Int(0), stmt.Int(1)};
+    RowidRange range;
+    if (stmt.Step() && !stmt.IsNull(0)) range = {stmt.Int(0), stmt.Int(1), stmt.Int(2)};
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     return range;
   }
