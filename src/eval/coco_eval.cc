@@ -86,6 +86,9 @@ struct Scratch {
   std::vector<uint32_t> gt_perm;     // gt order with ignored last, per area
   std::vector<uint8_t> gt_ignore;    // per gt (cell order), per area
   std::vector<uint8_t> gtm;          // per sorted gt, per threshold
+  // segm: RleToBbox of the cell's detections and ground truths, once per mask.
+  std::vector<geometry::Box> dt_mask_boxes;
+  std::vector<geometry::Box> gt_mask_boxes;
   // Category-wide detection entries, in concatenation order (image ascending, score rank).
   std::vector<double> scores;
   std::vector<uint32_t> ranks;
@@ -257,6 +260,16 @@ class CategoryEvaluator {
     s.ious.assign(D * G, 0.0);
     s.max_iou.assign(D, -std::numeric_limits<double>::infinity());
     if (D == 0 || G == 0) return;
+    if (p_.iou_type == IouType::kSegm) {
+      s.dt_mask_boxes.resize(D);
+      s.gt_mask_boxes.resize(G);
+      for (size_t d = 0; d < D; ++d) {
+        s.dt_mask_boxes[d] = geometry::RleToBbox(dt_.masks[cell[s.dts[d]].index]);
+      }
+      for (size_t j = 0; j < G; ++j) {
+        s.gt_mask_boxes[j] = geometry::RleToBbox(gt_.masks[cell_gts[j]]);
+      }
+    }
     for (size_t d = 0; d < D; ++d) {
       const DtRec& det = cell[s.dts[d]];
       double* row = s.ious.data() + d * G;
@@ -269,7 +282,8 @@ class CategoryEvaluator {
             v = geometry::BoxIou(det.box, gt_.boxes[g], gt_.iscrowd[g] != 0);
             break;
           case IouType::kSegm:
-            v = geometry::RleIou(dt_.masks[det.index], gt_.masks[g], gt_.iscrowd[g] != 0);
+            v = geometry::RleIou(dt_.masks[det.index], s.dt_mask_boxes[d], gt_.masks[g],
+                                 s.gt_mask_boxes[j], gt_.iscrowd[g] != 0);
             break;
           case IouType::kKeypoints: {
             const auto gk = std::span<const double>(gt_.keypoint_values)

@@ -103,14 +103,30 @@ Box RleToBbox(RleView mask) {
   const uint32_t w = mask.width;
   const size_t m = (mask.counts.size() / 2) * 2;
   if (m == 0 || h == 0) return Box{};
-  uint32_t xs = w, ys = h, xe = 0, ye = 0, cc = 0;
+  uint32_t xs = w, ys = h, xe = 0, ye = 0;
+  // (x, y): column and row of the running pixel count, kept incrementally instead of dividing
+  // by h for every run (as pycocotools does): the same positions, without the divisions.
+  uint64_t x = 0, y = 0;
+  auto advance = [&](uint32_t c) {
+    if (c >= 4ull * h) {
+      x += c / h;
+      y += c % h;
+    } else {
+      y += c;
+    }
+    while (y >= h) y -= h, ++x;
+  };
   for (size_t j = 0; j < m; ++j) {
-    const uint32_t start = cc;
-    cc += mask.counts[j];
-    if (j % 2 == 0) continue;
-    if (mask.counts[j] == 0) continue;
-    const uint32_t y_start = start % h, x_start = (start - y_start) / h;
-    const uint32_t y_end = (cc - 1) % h, x_end = (cc - 1 - y_end) / h;
+    const uint32_t c = mask.counts[j];
+    if (j % 2 == 0 || c == 0) {
+      advance(c);
+      continue;
+    }
+    const uint32_t y_start = static_cast<uint32_t>(y), x_start = static_cast<uint32_t>(x);
+    advance(c);
+    // The run's last pixel is the one before the new position.
+    const uint32_t y_end = y == 0 ? h - 1 : static_cast<uint32_t>(y - 1);
+    const uint32_t x_end = static_cast<uint32_t>(y == 0 ? x - 1 : x);
     xs = std::min(xs, x_start);
     xe = std::max(xe, x_end);
     if (x_start < x_end) {
@@ -173,7 +189,11 @@ RleMask RleMerge(std::span<const RleView> masks, bool intersect) {
 }
 
 double RleIou(RleView dt, RleView gt, bool gt_is_crowd) {
-  if (BoxIou(RleToBbox(dt), RleToBbox(gt), gt_is_crowd) <= 0) return 0.0;
+  return RleIou(dt, RleToBbox(dt), gt, RleToBbox(gt), gt_is_crowd);
+}
+
+double RleIou(RleView dt, const Box& dt_box, RleView gt, const Box& gt_box, bool gt_is_crowd) {
+  if (BoxIou(dt_box, gt_box, gt_is_crowd) <= 0) return 0.0;
   if (dt.height != gt.height || dt.width != gt.width) return -1.0;
   const std::span<const uint32_t> dc = dt.counts, gc = gt.counts;
   uint32_t ca = dc.empty() ? 0 : dc[0];

@@ -68,6 +68,11 @@ RleMask RleMerge(std::span<const RleView> masks, bool intersect = false);
 // intersects, never NaN.
 double RleIou(RleView dt, RleView gt, bool gt_is_crowd = false);
 
+// RleIou with the masks' RleToBbox boxes supplied by the caller, who computes them once per mask
+// instead of once per pair (the prefilter would otherwise dominate a segm evaluation). Same
+// result as RleIou(dt, gt, gt_is_crowd) when dt_box == RleToBbox(dt), gt_box == RleToBbox(gt).
+double RleIou(RleView dt, const Box& dt_box, RleView gt, const Box& gt_box, bool gt_is_crowd);
+
 // Rasterizes one polygon given as x0,y0,x1,y1,... (an odd trailing value is ignored) exactly
 // as pycocotools' rleFrPoly: pixel centres inside the polygon, boundary points upsampled 5x and
 // snapped. Points outside the image are clipped. Fewer than one vertex gives an empty mask;

@@ -2,12 +2,63 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <vector>
 
 namespace nucleus::geometry {
 namespace {
 
 // Expected strings, areas and boxes below were produced with pycocotools 2.0.11.
+
+// pycocotools 2.0.x rleToBbox as written there (two divisions per run): the reference for the
+// incremental version.
+Box ReferenceRleToBbox(const RleMask& mask) {
+  const uint32_t h = mask.height, w = mask.width;
+  const size_t m = (mask.counts.size() / 2) * 2;
+  if (m == 0 || h == 0) return Box{};
+  uint32_t xs = w, ys = h, xe = 0, ye = 0, cc = 0;
+  for (size_t j = 0; j < m; ++j) {
+    const uint32_t start = cc;
+    cc += mask.counts[j];
+    if (j % 2 == 0 || mask.counts[j] == 0) continue;
+    const uint32_t y_start = start % h, x_start = (start - y_start) / h;
+    const uint32_t y_end = (cc - 1) % h, x_end = (cc - 1 - y_end) / h;
+    xs = std::min(xs, x_start);
+    xe = std::max(xe, x_end);
+    if (x_start < x_end) {
+      ys = 0;
+      ye = h - 1;
+    } else {
+      ys = std::min(ys, y_start);
+      ye = std::max(ye, y_end);
+    }
+  }
+  return Box{static_cast<double>(xs), static_cast<double>(ys),
+             static_cast<double>(static_cast<uint32_t>(xe - xs + 1)),
+             static_cast<double>(static_cast<uint32_t>(ye - ys + 1))};
+}
+
+TEST(RleTest, BboxMatchesPycocotoolsDivisionFormOnRandomMasks) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const uint32_t h = 1 + rng() % 40, w = 1 + rng() % 40;
+    RleMask mask{h, w, {}};
+    uint32_t left = h * w;
+    // Short and long runs (some of several columns), zero-length runs included.
+    while (left > 0) {
+      const uint32_t max_run = rng() % 3 == 0 ? 5 * h : 3;
+      const uint32_t run = std::min(left, static_cast<uint32_t>(rng() % (max_run + 1)));
+      mask.counts.push_back(run);
+      left -= run;
+    }
+    const Box got = RleToBbox(mask), want = ReferenceRleToBbox(mask);
+    ASSERT_EQ(got.x, want.x) << trial;
+    ASSERT_EQ(got.y, want.y) << trial;
+    ASSERT_EQ(got.width, want.width) << trial;
+    ASSERT_EQ(got.height, want.height) << trial;
+  }
+}
 
 TEST(RleTest, PolygonRasterizationMatchesPycocotools) {
   const double triangle[] = {10, 10, 50, 10, 30, 50};

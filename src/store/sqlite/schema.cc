@@ -58,7 +58,6 @@ CREATE TABLE annotations (
   payload TEXT NOT NULL,
   UNIQUE (item_rowid, identity)
 );
-CREATE INDEX annotations_by_dataset ON annotations(dataset_id);
 CREATE INDEX annotations_by_identity ON annotations(dataset_id, identity);
 
 CREATE TABLE taxonomies (
