@@ -1,4 +1,5 @@
 # Front-end for newcomers and CI. The real build is CMake (see CMakePresets.json).
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 DATA ?= ./nucleus-data
 LISTEN ?= 127.0.0.1:8080
