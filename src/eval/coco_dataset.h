@@ -47,11 +47,21 @@ struct CocoDetections {
   std::vector<geometry::Box> boxes;
   std::vector<double> areas;
   std::vector<double> scores;
-  std::vector<geometry::RleMask> masks;    // segm only
+  // segm only: views into mask_counts (one flat buffer per parse chunk instead of one vector per
+  // mask: ~475k small allocations less). Moving a CocoDetections keeps the views valid; a copy
+  // would still point into the original's buffers, so CocoDetections is move-only.
+  std::vector<geometry::RleView> masks;
+  std::vector<std::vector<uint32_t>> mask_counts;
   std::vector<uint32_t> keypoint_offsets;  // keypoints only, as in CocoGroundTruth
   std::vector<double> keypoint_values;
 
   size_t size() const { return scores.size(); }
+
+  CocoDetections() = default;
+  CocoDetections(CocoDetections&&) = default;
+  CocoDetections& operator=(CocoDetections&&) = default;
+  CocoDetections(const CocoDetections&) = delete;
+  CocoDetections& operator=(const CocoDetections&) = delete;
 };
 
 }  // namespace nucleus::eval

@@ -123,7 +123,9 @@ Status MakeError(std::string_view name, const std::string& text, const Problem& 
 
 std::string Where(std::string_view array, size_t index) {
   std::string s(array);
-  s += "[" + std::to_string(index) + "]";
+  s += '[';  // appended piecewise: g++ 12 warns falsely (-Wrestrict) on "[" + std::string
+  s += std::to_string(index);
+  s += ']';
   return s;
 }
 
@@ -850,12 +852,21 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
   dt.areas.resize(n);
   dt.scores.resize(n);
   const bool need_masks = iou_type == IouType::kSegm;
-  if (need_masks) dt.masks.resize(n);
+  std::vector<uint32_t> mask_h, mask_w;
+  std::vector<size_t> mask_first, mask_len;
+  if (need_masks) {
+    dt.masks.resize(n);
+    dt.mask_counts.resize(chunks.size());
+    mask_h.resize(n), mask_w.resize(n), mask_first.resize(n), mask_len.resize(n);
+  }
   std::vector<std::vector<double>> kp_values(chunks.size());
   std::vector<std::vector<uint32_t>> kp_sizes(chunks.size());
   ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
     const RawAnnotations& raw = chunks[c].raw;
     size_t o = kept_base[c];
+    // Masks stay where the parser decoded them (raw.counts, moved into dt.mask_counts below);
+    // masks made here (polygons, boxes) are appended behind them.
+    std::vector<uint32_t>* store = need_masks ? &chunks[c].raw.counts : nullptr;
     for (size_t i = 0; i < raw.size(); ++i) {
       if (category_index[c][i] == FlatIdMap::kNotFound) continue;
       const uint32_t img = image_index[c][i];
@@ -864,9 +875,21 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
       dt.scores[o] = raw.scores[i];
       Box box = raw.boxes[i];
       double area = 0;
-      RleMask mask;
+      RleMask mask;  // for masks made here (polygons, boxes); RLE ones are read in place
+      bool made_here = false;
+      geometry::RleView view;
       const bool have_mask = (raw.has[i] & kHasSegm) && (need_masks || kind == ResultKind::kSegm);
-      if (have_mask) mask = ToMask(raw, i, gt.image_heights[img], gt.image_widths[img]);
+      if (have_mask) {
+        if (raw.seg_kind[i] == SegKind::kRle) {
+          view = geometry::RleView(
+              raw.seg_h[i], raw.seg_w[i],
+              std::span<const uint32_t>(raw.counts.data() + raw.seg_first[i], raw.seg_count[i]));
+        } else {
+          mask = ToMask(raw, i, gt.image_heights[img], gt.image_widths[img]);
+          view = mask;
+          made_here = true;
+        }
+      }
       switch (kind) {
         case ResultKind::kBbox:
           area = box.width * box.height;
@@ -875,11 +898,13 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
             const double x1 = box.x, x2 = box.x + box.width, y1 = box.y, y2 = box.y + box.height;
             const double xy[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
             mask = geometry::RleFromPolygon(xy, gt.image_heights[img], gt.image_widths[img]);
+            view = mask;
+            made_here = true;
           }
           break;
         case ResultKind::kSegm:
-          area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(mask)));
-          if (!(raw.has[i] & kHasBbox)) box = geometry::RleToBbox(mask);
+          area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
+          if (!(raw.has[i] & kHasBbox)) box = geometry::RleToBbox(view);
           break;
         case ResultKind::kKeypoints: {
           const double* kp = raw.kp_values.data() + raw.kp_first[i];
@@ -900,7 +925,15 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
       }
       dt.boxes[o] = box;
       dt.areas[o] = area;
-      if (need_masks) dt.masks[o] = std::move(mask);
+      if (store) {
+        mask_h[o] = view.height, mask_w[o] = view.width, mask_len[o] = view.counts.size();
+        if (made_here) {
+          mask_first[o] = store->size();
+          store->insert(store->end(), mask.counts.begin(), mask.counts.end());
+        } else {
+          mask_first[o] = have_mask ? raw.seg_first[i] : 0;
+        }
+      }
       if (iou_type == IouType::kKeypoints) {
         const auto kb = raw.kp_values.begin() + raw.kp_first[i];
         kp_values[c].insert(kp_values[c].end(), kb, kb + raw.kp_count[i]);
@@ -909,6 +942,16 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
       ++o;
     }
   });
+  if (need_masks) {  // the chunk buffers are complete: point the views into them
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      dt.mask_counts[c] = std::move(chunks[c].raw.counts);
+      for (size_t o = kept_base[c]; o < kept_base[c + 1]; ++o) {
+        dt.masks[o] = geometry::RleView(
+            mask_h[o], mask_w[o],
+            std::span<const uint32_t>(dt.mask_counts[c].data() + mask_first[o], mask_len[o]));
+      }
+    }
+  }
   if (iou_type == IouType::kKeypoints) {
     dt.keypoint_offsets.push_back(0);
     for (size_t c = 0; c < chunks.size(); ++c) {
