@@ -52,6 +52,7 @@ struct CocoDetections {
   // would still point into the original's buffers, so CocoDetections is move-only.
   std::vector<geometry::RleView> masks;
   std::vector<std::vector<uint32_t>> mask_counts;
+  std::vector<geometry::Box> mask_boxes;  // segm only: RleToBbox of each mask (RleIou's filter)
   std::vector<uint32_t> keypoint_offsets;  // keypoints only, as in CocoGroundTruth
   std::vector<double> keypoint_values;
 

@@ -263,9 +263,7 @@ class CategoryEvaluator {
     if (p_.iou_type == IouType::kSegm) {
       s.dt_mask_boxes.resize(D);
       s.gt_mask_boxes.resize(G);
-      for (size_t d = 0; d < D; ++d) {
-        s.dt_mask_boxes[d] = geometry::RleToBbox(dt_.masks[cell[s.dts[d]].index]);
-      }
+      for (size_t d = 0; d < D; ++d) s.dt_mask_boxes[d] = dt_.mask_boxes[cell[s.dts[d]].index];
       for (size_t j = 0; j < G; ++j) {
         s.gt_mask_boxes[j] = geometry::RleToBbox(gt_.masks[cell_gts[j]]);
       }

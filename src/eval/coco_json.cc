@@ -864,6 +864,7 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
   std::vector<size_t> mask_first, mask_len;
   if (need_masks) {
     dt.masks.resize(n);
+    dt.mask_boxes.resize(n);
     dt.mask_counts.resize(chunks.size());
     mask_h.resize(n), mask_w.resize(n), mask_first.resize(n), mask_len.resize(n);
   }
@@ -913,6 +914,8 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
         case ResultKind::kSegm:
           area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
           if (!(raw.has[i] & kHasBbox)) box = geometry::RleToBbox(view);
+          if (need_masks)
+            dt.mask_boxes[o] = raw.has[i] & kHasBbox ? geometry::RleToBbox(view) : box;
           break;
         case ResultKind::kKeypoints: {
           const double* kp = raw.kp_values.data() + raw.kp_first[i];
@@ -933,6 +936,7 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::
       }
       dt.boxes[o] = box;
       dt.areas[o] = area;
+      if (store && kind != ResultKind::kSegm) dt.mask_boxes[o] = geometry::RleToBbox(view);
       if (store) {
         mask_h[o] = view.height, mask_w[o] = view.width, mask_len[o] = view.counts.size();
         if (made_here) {
