@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -103,6 +104,63 @@ INSTANTIATE_TEST_SUITE_P(Cases, CocoCaseTest, testing::ValuesIn(AllCases()),
                            }
                            return out;
                          });
+
+// Above 65,536 detections the (category, image) grouping runs as a parallel counting sort; it
+// must give exactly the serial result.
+TEST(CocoEvalThreadsTest, ManyDetectionsGiveTheSameResultsOnOneAndTwoThreads) {
+  uint64_t state = 12345;
+  auto next = [&](int mod) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((state >> 33) % static_cast<uint64_t>(mod));
+  };
+  char buf[200];
+  std::string gt = R"({"images":[)";
+  for (int i = 1; i <= 300; ++i) {
+    std::snprintf(buf, sizeof buf, R"(%s{"id":%d,"width":640,"height":480})", i > 1 ? "," : "", i);
+    gt += buf;
+  }
+  gt += R"(],"categories":[{"id":1},{"id":2},{"id":3}],"annotations":[)";
+  int ann = 0;
+  for (int i = 1; i <= 300; ++i) {
+    for (int g = 0; g < 3; ++g) {
+      const int category = 1 + next(3), x = next(500), y = next(400);
+      std::snprintf(buf, sizeof buf,
+                    R"(%s{"id":%d,"image_id":%d,"category_id":%d,"bbox":[%d,%d,60,50],)"
+                    R"("area":3000,"iscrowd":0})",
+                    ann ? "," : "", ann + 1, i, category, x, y);
+      ++ann;
+      gt += buf;
+    }
+  }
+  gt += "]}";
+  std::string dt = "[";
+  for (int d = 0; d < 70000; ++d) {
+    const int image = 1 + next(300), category = 1 + next(3), x = next(500), y = next(400);
+    std::snprintf(buf, sizeof buf,
+                  R"(%s{"image_id":%d,"category_id":%d,"bbox":[%d,%d,60,50],"score":0.%03d})",
+                  d ? "," : "", image, category, x, y, next(1000));
+    dt += buf;
+  }
+  dt += "]";
+  gt.reserve(gt.size() + kJsonPadding);
+  dt.reserve(dt.size() + kJsonPadding);
+  const CocoParams params = DefaultCocoParams(IouType::kBbox);
+  std::vector<double> stats[2];
+  std::vector<double> precision[2];
+  for (int threads = 1; threads <= 2; ++threads) {
+    Result<CocoFiles> files = ParseCocoFiles(gt, "gt.json", dt, "dt.json", IouType::kBbox, threads);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    ASSERT_EQ(files->dt.size(), 70000u);
+    const CocoEvalResult result = EvaluateCoco(files->gt, files->dt, params, threads);
+    for (const CocoSummaryLine& line : SummarizeCoco(result, params)) {
+      stats[threads - 1].push_back(line.value);
+    }
+    precision[threads - 1] = result.precision;
+  }
+  EXPECT_EQ(stats[0], stats[1]);
+  EXPECT_EQ(precision[0], precision[1]);
+  EXPECT_GT(stats[0][1], 0);  // some detections match: the comparison is not vacuous
+}
 
 }  // namespace
 }  // namespace nucleus::eval
