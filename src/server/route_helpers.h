@@ -6,6 +6,7 @@
 
 #include "nucleus/result.h"
 #include "server/http.h"
+#include "store/jobs.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
 
@@ -31,5 +32,12 @@ Status ReadStringList(wire::JsonObject obj, std::string_view key, std::string_vi
                       std::vector<std::string>* out);
 
 void WriteStringArray(wire::JsonWriter& w, const std::vector<std::string>& values);
+
+// jobs.md §1: {"job_id", "job_last_known_status", "job_type", "job_creation_time"}.
+void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);
+
+// Answers an `?async=1` call with the job it submitted, or with the error. A new job always
+// reads "Running" (jobs.md §3: "Queued" would end the client's wait at once).
+void RespondJobSubmitted(Response& res, const Result<store::Job>& job);
 
 }  // namespace nucleus::server

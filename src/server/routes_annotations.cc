@@ -9,8 +9,6 @@
 
 namespace nucleus::server {
 
-void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);
-
 namespace {
 
 // Parses each element of `array` (under `key` of the body) into `inputs`.
@@ -28,8 +26,8 @@ Status ParseObjects(wire::JsonObject body, std::string_view key, bool segmentati
     in.is_segmentation = segmentations;
     auto parsed = wire::ParseAnnotation(e, index++, options);
     if (parsed.ok()) {
-      in.is_segmentation = in.is_segmentation ||
-                           parsed->type == core::AnnotationType::kSegmentation;
+      in.is_segmentation =
+          in.is_segmentation || parsed->type == core::AnnotationType::kSegmentation;
       in.parsed = std::move(parsed).value();
     } else {
       in.error = parsed.status().message();
@@ -59,11 +57,8 @@ void AnnotateAsync(api::Context& ctx, Request& req, Response& res) {
   bool update = false;
   if (Failed(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
   if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
-  auto job = api::SubmitAnnotationUpload(ctx, req.owner, req.Param("ds"), request_id, update);
-  if (Failed(job, res)) return;
-  wire::JsonWriter w;
-  WriteJobObject(w, *job, "Running");
-  res.Json(w.Take());
+  RespondJobSubmitted(
+      res, api::SubmitAnnotationUpload(ctx, req.owner, req.Param("ds"), request_id, update));
 }
 
 // annotations.md §4: part "serialized_request" ({"segmentations": [...], "update": bool}), then
@@ -76,7 +71,8 @@ void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
     if (part.name == "mask") masks.push_back(&part);
   }
   if (request_part == nullptr) {
-    return res.Error(InvalidArgument("multipart annotate needs a part named \"serialized_request\""));
+    return res.Error(
+        InvalidArgument("multipart annotate needs a part named \"serialized_request\""));
   }
   // Check the dataset before writing any file for it.
   if (Failed(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
@@ -143,8 +139,8 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
   });
 
   router.Add("GET", "dataset/:ds/groundTruth/loc/:ref/:ann", [&ctx](Request& req, Response& res) {
-    auto a = api::GetAnnotation(ctx, req.owner, req.Param("ds"), req.Param("ref"),
-                                req.Param("ann"));
+    auto a =
+        api::GetAnnotation(ctx, req.owner, req.Param("ds"), req.Param("ref"), req.Param("ann"));
     if (Failed(a, res)) return;
     res.Json(a->payload_json);
   });
@@ -157,11 +153,7 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
     if (Failed(ReadStringList(body, "reference_ids", "request body", &refs), res)) return;
     bool keep_history = true;
     if (Failed(wire::OptBool(body, "keep_history", "request body", &keep_history), res)) return;
-    auto job = api::SubmitAnnotationDeletion(ctx, req.owner, req.Param("ds"), refs);
-    if (Failed(job, res)) return;
-    wire::JsonWriter w;
-    WriteJobObject(w, *job, "Running");
-    res.Json(w.Take());
+    RespondJobSubmitted(res, api::SubmitAnnotationDeletion(ctx, req.owner, req.Param("ds"), refs));
   });
 
   router.Add("POST", "dataset/:ds/add_taxonomy", [&ctx](Request& req, Response& res) {

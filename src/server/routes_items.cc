@@ -16,13 +16,11 @@
 
 namespace nucleus::server {
 
-void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);
-
 namespace {
 
 // Group keys of `annotations` in loc/iloc/refloc answers and export rows (datasets.md §11–13).
-constexpr const char* kListTypes[] = {"box",      "line",     "polygon",       "keypoints",
-                                      "cuboid",   "category", "multicategory"};
+constexpr const char* kListTypes[] = {"box",    "line",     "polygon",      "keypoints",
+                                      "cuboid", "category", "multicategory"};
 
 // {"box": [...], ..., "segmentation": [...]} with only the non-empty groups; scene categories
 // and unknown types are not item ground truth and are left out.
@@ -198,11 +196,8 @@ void AppendAsync(api::Context& ctx, Request& req, Response& res) {
   bool update = false;
   if (Failed(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
   if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
-  auto job = api::SubmitItemUpload(ctx, req.owner, req.Param("ds"), request_id, update);
-  if (Failed(job, res)) return;
-  wire::JsonWriter w;
-  WriteJobObject(w, *job, "Running");
-  res.Json(w.Take());
+  RespondJobSubmitted(res,
+                      api::SubmitItemUpload(ctx, req.owner, req.Param("ds"), request_id, update));
 }
 
 void UpdateMetadata(api::Context& ctx, Request& req, Response& res) {
@@ -214,11 +209,8 @@ void UpdateMetadata(api::Context& ctx, Request& req, Response& res) {
   wire::JsonArray array;
   if (Failed(wire::GetArray(body, "metadata", "request body", &array), res)) return;
   if (req.QueryFlag("async")) {
-    auto job = api::SubmitMetadataUpdate(ctx, req.owner, req.Param("ds"), wire::Minify(doc.root()));
-    if (Failed(job, res)) return;
-    wire::JsonWriter w;
-    WriteJobObject(w, *job, "Running");
-    return res.Json(w.Take());
+    return RespondJobSubmitted(
+        res, api::SubmitMetadataUpdate(ctx, req.owner, req.Param("ds"), wire::Minify(doc.root())));
   }
   std::vector<core::MetadataUpdateInput> entries;
   std::vector<std::string> errors;  // malformed entries first, then unknown reference ids

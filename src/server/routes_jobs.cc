@@ -18,6 +18,13 @@ void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::strin
   w.EndObject();
 }
 
+void RespondJobSubmitted(Response& res, const Result<store::Job>& job) {
+  if (Failed(job, res)) return;
+  wire::JsonWriter w;
+  WriteJobObject(w, *job, "Running");
+  res.Json(w.Take());
+}
+
 void RegisterJobRoutes(Router& router, api::Context& ctx) {
   router.Add("GET", "job/:job", [&ctx](Request& req, Response& res) {
     auto view = api::JobService::ReadStatusOf(ctx, req.owner, req.Param("job"));
@@ -38,8 +45,7 @@ void RegisterJobRoutes(Router& router, api::Context& ctx) {
     w.Key("completed_steps").Int(completed);
     w.Key("total_steps").Int(total);
     w.Key("job_type").String(job.type);
-    w.Key("job_creation_time")
-        .String(core::FormatIso8601(core::FromUnixMillis(job.created_at_ms)));
+    w.Key("job_creation_time").String(core::FormatIso8601(core::FromUnixMillis(job.created_at_ms)));
     res.Json(w.EndObject().Take());
   });
 

@@ -7,7 +7,6 @@
 
 namespace nucleus::server {
 
-void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);
 
 // Reads commit options (model_runs.md §3, predictions.md §5) from a body object.
 Status ReadCommitOptions(wire::JsonObject body, api::CommitOptions* options) {

@@ -13,14 +13,13 @@
 
 namespace nucleus::server {
 
-void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);
 Status ReadCommitOptions(wire::JsonObject body, api::CommitOptions* options);
 
 namespace {
 
 // Group keys the client accepts (predictions.md §2.2), in output order.
-constexpr const char* kGroups[] = {"box",      "line",     "polygon",     "keypoints",
-                                   "cuboid",   "category", "segmentation"};
+constexpr const char* kGroups[] = {"box",    "line",     "polygon",     "keypoints",
+                                   "cuboid", "category", "segmentation"};
 constexpr size_t kGroupCount = sizeof(kGroups) / sizeof(kGroups[0]);
 
 size_t GroupOf(std::string_view type) {
@@ -231,12 +230,9 @@ void Predict(api::Context& ctx, Request& req, Response& res, const std::string& 
     if (Failed(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
     auto run = api::GetModelRun(ctx, req.owner, run_id);
     if (Failed(run, res)) return;
-    auto job =
-        api::SubmitPredictionUpload(ctx, req.owner, run_id, run->dataset_id, request_id, update);
-    if (Failed(job, res)) return;
-    wire::JsonWriter w;
-    WriteJobObject(w, *job, "Running");
-    return res.Json(w.Take());
+    return RespondJobSubmitted(
+        res,
+        api::SubmitPredictionUpload(ctx, req.owner, run_id, run->dataset_id, request_id, update));
   }
 
   api::PredictionBatch batch;
@@ -265,9 +261,8 @@ bool ModelRun(api::Context& ctx, Request& req, Response& res, bool create, std::
 
 void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
   // Through a run.
-  router.Add("POST", "modelRun/:run/predict", [&ctx](Request& req, Response& res) {
-    Predict(ctx, req, res, req.Param("run"));
-  });
+  router.Add("POST", "modelRun/:run/predict",
+             [&ctx](Request& req, Response& res) { Predict(ctx, req, res, req.Param("run")); });
   router.Add("GET", "modelRun/:run/iloc/:i", [&ctx](Request& req, Response& res) {
     int64_t index = 0;
     if (!ParseIndex(req.Param("i"), &index)) {
@@ -277,12 +272,11 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
     AnswerGrouped(api::PredictionsAtIndex(ctx, req.owner, req.Param("run"), index), res);
   });
   router.Add("GET", "modelRun/:run/loc/:di", [&ctx](Request& req, Response& res) {
-    AnswerGrouped(api::PredictionsOfItemId(ctx, req.owner, req.Param("run"), req.Param("di")),
-                  res);
+    AnswerGrouped(api::PredictionsOfItemId(ctx, req.owner, req.Param("run"), req.Param("di")), res);
   });
   router.Add("GET", "modelRun/:run/refloc/:ref", [&ctx](Request& req, Response& res) {
-    AnswerGrouped(
-        api::PredictionsOfReference(ctx, req.owner, req.Param("run"), req.Param("ref")), res);
+    AnswerGrouped(api::PredictionsOfReference(ctx, req.owner, req.Param("run"), req.Param("ref")),
+                  res);
   });
   router.Add("GET", "modelRun/:run/prediction/loc/:ref/:ann", [&ctx](Request& req, Response& res) {
     auto p = api::PredictionByAnnotationId(ctx, req.owner, req.Param("run"), req.Param("ref"),
@@ -311,18 +305,16 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
     if (!ModelRun(ctx, req, res, false, &run_id)) return;
     AnswerGrouped(api::PredictionsAtIndex(ctx, req.owner, run_id, index), res);
   });
-  router.Add("GET", "dataset/:ds/model/:prj/referenceId/:ref",
-             [&ctx](Request& req, Response& res) {
-               std::string run_id;
-               if (!ModelRun(ctx, req, res, false, &run_id)) return;
-               AnswerGrouped(
-                   api::PredictionsOfReference(ctx, req.owner, run_id, req.Param("ref")), res);
-             });
+  router.Add("GET", "dataset/:ds/model/:prj/referenceId/:ref", [&ctx](Request& req, Response& res) {
+    std::string run_id;
+    if (!ModelRun(ctx, req, res, false, &run_id)) return;
+    AnswerGrouped(api::PredictionsOfReference(ctx, req.owner, run_id, req.Param("ref")), res);
+  });
   router.Add("GET", "dataset/:ds/model/:prj/loc/:ref/:ann", [&ctx](Request& req, Response& res) {
     std::string run_id;
     if (!ModelRun(ctx, req, res, false, &run_id)) return;
-    auto p = api::PredictionByAnnotationId(ctx, req.owner, run_id, req.Param("ref"),
-                                           req.Param("ann"));
+    auto p =
+        api::PredictionByAnnotationId(ctx, req.owner, run_id, req.Param("ref"), req.Param("ann"));
     if (Failed(p, res)) return;
     res.Json(p->payload_json);
   });

@@ -91,16 +91,8 @@ Handler UploadHandler(api::Context& ctx, wire::SceneKind kind) {
     if (req.QueryFlag("async")) {
       std::string request_id;
       if (Failed(wire::GetString(body, "requestId", what, &request_id), res)) return;
-      auto job = api::SubmitSceneUpload(ctx, req.owner, dataset_id, kind, request_id, update);
-      if (Failed(job, res)) return;
-      wire::JsonWriter w;
-      w.BeginObject().Key("job_id").String(job->id);
-      w.Key("job_last_known_status").String("Running");
-      w.Key("job_type").String(job->type);
-      w.Key("job_creation_time")
-          .String(core::FormatIso8601(core::FromUnixMillis(job->created_at_ms)));
-      res.Json(w.EndObject().Take());
-      return;
+      return RespondJobSubmitted(
+          res, api::SubmitSceneUpload(ctx, req.owner, dataset_id, kind, request_id, update));
     }
 
     wire::JsonArray scenes;
