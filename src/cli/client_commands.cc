@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "nucleus/client.h"
+#include "wire/annotations.h"
+#include "wire/json_reader.h"
 
 namespace nucleus::cli {
 namespace {
@@ -156,6 +158,7 @@ Result<std::vector<Prediction>> ReadPredictionsFile(const std::string& path,
   std::vector<Prediction> out;
   size_t line_no = 0;
   size_t pos = 0;
+  wire::JsonDoc doc;  // one parser for every line
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
@@ -163,6 +166,17 @@ Result<std::vector<Prediction>> ReadPredictionsFile(const std::string& path,
     std::string_view line(text.data() + pos, end - pos);
     pos = end + 1;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    // The server's own rules first (missing geometry fields, negative sizes, NaN, ...), so a bad
+    // file fails here with its line number instead of uploading defaults.
+    Status parsed = doc.Parse(line, "prediction");
+    if (parsed.ok()) {
+      parsed = wire::ParseAnnotation(doc.root(), static_cast<int64_t>(line_no - 1),
+                                     {.prediction = true})
+                   .status();
+    }
+    if (!parsed.ok()) {
+      return InvalidArgument(path + " line " + std::to_string(line_no) + ": " + parsed.message());
+    }
     auto p = prediction_from_json(line);
     if (!p.ok()) {
       return InvalidArgument(path + " line " + std::to_string(line_no) + ": " +
