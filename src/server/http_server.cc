@@ -62,7 +62,9 @@ HttpServer::HttpServer(api::Context& ctx, ServerOptions options)
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_tcp_nodelay(true);
   http_->set_keep_alive_max_count(100000);
-  http_->set_keep_alive_timeout(30);
+  // An idle keep-alive connection holds a worker until this passes, also at shutdown: keep it
+  // short so SIGTERM exits promptly (busy connections are unaffected: each request resets it).
+  http_->set_keep_alive_timeout(3);
   http_->set_read_timeout(300, 0);
   http_->set_write_timeout(300, 0);
 

@@ -76,3 +76,13 @@ def test_each_key_is_its_own_owner(api, other_api, dataset):
 
 def test_healthz_needs_no_key(server):
     assert requests.get(f"http://127.0.0.1:{server.port}/healthz").json() == {"status": "ok"}
+
+
+def test_sigterm_with_an_idle_keep_alive_connection_exits_promptly(small_server):
+    import time
+    session = requests.Session()  # keeps its connection open after the request
+    api = Api(small_server.base, small_server.key)
+    assert session.get(api.url("dataset/details"), headers=api.headers).status_code == 200
+    start = time.time()
+    assert small_server.stop() == 0
+    assert time.time() - start < 6
