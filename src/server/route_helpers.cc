@@ -29,4 +29,24 @@ void WriteStringArray(wire::JsonWriter& w, const std::vector<std::string>& value
   w.EndArray();
 }
 
+Handler StringListRoute(std::string id_param, std::string id_key, std::string list_key,
+                        StringListChange change) {
+  return [id_param = std::move(id_param), id_key = std::move(id_key),
+          list_key = std::move(list_key), change = std::move(change)](Request& req,
+                                                                      Response& res) {
+    wire::JsonDoc doc;
+    wire::JsonObject body;
+    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    std::vector<std::string> values;
+    if (Failed(ReadStringList(body, list_key, "request body", &values), res)) return;
+    const std::string& id = req.Param(id_param);
+    auto updated = change(req.owner, id, values);
+    if (Failed(updated, res)) return;
+    wire::JsonWriter w;
+    w.BeginObject().Key(id_key).String(id).Key(list_key);
+    WriteStringArray(w, *updated);
+    res.Json(w.EndObject().Take());
+  };
+}
+
 }  // namespace nucleus::server

@@ -1,11 +1,13 @@
 // Shared glue for route handlers: parse the body, answer errors, serialise common objects.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "nucleus/result.h"
 #include "server/http.h"
+#include "server/router.h"
 #include "store/jobs.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
@@ -32,6 +34,16 @@ Status ReadStringList(wire::JsonObject obj, std::string_view key, std::string_vi
                       std::vector<std::string>* out);
 
 void WriteStringArray(wire::JsonWriter& w, const std::vector<std::string>& values);
+
+// A use case that adds to or removes from one object's string list (tags, trained slice ids)
+// and returns the list as stored afterwards.
+using StringListChange = std::function<Result<std::vector<std::string>>(
+    const std::string& owner, const std::string& id, const std::vector<std::string>& values)>;
+
+// The handler of such a route: reads body {"<list_key>": [...]}, applies `change` to the object
+// named by path parameter `id_param`, answers {"<id_key>": id, "<list_key>": [...]}.
+Handler StringListRoute(std::string id_param, std::string id_key, std::string list_key,
+                        StringListChange change);
 
 // jobs.md §1: {"job_id", "job_last_known_status", "job_type", "job_creation_time"}.
 void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);

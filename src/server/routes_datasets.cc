@@ -4,14 +4,6 @@
 #include "server/routes.h"
 
 namespace nucleus::server {
-namespace {
-
-void WriteTags(wire::JsonWriter& w, const std::vector<std::string>& tags) {
-  WriteStringArray(w, tags);
-}
-
-}  // namespace
-
 void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "dataset/create", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
@@ -99,7 +91,7 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
     w.Key("annotation_metadata_schema").Raw(d.annotation_metadata_schema_json);
     w.Key("item_metadata_schema").Raw(d.item_metadata_schema_json);
     w.Key("tags");
-    WriteTags(w, d.tags);
+    WriteStringArray(w, d.tags);
     w.Key("is_scene").Bool(d.is_scene).Key("use_privacy_mode").Bool(d.use_privacy_mode);
     res.Json(w.EndObject().Take());
   });
@@ -120,28 +112,19 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
     if (Failed(d, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("tags");
-    WriteTags(w, d->tags);
+    WriteStringArray(w, d->tags);
     res.Json(w.EndObject().Take());
   });
 
-  auto change_tags = [&ctx](bool add) {
-    return [&ctx, add](Request& req, Response& res) {
-      wire::JsonDoc doc;
-      wire::JsonObject body;
-      if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
-      std::vector<std::string> tags;
-      if (Failed(ReadStringList(body, "tags", "request body", &tags), res)) return;
-      auto updated = add ? api::AddDatasetTags(ctx, req.owner, req.Param("ds"), tags)
-                         : api::RemoveDatasetTags(ctx, req.owner, req.Param("ds"), tags);
-      if (Failed(updated, res)) return;
-      wire::JsonWriter w;
-      w.BeginObject().Key("dataset_id").String(req.Param("ds")).Key("tags");
-      WriteTags(w, *updated);
-      res.Json(w.EndObject().Take());
-    };
+  auto tags = [&ctx](auto use_case) {
+    return StringListRoute("ds", "dataset_id", "tags",
+                           [&ctx, use_case](const std::string& owner, const std::string& id,
+                                            const std::vector<std::string>& values) {
+                             return use_case(ctx, owner, id, values);
+                           });
   };
-  router.Add("POST", "dataset/:ds/tags", change_tags(true));
-  router.Add("DELETE", "dataset/:ds/tags", change_tags(false));
+  router.Add("POST", "dataset/:ds/tags", tags(api::AddDatasetTags));
+  router.Add("DELETE", "dataset/:ds/tags", tags(api::RemoveDatasetTags));
 }
 
 }  // namespace nucleus::server

@@ -69,43 +69,19 @@ void RegisterModelRoutes(Router& router, api::Context& ctx) {
     res.Json("{\"msg\":\"Model deletion running in an async job\"}");
   });
 
-  auto change_tags = [&ctx](bool add) {
-    return [&ctx, add](Request& req, Response& res) {
-      wire::JsonDoc doc;
-      wire::JsonObject body;
-      if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
-      std::vector<std::string> tags;
-      if (Failed(ReadStringList(body, "tags", "request body", &tags), res)) return;
-      auto updated = add ? api::AddModelTags(ctx, req.owner, req.Param("id"), tags)
-                         : api::RemoveModelTags(ctx, req.owner, req.Param("id"), tags);
-      if (Failed(updated, res)) return;
-      wire::JsonWriter w;
-      w.BeginObject().Key("model_id").String(req.Param("id")).Key("tags");
-      WriteStringArray(w, *updated);
-      res.Json(w.EndObject().Take());
-    };
+  auto list_route = [&ctx](const char* list_key, auto use_case) {
+    return StringListRoute("id", "model_id", list_key,
+                           [&ctx, use_case](const std::string& owner, const std::string& id,
+                                            const std::vector<std::string>& values) {
+                             return use_case(ctx, owner, id, values);
+                           });
   };
-  router.Add("POST", "model/:id/tag", change_tags(true));
-  router.Add("DELETE", "model/:id/tag", change_tags(false));
-
-  auto change_slices = [&ctx](bool add) {
-    return [&ctx, add](Request& req, Response& res) {
-      wire::JsonDoc doc;
-      wire::JsonObject body;
-      if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
-      std::vector<std::string> ids;
-      if (Failed(ReadStringList(body, "trained_slice_ids", "request body", &ids), res)) return;
-      auto updated = add ? api::AddTrainedSliceIds(ctx, req.owner, req.Param("id"), ids)
-                         : api::RemoveTrainedSliceIds(ctx, req.owner, req.Param("id"), ids);
-      if (Failed(updated, res)) return;
-      wire::JsonWriter w;
-      w.BeginObject().Key("model_id").String(req.Param("id")).Key("trained_slice_ids");
-      WriteStringArray(w, *updated);
-      res.Json(w.EndObject().Take());
-    };
-  };
-  router.Add("POST", "model/:id/trainedSliceId", change_slices(true));
-  router.Add("DELETE", "model/:id/trainedSliceId", change_slices(false));
+  router.Add("POST", "model/:id/tag", list_route("tags", api::AddModelTags));
+  router.Add("DELETE", "model/:id/tag", list_route("tags", api::RemoveModelTags));
+  router.Add("POST", "model/:id/trainedSliceId",
+             list_route("trained_slice_ids", api::AddTrainedSliceIds));
+  router.Add("DELETE", "model/:id/trainedSliceId",
+             list_route("trained_slice_ids", api::RemoveTrainedSliceIds));
 }
 
 }  // namespace nucleus::server
