@@ -75,6 +75,7 @@ Status WriteBatch(store::Tx& tx, const store::ModelRun& run, const PredictionBat
   row_object.reserve(objects.size());
   std::unordered_set<ItemIdentity, ItemIdentityHash> identities;
   identities.reserve(objects.size());
+  std::unordered_map<int64_t, bool> is_pointcloud;  // item rowid -> point cloud, for cuboids
   for (size_t i = 0; i < objects.size(); ++i) {
     const wire::ParsedAnnotation& a = objects[i];
     auto it = rowids.find(a.reference_id);
@@ -98,6 +99,25 @@ Status WriteBatch(store::Tx& tx, const store::ModelRun& run, const PredictionBat
       counts->errors.push_back(ErrorEntry(batch, i, UnknownReferenceMessage(a.reference_id)));
       ++counts->errored;
       continue;
+    }
+    if (a.type == core::AnnotationType::kCuboid) {
+      // Cuboids live on point clouds (scenes.md §5.1), as for ground truth.
+      auto known = is_pointcloud.find(it->second);
+      if (known == is_pointcloud.end()) {
+        NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> target,
+                                 tx.items().FindByRef(run.dataset_id, a.reference_id));
+        known = is_pointcloud.emplace(it->second, target && !target->pointcloud_url.empty()).first;
+      }
+      if (!known->second) {
+        counts->errors.push_back(ErrorEntry(
+            batch, i,
+            "Cuboid prediction " + a.annotation_id.value_or("") + " for reference_id " +
+                a.reference_id +
+                " rejected: the item is not a point cloud (cuboids go on the point-cloud frames "
+                "of a lidar scene)."));
+        ++counts->errored;
+        continue;
+      }
     }
     if (!identities.insert(ItemIdentity{it->second, a.identity}).second) {
       std::string what = a.type == core::AnnotationType::kSegmentation

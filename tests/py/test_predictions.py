@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from test_scenes import lidar_scene, new_scene_dataset, sync_upload
 from prediction_helpers import (add_items, box, create_model, create_run, predict,
                                 upload_ndjson, wait_job)
 
@@ -54,10 +55,25 @@ def refloc(api, run, ref):
 
 @pytest.mark.parametrize("obj,group", [(LINE, "line"), (POLYGON, "polygon"),
                                        (KEYPOINTS, "keypoints"), (CATEGORY, "category"),
-                                       (DEFAULT_CATEGORY, "category"), (CUBOID, "cuboid")])
+                                       (DEFAULT_CATEGORY, "category")])
 def test_every_type_round_trips_exactly(api, run, obj, group):
     assert predict(api, run, [obj])["predictions_processed"] == 1
     assert refloc(api, run, obj["reference_id"]) == {group: [obj]}
+
+
+def test_cuboid_round_trips_on_a_point_cloud_and_is_refused_on_an_image(api):
+    ds = new_scene_dataset(api)
+    sync_upload(api, ds, "upload_scenes", [lidar_scene()])
+    run_id = create_run(api, ds)
+    on_cloud = dict(CUBOID, reference_id="lidar_frame_1")
+    on_image = dict(CUBOID, reference_id="camera_frame_1", annotation_id="car-3d-2")
+    body = predict(api, run_id, [on_image, on_cloud])
+    assert (body["predictions_processed"], body["predictions_ignored"]) == (1, 0)
+    assert len(body["errors"]) == 1
+    assert "car-3d-2" in body["errors"][0] and "camera_frame_1" in body["errors"][0]
+    assert "point cloud" in body["errors"][0]
+    assert refloc(api, run_id, "lidar_frame_1") == {"cuboid": [on_cloud]}
+    assert refloc(api, run_id, "camera_frame_1") == {}
 
 
 def test_mask_round_trips_without_invented_segment_metadata(api, run):
