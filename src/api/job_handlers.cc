@@ -6,6 +6,7 @@
 #include "api/annotations.h"
 #include "api/evaluations.h"
 #include "api/items.h"
+#include "api/models.h"
 #include "api/scenes.h"
 
 namespace nucleus::api {
@@ -20,6 +21,7 @@ void RegisterJobHandlers(JobService& jobs) {
   jobs.Register(kLidarSceneJobType, RunLidarSceneUploadJob);
   jobs.Register(kVideoSceneJobType, RunVideoSceneUploadJob);
   jobs.Register(kEvaluationJobType, RunEvaluationJob);
+  jobs.Register(kModelDeletionJobType, RunModelDeletionJob);
 }
 
 }  // namespace nucleus::api

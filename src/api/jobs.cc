@@ -51,6 +51,13 @@ void JobService::Stop() {
 
 Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
                                       const std::string& type, std::string request_json) {
+  return Submit(owner, dataset_id, type, std::move(request_json),
+                [](store::Tx&) { return Status::Ok(); });
+}
+
+Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
+                                      const std::string& type, std::string request_json,
+                                      const std::function<Status(store::Tx&)>& also) {
   store::Job job;
   job.id = core::NewId("job");
   job.owner = owner;
@@ -59,7 +66,10 @@ Result<store::Job> JobService::Submit(const std::string& owner, const std::strin
   job.status = "Queued";
   job.request_json = std::move(request_json);
   job.created_at_ms = job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
-  NUCLEUS_RETURN_IF_ERROR(ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().Insert(job); }));
+  NUCLEUS_RETURN_IF_ERROR(ctx_.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(also(tx));
+    return tx.jobs().Insert(job);
+  }));
   if (runner_) runner_->Notify();
   return job;
 }

@@ -60,6 +60,11 @@ class JobService {
 
   Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
                             const std::string& type, std::string request_json);
+  // As Submit, with `also` run in the same write transaction: the job is recorded if and only if
+  // `also` succeeds (its error is returned and nothing is written).
+  Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
+                            const std::string& type, std::string request_json,
+                            const std::function<Status(store::Tx&)>& also);
 
   // Runs at most one queued job on the calling thread; false when none was waiting.
   bool RunOne();

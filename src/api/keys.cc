@@ -2,11 +2,16 @@
 
 #include "core/ids.h"
 #include "core/strings.h"
+#include "store/models.h"
 
 namespace nucleus::api {
 
 Result<CreatedKey> CreateKey(store::Store& store, const std::string& name, int64_t now_ms,
                              const std::string& owner) {
+  if (core::StartsWith(owner, store::kRetiredOwnerPrefix)) {
+    return InvalidArgument("field \"owner\" of key: the prefix \"" +
+                           std::string(store::kRetiredOwnerPrefix) + "\" is reserved");
+  }
   CreatedKey created;
   created.secret = "nk_" + core::RandomHex(24);
   created.key.id = core::NewId("key");

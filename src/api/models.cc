@@ -2,8 +2,12 @@
 
 #include <algorithm>
 
-#include "core/ids.h"
+#include "api/jobs.h"
 #include "api/model_runs.h"
+#include "core/ids.h"
+#include "store/predictions.h"
+#include "wire/json_reader.h"
+#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
@@ -75,15 +79,91 @@ Result<store::Model> GetModel(Context& ctx, const std::string& owner, const std:
   return out;
 }
 
+namespace {
+
+// Removes the model's rows in one transaction (runs by cascade, predictions by trigger).
+Status DeleteModelRows(store::Tx& tx, int64_t model_rowid) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::ModelRun> runs,
+                           tx.models().ListRunsOfModel(model_rowid));
+  for (const store::ModelRun& run : runs) NUCLEUS_RETURN_IF_ERROR(DropRunExtras(tx, run));
+  return tx.models().Delete(model_rowid);
+}
+
+// Predictions removed per write transaction by the deletion job.
+constexpr int64_t kDeletionChunk = 50000;
+
+}  // namespace
+
 Status DeleteModel(Context& ctx, const std::string& owner, const std::string& id) {
-  return ctx.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(store::Model m, tx.models().Get(owner, id));
-    // Runs go by cascade, their predictions by trigger; DropRunExtras removes the rest.
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::ModelRun> runs,
-                             tx.models().ListRunsOfModel(m.rowid));
-    for (const store::ModelRun& run : runs) NUCLEUS_RETURN_IF_ERROR(DropRunExtras(tx, run));
-    return tx.models().Delete(m.rowid);
-  });
+  if (ctx.jobs == nullptr) {
+    return ctx.store.Write([&](store::Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(store::Model m, tx.models().Get(owner, id));
+      return DeleteModelRows(tx, m.rowid);
+    });
+  }
+  wire::JsonWriter w;
+  w.BeginObject().Key("model_id").String(id).EndObject();
+  return ctx.jobs
+      ->Submit(owner, "", kModelDeletionJobType, w.Take(),
+               [&](store::Tx& tx) -> Status {
+                 NUCLEUS_ASSIGN_OR_RETURN(store::Model m, tx.models().Get(owner, id));
+                 return tx.models().Retire(m.rowid);
+               })
+      .status();
+}
+
+Status RunModelDeletionJob(JobRun& job) {
+  Context& ctx = job.ctx();
+  std::string model_id;
+  {
+    wire::JsonDoc doc;
+    NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.job().request_json, "model deletion request"));
+    wire::JsonObject obj;
+    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "model deletion request", &obj));
+    NUCLEUS_RETURN_IF_ERROR(wire::GetString(obj, "model_id", "model deletion request", &model_id));
+  }
+  const std::string retired_owner = std::string(store::kRetiredOwnerPrefix) + model_id;
+  std::optional<store::Model> model;
+  std::vector<store::ModelRun> runs;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    Result<store::Model> m = tx.models().Get(retired_owner, model_id);
+    if (m.status().code() == StatusCode::kNotFound) return Status::Ok();  // already deleted
+    NUCLEUS_RETURN_IF_ERROR(m.status());
+    model = *m;
+    NUCLEUS_ASSIGN_OR_RETURN(runs, tx.models().ListRunsOfModel(model->rowid));
+    return Status::Ok();
+  }));
+  int64_t deleted = 0;
+  if (model) {
+    const int64_t steps = static_cast<int64_t>(runs.size()) + 1;
+    for (size_t r = 0; r < runs.size(); ++r) {
+      // The run's predictions in bounded transactions, then the run itself.
+      for (int64_t n = kDeletionChunk; n == kDeletionChunk;) {
+        NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+          NUCLEUS_ASSIGN_OR_RETURN(n, tx.predictions().DeleteSomeOfRun(runs[r].rowid,
+                                                                       kDeletionChunk));
+          return Status::Ok();
+        }));
+        deleted += n;
+      }
+      NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+        NUCLEUS_RETURN_IF_ERROR(DropRunExtras(tx, runs[r]));
+        return tx.models().DeleteRun(runs[r].rowid);
+      }));
+      NUCLEUS_RETURN_IF_ERROR(job.Progress(static_cast<int64_t>(r) + 1, steps));
+    }
+    NUCLEUS_RETURN_IF_ERROR(
+        ctx.store.Write([&](store::Tx& tx) { return DeleteModelRows(tx, model->rowid); }));
+    NUCLEUS_RETURN_IF_ERROR(job.Progress(steps, steps));
+  }
+  wire::JsonWriter w;
+  w.BeginObject().Key("model_deletion").BeginObject();
+  w.Key("model_id").String(model_id);
+  w.Key("model_runs").Int(static_cast<int64_t>(runs.size()));
+  w.Key("predictions").Int(deleted);
+  w.EndObject().EndObject();
+  job.SetMessage(w.Take());
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> AddModelTags(Context& ctx, const std::string& owner,

@@ -27,7 +27,15 @@ Result<std::vector<store::Model>> ListModels(Context& ctx, const std::string& ow
 // GET model/{id}: `id` is a model id ("prj_...") or a run id ("run_..."): then the run's model.
 Result<store::Model> GetModel(Context& ctx, const std::string& owner, const std::string& id);
 // DELETE model/{prj}: the model, its runs and their predictions (and the runs' scene categories).
+// The model and its runs are retired at once (gone from every listing and lookup); the rows are
+// removed by a kModelDeletionJobType job, a bounded number of predictions per transaction so
+// other writers are not held up. Without a job service the deletion is done in the call.
 Status DeleteModel(Context& ctx, const std::string& owner, const std::string& id);
+
+inline constexpr char kModelDeletionJobType[] = "modelDeletion";
+class JobRun;
+// The job behind DeleteModel; safe to re-run after a crash.
+Status RunModelDeletionJob(JobRun& job);
 
 // Tags: adding is idempotent and keeps insertion order; returns the model's new list.
 Result<std::vector<std::string>> AddModelTags(Context& ctx, const std::string& owner,

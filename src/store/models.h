@@ -43,6 +43,11 @@ struct ModelRun {
   int64_t created_at_ms = 0;
 };
 
+// A retired model and its runs belong to the owner "retired:<model id>": no owner-scoped lookup or
+// listing sees them any more, while their deletion (a job: a run can hold millions of
+// predictions) runs in the background. API keys cannot have an owner with this prefix.
+inline constexpr std::string_view kRetiredOwnerPrefix = "retired:";
+
 class ModelRepo {
  public:
   virtual ~ModelRepo() = default;
@@ -59,6 +64,8 @@ class ModelRepo {
   virtual Status SetTrainedSliceIds(int64_t rowid, const std::vector<std::string>& ids) = 0;
   // Removes the model with its runs and their predictions.
   virtual Status Delete(int64_t rowid) = 0;
+  // Moves the model and its runs to the owner kRetiredOwnerPrefix + model id.
+  virtual Status Retire(int64_t rowid) = 0;
 
   // Assigns `run->rowid`; `run->model_rowid` must name an existing model.
   virtual Status InsertRun(ModelRun* run) = 0;
@@ -67,7 +74,7 @@ class ModelRepo {
   // The most recent run of (model, dataset), if any.
   virtual Result<std::optional<ModelRun>> LatestRun(int64_t model_rowid,
                                                     const std::string& dataset_id) = 0;
-  // The dataset's runs, oldest first.
+  // The dataset's runs, oldest first, without the runs of retired models.
   virtual Result<std::vector<ModelRun>> ListRuns(const std::string& dataset_id) = 0;
   // The model's runs on every dataset, oldest first.
   virtual Result<std::vector<ModelRun>> ListRunsOfModel(int64_t model_rowid) = 0;

@@ -87,6 +87,9 @@ class PredictionRepo {
                          const std::function<Status(const PredictionRef&)>& fn) = 0;
   virtual Result<int64_t> CountByRun(int64_t run_rowid) = 0;
   virtual Result<int64_t> DeleteByRun(int64_t run_rowid) = 0;
+  // Deletes at most `limit` of the run's predictions; returns how many went. Lets a background
+  // deletion keep each write transaction short.
+  virtual Result<int64_t> DeleteSomeOfRun(int64_t run_rowid, int64_t limit) = 0;
 };
 
 }  // namespace nucleus::store

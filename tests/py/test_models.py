@@ -1,6 +1,8 @@
 """models.md: create, list, get (model or run id), delete, tags, trained slice ids."""
 import uuid
 
+from prediction_helpers import add_items, box, create_run, predict, wait_job
+
 
 def new_ref():
     return "model_" + uuid.uuid4().hex
@@ -72,6 +74,31 @@ def test_delete_answers_exact_msg_and_model_disappears(api, dataset):
     assert api.get(f"model/{model_id}").status_code == 404
     assert api.get(f"modelRun/{run_id}/info").status_code == 404
     assert run_id not in api.get(f"dataset/{dataset}/info").json()["model_run_ids"]
+
+
+def test_delete_removes_runs_and_predictions_in_a_background_job(api, dataset):
+    refs = [f"img_{i}" for i in range(3)]
+    add_items(api, dataset, refs)
+    model_id, payload = create_model(api)
+    run_id = create_run(api, dataset, payload["reference_id"])
+    predict(api, run_id, [box(r, f"b{j}", confidence=0.5) for r in refs for j in range(4)])
+    assert api.delete(f"model/{model_id}").json() == {
+        "msg": "Model deletion running in an async job"}
+    # Gone at once from every owner-scoped read, before the job has necessarily run.
+    assert api.get(f"modelRun/{run_id}/refloc/img_0").status_code == 404
+    assert run_id not in api.get(f"dataset/{dataset}/model_runs").json()
+    assert api.delete(f"model/{model_id}").status_code == 404
+    jobs = api.post("jobs", {"job_types": ["modelDeletion"], "show_completed": True}).json()
+    finished = [wait_job(api, job["job_id"]) for job in jobs]
+    mine = [j for j in finished if j["message"]["model_deletion"]["model_id"] == model_id]
+    assert len(mine) == 1 and mine[0]["status"] == "Completed", finished
+    assert mine[0]["message"] == {"model_deletion": {"model_id": model_id, "model_runs": 1,
+                                                     "predictions": 12}}
+    # The reference id is free again, and the new model starts empty.
+    new_model_id, _ = create_model(api, payload["reference_id"])
+    assert new_model_id != model_id
+    new_run = create_run(api, dataset, payload["reference_id"])
+    assert api.get(f"modelRun/{new_run}/refloc/img_0").json()["annotations"] == {}
 
 
 def test_tags_add_idempotent_then_remove(api):

@@ -94,6 +94,20 @@ class SqliteModelRepo final : public ModelRepo {
     return db_.Prepare("DELETE FROM models WHERE rowid = ?").Bind(1, rowid).Exec();
   }
 
+  Status Retire(int64_t rowid) override {
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("UPDATE models SET owner = ? || id WHERE rowid = ?")
+            .Bind(1, kRetiredOwnerPrefix)
+            .Bind(2, rowid)
+            .Exec());
+    return db_.Prepare("UPDATE model_runs SET owner = ? || (SELECT id FROM models WHERE rowid = ?) "
+                       "WHERE model_rowid = ?")
+        .Bind(1, kRetiredOwnerPrefix)
+        .Bind(2, rowid)
+        .Bind(3, rowid)
+        .Exec();
+  }
+
   Status InsertRun(ModelRun* r) override {
     NUCLEUS_RETURN_IF_ERROR(
         db_.Prepare("INSERT INTO model_runs (id, owner, model_rowid, dataset_id, name, metadata, "
@@ -140,8 +154,11 @@ class SqliteModelRepo final : public ModelRepo {
   Result<std::vector<ModelRun>> ListRuns(const std::string& dataset_id) override {
     Stmt stmt = db_.Prepare(std::string("SELECT ") + kRunColumns +
                             " FROM model_runs r JOIN models m ON m.rowid = r.model_rowid "
-                            "WHERE r.dataset_id = ? ORDER BY r.rowid");
-    stmt.Bind(1, dataset_id);
+                            "WHERE r.dataset_id = ? AND substr(r.owner, 1, ?) <> ? "
+                            "ORDER BY r.rowid");
+    stmt.Bind(1, dataset_id)
+        .Bind(2, static_cast<int64_t>(kRetiredOwnerPrefix.size()))
+        .Bind(3, kRetiredOwnerPrefix);
     std::vector<ModelRun> out;
     while (stmt.Step()) out.push_back(RunRow(stmt));
     NUCLEUS_RETURN_IF_ERROR(stmt.status());

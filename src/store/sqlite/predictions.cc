@@ -148,6 +148,15 @@ class SqlitePredictionRepo final : public PredictionRepo {
     return static_cast<int64_t>(db_.Changes());
   }
 
+  Result<int64_t> DeleteSomeOfRun(int64_t run_rowid, int64_t limit) override {
+    NUCLEUS_RETURN_IF_ERROR(db_.Prepare("DELETE FROM predictions WHERE rowid IN (SELECT rowid FROM "
+                                        "predictions WHERE run_rowid = ? LIMIT ?)")
+                                .Bind(1, run_rowid)
+                                .Bind(2, limit)
+                                .Exec());
+    return static_cast<int64_t>(db_.Changes());
+  }
+
  private:
   const std::string& SqlFor(size_t rows, bool update) {
     std::string& slot = sql_[update ? 1 : 0][rows];
