@@ -1,6 +1,12 @@
 #include "cli/eval_command.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -14,22 +20,66 @@
 namespace nucleus::cli {
 namespace {
 
-// Reads a whole file, leaving eval::kJsonPadding bytes of capacity so the parser needs no copy.
-Result<std::string> ReadJsonFile(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) return InvalidArgument(path + ": cannot open file");
-  if (std::fseek(file.get(), 0, SEEK_END) != 0) return InvalidArgument(path + ": cannot seek");
-  const long size = std::ftell(file.get());
-  if (size < 0) return InvalidArgument(path + ": cannot tell the file size");
-  std::rewind(file.get());
-  std::string text;
-  text.reserve(static_cast<size_t>(size) + eval::kJsonPadding);
-  text.resize(static_cast<size_t>(size));
-  if (size > 0 && std::fread(text.data(), 1, text.size(), file.get()) != text.size()) {
-    return InvalidArgument(path + ": read error");
+// A JSON file mapped read-only, with at least one readable page of zeros past its end so the
+// parser reads it in place (simdjson reads up to SIMDJSON_PADDING bytes past the end): an
+// anonymous region one page longer than the file is reserved, and the file is mapped over its
+// start. The bytes after EOF in the file's last page read as zeros; no file page past EOF is
+// ever mapped (touching one would raise SIGBUS). Compared with read(): no copy into a fresh,
+// zero-filled 40 MB buffer, and the page-cache pages are mapped in one go (MAP_POPULATE).
+// The file must not shrink while mapped.
+class MappedJsonFile {
+ public:
+  static Result<MappedJsonFile> Open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return InvalidArgument(path + ": cannot open file");
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return InvalidArgument(path + ": not a regular file");
+    }
+    const size_t size = static_cast<size_t>(st.st_size);
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t file_span = (size + page - 1) / page * page;
+    MappedJsonFile mapped;
+    mapped.length_ = file_span + page;
+    void* base = ::mmap(nullptr, mapped.length_, PROT_READ,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) {
+      ::close(fd);
+      return InvalidArgument(path + ": cannot map file");
+    }
+    mapped.base_ = static_cast<char*>(base);
+    if (size > 0 && ::mmap(base, file_span, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE,
+                           fd, 0) == MAP_FAILED) {
+      ::close(fd);
+      return InvalidArgument(path + ": cannot map file");
+    }
+    ::close(fd);
+    mapped.size_ = size;
+    return mapped;
   }
-  return text;
-}
+
+  MappedJsonFile() = default;
+  MappedJsonFile(MappedJsonFile&& other) noexcept { *this = std::move(other); }
+  MappedJsonFile& operator=(MappedJsonFile&& other) noexcept {
+    std::swap(base_, other.base_);
+    std::swap(length_, other.length_);
+    std::swap(size_, other.size_);
+    return *this;
+  }
+  ~MappedJsonFile() {
+    if (base_ != nullptr) ::munmap(base_, length_);
+  }
+
+  eval::JsonText text() const {
+    return eval::JsonText(std::string_view(base_ == nullptr ? "" : base_, size_), length_ - size_);
+  }
+
+ private:
+  char* base_ = nullptr;
+  size_t length_ = 0;  // whole reserved region
+  size_t size_ = 0;    // file size
+};
 
 void AppendDouble(std::string& out, double v) {
   char buf[32];
@@ -52,25 +102,22 @@ const char* IouTypeName(eval::IouType type) {
 }  // namespace
 
 Result<std::string> RunEval(const EvalOptions& options) {
-  // Read both files before parsing so that parsing can overlap on several threads; with two or
-  // more threads the two reads (kernel copy + first touch of the buffers) overlap too.
+  // Map both files before parsing so that parsing can overlap on several threads; with two or
+  // more threads the two mappings (populating the page tables) overlap too.
   const int threads = std::max(1, options.threads);
-  std::optional<Result<std::string>> read[2];
+  std::optional<Result<MappedJsonFile>> mapped[2];
   eval::ParallelFor(2, threads, [&](size_t i, size_t) {
-    read[i].emplace(ReadJsonFile(i == 0 ? options.dt_path : options.gt_path));
+    mapped[i].emplace(MappedJsonFile::Open(i == 0 ? options.dt_path : options.gt_path));
   });
-  if (!read[1]->ok()) return read[1]->status();
-  if (!read[0]->ok()) return read[0]->status();
-  std::string gt_text = std::move(**read[1]);
-  std::string dt_text = std::move(**read[0]);
-  read[0].reset();
-  read[1].reset();
-  NUCLEUS_ASSIGN_OR_RETURN(eval::CocoFiles files,
-                           eval::ParseCocoFiles(gt_text, options.gt_path, dt_text, options.dt_path,
-                                                options.iou_type, threads));
-  // The texts are no longer needed; free them before evaluating.
-  std::string().swap(gt_text);
-  std::string().swap(dt_text);
+  if (!mapped[1]->ok()) return mapped[1]->status();
+  if (!mapped[0]->ok()) return mapped[0]->status();
+  NUCLEUS_ASSIGN_OR_RETURN(
+      eval::CocoFiles files,
+      eval::ParseCocoFiles((*mapped[1])->text(), options.gt_path, (*mapped[0])->text(),
+                           options.dt_path, options.iou_type, threads));
+  // The texts are no longer needed; unmap them before evaluating.
+  mapped[0].reset();
+  mapped[1].reset();
   const eval::CocoParams params = eval::DefaultCocoParams(options.iou_type);
   const eval::CocoEvalResult result = eval::EvaluateCoco(files.gt, files.dt, params, threads);
   const std::vector<eval::CocoSummaryLine> lines = eval::SummarizeCoco(result, params);

@@ -102,7 +102,7 @@ struct Locator {
   }
 };
 
-Status MakeError(std::string_view name, const std::string& text, const Problem& problem) {
+Status MakeError(std::string_view name, std::string_view text, const Problem& problem) {
   uint64_t line = 1, column = 1;
   const uint64_t end = std::min<uint64_t>(problem.offset, text.size());
   for (uint64_t i = 0; i < end; ++i) {
@@ -565,7 +565,7 @@ RleMask ToMask(const RawAnnotations& raw, size_t i, uint32_t image_h, uint32_t i
   return geometry::RleMerge(views, false);
 }
 
-Result<CocoGroundTruth> ResolveGroundTruth(RawGroundTruth raw, const std::string& text,
+Result<CocoGroundTruth> ResolveGroundTruth(RawGroundTruth raw, JsonText text,
                                            std::string_view name, IouType iou_type, int threads) {
   CocoGroundTruth gt;
   // Images: unique by id (the last entry wins, as in a dict), ascending.
@@ -659,7 +659,7 @@ bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 // Splits the top-level array's contents into about `parts` ranges of whole objects, guessing
 // boundaries at "}<ws>,<ws>{". A wrong guess (inside a string, or nested) makes a chunk fail
 // to parse, and the caller then parses the whole file on one thread.
-std::vector<std::pair<uint64_t, uint64_t>> SplitArray(const std::string& text, size_t parts) {
+std::vector<std::pair<uint64_t, uint64_t>> SplitArray(std::string_view text, size_t parts) {
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   size_t b = 0, e = text.size();
   while (b < e && IsSpace(text[b])) ++b;
@@ -703,7 +703,7 @@ std::vector<std::pair<uint64_t, uint64_t>> SplitArray(const std::string& text, s
 // written are never touched.
 void ReserveCounts(size_t json_bytes, RawAnnotations& raw) { raw.counts.reserve(json_bytes); }
 
-bool ParseChunk(const std::string& text, Chunk& chunk, const FieldOptions& options,
+bool ParseChunk(JsonText text, Chunk& chunk, const FieldOptions& options,
                 size_t first_index) {
   const size_t len = chunk.end - chunk.begin;
   std::unique_ptr<char[]> buffer(new char[len + 2 + simdjson::SIMDJSON_PADDING]);
@@ -721,11 +721,11 @@ bool ParseChunk(const std::string& text, Chunk& chunk, const FieldOptions& optio
 // Runs `fn(data, size, capacity)` on `text`, copying it into a padded buffer only when its
 // capacity leaves too little slack.
 template <typename Fn>
-auto WithPadding(const std::string& text, Fn&& fn) {
-  if (text.capacity() - text.size() >= simdjson::SIMDJSON_PADDING) {
-    return fn(text.data(), text.size(), text.capacity());
+auto WithPadding(JsonText text, Fn&& fn) {
+  if (text.padding >= simdjson::SIMDJSON_PADDING) {
+    return fn(text.data(), text.size(), text.size() + text.padding);
   }
-  simdjson::padded_string padded(text);
+  simdjson::padded_string padded(text.text);
   return fn(padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING);
 }
 
@@ -735,7 +735,7 @@ FieldOptions DetectionOptions(IouType iou_type) {
 }
 
 // Parses the result array into chunks (one on a single thread). Sets `problem` on failure.
-std::vector<Chunk> ParseDetectionChunks(const std::string& text, IouType iou_type, int threads,
+std::vector<Chunk> ParseDetectionChunks(JsonText text, IouType iou_type, int threads,
                                         Problem& problem) {
   const FieldOptions options = DetectionOptions(iou_type);
   std::vector<Chunk> chunks;
@@ -776,7 +776,7 @@ std::vector<Chunk> ParseDetectionChunks(const std::string& text, IouType iou_typ
 
 enum class ResultKind { kBbox, kSegm, kKeypoints };
 
-Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, const std::string& text,
+Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText text,
                                          std::string_view name, const CocoGroundTruth& gt,
                                          IouType iou_type, int threads) {
   CocoDetections dt;
@@ -978,7 +978,7 @@ FieldOptions GroundTruthOptions(IouType iou_type) {
   return FieldOptions{iou_type == IouType::kSegm, iou_type == IouType::kKeypoints};
 }
 
-Result<RawGroundTruth> ParseRawGroundTruth(const std::string& text, std::string_view name,
+Result<RawGroundTruth> ParseRawGroundTruth(JsonText text, std::string_view name,
                                            IouType iou_type) {
   RawGroundTruth raw;
   Problem problem;
@@ -991,13 +991,13 @@ Result<RawGroundTruth> ParseRawGroundTruth(const std::string& text, std::string_
 
 }  // namespace
 
-Result<CocoGroundTruth> ParseCocoGroundTruth(const std::string& text, std::string_view name,
+Result<CocoGroundTruth> ParseCocoGroundTruth(JsonText text, std::string_view name,
                                              IouType iou_type, int threads) {
   NUCLEUS_ASSIGN_OR_RETURN(RawGroundTruth raw, ParseRawGroundTruth(text, name, iou_type));
   return ResolveGroundTruth(std::move(raw), text, name, iou_type, threads);
 }
 
-Result<CocoDetections> ParseCocoDetections(const std::string& text, std::string_view name,
+Result<CocoDetections> ParseCocoDetections(JsonText text, std::string_view name,
                                            const CocoGroundTruth& gt, IouType iou_type,
                                            int threads) {
   Problem problem;
@@ -1006,8 +1006,8 @@ Result<CocoDetections> ParseCocoDetections(const std::string& text, std::string_
   return ResolveDetections(chunks, text, name, gt, iou_type, threads);
 }
 
-Result<CocoFiles> ParseCocoFiles(const std::string& gt_text, std::string_view gt_name,
-                                 const std::string& dt_text, std::string_view dt_name,
+Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
+                                 JsonText dt_text, std::string_view dt_name,
                                  IouType iou_type, int threads) {
   // One pool of tasks: the ground truth first (the biggest single task), then the chunks of
   // the result array. A chunk that fails sends the results to the one-thread parser.

@@ -24,11 +24,27 @@ namespace nucleus::eval {
 // without a copy (simdjson reads up to this far past the end).
 inline constexpr size_t kJsonPadding = 64;
 
+// JSON text in memory and how many bytes past its end may be read (any value). With at least
+// kJsonPadding of them the parser reads the text in place; otherwise it copies it. A
+// std::string converts implicitly (its padding is capacity() - size()); a memory-mapped file
+// (nucleus eval) brings its own. Only a view: the text must outlive the call.
+struct JsonText {
+  std::string_view text;
+  size_t padding = 0;
+
+  JsonText(const std::string& s) : text(s), padding(s.capacity() - s.size()) {}  // NOLINT
+  JsonText(std::string_view t, size_t readable_past_end) : text(t), padding(readable_past_end) {}
+
+  const char* data() const { return text.data(); }
+  size_t size() const { return text.size(); }
+  operator std::string_view() const { return text; }  // NOLINT
+};
+
 // A COCO ground-truth file: {"images": [...], "annotations": [...], "categories": [...]}.
 // Reads only what `iou_type` needs: bbox/area/iscrowd always, segmentation for segm (polygons
 // rasterized with the image's height and width, RLE as given), keypoints for keypoints.
 // `threads` is used to rasterize masks.
-Result<CocoGroundTruth> ParseCocoGroundTruth(const std::string& text, std::string_view name,
+Result<CocoGroundTruth> ParseCocoGroundTruth(JsonText text, std::string_view name,
                                              IouType iou_type, int threads = 1);
 
 // A COCO result file (a JSON array of detections), resolved against `gt` as loadRes does:
@@ -38,7 +54,7 @@ Result<CocoGroundTruth> ParseCocoGroundTruth(const std::string& text, std::strin
 //    area = w*h; else if it has a "segmentation", area is the mask's and a missing bbox is the
 //    mask's extent; else if it has "keypoints", area and bbox come from the keypoints' extent.
 // An empty array gives no detections (pycocotools would fail on it).
-Result<CocoDetections> ParseCocoDetections(const std::string& text, std::string_view name,
+Result<CocoDetections> ParseCocoDetections(JsonText text, std::string_view name,
                                            const CocoGroundTruth& gt, IouType iou_type,
                                            int threads = 1);
 
@@ -47,8 +63,8 @@ struct CocoFiles {
   CocoGroundTruth gt;
   CocoDetections dt;
 };
-Result<CocoFiles> ParseCocoFiles(const std::string& gt_text, std::string_view gt_name,
-                                 const std::string& dt_text, std::string_view dt_name,
+Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
+                                 JsonText dt_text, std::string_view dt_name,
                                  IouType iou_type, int threads = 1);
 
 }  // namespace nucleus::eval
