@@ -4,7 +4,6 @@
 
 #include <chrono>
 
-#include "api/keys.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "server/http.h"
@@ -56,7 +55,10 @@ void SplitTarget(const std::string& target, std::string* path,
 }  // namespace
 
 HttpServer::HttpServer(api::Context& ctx, ServerOptions options)
-    : ctx_(ctx), options_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
+    : ctx_(ctx),
+      options_(std::move(options)),
+      keys_(ctx.store),
+      http_(std::make_unique<httplib::Server>()) {
   int threads = options_.threads;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(options_.max_body_bytes);
@@ -125,7 +127,9 @@ void HttpServer::Dispatch(const void* raw_request, void* raw_response,
 
   auto finish = [&] {
     hres.status = res.status;
-    hres.set_content(res.body, res.content_type);
+    // As set_content, without copying the body.
+    hres.body = std::move(res.body);
+    hres.set_header("Content-Type", res.content_type);
     if (options_.log_requests) {
       auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                     .count();
@@ -164,7 +168,7 @@ void HttpServer::Dispatch(const void* raw_request, void* raw_response,
   req.base_url = "http://" + host + options_.prefix;
 
   if (match.options.requires_auth) {
-    Result<std::string> owner = api::Authenticate(ctx_.store, CredentialOf(hreq));
+    Result<std::string> owner = keys_.Authenticate(CredentialOf(hreq));
     if (!owner.ok()) {
       res.Error(owner.status());
       return finish();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api/context.h"
+#include "api/key_cache.h"
 #include "nucleus/status.h"
 #include "server/router.h"
 
@@ -48,6 +49,7 @@ class HttpServer {
 
   api::Context& ctx_;
   ServerOptions options_;
+  api::KeyCache keys_;
   Router router_;
   std::unique_ptr<httplib::Server> http_;
 };

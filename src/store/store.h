@@ -8,8 +8,10 @@
 // Thread-safe: any number of threads may call Read()/Write(); writers are serialised.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "nucleus/status.h"
 #include "store/repos.h"
@@ -37,6 +39,10 @@ class Store {
   virtual ~Store() = default;
   virtual Status Write(const std::function<Status(Tx&)>& fn) = 0;
   virtual Status Read(const std::function<Status(Tx&)>& fn) = 0;
+  // A value that changes whenever anything — this process or another one — commits to the
+  // store, for in-memory caches of rarely changing rows (api::KeyCache). Cheap (reads
+  // no table). nullopt when the backend cannot tell: then nothing may be cached.
+  virtual std::optional<uint64_t> ChangeStamp() { return std::nullopt; }
 };
 
 }  // namespace nucleus::store

@@ -73,13 +73,14 @@ Status SqliteStore::Write(const std::function<Status(Tx&)>& fn) {
 
 Status SqliteStore::Read(const std::function<Status(Tx&)>& fn) {
   NUCLEUS_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, TakeReader());
-  Status status = db->ExecScript("BEGIN");
+  // Cached statements: parsing "BEGIN"/"COMMIT" again on every read was measurable per request.
+  Status status = db->Prepare("BEGIN").Exec();
   if (status.ok()) {
     {
       SqliteTx tx(*db);
       status = fn(tx);
     }
-    (void)db->ExecScript("COMMIT");
+    (void)db->Prepare("COMMIT").Exec();
   }
   ReturnReader(std::move(db));
   return status;
@@ -95,6 +96,18 @@ Result<std::unique_ptr<Db>> SqliteStore::TakeReader() {
     }
   }
   return Db::Open(path_);
+}
+
+std::optional<uint64_t> SqliteStore::ChangeStamp() {
+  std::lock_guard<std::mutex> lock(stamp_mu_);
+  if (!stamp_db_) {
+    auto db = Db::Open(path_);
+    if (!db.ok()) return std::nullopt;
+    stamp_db_ = std::move(*db);
+  }
+  Stmt stmt = stamp_db_->Prepare("PRAGMA data_version");
+  if (!stmt.Step()) return std::nullopt;
+  return static_cast<uint64_t>(stmt.Int(0));
 }
 
 void SqliteStore::ReturnReader(std::unique_ptr<Db> db) {

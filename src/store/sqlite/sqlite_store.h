@@ -22,6 +22,9 @@ class SqliteStore final : public Store {
 
   Status Write(const std::function<Status(Tx&)>& fn) override;
   Status Read(const std::function<Status(Tx&)>& fn) override;
+  // SQLite's PRAGMA data_version on a connection that never writes: it moves on every commit
+  // of any other connection, in this process or another.
+  std::optional<uint64_t> ChangeStamp() override;
 
  private:
   explicit SqliteStore(std::string path) : path_(std::move(path)) {}
@@ -33,6 +36,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<Db> writer_;  // guarded by write_mu_
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Db>> idle_readers_;  // guarded by readers_mu_
+  std::mutex stamp_mu_;
+  std::unique_ptr<Db> stamp_db_;  // guarded by stamp_mu_; opened on first use
 };
 
 }  // namespace nucleus::store::sqlite
