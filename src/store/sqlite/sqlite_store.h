@@ -12,6 +12,7 @@
 #include "nucleus/result.h"
 #include "store/store.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/wal_checkpointer.h"
 
 namespace nucleus::store::sqlite {
 
@@ -34,6 +35,8 @@ class SqliteStore final : public Store {
   const std::string path_;
   std::mutex write_mu_;
   std::unique_ptr<Db> writer_;  // guarded by write_mu_
+  // Checkpoints the WAL off the writer's path; declared after writer_ so it stops first.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<Db>> idle_readers_;  // guarded by readers_mu_
   std::mutex stamp_mu_;

@@ -1,0 +1,77 @@
+// WalCheckpointer: runs the WAL checkpoints of one database file on a background thread with its
+// own connection, so the committing writer never copies pages into the database file, nor fsyncs
+// it, while it holds the write lock (SQLite's auto-checkpoint does exactly that, in-line, after
+// every commit once the WAL passes 1,000 pages; see docs/benchmarks.md, "Prediction ingest").
+//
+// The writer connection gets `wal_autocheckpoint` off and a WAL hook that reports the WAL's frame
+// count after each commit. The checkpointer then
+//   - runs a PASSIVE checkpoint once `passive_frames` new frames are in the WAL (never blocks the
+//     writer or readers; once it has caught up, the writer's next transaction restarts the WAL
+//     from its beginning, so the file stops growing);
+//   - runs a RESTART checkpoint when the WAL holds more than `cap_frames` (a writer faster than the
+//     checkpointer, or readers pinning old snapshots, cannot grow it without bound; this one waits
+//     briefly for the write lock and readers, as the in-line auto-checkpoint would);
+//   - runs a TRUNCATE checkpoint after `idle` without commits, which empties the WAL file.
+// Durability is unchanged: commits are made durable by the writer's WAL fsync (synchronous=FULL);
+// a checkpoint only moves committed pages into the database file, and fsyncs it, as before.
+//
+// Thread-safe. The destructor stops the thread (after any checkpoint in progress) and joins it;
+// Detach() must have been called with the writer idle before the writer connection is closed.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "nucleus/result.h"
+#include "store/sqlite/db.h"
+
+namespace nucleus::store::sqlite {
+
+class WalCheckpointer {
+ public:
+  struct Options {
+    int passive_frames = 1000;  // as SQLite's default auto-checkpoint
+    int cap_frames = 32768;     // 128 MiB of 4 KiB pages
+    std::chrono::milliseconds idle{300};
+  };
+
+  // Opens a connection to `path`, hooks `writer` (which must be idle; used only to install and
+  // remove the hook) and starts the thread.
+  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, Db& writer,
+                                                        Options options);
+  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, Db& writer) {
+    return Start(path, writer, Options());
+  }
+  ~WalCheckpointer();
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+  // Removes the hook from the writer and restores its auto-checkpoint; call with the writer idle.
+  void Detach();
+
+ private:
+  WalCheckpointer(std::unique_ptr<Db> db, Db& writer, Options options)
+      : db_(std::move(db)), writer_(&writer), options_(options) {}
+  static int OnCommit(void* self, sqlite3* db, const char* name, int frames);
+  void Run();
+  // One checkpoint on our connection; updates backfilled_. Called without mu_ held.
+  void Checkpoint(int mode);
+
+  std::unique_ptr<Db> db_;  // used only by the thread
+  Db* writer_;              // null once detached
+  const Options options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;      // guarded by mu_
+  int wal_frames_ = 0;     // frames in the WAL after the last commit; guarded by mu_
+  uint64_t commits_ = 0;   // guarded by mu_
+  int backfilled_ = 0;     // frames copied by our last checkpoint; thread only
+  std::thread thread_;
+};
+
+}  // namespace nucleus::store::sqlite
