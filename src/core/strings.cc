@@ -1,5 +1,7 @@
 #include "core/strings.h"
 
+#include <memory>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -84,9 +86,23 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 }
 
 std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return ToHex(digest, sizeof(digest));
+  // Every request hashes its API key. SHA256() looks the algorithm up in OpenSSL 3's provider
+  // store (hash table, lock) and allocates a context on each call, which cost several times the
+  // hash itself; fetch it once and keep one context per thread instead.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct CtxDeleter {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (kSha256 == nullptr || !ctx || EVP_DigestInit_ex2(ctx.get(), kSha256, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) {
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+    len = SHA256_DIGEST_LENGTH;
+  }
+  return ToHex(digest, len);
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
