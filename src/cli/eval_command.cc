@@ -190,11 +190,11 @@ void AddEvalCommand(CLI::App& app) {
     options->iou_type = *iou_type == "segm"        ? eval::IouType::kSegm
                         : *iou_type == "keypoints" ? eval::IouType::kKeypoints
                                                    : eval::IouType::kBbox;
-    // Memory use is a few times the input's size (segm: its decoded counts up to 4 bytes per
-    // JSON byte); what goes past the reserve just gets small pages.
-    ReserveHugePageHeap(
-        std::min<size_t>(size_t{8} << 30, 3 * (FileSize(options->gt_path) + FileSize(options->dt_path)) +
-                                              (size_t{256} << 20)));
+    // Address space only: pages are faulted in when written. Memory use is a few times the
+    // input's size (segm reserves 4 bytes of decoded counts per byte of the result file);
+    // whatever goes past the reserve gets small pages.
+    const size_t input = FileSize(options->gt_path) + FileSize(options->dt_path);
+    ReserveHugePageHeap(std::min<size_t>(size_t{16} << 30, 6 * input + (size_t{256} << 20)));
     Result<std::string> out = RunEval(*options);
     if (!out.ok()) {
       std::cerr << "nucleus eval: " << out.status().message() << "\n";
