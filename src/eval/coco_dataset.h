@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "geometry/box.h"
@@ -53,6 +54,13 @@ struct CocoDetections {
   std::vector<geometry::RleView> masks;
   std::vector<std::vector<uint32_t>> mask_counts;
   std::vector<geometry::Box> mask_boxes;  // segm only: RleToBbox of each mask (RleIou's filter)
+  // segm only, results given as compressed RLE strings: the string (pycocotools' encoding,
+  // about 1.4 bytes per count instead of 4 decoded), a view into mask_chars; that mask's
+  // `masks` entry has its size but no counts. The evaluator decodes it only when its box
+  // overlaps a ground truth of its cell (RleIou is 0 otherwise). Empty (no entries) when no
+  // mask is kept compressed; an empty view means "use masks".
+  std::vector<std::string_view> mask_strings;
+  std::vector<std::vector<char>> mask_chars;
   std::vector<uint32_t> keypoint_offsets;  // keypoints only, as in CocoGroundTruth
   std::vector<double> keypoint_values;
 

@@ -124,6 +124,9 @@ struct Scratch {
   // segm: RleToBbox of the cell's detections and ground truths, once per mask.
   std::vector<geometry::Box> dt_mask_boxes;
   std::vector<geometry::Box> gt_mask_boxes;
+  std::vector<geometry::RleView> dt_masks;  // segm: per cell detection (compressed ones decoded)
+  std::vector<uint32_t> dt_counts;          //   the decoded counts
+  std::vector<std::pair<size_t, size_t>> dt_count_range;  // (first, size) in dt_counts
   // Category-wide detection entries, in concatenation order (image ascending, score rank).
   std::vector<double> scores;
   std::vector<uint32_t> ranks;
@@ -302,6 +305,35 @@ class CategoryEvaluator {
       for (size_t j = 0; j < G; ++j) {
         s.gt_mask_boxes[j] = geometry::RleToBbox(gt_.masks[cell_gts[j]]);
       }
+      // Masks kept compressed are decoded here, once per detection and only when RleIou's box
+      // prefilter lets some pair of the cell through (otherwise their counts are never read).
+      s.dt_masks.resize(D);
+      s.dt_counts.clear();
+      s.dt_count_range.assign(D, {0, 0});
+      bool decoded = false;
+      for (size_t d = 0; d < D; ++d) {
+        const uint32_t index = cell[s.dts[d]].index;
+        s.dt_masks[d] = dt_.masks[index];
+        if (dt_.mask_strings.empty() || dt_.mask_strings[index].empty()) continue;
+        bool overlaps = false;
+        for (size_t j = 0; j < G && !overlaps; ++j) {
+          overlaps = geometry::BoxIou(s.dt_mask_boxes[d], s.gt_mask_boxes[j],
+                                      gt_.iscrowd[cell_gts[j]] != 0) > 0;
+        }
+        if (!overlaps) continue;
+        const size_t first = s.dt_counts.size();
+        // Validated when parsed: cannot fail.
+        (void)geometry::AppendCountsFromString(dt_.mask_strings[index], s.dt_counts);
+        s.dt_count_range[d] = {first, s.dt_counts.size() - first};
+        decoded = true;
+      }
+      if (decoded) {  // dt_counts is complete: point the views into it
+        for (size_t d = 0; d < D; ++d) {
+          if (s.dt_count_range[d].second == 0) continue;
+          s.dt_masks[d].counts = std::span<const uint32_t>(
+              s.dt_counts.data() + s.dt_count_range[d].first, s.dt_count_range[d].second);
+        }
+      }
     }
     for (size_t d = 0; d < D; ++d) {
       const DtRec& det = cell[s.dts[d]];
@@ -315,7 +347,7 @@ class CategoryEvaluator {
             v = geometry::BoxIou(det.box, gt_.boxes[g], gt_.iscrowd[g] != 0);
             break;
           case IouType::kSegm:
-            v = geometry::RleIou(dt_.masks[det.index], s.dt_mask_boxes[d], gt_.masks[g],
+            v = geometry::RleIou(s.dt_masks[d], s.dt_mask_boxes[d], gt_.masks[g],
                                  s.gt_mask_boxes[j], gt_.iscrowd[g] != 0);
             break;
           case IouType::kKeypoints: {

@@ -38,7 +38,17 @@ enum Has : uint16_t {
   kHasNumKeypoints = 1 << 8,
 };
 
-enum class SegKind : uint8_t { kNone, kPolygons, kRle };
+// kRleString: a compressed counts string kept as is (results only, FieldOptions::compact_rle).
+enum class SegKind : uint8_t { kNone, kPolygons, kRle, kRleString };
+
+// A compressed RLE string of a result, with what loadRes derives from the mask (computed
+// while its decoded counts are still in cache).
+struct RleString {
+  uint64_t first = 0;  // into RawAnnotations::rle_chars
+  uint32_t size = 0;
+  double area = 0;  // RleArea as loadRes stores it
+  Box box;          // RleToBbox
+};
 
 struct RawAnnotations {
   std::vector<int64_t> id, image_id, category_id;
@@ -48,12 +58,16 @@ struct RawAnnotations {
   std::vector<int32_t> num_keypoints;
   std::vector<uint16_t> has;
   std::vector<uint64_t> offsets;  // byte offset of the object in its file
-  // Segmentation: polygons as rings into `coords`, or RLE counts into `counts`.
+  // Segmentation: polygons as rings into `coords`, RLE counts into `counts`, or (kRleString)
+  // seg_first indexes rle_strings.
   std::vector<SegKind> seg_kind;
   std::vector<uint32_t> seg_h, seg_w, seg_first, seg_count;
   std::vector<std::pair<uint32_t, uint32_t>> rings;  // [begin, end) into coords
   std::vector<double> coords;
   std::vector<uint32_t> counts;
+  std::vector<RleString> rle_strings;
+  std::vector<char> rle_chars;
+  std::vector<uint32_t> scratch;  // one mask's decoded counts (compact_rle)
   // Keypoints: [kp_first, kp_first + kp_count) into kp_values.
   std::vector<uint32_t> kp_first, kp_count;
   std::vector<double> kp_values;
@@ -170,6 +184,7 @@ bool GetNumbers(od::value value, std::vector<double>& out) {
 struct FieldOptions {
   bool segmentation = false;  // parse "segmentation" (else skip it)
   bool keypoints = false;     // parse "keypoints" / "num_keypoints"
+  bool compact_rle = false;   // keep compressed RLE strings compressed (kRleString)
 };
 
 // Parses one annotation or detection object into `out`. Returns false after recording a
@@ -274,6 +289,9 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
         bool has_size = false, has_counts = false;
         out.seg_kind[i] = SegKind::kRle;
         out.seg_first[i] = static_cast<uint32_t>(out.counts.size());
+        std::string_view counts_string;  // compact_rle: the last "counts" when it is a string
+        bool counts_compact = false;
+        uint64_t counts_at = 0;
         for (auto rle_field : rle) {
           od::raw_json_string rle_key;
           od::value rv;
@@ -295,7 +313,29 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
             od::json_type ctype;
             if (rv.type().get(ctype)) return fail(rat, "malformed RLE \"counts\"");
             out.counts.resize(out.seg_first[i]);
-            if (ctype == od::json_type::string) {
+            counts_compact = false;
+            if (ctype == od::json_type::string && options.compact_rle) {
+              // Read in place when the string has no escape (COCO's alphabet has no '"', so its
+              // first quote ends it); else unescaped into the parser's string buffer. Both are
+              // valid until the parser is done with this document: decoded below.
+              const std::string_view token = rv.raw_json_token();
+              if (token.size() < 2 || token[0] != '"') {
+                return fail(rat, "malformed RLE \"counts\" string");
+              }
+              const size_t end = token.find('"', 1);
+              if (end != std::string_view::npos &&
+                  token.substr(1, end - 1).find('\\') == std::string_view::npos) {
+                od::raw_json_string raw_string;  // consumes the value, without a copy
+                if (rv.get_raw_json_string().get(raw_string)) {
+                  return fail(rat, "malformed RLE \"counts\" string");
+                }
+                counts_string = token.substr(1, end - 1);
+              } else if (rv.get_string().get(counts_string)) {
+                return fail(rat, "malformed RLE \"counts\" string");
+              }
+              counts_compact = true;
+              counts_at = rat;
+            } else if (ctype == od::json_type::string) {
               std::string_view s;
               if (rv.get_string().get(s)) return fail(rat, "malformed RLE \"counts\" string");
               Status status = geometry::AppendCountsFromString(s, out.counts);
@@ -320,6 +360,24 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
           return fail(at, "RLE \"segmentation\" needs \"size\" and \"counts\"");
         }
         out.seg_count[i] = static_cast<uint32_t>(out.counts.size()) - out.seg_first[i];
+        if (counts_compact) {
+          // Validate and decode into a small reused buffer, derive area and box while it is
+          // in cache, and keep only the string.
+          out.scratch.clear();
+          Status status = geometry::AppendCountsFromString(counts_string, out.scratch);
+          if (!status.ok()) return fail(counts_at, status.message());
+          const geometry::RleView view(out.seg_h[i], out.seg_w[i], out.scratch);
+          RleString r;
+          r.first = out.rle_chars.size();
+          r.size = static_cast<uint32_t>(counts_string.size());
+          r.area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
+          r.box = geometry::RleToBbox(view);
+          out.rle_chars.insert(out.rle_chars.end(), counts_string.begin(), counts_string.end());
+          out.seg_kind[i] = SegKind::kRleString;
+          out.seg_first[i] = static_cast<uint32_t>(out.rle_strings.size());
+          out.seg_count[i] = 0;
+          out.rle_strings.push_back(r);
+        }
       } else {
         return fail(at, "\"segmentation\" must be a list of polygons or an RLE object");
       }
@@ -701,7 +759,10 @@ std::vector<std::pair<uint64_t, uint64_t>> SplitArray(std::string_view text, siz
 // array), so reserving one count per byte means the counts buffer never grows by copying: on a
 // 130 MB segm result file, growth alone doubled the peak memory and its page faults. Pages never
 // written are never touched.
-void ReserveCounts(size_t json_bytes, RawAnnotations& raw) { raw.counts.reserve(json_bytes); }
+void ReserveCounts(size_t json_bytes, RawAnnotations& raw) {
+  raw.counts.reserve(json_bytes);
+  raw.rle_chars.reserve(json_bytes);  // compact_rle: a string's bytes, at most the JSON's
+}
 
 bool ParseChunk(JsonText text, Chunk& chunk, const FieldOptions& options,
                 size_t first_index) {
@@ -731,7 +792,7 @@ auto WithPadding(JsonText text, Fn&& fn) {
 
 FieldOptions DetectionOptions(IouType iou_type) {
   // Detections' masks are parsed for bbox too: without a "bbox", the box is the mask's extent.
-  return FieldOptions{true, iou_type == IouType::kKeypoints};
+  return FieldOptions{true, iou_type == IouType::kKeypoints, true};
 }
 
 // Parses the result array into chunks (one on a single thread). Sets `problem` on failure.
@@ -862,11 +923,20 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
   const bool need_masks = iou_type == IouType::kSegm;
   std::vector<uint32_t> mask_h, mask_w;
   std::vector<size_t> mask_first, mask_len;
+  std::vector<uint64_t> string_first;  // compressed masks: offset in their chunk's rle_chars
+  std::vector<uint32_t> string_len;
+  bool any_strings = false;
+  for (const Chunk& c : chunks) any_strings = any_strings || !c.raw.rle_strings.empty();
   if (need_masks) {
     dt.masks.resize(n);
     dt.mask_boxes.resize(n);
     dt.mask_counts.resize(chunks.size());
     mask_h.resize(n), mask_w.resize(n), mask_first.resize(n), mask_len.resize(n);
+    if (any_strings) {
+      dt.mask_strings.resize(n);
+      dt.mask_chars.resize(chunks.size());
+      string_first.resize(n), string_len.resize(n);
+    }
   }
   std::vector<std::vector<double>> kp_values(chunks.size());
   std::vector<std::vector<uint32_t>> kp_sizes(chunks.size());
@@ -887,12 +957,16 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
       RleMask mask;  // for masks made here (polygons, boxes); RLE ones are read in place
       bool made_here = false;
       geometry::RleView view;
+      const RleString* compact = nullptr;  // a kept-compressed mask: `view` has no counts
       const bool have_mask = (raw.has[i] & kHasSegm) && (need_masks || kind == ResultKind::kSegm);
       if (have_mask) {
         if (raw.seg_kind[i] == SegKind::kRle) {
           view = geometry::RleView(
               raw.seg_h[i], raw.seg_w[i],
               std::span<const uint32_t>(raw.counts.data() + raw.seg_first[i], raw.seg_count[i]));
+        } else if (raw.seg_kind[i] == SegKind::kRleString) {
+          compact = &raw.rle_strings[raw.seg_first[i]];
+          view = geometry::RleView(raw.seg_h[i], raw.seg_w[i], {});
         } else {
           mask = ToMask(raw, i, gt.image_heights[img], gt.image_widths[img]);
           view = mask;
@@ -912,10 +986,14 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
           }
           break;
         case ResultKind::kSegm:
-          area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
-          if (!(raw.has[i] & kHasBbox)) box = geometry::RleToBbox(view);
-          if (need_masks)
-            dt.mask_boxes[o] = raw.has[i] & kHasBbox ? geometry::RleToBbox(view) : box;
+          area = compact ? compact->area
+                         : static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
+          if (!(raw.has[i] & kHasBbox)) box = compact ? compact->box : geometry::RleToBbox(view);
+          if (need_masks) {
+            dt.mask_boxes[o] = !(raw.has[i] & kHasBbox) ? box
+                               : compact            ? compact->box
+                                                    : geometry::RleToBbox(view);
+          }
           break;
         case ResultKind::kKeypoints: {
           const double* kp = raw.kp_values.data() + raw.kp_first[i];
@@ -936,14 +1014,19 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
       }
       dt.boxes[o] = box;
       dt.areas[o] = area;
-      if (store && kind != ResultKind::kSegm) dt.mask_boxes[o] = geometry::RleToBbox(view);
+      if (store && kind != ResultKind::kSegm) {
+        dt.mask_boxes[o] = compact ? compact->box : geometry::RleToBbox(view);
+      }
+      if (store && compact) {
+        string_first[o] = compact->first, string_len[o] = compact->size;
+      }
       if (store) {
         mask_h[o] = view.height, mask_w[o] = view.width, mask_len[o] = view.counts.size();
         if (made_here) {
           mask_first[o] = store->size();
           store->insert(store->end(), mask.counts.begin(), mask.counts.end());
         } else {
-          mask_first[o] = have_mask ? raw.seg_first[i] : 0;
+          mask_first[o] = have_mask && !compact ? raw.seg_first[i] : 0;
         }
       }
       if (iou_type == IouType::kKeypoints) {
@@ -957,10 +1040,15 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
   if (need_masks) {  // the chunk buffers are complete: point the views into them
     for (size_t c = 0; c < chunks.size(); ++c) {
       dt.mask_counts[c] = std::move(chunks[c].raw.counts);
+      if (any_strings) dt.mask_chars[c] = std::move(chunks[c].raw.rle_chars);
       for (size_t o = kept_base[c]; o < kept_base[c + 1]; ++o) {
         dt.masks[o] = geometry::RleView(
             mask_h[o], mask_w[o],
             std::span<const uint32_t>(dt.mask_counts[c].data() + mask_first[o], mask_len[o]));
+        if (any_strings && string_len[o] > 0) {
+          dt.mask_strings[o] =
+              std::string_view(dt.mask_chars[c].data() + string_first[o], string_len[o]);
+        }
       }
     }
   }

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
+
+#include "eval/coco_eval.h"
+#include "geometry/rle.h"
 
 namespace nucleus::eval {
 namespace {
@@ -71,6 +75,82 @@ TEST(CocoJsonTest, UnpaddedTextIsCopiedNotOverread) {
   Result<CocoGroundTruth> parsed = ParseCocoGroundTruth(gt, "gt.json", IouType::kBbox);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->size(), 1u);
+}
+
+
+// Result masks given as compressed strings are kept compressed and decoded only when needed;
+// they must evaluate exactly like the same masks given as count arrays, including a string that
+// needs JSON unescaping ('\' is in COCO's alphabet) and one that overlaps no ground truth.
+TEST(CocoJsonTest, CompressedRleResultsEvaluateLikeCountArrays) {
+  const std::string gt_json =
+      R"({"images":[{"id":1,"width":20,"height":20}],"categories":[{"id":1}],
+"annotations":[{"id":1,"image_id":1,"category_id":1,"area":25,"iscrowd":0,"bbox":[2,4,5,5],
+"segmentation":[[2,4,7,4,7,9,2,9]]}]})";
+  // 44 = column 2, row 4: the first count's string starts with a backslash.
+  const std::vector<geometry::RleMask> masks = {
+      {20, 20, {44, 5, 15, 5, 331}},
+      {20, 20, {44, 5, 15, 5, 15, 5, 311}},
+      {20, 20, {300, 3, 97}},  // far from the ground truth
+  };
+  std::string as_strings = "[", as_arrays = "[";
+  for (size_t i = 0; i < masks.size(); ++i) {
+    const std::string rle = geometry::RleToString(masks[i]);
+    if (i == 0) {
+      ASSERT_EQ(rle[0], '\\') << rle;
+    }
+    std::string escaped;
+    for (char c : rle) {
+      if (c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    std::string counts;  // appended piecewise: g++ 12 warns falsely (-Wrestrict) on "," + s
+    for (uint32_t c : masks[i].counts) {
+      if (!counts.empty()) counts += ',';
+      counts += std::to_string(c);
+    }
+    std::string head = i ? "," : "";
+    head += R"({"image_id":1,"category_id":1,"score":0.)";
+    head += std::to_string(9 - i);
+    head += R"(,"segmentation":{"size":[20,20],"counts":)";
+    as_strings += head;
+    as_strings += '"';
+    as_strings += escaped;
+    as_strings += "\"}}";
+    as_arrays += head;
+    as_arrays += '[';
+    as_arrays += counts;
+    as_arrays += "]}}";
+  }
+  as_strings += "]";
+  as_arrays += "]";
+  Result<CocoFiles> a = ParseCocoFiles(Padded(gt_json), "gt.json", Padded(as_strings), "dt.json",
+                                       IouType::kSegm, 1);
+  Result<CocoFiles> b = ParseCocoFiles(Padded(gt_json), "gt.json", Padded(as_arrays), "dt.json",
+                                       IouType::kSegm, 1);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(a->dt.size(), 3u);
+  EXPECT_FALSE(a->dt.mask_strings.empty());  // kept compressed
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(a->dt.areas[i], b->dt.areas[i]) << i;
+    EXPECT_EQ(a->dt.boxes[i].x, b->dt.boxes[i].x) << i;
+    EXPECT_EQ(a->dt.boxes[i].width, b->dt.boxes[i].width) << i;
+    EXPECT_EQ(a->dt.mask_boxes[i].y, b->dt.mask_boxes[i].y) << i;
+  }
+  const CocoParams params = DefaultCocoParams(IouType::kSegm);
+  const std::vector<CocoSummaryLine> sa = SummarizeCoco(EvaluateCoco(a->gt, a->dt, params), params);
+  const std::vector<CocoSummaryLine> sb = SummarizeCoco(EvaluateCoco(b->gt, b->dt, params), params);
+  ASSERT_EQ(sa.size(), sb.size());
+  for (size_t i = 0; i < sa.size(); ++i) EXPECT_EQ(sa[i].value, sb[i].value) << i;
+  EXPECT_GT(sa[0].value, 0.0);
+}
+
+TEST(CocoJsonTest, BadCompressedRleResultNamesTheDetection) {
+  const Status s = ParseDt(
+      R"([{"image_id":1,"category_id":1,"score":1,"segmentation":{"size":[10,10],"counts":"0~"}}])");
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("[0]"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("invalid character"), std::string::npos) << s.message();
 }
 
 }  // namespace
