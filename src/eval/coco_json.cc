@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -915,11 +916,6 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
 
   // Pass 2 (parallel per chunk): fill the final arrays.
   const size_t n = kept_base.back();
-  dt.image.resize(n);
-  dt.category.resize(n);
-  dt.boxes.resize(n);
-  dt.areas.resize(n);
-  dt.scores.resize(n);
   const bool need_masks = iou_type == IouType::kSegm;
   std::vector<uint32_t> mask_h, mask_w;
   std::vector<size_t> mask_first, mask_len;
@@ -927,17 +923,23 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
   std::vector<uint32_t> string_len;
   bool any_strings = false;
   for (const Chunk& c : chunks) any_strings = any_strings || !c.raw.rle_strings.empty();
+  // Sizing the arrays zero-fills tens of MB of fresh pages: one task per array, biggest first,
+  // so that with several threads it is not a serial phase.
+  std::vector<std::function<void()>> sizing = {
+      [&] { dt.boxes.resize(n); }, [&] { dt.areas.resize(n); }, [&] { dt.scores.resize(n); },
+      [&] { dt.image.resize(n); }, [&] { dt.category.resize(n); }};
   if (need_masks) {
-    dt.masks.resize(n);
-    dt.mask_boxes.resize(n);
     dt.mask_counts.resize(chunks.size());
-    mask_h.resize(n), mask_w.resize(n), mask_first.resize(n), mask_len.resize(n);
+    sizing.insert(sizing.begin(), {[&] { dt.mask_boxes.resize(n); }, [&] { dt.masks.resize(n); },
+                                   [&] { mask_first.resize(n); }, [&] { mask_len.resize(n); }});
+    sizing.push_back([&] { mask_h.resize(n), mask_w.resize(n); });
     if (any_strings) {
-      dt.mask_strings.resize(n);
       dt.mask_chars.resize(chunks.size());
-      string_first.resize(n), string_len.resize(n);
+      sizing.insert(sizing.begin(), [&] { dt.mask_strings.resize(n); });
+      sizing.push_back([&] { string_first.resize(n), string_len.resize(n); });
     }
   }
+  ParallelFor(sizing.size(), threads, [&](size_t t, size_t) { sizing[t](); });
   std::vector<std::vector<double>> kp_values(chunks.size());
   std::vector<std::vector<uint32_t>> kp_sizes(chunks.size());
   ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
