@@ -1,5 +1,6 @@
 #include "api/predictions.h"
 
+#include <cmath>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -141,6 +142,15 @@ Status WriteBatch(store::Tx& tx, const store::ModelRun& run, const PredictionBat
     row.label = a.label;
     row.confidence = a.confidence;
     row.payload_json = a.payload_json;
+    if (a.type == core::AnnotationType::kBox) {
+      // The payload prints these doubles in shortest round-trip form: the stored box is exactly
+      // what parsing the payload would give (non-finite values print as null: none stored).
+      const core::BoxGeometry& b = a.geometry.box;
+      if (std::isfinite(b.x) && std::isfinite(b.y) && std::isfinite(b.width) &&
+          std::isfinite(b.height)) {
+        row.box = store::PredictionBox{b.x, b.y, b.width, b.height};
+      }
+    }
     rows.push_back(row);
     row_object.push_back(i);
   }

@@ -273,7 +273,16 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
     out.status = ctx.store.Read([&](store::Tx& tx) -> Status {
       return tx.predictions().ScanRun(
           run.rowid, first, last, [&](const store::PredictionRef& p) -> Status {
-            if (!ParseGeometry(p.type, p.payload_json, true, scratch, &g)) return Status::Ok();
+            if (p.box) {
+              // Stored at ingest (migration v6): exactly what ScanBox gives for the payload.
+              const store::PredictionBox& b = *p.box;
+              g.shape = geometry::Box{b.x, b.y, b.width, b.height};
+              g.extent = {b.x, b.y, b.width, b.height};
+              g.area = b.width * b.height;
+              g.type_name = "box";
+            } else if (!ParseGeometry(p.type, p.payload_json, true, scratch, &g)) {
+              return Status::Ok();
+            }
             PredRecord& r = out.preds.emplace_back();
             r.rowid = p.rowid;
             r.item_rowid = p.item_rowid;

@@ -17,6 +17,16 @@
 
 namespace nucleus::store {
 
+// A box prediction's geometry (x, y = top-left), stored beside the payload (migration v6) so
+// whole-run matching reads four doubles instead of parsing the payload JSON. Always equal to the
+// payload's geometry: the payload prints these doubles in shortest round-trip form.
+struct PredictionBox {
+  double x = 0;
+  double y = 0;
+  double width = 0;
+  double height = 0;
+};
+
 // One prediction to write; views borrow the caller's buffers for the duration of PutMany.
 struct PredictionWrite {
   int64_t item_rowid = 0;
@@ -27,6 +37,7 @@ struct PredictionWrite {
   std::string_view label;
   std::optional<double> confidence;
   std::string_view payload_json;
+  std::optional<PredictionBox> box;  // box predictions only
 };
 
 struct Prediction {
@@ -50,6 +61,9 @@ struct PredictionRef {
   std::string_view type;
   std::string_view label;
   std::optional<double> confidence;
+  // The stored box of a box prediction, when it has one (rows written before migration v6 whose
+  // payload did not scan have none); then payload_json is left empty, else it is the payload.
+  std::optional<PredictionBox> box;
   std::string_view payload_json;
 };
 

@@ -1,5 +1,6 @@
 #include "store/predictions.h"
 
+#include <cstring>
 #include <string>
 
 #include "store/sqlite/repo_factories.h"
@@ -13,23 +14,37 @@ constexpr const char* kPredictionColumns =
 // Rows per multi-row INSERT: one sqlite3_step writes this many predictions, which amortises the
 // per-statement cost over the batch (see docs/benchmarks.md, "Prediction ingest").
 constexpr size_t kRowsPerStatement = 64;
-constexpr int kParamsPerRow = 9;
+constexpr int kParamsPerRow = 10;
 
 // "INSERT ... VALUES (?,...),(?,...) ON CONFLICT ..." for `rows` rows.
 std::string InsertSql(size_t rows, bool update) {
   std::string sql =
       "INSERT INTO predictions (run_rowid, item_rowid, identity, id, type, annotation_id, label, "
-      "confidence, payload) VALUES ";
+      "confidence, payload, box) VALUES ";
   for (size_t i = 0; i < rows; ++i) {
     if (i > 0) sql += ',';
-    sql += "(?,?,?,?,?,?,?,?,?)";
+    sql += "(?,?,?,?,?,?,?,?,?,?)";
   }
   sql += update ? " ON CONFLICT (run_rowid, item_rowid, identity) DO UPDATE SET "
                   "type = excluded.type, annotation_id = excluded.annotation_id, "
                   "label = excluded.label, confidence = excluded.confidence, "
-                  "payload = excluded.payload"
+                  "payload = excluded.payload, box = excluded.box"
                 : " ON CONFLICT (run_rowid, item_rowid, identity) DO NOTHING";
   return sql;
+}
+
+// The box column (migration v6): x, y, width, height as 4 doubles in host byte order, as the
+// match chunks store doubles. A view of the caller's PredictionBox, which is 4 packed doubles.
+static_assert(sizeof(PredictionBox) == 4 * sizeof(double));
+std::string_view PackBox(const PredictionBox& box) {
+  return std::string_view(reinterpret_cast<const char*>(&box), sizeof box);
+}
+
+std::optional<PredictionBox> UnpackBox(std::string_view bytes) {
+  if (bytes.size() != sizeof(PredictionBox)) return std::nullopt;
+  PredictionBox box;
+  std::memcpy(&box, bytes.data(), sizeof box);
+  return box;
 }
 
 class SqlitePredictionRepo final : public PredictionRepo {
@@ -57,6 +72,11 @@ class SqlitePredictionRepo final : public PredictionRepo {
           stmt.BindNull(p + 7);
         }
         stmt.BindStatic(p + 8, r.payload_json);
+        if (r.box) {
+          stmt.BindBlobStatic(p + 9, PackBox(*r.box));
+        } else {
+          stmt.BindNull(p + 9);
+        }
         p += kParamsPerRow;
       }
       NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
@@ -117,8 +137,8 @@ class SqlitePredictionRepo final : public PredictionRepo {
     // The table is read in rowid order over the range (sequential pages, no per-row index
     // probe, no sort); rows of other runs inside the range are filtered out.
     Stmt stmt = db_.Prepare(
-        "SELECT rowid, item_rowid, type, label, confidence, payload FROM predictions NOT INDEXED "
-        "WHERE rowid BETWEEN ? AND ? AND run_rowid = ? ORDER BY rowid");
+        "SELECT rowid, item_rowid, type, label, confidence, box, payload FROM predictions "
+        "NOT INDEXED WHERE rowid BETWEEN ? AND ? AND run_rowid = ? ORDER BY rowid");
     stmt.Bind(1, first_rowid).Bind(2, last_rowid).Bind(3, run_rowid);
     PredictionRef p;
     while (stmt.Step()) {
@@ -127,7 +147,9 @@ class SqlitePredictionRepo final : public PredictionRepo {
       p.type = stmt.View(2);
       p.label = stmt.View(3);
       p.confidence = stmt.IsNull(4) ? std::nullopt : std::optional<double>(stmt.Double(4));
-      p.payload_json = stmt.View(5);
+      // With a stored box the payload is left unread.
+      p.box = UnpackBox(stmt.BlobView(5));
+      p.payload_json = p.box ? std::string_view() : stmt.View(6);
       NUCLEUS_RETURN_IF_ERROR(fn(p));
     }
     return stmt.status();
