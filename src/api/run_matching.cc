@@ -142,11 +142,8 @@ bool ParseGeometry(std::string_view type, std::string_view payload, bool predict
   }
 }
 
-// Appends a ground-truth object to `out` when its geometry is matchable.
-bool AddObject(std::string_view type, std::string_view payload, int64_t rowid,
-               const std::string& label, wire::JsonDoc& scratch, Objects* out) {
-  Geometry g;
-  if (!ParseGeometry(type, payload, false, scratch, &g)) return false;
+// Appends a ground-truth object with a matchable geometry to `out`.
+void AddObject(Geometry&& g, int64_t rowid, const std::string& label, Objects* out) {
   out->rowids.push_back(rowid);
   out->shapes.push_back(std::move(g.shape));
   out->labels.push_back(label);
@@ -154,8 +151,17 @@ bool AddObject(std::string_view type, std::string_view payload, int64_t rowid,
   out->boxes.push_back(g.extent);
   out->areas.push_back(g.area);
   out->confidences.push_back(std::nullopt);
-  return true;
 }
+
+// One ground-truth annotation as scanned, before it is put in ListByDataset's order.
+struct GtRecord {
+  int64_t item_seq = 0;
+  int64_t rowid = 0;
+  int64_t item_rowid = 0;
+  uint32_t label = 0;      // index into the ground truth's label table
+  bool matchable = false;  // geometry parsed
+  Geometry geometry;
+};
 
 // One prediction of the run, compact: geometry parsed, label interned. Boxes keep their shape
 // in `extent`; other shapes live in a side table.
@@ -248,18 +254,39 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
           .count();
     };
     if (task == 0) {
+      // Scanned as views (no copies, no sort in SQLite), then put in ListByDataset's order
+      // (items in insertion order, annotations in rowid order within an item), which fixes
+      // the ground-truth indices that break IoU ties.
+      std::vector<GtRecord> records;
+      LabelTable gt_labels;
       gt_status = ctx.store.Read([&](store::Tx& tx) -> Status {
-        NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
-                                 tx.annotations().ListByDataset(run.dataset_id));
-        for (const store::Annotation& a : annotations) {
-          auto [it, inserted] = gt_by_item.try_emplace(a.item_rowid);
-          if (inserted) gt_items.push_back(a.item_rowid);
-          if (AddObject(a.type, a.payload_json, a.rowid, a.label, scratch, &it->second)) {
-            ++summary.ground_truth;
-          }
-        }
-        return Status::Ok();
+        return tx.annotations().ScanDataset(
+            run.dataset_id, [&](const store::AnnotationRef& a) -> Status {
+              GtRecord& r = records.emplace_back();
+              r.item_seq = a.item_seq;
+              r.rowid = a.rowid;
+              r.item_rowid = a.item_rowid;
+              r.label = gt_labels.Intern(a.label);
+              r.matchable = ParseGeometry(a.type, a.payload_json, false, scratch, &r.geometry);
+              return Status::Ok();
+            });
       });
+      std::vector<uint32_t> order(records.size());
+      for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+        const GtRecord& a = records[x];
+        const GtRecord& b = records[y];
+        return a.item_seq != b.item_seq ? a.item_seq < b.item_seq : a.rowid < b.rowid;
+      });
+      for (uint32_t i : order) {
+        GtRecord& r = records[i];
+        auto [it, inserted] = gt_by_item.try_emplace(r.item_rowid);
+        if (inserted) gt_items.push_back(r.item_rowid);
+        if (r.matchable) {
+          AddObject(std::move(r.geometry), r.rowid, gt_labels[r.label], &it->second);
+          ++summary.ground_truth;
+        }
+      }
       gt_ms = task_ms();
       return;
     }

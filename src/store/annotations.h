@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,17 @@ struct Annotation {
 
 enum class PutOutcome { kInserted, kReplaced, kIgnored };
 
+// The fields whole-dataset matching reads (api/run_matching.cc), borrowed from the store: the
+// views are valid only during the callback that receives them.
+struct AnnotationRef {
+  int64_t rowid = 0;
+  int64_t item_rowid = 0;
+  int64_t item_seq = 0;  // the item's insertion position in its dataset
+  std::string_view type;
+  std::string_view label;
+  std::string_view payload_json;
+};
+
 class AnnotationRepo {
  public:
   virtual ~AnnotationRepo() = default;
@@ -44,6 +56,11 @@ class AnnotationRepo {
                                                                std::string_view annotation_id) = 0;
   // Every annotation of the dataset, grouped by item in insertion order of items.
   virtual Result<std::vector<Annotation>> ListByDataset(const std::string& dataset_id) = 0;
+  // Streams every annotation of the dataset as views, in no particular order (sort by
+  // (item_seq, rowid) for ListByDataset's order): no copies and no sort in the store. Stops at
+  // the first non-ok Status of `fn`, which is returned.
+  virtual Status ScanDataset(const std::string& dataset_id,
+                             const std::function<Status(const AnnotationRef&)>& fn) = 0;
   virtual Result<int64_t> DeleteByItem(int64_t item_rowid) = 0;
   virtual Result<int64_t> DeleteByIds(const std::vector<std::string>& ids) = 0;
   // Deletes every annotation of the dataset with this identity (e.g. "category:<taxonomy>" when

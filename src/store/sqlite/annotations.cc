@@ -71,6 +71,44 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     return Many(stmt);
   }
 
+  Status ScanDataset(const std::string& dataset_id,
+                     const std::function<Status(const AnnotationRef&)>& fn) override {
+    // The dataset's rowid range (index only). When its rows are most of that range (the usual
+    // case: one upload after another), the table is read in rowid order over the range, rows
+    // of other datasets skipped; otherwise row by row through the index.
+    int64_t first = 0, last = -1, count = 0;
+    {
+      Stmt range = db_.Prepare(
+          "SELECT MIN(rowid), MAX(rowid), COUNT(*) FROM annotations WHERE dataset_id = ?");
+      range.Bind(1, dataset_id);
+      if (range.Step() && !range.IsNull(0)) {
+        first = range.Int(0), last = range.Int(1), count = range.Int(2);
+      }
+      NUCLEUS_RETURN_IF_ERROR(range.status());
+    }
+    if (count == 0) return Status::Ok();
+    const bool by_range = last - first + 1 <= 4 * count;
+    Stmt stmt = db_.Prepare(
+        by_range ? "SELECT a.rowid, a.item_rowid, i.seq, a.type, a.label, a.payload "
+                   "FROM annotations a NOT INDEXED CROSS JOIN items i ON i.rowid = a.item_rowid "
+                   "WHERE a.rowid BETWEEN ?1 AND ?2 AND a.dataset_id = ?3"
+                 : "SELECT a.rowid, a.item_rowid, i.seq, a.type, a.label, a.payload "
+                   "FROM annotations a CROSS JOIN items i ON i.rowid = a.item_rowid "
+                   "WHERE a.dataset_id = ?3");  // ?1, ?2 unused
+    stmt.Bind(1, first).Bind(2, last).Bind(3, dataset_id);
+    AnnotationRef a;
+    while (stmt.Step()) {
+      a.rowid = stmt.Int(0);
+      a.item_rowid = stmt.Int(1);
+      a.item_seq = stmt.Int(2);
+      a.type = stmt.View(3);
+      a.label = stmt.View(4);
+      a.payload_json = stmt.View(5);
+      NUCLEUS_RETURN_IF_ERROR(fn(a));
+    }
+    return stmt.status();
+  }
+
   Result<int64_t> DeleteByItem(int64_t item_rowid) override {
     NUCLEUS_RETURN_IF_ERROR(
         db_.Prepare("DELETE FROM annotations WHERE item_rowid = ?").Bind(1, item_rowid).Exec());
