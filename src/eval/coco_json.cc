@@ -69,6 +69,7 @@ struct RawAnnotations {
   std::vector<RleString> rle_strings;
   std::vector<char> rle_chars;
   std::vector<uint32_t> scratch;  // one mask's decoded counts (compact_rle)
+  size_t json_bytes = 0;          // ReserveCounts: reserve `counts`/`rle_chars` on first use
   // Keypoints: [kp_first, kp_first + kp_count) into kp_values.
   std::vector<uint32_t> kp_first, kp_count;
   std::vector<double> kp_values;
@@ -290,6 +291,9 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
         bool has_size = false, has_counts = false;
         out.seg_kind[i] = SegKind::kRle;
         out.seg_first[i] = static_cast<uint32_t>(out.counts.size());
+        if (out.rle_chars.capacity() == 0 && options.compact_rle) {
+          out.rle_chars.reserve(out.json_bytes);  // a string's bytes, at most the JSON's
+        }
         std::string_view counts_string;  // compact_rle: the last "counts" when it is a string
         bool counts_compact = false;
         uint64_t counts_at = 0;
@@ -315,6 +319,8 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
             if (rv.type().get(ctype)) return fail(rat, "malformed RLE \"counts\"");
             out.counts.resize(out.seg_first[i]);
             counts_compact = false;
+            const bool decode_here = !(ctype == od::json_type::string && options.compact_rle);
+            if (decode_here && out.counts.capacity() == 0) out.counts.reserve(out.json_bytes);
             if (ctype == od::json_type::string && options.compact_rle) {
               // Read in place when the string has no escape (COCO's alphabet has no '"', so its
               // first quote ends it); else unescaped into the parser's string buffer. Both are
@@ -419,10 +425,10 @@ void SimdjsonProblem(simdjson::error_code error, od::document& doc, const Locato
 }
 
 // Parses a whole JSON array of annotation objects.
-bool ParseAnnotationArray(const char* data, size_t size, size_t capacity, const Locator& loc,
-                          const FieldOptions& options, std::string_view array_name,
-                          size_t first_index, RawAnnotations& out, Problem& problem) {
-  od::parser parser;
+bool ParseAnnotationArray(od::parser& parser, const char* data, size_t size, size_t capacity,
+                          const Locator& loc, const FieldOptions& options,
+                          std::string_view array_name, size_t first_index, RawAnnotations& out,
+                          Problem& problem) {
   od::document doc;
   auto error = parser.iterate(data, size, capacity).get(doc);
   if (error) {
@@ -760,24 +766,53 @@ std::vector<std::pair<uint64_t, uint64_t>> SplitArray(std::string_view text, siz
 // array), so reserving one count per byte means the counts buffer never grows by copying: on a
 // 130 MB segm result file, growth alone doubled the peak memory and its page faults. Pages never
 // written are never touched.
-void ReserveCounts(size_t json_bytes, RawAnnotations& raw) {
-  raw.counts.reserve(json_bytes);
-  raw.rle_chars.reserve(json_bytes);  // compact_rle: a string's bytes, at most the JSON's
+// The reservations are made when the first mask is met, so bbox results reserve nothing.
+void ReserveCounts(size_t json_bytes, RawAnnotations& raw) { raw.json_bytes = json_bytes; }
+
+// One worker's parser and "[" + chunk + "]" buffer, reused from chunk to chunk: chunks of
+// ~1 MiB keep simdjson's structural index (4 bytes per token) and the copy in cache, where one
+// document for a whole 40 MB file wrote ~50 MB of index to fresh memory.
+struct ChunkParser {
+  od::parser parser;
+  std::unique_ptr<char[]> buffer;
+  size_t capacity = 0;
+};
+
+inline constexpr size_t kChunkBytes = size_t{1} << 20;
+
+bool ParseChunk(JsonText text, Chunk& chunk, const FieldOptions& options, ChunkParser& p) {
+  const size_t len = chunk.end - chunk.begin;
+  if (p.capacity < len + 2) {
+    p.capacity = std::max(len + 2, kChunkBytes + kChunkBytes / 4);
+    p.buffer.reset(new char[p.capacity + simdjson::SIMDJSON_PADDING]);
+    if (p.parser.allocate(p.capacity)) return false;  // out of memory: the fallback reports it
+  }
+  char* buffer = p.buffer.get();
+  buffer[0] = '[';
+  std::memcpy(buffer + 1, text.data() + chunk.begin, len);
+  buffer[len + 1] = ']';
+  std::memset(buffer + len + 2, ' ', simdjson::SIMDJSON_PADDING);
+  const Locator loc{buffer, static_cast<int64_t>(chunk.begin) - 1};
+  // A bbox result takes ~85 bytes, a segm one a few hundred: reserving for one per 128 bytes
+  // costs at most one doubling, and wastes little of each chunk's (huge) pages.
+  chunk.raw.Reserve(len / 128 + 16);
+  if (options.segmentation) ReserveCounts(len, chunk.raw);
+  return ParseAnnotationArray(p.parser, buffer, len + 2, len + 2 + simdjson::SIMDJSON_PADDING,
+                              loc, options, "", 0, chunk.raw, chunk.problem);
 }
 
-bool ParseChunk(JsonText text, Chunk& chunk, const FieldOptions& options,
-                size_t first_index) {
-  const size_t len = chunk.end - chunk.begin;
-  std::unique_ptr<char[]> buffer(new char[len + 2 + simdjson::SIMDJSON_PADDING]);
-  buffer[0] = '[';
-  std::memcpy(buffer.get() + 1, text.data() + chunk.begin, len);
-  buffer[len + 1] = ']';
-  std::memset(buffer.get() + len + 2, ' ', simdjson::SIMDJSON_PADDING);
-  const Locator loc{buffer.get(), static_cast<int64_t>(chunk.begin) - 1};
-  chunk.raw.Reserve(len / 64 + 16);
-  if (options.segmentation) ReserveCounts(len, chunk.raw);
-  return ParseAnnotationArray(buffer.get(), len + 2, len + 2 + simdjson::SIMDJSON_PADDING, loc,
-                              options, "", first_index, chunk.raw, chunk.problem);
+// The result array cut into ~1 MiB chunks of whole objects (none if it cannot be cut).
+std::vector<Chunk> SplitChunks(JsonText text) {
+  std::vector<Chunk> chunks;
+  const auto ranges = SplitArray(text, text.size() / kChunkBytes + 1);
+  if (ranges.size() > 1) {
+    chunks.resize(ranges.size());
+    for (size_t c = 0; c < ranges.size(); ++c) {
+      chunks[c].begin = ranges[c].first;
+      chunks[c].end = ranges[c].second;
+    }
+  }
+  return chunks;
 }
 
 // Runs `fn(data, size, capacity)` on `text`, copying it into a padded buffer only when its
@@ -796,25 +831,19 @@ FieldOptions DetectionOptions(IouType iou_type) {
   return FieldOptions{true, iou_type == IouType::kKeypoints, true};
 }
 
-// Parses the result array into chunks (one on a single thread). Sets `problem` on failure.
+// Parses the result array into ~1 MiB chunks on `threads` threads, or (when it cannot be cut,
+// a chunk fails, or `split` is false) as one document on one thread, which is also what
+// reports an error precisely. Sets `problem` on failure.
 std::vector<Chunk> ParseDetectionChunks(JsonText text, IouType iou_type, int threads,
-                                        Problem& problem) {
+                                        Problem& problem, bool split = true) {
   const FieldOptions options = DetectionOptions(iou_type);
   std::vector<Chunk> chunks;
-  // Chunks of at least 1 MiB; more chunks than threads to even out the work.
-  const size_t wanted = threads <= 1 ? 1
-                                     : std::min<size_t>(static_cast<size_t>(threads) * 4,
-                                                        text.size() / (1 << 20) + 1);
-  if (wanted > 1) {
-    const auto ranges = SplitArray(text, wanted);
-    if (ranges.size() > 1) {
-      chunks.resize(ranges.size());
-      for (size_t c = 0; c < ranges.size(); ++c) {
-        chunks[c].begin = ranges[c].first;
-        chunks[c].end = ranges[c].second;
-      }
-      ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
-        chunks[c].ok = ParseChunk(text, chunks[c], options, 0);
+  if (split) {
+    chunks = SplitChunks(text);
+    if (!chunks.empty()) {
+      std::vector<ChunkParser> parsers(static_cast<size_t>(std::max(1, threads)));
+      ParallelFor(chunks.size(), threads, [&](size_t c, size_t worker) {
+        chunks[c].ok = ParseChunk(text, chunks[c], options, parsers[worker]);
       });
       bool all_ok = true;
       for (const Chunk& c : chunks) all_ok = all_ok && c.ok;
@@ -825,8 +854,9 @@ std::vector<Chunk> ParseDetectionChunks(JsonText text, IouType iou_type, int thr
   chunks.resize(1);
   chunks[0].raw.Reserve(text.size() / 80 + 16);
   if (options.segmentation) ReserveCounts(text.size(), chunks[0].raw);
+  od::parser parser;
   const bool ok = WithPadding(text, [&](const char* data, size_t size, size_t capacity) {
-    return ParseAnnotationArray(data, size, capacity, Locator{data, 0}, options, "", 0,
+    return ParseAnnotationArray(parser, data, size, capacity, Locator{data, 0}, options, "", 0,
                                 chunks[0].raw, chunks[0].problem);
   });
   if (!ok) {
@@ -1099,36 +1129,26 @@ Result<CocoDetections> ParseCocoDetections(JsonText text, std::string_view name,
 Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
                                  JsonText dt_text, std::string_view dt_name,
                                  IouType iou_type, int threads) {
-  // One pool of tasks: the ground truth first (the biggest single task), then the chunks of
-  // the result array. A chunk that fails sends the results to the one-thread parser.
-  std::vector<Chunk> chunks;
-  if (threads > 1) {
-    const size_t wanted =
-        std::min<size_t>(static_cast<size_t>(threads) * 4, dt_text.size() / (1 << 20) + 1);
-    const auto ranges = SplitArray(dt_text, wanted);
-    if (ranges.size() > 1) {
-      chunks.resize(ranges.size());
-      for (size_t c = 0; c < ranges.size(); ++c) {
-        chunks[c].begin = ranges[c].first;
-        chunks[c].end = ranges[c].second;
-      }
-    }
-  }
+  // One pool of tasks: the ground truth first (the biggest single task), then the ~1 MiB
+  // chunks of the result array. A chunk that fails sends the results to the one-thread parser.
+  std::vector<Chunk> chunks = SplitChunks(dt_text);
+  std::vector<ChunkParser> parsers(static_cast<size_t>(std::max(1, threads)));
   std::optional<Result<RawGroundTruth>> raw_gt;
   const FieldOptions options = DetectionOptions(iou_type);
-  ParallelFor(1 + chunks.size(), threads, [&](size_t task, size_t) {
+  ParallelFor(1 + chunks.size(), threads, [&](size_t task, size_t worker) {
     if (task == 0) {
       raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type));
     } else {
-      chunks[task - 1].ok = ParseChunk(dt_text, chunks[task - 1], options, 0);
+      chunks[task - 1].ok = ParseChunk(dt_text, chunks[task - 1], options, parsers[worker]);
     }
   });
+  parsers.clear();
   if (!raw_gt->ok()) return raw_gt->status();
   bool all_ok = !chunks.empty();
   for (const Chunk& c : chunks) all_ok = all_ok && c.ok;
   if (!all_ok) {
     Problem dt_problem;
-    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem);
+    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem, /*split=*/false);
     if (dt_problem.set) return MakeError(dt_name, dt_text, dt_problem);
   }
   CocoFiles files;
