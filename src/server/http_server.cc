@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 
@@ -63,6 +64,13 @@ HttpServer::HttpServer(api::Context& ctx, ServerOptions options)
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_tcp_nodelay(true);
+  // httplib listens with a backlog of 5: 32 clients connecting at once overflow it, and every
+  // dropped handshake costs the client a 1 s retransmit (requests of 1-2 s in wrk's tail, and
+  // TcpExtListenOverflows in nstat). Remember the socket to raise the backlog in Bind().
+  http_->set_socket_options([this](int sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
   http_->set_keep_alive_max_count(100000);
   // An idle keep-alive connection holds a worker until this passes, also at shutdown: keep it
   // short so SIGTERM exits promptly (busy connections are unaffected: each request resets it).
@@ -101,6 +109,8 @@ Result<int> HttpServer::Bind() {
   if (port < 0) {
     return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port));
   }
+  // listen(2) again on a listening socket only changes its backlog.
+  if (listen_fd_ >= 0) (void)::listen(listen_fd_, kListenBacklog);
   return port;
 }
 

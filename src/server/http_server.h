@@ -44,12 +44,14 @@ class HttpServer {
   void Stop();
 
  private:
+  static constexpr int kListenBacklog = 1024;
   // `content_reader` is httplib's ContentReader for PUT requests (null otherwise).
   void Dispatch(const void* raw_request, void* raw_response, const void* content_reader);
 
   api::Context& ctx_;
   ServerOptions options_;
   api::KeyCache keys_;
+  int listen_fd_ = -1;  // the listening socket, once bound
   Router router_;
   std::unique_ptr<httplib::Server> http_;
 };
