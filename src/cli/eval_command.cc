@@ -139,9 +139,10 @@ Result<std::string> RunEval(const EvalOptions& options) {
   NUCLEUS_ASSIGN_OR_RETURN(
       eval::CocoFiles files,
       eval::ParseCocoFiles((*mapped[1])->text(), options.gt_path, (*mapped[0])->text(),
-                           options.dt_path, options.iou_type, threads));
-  // The texts are no longer needed; unmap them before evaluating.
-  mapped[0].reset();
+                           options.dt_path, options.iou_type, threads,
+                           /*dt_text_outlives_result=*/true));
+  // The ground truth's text is no longer needed. The results' stays mapped until `files` is
+  // gone: segm masks given as RLE strings are views into it (page cache, not a copy).
   mapped[1].reset();
   const eval::CocoParams params = eval::DefaultCocoParams(options.iou_type);
   const eval::CocoEvalResult result = eval::EvaluateCoco(files.gt, files.dt, params, threads);

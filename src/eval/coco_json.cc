@@ -45,8 +45,9 @@ enum class SegKind : uint8_t { kNone, kPolygons, kRle, kRleString };
 // A compressed RLE string of a result, with what loadRes derives from the mask (computed
 // while its decoded counts are still in cache).
 struct RleString {
-  uint64_t first = 0;  // into RawAnnotations::rle_chars
+  uint64_t first = 0;  // into RawAnnotations::rle_chars, or (in_text) a file offset
   uint32_t size = 0;
+  bool in_text = false;
   double area = 0;  // RleArea as loadRes stores it
   Box box;          // RleToBbox
 };
@@ -187,6 +188,7 @@ struct FieldOptions {
   bool segmentation = false;  // parse "segmentation" (else skip it)
   bool keypoints = false;     // parse "keypoints" / "num_keypoints"
   bool compact_rle = false;   // keep compressed RLE strings compressed (kRleString)
+  bool rle_in_place = false;  // compact_rle: leave unescaped strings in the text (no copy)
 };
 
 // Parses one annotation or detection object into `out`. Returns false after recording a
@@ -295,7 +297,7 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
           out.rle_chars.reserve(out.json_bytes);  // a string's bytes, at most the JSON's
         }
         std::string_view counts_string;  // compact_rle: the last "counts" when it is a string
-        bool counts_compact = false;
+        bool counts_compact = false, counts_in_text = false;
         uint64_t counts_at = 0;
         for (auto rle_field : rle) {
           od::raw_json_string rle_key;
@@ -318,7 +320,7 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
             od::json_type ctype;
             if (rv.type().get(ctype)) return fail(rat, "malformed RLE \"counts\"");
             out.counts.resize(out.seg_first[i]);
-            counts_compact = false;
+            counts_compact = counts_in_text = false;
             const bool decode_here = !(ctype == od::json_type::string && options.compact_rle);
             if (decode_here && out.counts.capacity() == 0) out.counts.reserve(out.json_bytes);
             if (ctype == od::json_type::string && options.compact_rle) {
@@ -337,11 +339,13 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
                   return fail(rat, "malformed RLE \"counts\" string");
                 }
                 counts_string = token.substr(1, end - 1);
+                counts_in_text = true;
               } else if (rv.get_string().get(counts_string)) {
                 return fail(rat, "malformed RLE \"counts\" string");
               }
               counts_compact = true;
               counts_at = rat;
+
             } else if (ctype == od::json_type::string) {
               std::string_view s;
               if (rv.get_string().get(s)) return fail(rat, "malformed RLE \"counts\" string");
@@ -375,11 +379,16 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
           if (!status.ok()) return fail(counts_at, status.message());
           const geometry::RleView view(out.seg_h[i], out.seg_w[i], out.scratch);
           RleString r;
-          r.first = out.rle_chars.size();
           r.size = static_cast<uint32_t>(counts_string.size());
           r.area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
           r.box = geometry::RleToBbox(view);
-          out.rle_chars.insert(out.rle_chars.end(), counts_string.begin(), counts_string.end());
+          if (counts_in_text && options.rle_in_place) {
+            r.in_text = true;
+            r.first = loc.Offset(counts_string.data());
+          } else {
+            r.first = out.rle_chars.size();
+            out.rle_chars.insert(out.rle_chars.end(), counts_string.begin(), counts_string.end());
+          }
           out.seg_kind[i] = SegKind::kRleString;
           out.seg_first[i] = static_cast<uint32_t>(out.rle_strings.size());
           out.seg_count[i] = 0;
@@ -826,17 +835,17 @@ auto WithPadding(JsonText text, Fn&& fn) {
   return fn(padded.data(), padded.size(), padded.size() + simdjson::SIMDJSON_PADDING);
 }
 
-FieldOptions DetectionOptions(IouType iou_type) {
+FieldOptions DetectionOptions(IouType iou_type, bool rle_in_place) {
   // Detections' masks are parsed for bbox too: without a "bbox", the box is the mask's extent.
-  return FieldOptions{true, iou_type == IouType::kKeypoints, true};
+  return FieldOptions{true, iou_type == IouType::kKeypoints, true, rle_in_place};
 }
 
 // Parses the result array into ~1 MiB chunks on `threads` threads, or (when it cannot be cut,
 // a chunk fails, or `split` is false) as one document on one thread, which is also what
 // reports an error precisely. Sets `problem` on failure.
 std::vector<Chunk> ParseDetectionChunks(JsonText text, IouType iou_type, int threads,
-                                        Problem& problem, bool split = true) {
-  const FieldOptions options = DetectionOptions(iou_type);
+                                        Problem& problem, bool split, bool rle_in_place) {
+  const FieldOptions options = DetectionOptions(iou_type, rle_in_place);
   std::vector<Chunk> chunks;
   if (split) {
     chunks = SplitChunks(text);
@@ -951,6 +960,7 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
   std::vector<size_t> mask_first, mask_len;
   std::vector<uint64_t> string_first;  // compressed masks: offset in their chunk's rle_chars
   std::vector<uint32_t> string_len;
+  std::vector<uint8_t> string_in_text;  // 1: string_first is an offset in `text`
   bool any_strings = false;
   for (const Chunk& c : chunks) any_strings = any_strings || !c.raw.rle_strings.empty();
   // Sizing the arrays zero-fills tens of MB of fresh pages: one task per array, biggest first,
@@ -966,7 +976,8 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
     if (any_strings) {
       dt.mask_chars.resize(chunks.size());
       sizing.insert(sizing.begin(), [&] { dt.mask_strings.resize(n); });
-      sizing.push_back([&] { string_first.resize(n), string_len.resize(n); });
+      sizing.push_back(
+          [&] { string_first.resize(n), string_len.resize(n), string_in_text.resize(n); });
     }
   }
   ParallelFor(sizing.size(), threads, [&](size_t t, size_t) { sizing[t](); });
@@ -1051,6 +1062,7 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
       }
       if (store && compact) {
         string_first[o] = compact->first, string_len[o] = compact->size;
+        string_in_text[o] = compact->in_text;
       }
       if (store) {
         mask_h[o] = view.height, mask_w[o] = view.width, mask_len[o] = view.counts.size();
@@ -1078,8 +1090,8 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
             mask_h[o], mask_w[o],
             std::span<const uint32_t>(dt.mask_counts[c].data() + mask_first[o], mask_len[o]));
         if (any_strings && string_len[o] > 0) {
-          dt.mask_strings[o] =
-              std::string_view(dt.mask_chars[c].data() + string_first[o], string_len[o]);
+          const char* base = string_in_text[o] ? text.data() : dt.mask_chars[c].data();
+          dt.mask_strings[o] = std::string_view(base + string_first[o], string_len[o]);
         }
       }
     }
@@ -1121,20 +1133,21 @@ Result<CocoDetections> ParseCocoDetections(JsonText text, std::string_view name,
                                            const CocoGroundTruth& gt, IouType iou_type,
                                            int threads) {
   Problem problem;
-  std::vector<Chunk> chunks = ParseDetectionChunks(text, iou_type, threads, problem);
+  std::vector<Chunk> chunks = ParseDetectionChunks(text, iou_type, threads, problem,
+                                                   /*split=*/true, /*rle_in_place=*/false);
   if (problem.set) return MakeError(name, text, problem);
   return ResolveDetections(chunks, text, name, gt, iou_type, threads);
 }
 
 Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
                                  JsonText dt_text, std::string_view dt_name,
-                                 IouType iou_type, int threads) {
+                                 IouType iou_type, int threads, bool dt_text_outlives_result) {
   // One pool of tasks: the ground truth first (the biggest single task), then the ~1 MiB
   // chunks of the result array. A chunk that fails sends the results to the one-thread parser.
   std::vector<Chunk> chunks = SplitChunks(dt_text);
   std::vector<ChunkParser> parsers(static_cast<size_t>(std::max(1, threads)));
   std::optional<Result<RawGroundTruth>> raw_gt;
-  const FieldOptions options = DetectionOptions(iou_type);
+  const FieldOptions options = DetectionOptions(iou_type, dt_text_outlives_result);
   ParallelFor(1 + chunks.size(), threads, [&](size_t task, size_t worker) {
     if (task == 0) {
       raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type));
@@ -1148,7 +1161,8 @@ Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
   for (const Chunk& c : chunks) all_ok = all_ok && c.ok;
   if (!all_ok) {
     Problem dt_problem;
-    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem, /*split=*/false);
+    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem, /*split=*/false,
+                                  dt_text_outlives_result);
     if (dt_problem.set) return MakeError(dt_name, dt_text, dt_problem);
   }
   CocoFiles files;

@@ -59,12 +59,17 @@ Result<CocoDetections> ParseCocoDetections(JsonText text, std::string_view name,
                                            int threads = 1);
 
 // Both files at once: the ground truth is parsed while the detections' chunks are.
+// `dt_text_outlives_result`: segm results given as compressed RLE strings without JSON escapes
+// are then left in dt_text (CocoDetections::mask_strings view it) instead of being copied, so
+// dt_text must stay alive and unchanged as long as the CocoFiles (nucleus eval maps the file
+// for the whole run).
 struct CocoFiles {
   CocoGroundTruth gt;
   CocoDetections dt;
 };
 Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
                                  JsonText dt_text, std::string_view dt_name,
-                                 IouType iou_type, int threads = 1);
+                                 IouType iou_type, int threads = 1,
+                                 bool dt_text_outlives_result = false);
 
 }  // namespace nucleus::eval

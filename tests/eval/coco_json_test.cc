@@ -89,8 +89,8 @@ TEST(CocoJsonTest, CompressedRleResultsEvaluateLikeCountArrays) {
   // 44 = column 2, row 4: the first count's string starts with a backslash.
   const std::vector<geometry::RleMask> masks = {
       {20, 20, {44, 5, 15, 5, 331}},
-      {20, 20, {44, 5, 15, 5, 15, 5, 311}},
-      {20, 20, {300, 3, 97}},  // far from the ground truth
+      {20, 20, {45, 5, 15, 5, 15, 5, 15, 5, 290}},
+      {20, 20, {301, 3, 96}},  // far from the ground truth
   };
   std::string as_strings = "[", as_arrays = "[";
   for (size_t i = 0; i < masks.size(); ++i) {
@@ -127,8 +127,20 @@ TEST(CocoJsonTest, CompressedRleResultsEvaluateLikeCountArrays) {
                                        IouType::kSegm, 1);
   Result<CocoFiles> b = ParseCocoFiles(Padded(gt_json), "gt.json", Padded(as_arrays), "dt.json",
                                        IouType::kSegm, 1);
+  // Left in the text (nucleus eval's mapped file) instead of copied: the text outlives `c`.
+  const std::string dt_text = Padded(as_strings);
+  Result<CocoFiles> c = ParseCocoFiles(Padded(gt_json), "gt.json", dt_text, "dt.json",
+                                       IouType::kSegm, 1, /*dt_text_outlives_result=*/true);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  // The two unescaped strings point into dt_text; the escaped one is a copy.
+  const auto in_text = [&](std::string_view v) {
+    return v.data() >= dt_text.data() && v.data() < dt_text.data() + dt_text.size();
+  };
+  EXPECT_FALSE(in_text(c->dt.mask_strings[0]));
+  EXPECT_TRUE(in_text(c->dt.mask_strings[1]));
+  EXPECT_TRUE(in_text(c->dt.mask_strings[2]));
   ASSERT_EQ(a->dt.size(), 3u);
   EXPECT_FALSE(a->dt.mask_strings.empty());  // kept compressed
   for (size_t i = 0; i < 3; ++i) {
@@ -141,7 +153,10 @@ TEST(CocoJsonTest, CompressedRleResultsEvaluateLikeCountArrays) {
   const std::vector<CocoSummaryLine> sa = SummarizeCoco(EvaluateCoco(a->gt, a->dt, params), params);
   const std::vector<CocoSummaryLine> sb = SummarizeCoco(EvaluateCoco(b->gt, b->dt, params), params);
   ASSERT_EQ(sa.size(), sb.size());
+  const std::vector<CocoSummaryLine> sc = SummarizeCoco(EvaluateCoco(c->gt, c->dt, params), params);
+  ASSERT_EQ(sa.size(), sc.size());
   for (size_t i = 0; i < sa.size(); ++i) EXPECT_EQ(sa[i].value, sb[i].value) << i;
+  for (size_t i = 0; i < sa.size(); ++i) EXPECT_EQ(sa[i].value, sc[i].value) << i;
   EXPECT_GT(sa[0].value, 0.0);
 }
 
