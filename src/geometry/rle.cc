@@ -98,35 +98,37 @@ uint64_t RleArea(RleView mask) {
   return area;
 }
 
+__extension__ typedef unsigned __int128 Uint128;  // g++/clang builtin (-pedantic: extension)
+
 Box RleToBbox(RleView mask) {
   const uint32_t h = mask.height;
   const uint32_t w = mask.width;
   const size_t m = (mask.counts.size() / 2) * 2;
   if (m == 0 || h == 0) return Box{};
   uint32_t xs = w, ys = h, xe = 0, ye = 0;
-  // (x, y): column and row of the running pixel count, kept incrementally instead of dividing
-  // by h for every run (as pycocotools does): the same positions, without the divisions.
-  uint64_t x = 0, y = 0;
-  auto advance = [&](uint32_t c) {
-    if (c >= 4ull * h) {
-      x += c / h;
-      y += c % h;
+  // pycocotools' two divisions per foreground run (column and row of its first and last
+  // pixel), as multiplications by a precomputed inverse of h (Lemire, Kaser & Kurz, "Faster
+  // remainder by direct computation", 2019: exact for every 32-bit numerator and divisor > 1);
+  // background runs only advance the position. Positions past 2^32 divide the slow way.
+  const uint64_t magic = h > 1 ? UINT64_MAX / h + 1 : 0;
+  auto column_row = [&](uint64_t n, uint32_t& x, uint32_t& y) {
+    if (h > 1 && n <= UINT32_MAX) {
+      x = static_cast<uint32_t>((static_cast<Uint128>(magic) * n) >> 64);
+      y = static_cast<uint32_t>((static_cast<Uint128>(magic * n) * h) >> 64);
     } else {
-      y += c;
+      x = static_cast<uint32_t>(n / h);
+      y = static_cast<uint32_t>(n % h);
     }
-    while (y >= h) y -= h, ++x;
   };
-  for (size_t j = 0; j < m; ++j) {
-    const uint32_t c = mask.counts[j];
-    if (j % 2 == 0 || c == 0) {
-      advance(c);
-      continue;
-    }
-    const uint32_t y_start = static_cast<uint32_t>(y), x_start = static_cast<uint32_t>(x);
-    advance(c);
-    // The run's last pixel is the one before the new position.
-    const uint32_t y_end = y == 0 ? h - 1 : static_cast<uint32_t>(y - 1);
-    const uint32_t x_end = static_cast<uint32_t>(y == 0 ? x - 1 : x);
+  uint64_t pos = 0;
+  for (size_t j = 0; j < m; j += 2) {
+    pos += mask.counts[j];
+    const uint32_t c = mask.counts[j + 1];
+    if (c == 0) continue;
+    uint32_t x_start, y_start, x_end, y_end;
+    column_row(pos, x_start, y_start);
+    pos += c;
+    column_row(pos - 1, x_end, y_end);  // the run's last pixel
     xs = std::min(xs, x_start);
     xe = std::max(xe, x_end);
     if (x_start < x_end) {
