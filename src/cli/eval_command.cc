@@ -142,8 +142,9 @@ Result<std::string> RunEval(const EvalOptions& options) {
                            options.dt_path, options.iou_type, threads,
                            /*dt_text_outlives_result=*/true));
   // The ground truth's text is no longer needed. The results' stays mapped until `files` is
-  // gone: segm masks given as RLE strings are views into it (page cache, not a copy).
+  // gone when segm masks given as RLE strings are views into it (page cache, not a copy).
   mapped[1].reset();
+  if (files.dt.mask_strings.empty()) mapped[0].reset();
   const eval::CocoParams params = eval::DefaultCocoParams(options.iou_type);
   const eval::CocoEvalResult result = eval::EvaluateCoco(files.gt, files.dt, params, threads);
   const std::vector<eval::CocoSummaryLine> lines = eval::SummarizeCoco(result, params);
