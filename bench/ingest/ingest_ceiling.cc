@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
     r.label = i % 2 ? "bus" : "car";
     r.confidence = static_cast<double>(i % 100) / 100;
     r.payload_json = payloads[i];
+    // As the server writes it beside the payload (migration v6).
+    r.box = store::PredictionBox{static_cast<double>(i % 640), static_cast<double>(i % 480),
+                                 static_cast<double>(10 + i % 50), static_cast<double>(10 + i % 40)};
   }
 
   auto pass = [&](const char* name, bool update) {
