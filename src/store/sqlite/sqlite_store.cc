@@ -50,7 +50,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));  // NOLINT: private constructor
   NUCLEUS_ASSIGN_OR_RETURN(store->writer_, Db::Open(path));
   NUCLEUS_RETURN_IF_ERROR(Migrate(*store->writer_));
-  NUCLEUS_ASSIGN_OR_RETURN(store->checkpointer_, WalCheckpointer::Start(path, *store->writer_));
+  NUCLEUS_ASSIGN_OR_RETURN(store->checkpointer_, WalCheckpointer::Start(path, *store->writer_,
+                                                                  store->write_mu_));
   return store;
 }
 

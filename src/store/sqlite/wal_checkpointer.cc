@@ -23,10 +23,11 @@ const char* ModeName(int mode) {
 }  // namespace
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path,
-                                                                Db& writer, Options options) {
+                                                                Db& writer, std::mutex& writer_mu,
+                                                                Options options) {
   NUCLEUS_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path));
   std::unique_ptr<WalCheckpointer> self(  // NOLINT: private constructor
-      new WalCheckpointer(std::move(db), writer, options));
+      new WalCheckpointer(std::move(db), writer, writer_mu, options));
   // Replaces SQLite's auto-checkpoint hook (wal_autocheckpoint is itself a WAL hook).
   sqlite3_wal_hook(writer.raw(), &WalCheckpointer::OnCommit, self.get());
   self->thread_ = std::thread([p = self.get()] { p->Run(); });
@@ -68,11 +69,15 @@ void WalCheckpointer::Run() {
   while (!stop_) {
     if (wal_frames_ < backfilled_) backfilled_ = 0;  // the writer restarted the WAL
     int mode = -1;
+    bool catch_up = false;  // then a second PASSIVE holding the writer's mutex
     // At most one checkpoint per commit: a checkpoint held back by a reader is not retried in a
     // loop, only after the next commit (or when idle).
     if (commits_ != attempted_at) {
       if (wal_frames_ >= options_.cap_frames) {
         mode = SQLITE_CHECKPOINT_RESTART;
+      } else if (wal_frames_ >= options_.restart_frames) {
+        mode = SQLITE_CHECKPOINT_PASSIVE;
+        catch_up = true;
       } else if (wal_frames_ - backfilled_ >= options_.passive_frames) {
         mode = SQLITE_CHECKPOINT_PASSIVE;
       }
@@ -94,6 +99,12 @@ void WalCheckpointer::Run() {
     int log = 0;
     int done = 0;
     int rc = sqlite3_wal_checkpoint_v2(raw, nullptr, mode, &log, &done);
+    if (rc == SQLITE_OK && catch_up) {
+      // No write transaction can run meanwhile, so this one completes the checkpoint (up to
+      // the oldest reader's snapshot) and the next writer restarts the WAL.
+      std::lock_guard<std::mutex> writer_lock(writer_mu_);
+      rc = sqlite3_wal_checkpoint_v2(raw, nullptr, mode, &log, &done);
+    }
     lock.lock();
     if (rc == SQLITE_OK) {
       backfilled_ = done;

@@ -6,11 +6,14 @@
 // The writer connection gets `wal_autocheckpoint` off and a WAL hook that reports the WAL's frame
 // count after each commit. The checkpointer then
 //   - runs a PASSIVE checkpoint once `passive_frames` new frames are in the WAL (never blocks the
-//     writer or readers; once it has caught up, the writer's next transaction restarts the WAL
-//     from its beginning, so the file stops growing);
-//   - runs a RESTART checkpoint when the WAL holds more than `cap_frames` (a writer faster than the
-//     checkpointer, or readers pinning old snapshots, cannot grow it without bound; this one waits
-//     briefly for the write lock and readers, as the in-line auto-checkpoint would);
+//     writer or readers);
+//   - once the WAL holds `restart_frames`, catches up: a PASSIVE checkpoint, then a second one
+//     holding the store's write mutex (`writer_mu`), which copies only the frames committed
+//     meanwhile. With every frame copied when the next write transaction begins, SQLite restarts
+//     the WAL from its beginning. Without this step a busy writer never finds the checkpoint
+//     complete, the WAL grows, and every page read past the page cache goes through it;
+//   - runs a RESTART checkpoint when the WAL holds more than `cap_frames` (readers pinning old
+//     snapshots kept it from restarting; waits briefly for them);
 //   - runs a TRUNCATE checkpoint after `idle` without commits, which empties the WAL file.
 // Durability is unchanged: commits are made durable by the writer's WAL fsync (synchronous=FULL);
 // a checkpoint only moves committed pages into the database file, and fsyncs it, as before.
@@ -36,16 +39,19 @@ class WalCheckpointer {
  public:
   struct Options {
     int passive_frames = 1000;  // as SQLite's default auto-checkpoint
-    int cap_frames = 32768;     // 128 MiB of 4 KiB pages
+    int restart_frames = 4096;  // 16 MiB of 4 KiB pages
+    int cap_frames = 65536;     // 256 MiB
     std::chrono::milliseconds idle{300};
   };
 
   // Opens a connection to `path`, hooks `writer` (which must be idle; used only to install and
-  // remove the hook) and starts the thread.
+  // remove the hook) and starts the thread. `writer_mu` is held by every write transaction on
+  // `writer`; both must outlive the checkpointer.
   static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, Db& writer,
-                                                        Options options);
-  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, Db& writer) {
-    return Start(path, writer, Options());
+                                                        std::mutex& writer_mu, Options options);
+  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, Db& writer,
+                                                        std::mutex& writer_mu) {
+    return Start(path, writer, writer_mu, Options());
   }
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
@@ -55,15 +61,14 @@ class WalCheckpointer {
   void Detach();
 
  private:
-  WalCheckpointer(std::unique_ptr<Db> db, Db& writer, Options options)
-      : db_(std::move(db)), writer_(&writer), options_(options) {}
+  WalCheckpointer(std::unique_ptr<Db> db, Db& writer, std::mutex& writer_mu, Options options)
+      : db_(std::move(db)), writer_(&writer), writer_mu_(writer_mu), options_(options) {}
   static int OnCommit(void* self, sqlite3* db, const char* name, int frames);
   void Run();
-  // One checkpoint on our connection; updates backfilled_. Called without mu_ held.
-  void Checkpoint(int mode);
 
   std::unique_ptr<Db> db_;  // used only by the thread
   Db* writer_;              // null once detached
+  std::mutex& writer_mu_;
   const Options options_;
   std::mutex mu_;
   std::condition_variable cv_;
