@@ -163,20 +163,19 @@ Status WriteBatch(store::Tx& tx, const store::ModelRun& run, const PredictionBat
   return Status::Ok();
 }
 
-Result<std::vector<store::Prediction>> ItemPredictions(
+// Hands the predictions of the item `find_item` names to `fn`, inside one read snapshot;
+// `describe` names the item in the NotFound message (built only then).
+Status ItemPredictions(
     Context& ctx, const std::string& owner, const std::string& run_id,
-    const std::function<Result<std::optional<store::Item>>(store::Tx&, const std::string&)>&
+    const std::function<Result<std::optional<int64_t>>(store::Tx&, const std::string&)>&
         find_item,
-    const std::string& describe) {
-  std::vector<store::Prediction> out;
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    const std::function<std::string()>& describe, const ItemPredictionsFn& fn) {
+  return ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item, find_item(tx, run.dataset_id));
-    if (!item) return NotFound(describe + " not found in dataset " + run.dataset_id);
-    NUCLEUS_ASSIGN_OR_RETURN(out, tx.predictions().ListByItem(run.rowid, item->rowid));
-    return Status::Ok();
-  }));
-  return out;
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> item_rowid, find_item(tx, run.dataset_id));
+    if (!item_rowid) return NotFound(describe() + " not found in dataset " + run.dataset_id);
+    return tx.predictions().ReadItem(run.rowid, *item_rowid, fn);
+  });
 }
 
 bool IsBlank(std::string_view line) {
@@ -314,55 +313,58 @@ Status RunPredictionUploadJob(JobRun& job) {
   return job.Progress(total_steps, total_steps);
 }
 
-Result<std::vector<store::Prediction>> PredictionsAtIndex(Context& ctx, const std::string& owner,
-                                                          const std::string& run_id,
-                                                          int64_t index) {
+Status PredictionsAtIndex(Context& ctx, const std::string& owner, const std::string& run_id,
+                          int64_t index, const ItemPredictionsFn& fn) {
   return ItemPredictions(
       ctx, owner, run_id,
-      [&](store::Tx& tx, const std::string& ds) { return tx.items().FindByIndex(ds, index); },
-      "item at index " + std::to_string(index));
+      [&](store::Tx& tx, const std::string& ds) { return tx.items().FindRowidByIndex(ds, index); },
+      [&] { return "item at index " + std::to_string(index); }, fn);
 }
 
-Result<std::vector<store::Prediction>> PredictionsOfItemId(Context& ctx, const std::string& owner,
-                                                           const std::string& run_id,
-                                                           const std::string& item_id) {
+Status PredictionsOfItemId(Context& ctx, const std::string& owner, const std::string& run_id,
+                           const std::string& item_id, const ItemPredictionsFn& fn) {
   return ItemPredictions(
       ctx, owner, run_id,
-      [&](store::Tx& tx, const std::string& ds) { return tx.items().FindById(ds, item_id); },
-      "item " + item_id);
+      [&](store::Tx& tx, const std::string& ds) -> Result<std::optional<int64_t>> {
+        NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
+                                 tx.items().FindById(ds, item_id));
+        if (!item) return std::optional<int64_t>();
+        return std::optional<int64_t>(item->rowid);
+      },
+      [&] { return "item " + item_id; }, fn);
 }
 
-Result<std::vector<store::Prediction>> PredictionsOfReference(Context& ctx,
-                                                              const std::string& owner,
-                                                              const std::string& run_id,
-                                                              const std::string& reference_id) {
+Status PredictionsOfReference(Context& ctx, const std::string& owner, const std::string& run_id,
+                              const std::string& reference_id, const ItemPredictionsFn& fn) {
   return ItemPredictions(
       ctx, owner, run_id,
-      [&](store::Tx& tx, const std::string& ds) { return tx.items().FindByRef(ds, reference_id); },
-      "item with reference_id \"" + reference_id + "\"");
+      [&](store::Tx& tx, const std::string& ds) {
+        return tx.items().FindRowidByRef(ds, reference_id);
+      },
+      [&] { return "item with reference_id \"" + reference_id + "\""; }, fn);
 }
 
-Result<store::Prediction> PredictionByAnnotationId(Context& ctx, const std::string& owner,
-                                                   const std::string& run_id,
-                                                   const std::string& reference_id,
-                                                   const std::string& annotation_id) {
-  store::Prediction out;
+Result<std::string> PredictionByAnnotationId(Context& ctx, const std::string& owner,
+                                             const std::string& run_id,
+                                             const std::string& reference_id,
+                                             const std::string& annotation_id) {
+  std::string out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
-                             tx.items().FindByRef(run.dataset_id, reference_id));
-    if (!item) {
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> item_rowid,
+                             tx.items().FindRowidByRef(run.dataset_id, reference_id));
+    if (!item_rowid) {
       return NotFound("item with reference_id \"" + reference_id + "\" not found in dataset " +
                       run.dataset_id);
     }
     NUCLEUS_ASSIGN_OR_RETURN(
-        std::optional<store::Prediction> p,
-        tx.predictions().FindByAnnotationId(run.rowid, item->rowid, annotation_id));
-    if (!p) {
+        std::optional<std::string> payload,
+        tx.predictions().FindPayloadByAnnotationId(run.rowid, *item_rowid, annotation_id));
+    if (!payload) {
       return NotFound("prediction with annotation_id \"" + annotation_id +
                       "\" not found for reference_id \"" + reference_id + "\" in run " + run_id);
     }
-    out = std::move(*p);
+    out = std::move(*payload);
     return Status::Ok();
   }));
   return out;

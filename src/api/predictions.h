@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,23 +67,22 @@ Result<store::Job> SubmitPredictionUpload(Context& ctx, const std::string& owner
 // the payload.
 Status RunPredictionUploadJob(JobRun& run);
 
-// Reads of one item's predictions in a run, in insertion order. NotFound when the run or the item
-// does not exist.
-Result<std::vector<store::Prediction>> PredictionsAtIndex(Context& ctx, const std::string& owner,
-                                                          const std::string& run_id,
-                                                          int64_t index);
-Result<std::vector<store::Prediction>> PredictionsOfItemId(Context& ctx, const std::string& owner,
-                                                           const std::string& run_id,
-                                                           const std::string& item_id);
-Result<std::vector<store::Prediction>> PredictionsOfReference(Context& ctx,
-                                                              const std::string& owner,
-                                                              const std::string& run_id,
-                                                              const std::string& reference_id);
-// One prediction by (reference id, annotation id); NotFound when absent.
-Result<store::Prediction> PredictionByAnnotationId(Context& ctx, const std::string& owner,
-                                                   const std::string& run_id,
-                                                   const std::string& reference_id,
-                                                   const std::string& annotation_id);
+// Reads of one item's predictions in a run: `fn` gets them in insertion order, inside the read
+// snapshot, as store::PredictionRepo::ReadItem gives them (type and payload_json; views valid
+// only during the call). NotFound when the run or the item does not exist; else `fn`'s Status.
+using ItemPredictionsFn = std::function<Status(std::span<const store::PredictionRef>)>;
+Status PredictionsAtIndex(Context& ctx, const std::string& owner, const std::string& run_id,
+                          int64_t index, const ItemPredictionsFn& fn);
+Status PredictionsOfItemId(Context& ctx, const std::string& owner, const std::string& run_id,
+                           const std::string& item_id, const ItemPredictionsFn& fn);
+Status PredictionsOfReference(Context& ctx, const std::string& owner, const std::string& run_id,
+                              const std::string& reference_id, const ItemPredictionsFn& fn);
+// One prediction's payload (its JSON as returned on read) by (reference id, annotation id);
+// NotFound when absent.
+Result<std::string> PredictionByAnnotationId(Context& ctx, const std::string& owner,
+                                             const std::string& run_id,
+                                             const std::string& reference_id,
+                                             const std::string& annotation_id);
 // Streams every prediction of the run (grouped by item, insertion order) inside one read
 // snapshot.
 Status ForEachRunPrediction(Context& ctx, const std::string& owner, const std::string& run_id,

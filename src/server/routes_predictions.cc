@@ -3,6 +3,7 @@
 #include <charconv>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "api/annotations.h"
 #include "api/model_runs.h"
@@ -58,11 +59,50 @@ class Groups {
   std::string bodies_[kGroupCount];
 };
 
-void AnswerGrouped(const Result<std::vector<store::Prediction>>& preds, Response& res) {
-  if (Failed(preds, res)) return;
-  Groups groups;
-  for (const store::Prediction& p : *preds) groups.Add(p);
-  res.Json(groups.Finish(/*wrap=*/true));
+// {"annotations":{"box":[...],...}} from one item's predictions in insertion order, written in
+// one pass per present group into one string (what Groups::Finish(true) gives, byte for byte).
+std::string GroupedJson(std::span<const store::PredictionRef> preds) {
+  size_t bytes = 32;
+  size_t in_group[kGroupCount] = {};
+  for (const store::PredictionRef& p : preds) {
+    bytes += p.payload_json.size() + 1;
+    ++in_group[GroupOf(p.type)];
+  }
+  std::string json;
+  json.reserve(bytes + kGroupCount * 16);
+  json += "{\"annotations\":{";
+  bool first = true;
+  for (size_t g = 0; g < kGroupCount; ++g) {
+    if (in_group[g] == 0) continue;
+    if (!first) json += ',';
+    first = false;
+    json += '"';
+    json += kGroups[g];
+    json += "\":";
+    char sep = '[';
+    for (const store::PredictionRef& p : preds) {
+      if (GroupOf(p.type) != g) continue;
+      json += sep;
+      sep = ',';
+      json += p.payload_json;
+    }
+    json += ']';
+  }
+  json += "}}";
+  return json;
+}
+
+// Answers one item's predictions, grouped; `read` is an api::PredictionsAtIndex / Of... call
+// taking the visitor.
+template <typename Read>
+void AnswerGrouped(Response& res, const Read& read) {
+  std::string json;
+  Status s = read([&](std::span<const store::PredictionRef> preds) -> Status {
+    json = GroupedJson(preds);
+    return Status::Ok();
+  });
+  if (Failed(s, res)) return;
+  res.Json(std::move(json));
 }
 
 void AnswerExport(api::Context& ctx, const std::string& owner, const std::string& run_id,
@@ -269,20 +309,25 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
       return res.Error(InvalidArgument("item index must be a non-negative integer, got \"" +
                                        req.Param("i") + "\""));
     }
-    AnswerGrouped(api::PredictionsAtIndex(ctx, req.owner, req.Param("run"), index), res);
+    AnswerGrouped(res, [&](const api::ItemPredictionsFn& fn) {
+      return api::PredictionsAtIndex(ctx, req.owner, req.Param("run"), index, fn);
+    });
   });
   router.Add("GET", "modelRun/:run/loc/:di", [&ctx](Request& req, Response& res) {
-    AnswerGrouped(api::PredictionsOfItemId(ctx, req.owner, req.Param("run"), req.Param("di")), res);
+    AnswerGrouped(res, [&](const api::ItemPredictionsFn& fn) {
+      return api::PredictionsOfItemId(ctx, req.owner, req.Param("run"), req.Param("di"), fn);
+    });
   });
   router.Add("GET", "modelRun/:run/refloc/:ref", [&ctx](Request& req, Response& res) {
-    AnswerGrouped(api::PredictionsOfReference(ctx, req.owner, req.Param("run"), req.Param("ref")),
-                  res);
+    AnswerGrouped(res, [&](const api::ItemPredictionsFn& fn) {
+      return api::PredictionsOfReference(ctx, req.owner, req.Param("run"), req.Param("ref"), fn);
+    });
   });
   router.Add("GET", "modelRun/:run/prediction/loc/:ref/:ann", [&ctx](Request& req, Response& res) {
     auto p = api::PredictionByAnnotationId(ctx, req.owner, req.Param("run"), req.Param("ref"),
                                            req.Param("ann"));
     if (Failed(p, res)) return;
-    res.Json(p->payload_json);
+    res.Json(std::move(*p));
   });
   router.Add("GET", "modelRun/:run/ungrouped", [&ctx](Request& req, Response& res) {
     AnswerExport(ctx, req.owner, req.Param("run"), res);
@@ -303,12 +348,16 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
     }
     std::string run_id;
     if (!ModelRun(ctx, req, res, false, &run_id)) return;
-    AnswerGrouped(api::PredictionsAtIndex(ctx, req.owner, run_id, index), res);
+    AnswerGrouped(res, [&](const api::ItemPredictionsFn& fn) {
+      return api::PredictionsAtIndex(ctx, req.owner, run_id, index, fn);
+    });
   });
   router.Add("GET", "dataset/:ds/model/:prj/referenceId/:ref", [&ctx](Request& req, Response& res) {
     std::string run_id;
     if (!ModelRun(ctx, req, res, false, &run_id)) return;
-    AnswerGrouped(api::PredictionsOfReference(ctx, req.owner, run_id, req.Param("ref")), res);
+    AnswerGrouped(res, [&](const api::ItemPredictionsFn& fn) {
+      return api::PredictionsOfReference(ctx, req.owner, run_id, req.Param("ref"), fn);
+    });
   });
   router.Add("GET", "dataset/:ds/model/:prj/loc/:ref/:ann", [&ctx](Request& req, Response& res) {
     std::string run_id;
@@ -316,7 +365,7 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
     auto p =
         api::PredictionByAnnotationId(ctx, req.owner, run_id, req.Param("ref"), req.Param("ann"));
     if (Failed(p, res)) return;
-    res.Json(p->payload_json);
+    res.Json(std::move(*p));
   });
   router.Add("GET", "dataset/:ds/model/:prj/export", [&ctx](Request& req, Response& res) {
     std::string run_id;

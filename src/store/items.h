@@ -43,6 +43,11 @@ class ItemRepo {
   // The item at 0-based position `index` of the insertion order.
   virtual Result<std::optional<Item>> FindByIndex(const std::string& dataset_id,
                                                   int64_t index) = 0;
+  // The rowid alone of FindByRef / FindByIndex (no other column read or copied).
+  virtual Result<std::optional<int64_t>> FindRowidByRef(const std::string& dataset_id,
+                                                        std::string_view reference_id) = 0;
+  virtual Result<std::optional<int64_t>> FindRowidByIndex(const std::string& dataset_id,
+                                                          int64_t index) = 0;
   // Items with seq > after_seq in insertion order, at most `limit`.
   virtual Result<std::vector<Item>> List(const std::string& dataset_id, int64_t after_seq,
                                          int64_t limit) = 0;

@@ -81,9 +81,13 @@ class PredictionRepo {
   // repeat an (item_rowid, identity) pair.
   virtual Result<int64_t> PutMany(int64_t run_rowid, std::span<const PredictionWrite> rows,
                                   bool update) = 0;
-  // The item's predictions in the run, in insertion order.
-  virtual Result<std::vector<Prediction>> ListByItem(int64_t run_rowid, int64_t item_rowid) = 0;
-  virtual Result<std::optional<Prediction>> FindByAnnotationId(
+  // The item's predictions in the run, in insertion order, handed to `fn` all at once without a
+  // string per row: each ref has rowid, item_rowid, type and payload_json (label, confidence and
+  // box are left unset); the views are valid only during the call. Returns `fn`'s Status.
+  virtual Status ReadItem(int64_t run_rowid, int64_t item_rowid,
+                          const std::function<Status(std::span<const PredictionRef>)>& fn) = 0;
+  // The payload of the item's first prediction (in insertion order) with `annotation_id`.
+  virtual Result<std::optional<std::string>> FindPayloadByAnnotationId(
       int64_t run_rowid, int64_t item_rowid, std::string_view annotation_id) = 0;
   // Streams every prediction of the run, grouped by item (items in insertion order), in
   // insertion order within an item; stops at the first non-ok Status of `fn`, which is returned.

@@ -85,6 +85,25 @@ class SqliteItemRepo final : public ItemRepo {
     return One(stmt);
   }
 
+  Result<std::optional<int64_t>> FindRowidByRef(const std::string& dataset_id,
+                                                std::string_view reference_id) override {
+    Stmt stmt = db_.Prepare("SELECT rowid FROM items WHERE dataset_id = ? AND reference_id = ?");
+    stmt.Bind(1, dataset_id).Bind(2, reference_id);
+    return OneRowid(stmt);
+  }
+
+  Result<std::optional<int64_t>> FindRowidByIndex(const std::string& dataset_id,
+                                                  int64_t index) override {
+    if (index < 0) return std::optional<int64_t>();
+    // Still a walk over `index` entries of the (dataset_id, seq) index: seq has gaps after
+    // deletions, so position `index` is not seq `index + 1`. The walk stays in that index
+    // (it holds the rowid), never touching the table.
+    Stmt stmt = db_.Prepare(
+        "SELECT rowid FROM items WHERE dataset_id = ? ORDER BY seq LIMIT 1 OFFSET ?");
+    stmt.Bind(1, dataset_id).Bind(2, index);
+    return OneRowid(stmt);
+  }
+
   Result<std::vector<Item>> List(const std::string& dataset_id, int64_t after_seq,
                                  int64_t limit) override {
     Stmt stmt = db_.Prepare(std::string("SELECT ") + kItemColumns +
@@ -129,6 +148,12 @@ class SqliteItemRepo final : public ItemRepo {
     if (stmt.Step()) return std::optional<Item>(Row(stmt));
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     return std::optional<Item>();
+  }
+
+  static Result<std::optional<int64_t>> OneRowid(Stmt& stmt) {
+    if (stmt.Step()) return std::optional<int64_t>(stmt.Int(0));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return std::optional<int64_t>();
   }
 
   static Item Row(const Stmt& stmt) {

@@ -1,5 +1,6 @@
 #include "store/predictions.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -86,26 +87,54 @@ class SqlitePredictionRepo final : public PredictionRepo {
     return written;
   }
 
-  Result<std::vector<Prediction>> ListByItem(int64_t run_rowid, int64_t item_rowid) override {
-    Stmt stmt = db_.Prepare(std::string("SELECT ") + kPredictionColumns +
-                            " FROM predictions WHERE run_rowid = ? AND item_rowid = ? "
-                            "ORDER BY rowid");
+  Status ReadItem(int64_t run_rowid, int64_t item_rowid,
+                  const std::function<Status(std::span<const PredictionRef>)>& fn) override {
+    // The identity index yields the rows in (run, item, identity) order, not rowid order. Rather
+    // than `ORDER BY rowid` (SQLite's sorter copies every row, payload included, into sorter
+    // records) or an index in rowid order (it would slow ingest), the rows' text goes into one
+    // buffer and the few refs are sorted by rowid here.
+    Stmt stmt = db_.Prepare(
+        "SELECT rowid, type, payload FROM predictions WHERE run_rowid = ? AND item_rowid = ?");
     stmt.Bind(1, run_rowid).Bind(2, item_rowid);
-    std::vector<Prediction> out;
-    while (stmt.Step()) out.push_back(Row(stmt));
+    struct Span {
+      int64_t rowid;
+      size_t type_at, payload_at, end;
+    };
+    std::vector<Span> spans;
+    spans.reserve(32);
+    std::string text;
+    text.reserve(8192);
+    while (stmt.Step()) {
+      const size_t type_at = text.size();
+      text += stmt.View(1);
+      const size_t payload_at = text.size();
+      text += stmt.View(2);
+      spans.push_back(Span{stmt.Int(0), type_at, payload_at, text.size()});
+    }
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
-    return out;
+    std::sort(spans.begin(), spans.end(),
+              [](const Span& a, const Span& b) { return a.rowid < b.rowid; });
+    std::vector<PredictionRef> refs(spans.size());
+    const std::string_view all(text);
+    for (size_t i = 0; i < spans.size(); ++i) {
+      const Span& s = spans[i];
+      refs[i].rowid = s.rowid;
+      refs[i].item_rowid = item_rowid;
+      refs[i].type = all.substr(s.type_at, s.payload_at - s.type_at);
+      refs[i].payload_json = all.substr(s.payload_at, s.end - s.payload_at);
+    }
+    return fn(refs);
   }
 
-  Result<std::optional<Prediction>> FindByAnnotationId(int64_t run_rowid, int64_t item_rowid,
-                                                       std::string_view annotation_id) override {
-    Stmt stmt = db_.Prepare(std::string("SELECT ") + kPredictionColumns +
-                            " FROM predictions WHERE run_rowid = ? AND item_rowid = ? AND "
-                            "annotation_id = ? ORDER BY rowid LIMIT 1");
+  Result<std::optional<std::string>> FindPayloadByAnnotationId(
+      int64_t run_rowid, int64_t item_rowid, std::string_view annotation_id) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT payload FROM predictions WHERE run_rowid = ? AND item_rowid = ? AND "
+        "annotation_id = ? ORDER BY rowid LIMIT 1");
     stmt.Bind(1, run_rowid).Bind(2, item_rowid).Bind(3, annotation_id);
-    if (stmt.Step()) return std::optional<Prediction>(Row(stmt));
+    if (stmt.Step()) return std::optional<std::string>(stmt.Text(0));
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
-    return std::optional<Prediction>();
+    return std::optional<std::string>();
   }
 
   Status ForEachInRun(int64_t run_rowid,
@@ -197,12 +226,6 @@ class SqlitePredictionRepo final : public PredictionRepo {
     p->label.assign(stmt.View(7));
     p->confidence = stmt.IsNull(8) ? std::nullopt : std::optional<double>(stmt.Double(8));
     p->payload_json.assign(stmt.View(9));
-  }
-
-  static Prediction Row(const Stmt& stmt) {
-    Prediction p;
-    Fill(stmt, &p);
-    return p;
   }
 
   Db& db_;
