@@ -48,6 +48,20 @@ std::optional<PredictionBox> UnpackBox(std::string_view bytes) {
   return box;
 }
 
+// ReadItem's working buffers: the rows' text, where each row lies in it, and the refs.
+struct ItemSpan {
+  int64_t rowid;
+  size_t type_at, payload_at, end;
+};
+struct ItemBuffers {
+  bool busy = false;
+  std::string text;
+  std::vector<ItemSpan> spans;
+  std::vector<PredictionRef> refs;
+};
+// Above this a thread's ReadItem buffers are freed after use rather than kept.
+constexpr size_t kKeptBytes = 256 * 1024;
+
 class SqlitePredictionRepo final : public PredictionRepo {
  public:
   explicit SqlitePredictionRepo(Db& db) : db_(db) {}
@@ -96,28 +110,39 @@ class SqlitePredictionRepo final : public PredictionRepo {
     Stmt stmt = db_.Prepare(
         "SELECT rowid, type, payload FROM predictions WHERE run_rowid = ? AND item_rowid = ?");
     stmt.Bind(1, run_rowid).Bind(2, item_rowid);
-    struct Span {
-      int64_t rowid;
-      size_t type_at, payload_at, end;
-    };
-    std::vector<Span> spans;
-    spans.reserve(32);
-    std::string text;
-    text.reserve(8192);
+    // The buffers are the thread's, reused across calls: a fresh 8 KiB buffer per request is a
+    // "large" malloc, and each of those makes glibc consolidate its fast bins (a few % of the
+    // server's CPU on refloc). A nested call (from `fn`) gets its own.
+    thread_local ItemBuffers reused;
+    ItemBuffers own;
+    ItemBuffers& buf = reused.busy ? own : reused;
+    buf.busy = true;
+    struct Release {
+      ItemBuffers& buf;
+      ~Release() {
+        buf.busy = false;
+        if (buf.text.capacity() > kKeptBytes) buf = ItemBuffers();  // an unusually large item
+      }
+    } release{buf};
+    std::vector<ItemSpan>& spans = buf.spans;
+    std::vector<PredictionRef>& refs = buf.refs;
+    std::string& text = buf.text;
+    spans.clear();
+    text.clear();
     while (stmt.Step()) {
       const size_t type_at = text.size();
       text += stmt.View(1);
       const size_t payload_at = text.size();
       text += stmt.View(2);
-      spans.push_back(Span{stmt.Int(0), type_at, payload_at, text.size()});
+      spans.push_back(ItemSpan{stmt.Int(0), type_at, payload_at, text.size()});
     }
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     std::sort(spans.begin(), spans.end(),
-              [](const Span& a, const Span& b) { return a.rowid < b.rowid; });
-    std::vector<PredictionRef> refs(spans.size());
+              [](const ItemSpan& a, const ItemSpan& b) { return a.rowid < b.rowid; });
+    refs.assign(spans.size(), PredictionRef());
     const std::string_view all(text);
     for (size_t i = 0; i < spans.size(); ++i) {
-      const Span& s = spans[i];
+      const ItemSpan& s = spans[i];
       refs[i].rowid = s.rowid;
       refs[i].item_rowid = item_rowid;
       refs[i].type = all.substr(s.type_at, s.payload_at - s.type_at);
