@@ -63,6 +63,8 @@ def main():
                     "metadata": {}, "embedding_vector": None, "track_reference_id": None,
                     "task_id": None, "confidence": (i % 100) / 100}) + "\n")
         size_mb = os.path.getsize(path) / 1e6
+        # Writing the file can outlast the server's 3 s keep-alive timeout: a fresh connection.
+        c = Conn(port, key)
         request_id = uuid.uuid4().hex
         url = c.call("GET", f"dataset/{ds}/signedUrl/{request_id}")["signed_url"]
         samples = []
