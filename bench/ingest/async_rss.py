@@ -38,8 +38,10 @@ def main():
                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()
     log = open(os.path.join(data, "server.log"), "w")
+    # One signed-URL PUT carries the whole payload (2.6 GB at 10M): raise the body limit.
     proc = subprocess.Popen([a.bin, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                             "--quiet"], stdout=log, stderr=log)
+                             "--quiet", "--max-body-mb", "16384"], stdout=log, stderr=log)
+    stop = threading.Event()
     try:
         time.sleep(0.5)
         c = Conn(port, key)
@@ -68,7 +70,6 @@ def main():
         request_id = uuid.uuid4().hex
         url = c.call("GET", f"dataset/{ds}/signedUrl/{request_id}")["signed_url"]
         samples = []
-        stop = threading.Event()
 
         def sample():
             while not stop.is_set():
@@ -85,6 +86,7 @@ def main():
         put_secs = time.perf_counter() - put_start
         put_max = max(samples) if samples else rss_mib(proc.pid)
         rss_after_put = rss_mib(proc.pid)
+        c = Conn(port, key)  # the long PUT outlasted the idle connection's keep-alive timeout
         job = c.call("POST", f"modelRun/{run}/predict?async=1",
                      {"requestId": request_id, "update": False})
         job_first_sample = len(samples)
@@ -106,6 +108,12 @@ def main():
               f"during job min {min(job_samples):.0f} / max {max(job_samples):.0f} "
               f"({len(samples)} samples)")
     finally:
+        stop.set()
+        if proc.poll() is not None:  # the server died: say how, with the end of its log
+            log.flush()
+            print(f"server exited with {proc.returncode}; last lines of its log:", file=sys.stderr)
+            print("".join(open(os.path.join(data, "server.log")).readlines()[-20:]),
+                  file=sys.stderr)
         proc.terminate()
         proc.wait()
         shutil.rmtree(data, ignore_errors=True)

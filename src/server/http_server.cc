@@ -188,16 +188,23 @@ void HttpServer::Dispatch(const void* raw_request, void* raw_response,
 
   if (content_reader != nullptr) {
     const auto& reader = *static_cast<const httplib::ContentReader*>(content_reader);
-    req.read_body = [&reader](const std::function<Status(std::string_view)>& sink) {
+    const size_t limit = options_.max_body_bytes;
+    req.read_body = [&reader, &hreq, limit](const std::function<Status(std::string_view)>& sink) {
       Status status;
-      reader([&](const char* data, size_t n) {
+      const bool complete = reader([&](const char* data, size_t n) {
         status = sink(std::string_view(data, n));
         return status.ok();
       });
-      return status;
+      if (complete || !status.ok()) return status;
+      // httplib stopped before the sink did: the body is over its limit (then the sink never
+      // saw a byte) or the connection broke. Never let a route take a partial body as whole.
+      if (hreq.get_header_value<uint64_t>("Content-Length") > limit) {
+        return PayloadTooLarge("request body is larger than the server's limit of " +
+                               std::to_string(limit) + " bytes (see --max-body-mb)");
+      }
+      return InvalidArgument("the request body could not be read in full");
     };
     if (!match.options.stream_body) {
-      const size_t limit = options_.max_body_bytes;
       Status read = req.read_body([&](std::string_view piece) -> Status {
         if (req.body.size() + piece.size() > limit) {
           return PayloadTooLarge("request body is larger than the server's limit of " +

@@ -31,6 +31,17 @@ def test_oversized_body_gets_413_json(small_server):
     assert api.get("dataset/details").status_code == 200
 
 
+def test_signed_url_upload_over_the_body_limit_is_refused_not_truncated(small_server):
+    api = Api(small_server.base, small_server.key)
+    ds = api.post("dataset/create", {"name": "big"}).json()["dataset_id"]
+    url = api.get(f"dataset/{ds}/signedUrl/req-big").json()["signed_url"]
+    r = requests.put(url, data=b'{"reference_id": "a"}\n' * 100000)  # 2.2 MB > 1 MiB
+    assert r.status_code == 413, r.text
+    assert "--max-body-mb" in r.json()["error"]
+    # The server keeps serving.
+    assert api.get("dataset/details").status_code == 200
+
+
 def test_one_log_line_per_request_with_route_status_and_ms(small_server):
     api = Api(small_server.base, small_server.key)
     ds = api.post("dataset/create", {"name": "logged"}).json()["dataset_id"]
