@@ -1,7 +1,6 @@
 #include "api/run_matching.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -45,41 +44,6 @@ struct Objects {
   }
 };
 
-// Fast path for the payloads our own writer produced: `"geometry":{"x":N,"y":N,"width":N,
-// "height":N}` with nothing else inside. False on anything unexpected (then the full parser runs).
-bool ScanBox(std::string_view payload, geometry::Box* box) {
-  constexpr std::string_view kKey = "\"geometry\":{";
-  size_t at = payload.find(kKey);
-  if (at == std::string_view::npos) return false;
-  const char* p = payload.data() + at + kKey.size();
-  const char* end = payload.data() + payload.size();
-  int seen = 0;
-  while (p < end && *p == '"') {
-    const char* key = ++p;
-    while (p < end && *p != '"') ++p;
-    std::string_view name(key, static_cast<size_t>(p - key));
-    if (p + 1 >= end || p[1] != ':') return false;
-    p += 2;
-    double v = 0;
-    auto [next, ec] = std::from_chars(p, end, v);
-    if (ec != std::errc()) return false;
-    p = next;
-    if (name == "x") {
-      box->x = v, seen |= 1;
-    } else if (name == "y") {
-      box->y = v, seen |= 2;
-    } else if (name == "width") {
-      box->width = v, seen |= 4;
-    } else if (name == "height") {
-      box->height = v, seen |= 8;
-    } else {
-      return false;
-    }
-    if (p < end && *p == ',') ++p;
-  }
-  return p < end && *p == '}' && seen == 15;
-}
-
 // The geometry of a stored object of a matchable type, parsed.
 struct Geometry {
   eval::Shape shape;
@@ -92,9 +56,10 @@ struct Geometry {
 // that do not parse (such objects are left out of matching).
 bool ParseGeometry(std::string_view type, std::string_view payload, bool prediction,
                    wire::JsonDoc& scratch, Geometry* out) {
-  geometry::Box box;
-  if (type == "box" && ScanBox(payload, &box)) {
-    out->shape = box;
+  // Fast path for the payloads our own writer produced (the full parser below otherwise).
+  store::PredictionBox box;
+  if (type == "box" && store::ScanPayloadBox(payload, &box)) {
+    out->shape = geometry::Box{box.x, box.y, box.width, box.height};
     out->extent = {box.x, box.y, box.width, box.height};
     out->area = box.width * box.height;
     out->type_name = "box";
@@ -301,7 +266,7 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
       return tx.predictions().ScanRun(
           run.rowid, first, last, [&](const store::PredictionRef& p) -> Status {
             if (p.box) {
-              // Stored at ingest (migration v6): exactly what ScanBox gives for the payload.
+              // Stored at ingest (migration v6): exactly what ScanPayloadBox gives.
               const store::PredictionBox& b = *p.box;
               g.shape = geometry::Box{b.x, b.y, b.width, b.height};
               g.extent = {b.x, b.y, b.width, b.height};

@@ -27,6 +27,12 @@ struct PredictionBox {
   double height = 0;
 };
 
+// The box of a payload our writer printed: `"geometry":{"x":N,"y":N,"width":N,"height":N}` with
+// nothing else inside. False on anything else (the caller then parses the payload in full). The
+// migration v6 backfill and the commit's read of rows without a stored box both use it, so a
+// stored box is always exactly what the payload scan gives.
+bool ScanPayloadBox(std::string_view payload_json, PredictionBox* box);
+
 // One prediction to write; views borrow the caller's buffers for the duration of PutMany.
 struct PredictionWrite {
   int64_t item_rowid = 0;

@@ -1,8 +1,9 @@
 #include "store/sqlite/schema.h"
 
-#include <charconv>
 #include <string>
 #include <string_view>
+
+#include "store/predictions.h"
 
 namespace nucleus::store::sqlite {
 namespace {
@@ -316,47 +317,18 @@ ALTER TABLE predictions ADD COLUMN box BLOB;
 UPDATE predictions SET box = nucleus_payload_box(payload) WHERE type = 'box';
 )sql";
 
-// The backfill of v6: `"geometry":{"x":N,"y":N,"width":N,"height":N}` in a stored payload (the
-// form our writer prints, doubles in shortest round-trip form) -> the PredictionBox BLOB, or
-// NULL for anything else. Mirrors api/run_matching.cc's ScanBox, so a backfilled box is exactly
-// what the commit's payload scan gave.
-bool ScanPayloadBox(std::string_view payload, double box[4]) {
-  constexpr std::string_view kKey = "\"geometry\":{";
-  size_t at = payload.find(kKey);
-  if (at == std::string_view::npos) return false;
-  const char* p = payload.data() + at + kKey.size();
-  const char* end = payload.data() + payload.size();
-  int seen = 0;
-  while (p < end && *p == '"') {
-    const char* key = ++p;
-    while (p < end && *p != '"') ++p;
-    std::string_view name(key, static_cast<size_t>(p - key));
-    if (p + 1 >= end || p[1] != ':') return false;
-    p += 2;
-    double v = 0;
-    auto [next, ec] = std::from_chars(p, end, v);
-    if (ec != std::errc()) return false;
-    p = next;
-    int field = name == "x" ? 0 : name == "y" ? 1 : name == "width" ? 2 : name == "height" ? 3 : -1;
-    if (field < 0) return false;
-    box[field] = v;
-    seen |= 1 << field;
-    if (p < end && *p == ',') ++p;
-  }
-  return p < end && *p == '}' && seen == 15;
-}
-
 void PayloadBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
   const unsigned char* text = sqlite3_value_text(argv[0]);
-  double box[4];
+  // The backfill of v6: the same scan the commit's read of older rows uses.
+  PredictionBox box;
   if (text == nullptr ||
       !ScanPayloadBox(std::string_view(reinterpret_cast<const char*>(text),
                                        static_cast<size_t>(sqlite3_value_bytes(argv[0]))),
-                      box)) {
+                      &box)) {
     sqlite3_result_null(context);
     return;
   }
-  sqlite3_result_blob(context, box, sizeof box, SQLITE_TRANSIENT);
+  sqlite3_result_blob(context, &box, sizeof box, SQLITE_TRANSIENT);
 }
 
 }  // namespace
