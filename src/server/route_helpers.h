@@ -45,6 +45,27 @@ using StringListChange = std::function<Result<std::vector<std::string>>(
 Handler StringListRoute(std::string id_param, std::string id_key, std::string list_key,
                         StringListChange change);
 
+// A local-mask upload (annotations.md §4, also on the prediction routes): the part
+// "serialized_request" ({"segmentations": [...], "annotations": [...], "update": bool}), then one
+// "mask" part per segmentation in the same order (filename = its mask_url percent-encoded).
+struct MaskUpload {
+  const FormPart* request = nullptr;  // "serialized_request"
+  std::vector<const FormPart*> masks;
+  std::vector<std::string> filenames;  // of `masks`, percent-decoded
+  wire::JsonDoc doc;
+  wire::JsonObject body;  // `request` parsed by ParseRequest()
+  bool update = false;
+
+  // Parses `request` into `body` and its "update" flag.
+  Status ParseRequest();
+  // The file of the i-th segmentation, whose mask_url is `mask_url`: the i-th part when its name
+  // matches, else the part named like mask_url, else the i-th part; nullptr when there is none.
+  const FormPart* FileFor(size_t i, const std::string& mask_url) const;
+};
+// Splits req.parts; `what` names the upload in the error when "serialized_request" is missing
+// ("multipart annotate"). Nothing is parsed yet, so callers can check ownership first.
+Status ReadMaskUpload(const Request& req, std::string_view what, MaskUpload* out);
+
 // jobs.md §1: {"job_id", "job_last_known_status", "job_type", "job_creation_time"}.
 void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);
 

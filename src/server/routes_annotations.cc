@@ -3,7 +3,6 @@
 // (blob/mask/{sha256}.png: content-addressed, so the URL names the bytes and needs no credential).
 #include "api/annotations.h"
 #include "api/datasets.h"
-#include "core/strings.h"
 #include "server/route_helpers.h"
 #include "server/routes.h"
 
@@ -64,46 +63,20 @@ void AnnotateAsync(api::Context& ctx, Request& req, Response& res) {
 // annotations.md §4: part "serialized_request" ({"segmentations": [...], "update": bool}), then
 // one "mask" part per segmentation in the same order (filename = its mask_url percent-encoded).
 void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
-  const FormPart* request_part = nullptr;
-  std::vector<const FormPart*> masks;
-  for (const FormPart& part : req.parts) {
-    if (part.name == "serialized_request" && request_part == nullptr) request_part = &part;
-    if (part.name == "mask") masks.push_back(&part);
-  }
-  if (request_part == nullptr) {
-    return res.Error(
-        InvalidArgument("multipart annotate needs a part named \"serialized_request\""));
-  }
+  MaskUpload upload;
+  if (Failed(ReadMaskUpload(req, "multipart annotate", &upload), res)) return;
   // Check the dataset before writing any file for it.
   if (Failed(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
-  wire::JsonDoc doc;
-  wire::JsonObject body;
-  if (Failed(doc.Parse(request_part->content, "part \"serialized_request\""), res)) return;
-  if (Failed(wire::AsObject(doc.root(), "part \"serialized_request\"", &body), res)) return;
-  bool update = false;
-  if (Failed(wire::OptBool(body, "update", "part \"serialized_request\"", &update), res)) return;
+  if (Failed(upload.ParseRequest(), res)) return;
   std::vector<api::AnnotationInput> inputs;
-  if (Failed(ParseObjects(body, "segmentations", true, &inputs), res)) return;
-  if (Failed(ParseObjects(body, "annotations", false, &inputs), res)) return;
+  if (Failed(ParseObjects(upload.body, "segmentations", true, &inputs), res)) return;
+  if (Failed(ParseObjects(upload.body, "annotations", false, &inputs), res)) return;
 
-  std::vector<std::string> filenames;
-  for (const FormPart* part : masks) {
-    std::string decoded;
-    if (!core::PercentDecode(part->filename, &decoded)) decoded = part->filename;
-    filenames.push_back(std::move(decoded));
-  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     api::AnnotationInput& in = inputs[i];
     if (!in.parsed || in.parsed->type != core::AnnotationType::kSegmentation) continue;
     const std::string& url = in.parsed->mask_url;
-    // The i-th file belongs to the i-th mask; if that pairing is off, take the file whose name
-    // is the mask's path.
-    const FormPart* file = nullptr;
-    if (i < masks.size() && filenames[i] == url) file = masks[i];
-    for (size_t j = 0; file == nullptr && j < masks.size(); ++j) {
-      if (filenames[j] == url) file = masks[j];
-    }
-    if (file == nullptr && i < masks.size()) file = masks[i];
+    const FormPart* file = upload.FileFor(i, url);
     if (file == nullptr) {
       in.error = "mask " + std::to_string(i) + " (reference_id " + in.parsed->reference_id +
                  "): no \"mask\" part was sent for mask_url " + url;
@@ -114,7 +87,7 @@ void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
     if (Failed(stored, res)) return;
     api::AttachStoredMaskUrl(*in.parsed, req.base_url + "/blob/" + *stored);
   }
-  auto counts = api::Annotate(ctx, req.owner, req.Param("ds"), std::move(inputs), update);
+  auto counts = api::Annotate(ctx, req.owner, req.Param("ds"), std::move(inputs), upload.update);
   if (Failed(counts, res)) return;
   WriteCounts(res, req.Param("ds"), *counts);
 }

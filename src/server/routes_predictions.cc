@@ -8,7 +8,6 @@
 #include "api/annotations.h"
 #include "api/model_runs.h"
 #include "api/predictions.h"
-#include "core/strings.h"
 #include "server/route_helpers.h"
 #include "server/routes.h"
 
@@ -198,32 +197,13 @@ Status ParseUploadArrays(wire::JsonObject body, api::PredictionBatch* batch) {
 // segmentation in the same order. Masks are stored like ground-truth masks (api/annotations.h);
 // mask_url stays as the client sent it.
 void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std::string& run_id) {
-  const FormPart* request_part = nullptr;
-  std::vector<const FormPart*> masks;
-  for (const FormPart& part : req.parts) {
-    if (part.name == "serialized_request" && request_part == nullptr) request_part = &part;
-    if (part.name == "mask") masks.push_back(&part);
-  }
-  if (request_part == nullptr) {
-    return res.Error(
-        InvalidArgument("multipart prediction upload needs a part named \"serialized_request\""));
-  }
+  MaskUpload upload;
+  if (Failed(ReadMaskUpload(req, "multipart prediction upload", &upload), res)) return;
   if (Failed(api::GetModelRun(ctx, req.owner, run_id), res)) return;  // before storing files
-  wire::JsonDoc doc;
-  wire::JsonObject body;
-  if (Failed(doc.Parse(request_part->content, "part \"serialized_request\""), res)) return;
-  if (Failed(wire::AsObject(doc.root(), "part \"serialized_request\"", &body), res)) return;
-  bool update = false;
-  if (Failed(wire::OptBool(body, "update", "part \"serialized_request\"", &update), res)) return;
+  if (Failed(upload.ParseRequest(), res)) return;
   api::PredictionBatch batch;
-  if (Failed(ParseUploadArrays(body, &batch), res)) return;
+  if (Failed(ParseUploadArrays(upload.body, &batch), res)) return;
 
-  std::vector<std::string> filenames;
-  for (const FormPart* part : masks) {
-    std::string decoded;
-    if (!core::PercentDecode(part->filename, &decoded)) decoded = part->filename;
-    filenames.push_back(std::move(decoded));
-  }
   std::vector<wire::ParsedAnnotation> kept;
   size_t mask_index = 0;
   for (wire::ParsedAnnotation& a : batch.objects) {
@@ -232,13 +212,7 @@ void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std:
       continue;
     }
     const size_t i = mask_index++;
-    // The i-th file belongs to the i-th mask; else the file named like the mask's path.
-    const FormPart* file = nullptr;
-    if (i < masks.size() && filenames[i] == a.mask_url) file = masks[i];
-    for (size_t j = 0; file == nullptr && j < masks.size(); ++j) {
-      if (filenames[j] == a.mask_url) file = masks[j];
-    }
-    if (file == nullptr && i < masks.size()) file = masks[i];
+    const FormPart* file = upload.FileFor(i, a.mask_url);
     if (file == nullptr) {
       batch.errors.push_back("mask " + std::to_string(i) + " (reference_id " + a.reference_id +
                              "): no \"mask\" part was sent for mask_url " + a.mask_url);
@@ -251,7 +225,7 @@ void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std:
     kept.push_back(std::move(a));
   }
   batch.objects = std::move(kept);
-  auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), update);
+  auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), upload.update);
   if (Failed(counts, res)) return;
   AnswerCounts(res, run_id, *counts);
 }
