@@ -1,23 +1,25 @@
 // The request/response types route handlers see. Handlers never touch sockets; the HttpServer
-// adapter fills these from cpp-httplib and writes them back.
+// front end fills these from the connection and writes them back.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "nucleus/status.h"
 
 namespace nucleus::server {
 
-// One part of a multipart/form-data body, in the order received.
+// One part of a multipart/form-data body, in the order received. `content` views the request's
+// body, which lives as long as the Request.
 struct FormPart {
   std::string name;
   std::string filename;  // as sent (still percent-encoded if the client encoded it)
   std::string content_type;
-  std::string content;
+  std::string_view content;
 };
 
 struct Request {
@@ -46,6 +48,9 @@ struct Response {
   int status = 200;
   std::string body = "{}";
   std::string content_type = "application/json";
+  // Extra response headers (the front end writes Content-Type, Content-Length, Connection and
+  // X-Content-Type-Options itself).
+  std::vector<std::pair<std::string, std::string>> headers;
 
   void Json(std::string json, int http_status = 200) {
     body = std::move(json);
