@@ -84,6 +84,7 @@ int Serve(const std::string& data, const std::string& listen,
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
 
+  options.spool_dir = data;  // large multipart bodies: unlinked files beside the store
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT"));
   options.host = listen.substr(0, colon);
@@ -137,7 +138,8 @@ int main(int argc, char** argv) {
                     "Largest JSON request body, in MiB, after decoding (default 64)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   serve->add_option("--max-multipart-mb", max_multipart_mb,
-                    "Largest multipart/form-data body (local images, masks), in MiB (default 256)")
+                    "Largest multipart/form-data body (local images, masks; over 1 MiB it is spooled "
+                    "to disk), in MiB (default 4096)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   serve->add_option("--max-upload-mb", max_upload_mb,
                     "Largest signed-URL PUT (async uploads, streamed to disk), in MiB "

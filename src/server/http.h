@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,8 @@ struct Request {
   std::function<Status(const std::function<Status(std::string_view)>& sink)> read_body;
   std::vector<FormPart> parts;
   bool is_multipart = false;
+  // Owns the bytes `parts` view when a large multipart body was spooled to a file and mapped.
+  std::shared_ptr<const void> body_storage;
   std::string owner;     // the authenticated principal ("" on unauthenticated routes)
   std::string base_url;  // e.g. "http://127.0.0.1:8080/v1/nucleus", from the Host header
   std::map<std::string, std::string, std::less<>> headers;  // lower-case names

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -117,6 +118,55 @@ std::string HeaderSafe(std::string_view v) {
   }
   return out;
 }
+
+// A multipart body written to an unlinked file as it arrives, then mapped read-only: the parts
+// are views into the mapping, so a large upload costs page cache, not heap.
+class SpooledBody {
+ public:
+  static Result<std::shared_ptr<SpooledBody>> Create(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      std::string path = dir + "/nucleus-body-XXXXXX";
+      fd = ::mkostemp(path.data(), O_CLOEXEC);
+      if (fd >= 0) ::unlink(path.c_str());
+    }
+    if (fd < 0) {
+      return Internal("cannot spool a multipart body in " + dir + ": " + std::strerror(errno));
+    }
+    return std::shared_ptr<SpooledBody>(new SpooledBody(fd));
+  }
+  ~SpooledBody() {
+    if (map_ != nullptr) ::munmap(map_, size_);
+    ::close(fd_);
+  }
+  Status Append(std::string_view piece) {
+    while (!piece.empty()) {
+      ssize_t w = ::write(fd_, piece.data(), piece.size());
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return Internal(std::string("cannot spool a multipart body: ") + std::strerror(errno));
+      }
+      piece.remove_prefix(static_cast<size_t>(w));
+      size_ += static_cast<size_t>(w);
+    }
+    return Status::Ok();
+  }
+  Result<std::string_view> Map() {
+    if (size_ == 0) return std::string_view();
+    map_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (map_ == MAP_FAILED) {
+      map_ = nullptr;
+      return Internal("cannot map a spooled multipart body");
+    }
+    return std::string_view(static_cast<const char*>(map_), size_);
+  }
+
+ private:
+  explicit SpooledBody(int fd) : fd_(fd) {}
+  int fd_;
+  void* map_ = nullptr;
+  size_t size_ = 0;
+};
 
 enum Phase : int { kHead, kIdle, kWorker, kLinger, kClosed };
 
@@ -840,16 +890,36 @@ After HttpServer::Impl::HandleOne(Conn* c) {
       return stream_status;
     };
   } else if (has_body) {
-    Status read = body.Pump(limit, [&](std::string_view piece) {
-      req.body.append(piece);
-      return Status::Ok();
-    });
-    if (!read.ok()) return body_failed(read);
+    // Large multipart bodies go to a file as they arrive; everything else to memory.
+    constexpr uint64_t kSpoolAbove = uint64_t{1} << 20;
+    const bool spool = multipart && (framing.kind != BodyFraming::Kind::kLength ||
+                                     framing.coding != BodyFraming::Coding::kIdentity ||
+                                     framing.length > kSpoolAbove);
+    std::shared_ptr<SpooledBody> spooled;
+    std::string_view content;
+    if (spool) {
+      auto created = SpooledBody::Create(options_.spool_dir);
+      if (!created.ok()) return body_failed(created.status());
+      spooled = *created;
+      Status read = body.Pump(limit, [&](std::string_view piece) { return spooled->Append(piece); });
+      if (!read.ok()) return body_failed(read);
+      auto mapped = spooled->Map();
+      if (!mapped.ok()) return refuse(mapped.status());
+      content = *mapped;
+      req.body_storage = spooled;
+    } else {
+      Status read = body.Pump(limit, [&](std::string_view piece) {
+        req.body.append(piece);
+        return Status::Ok();
+      });
+      if (!read.ok()) return body_failed(read);
+      content = req.body;
+    }
     if (multipart) {
       req.is_multipart = true;
       Result<std::string> boundary = MultipartBoundary(*head.Find("content-type"));
       std::vector<MultipartPart> parts;
-      Status parsed = boundary.ok() ? ParseMultipart(req.body, *boundary, MultipartLimits{}, &parts)
+      Status parsed = boundary.ok() ? ParseMultipart(content, *boundary, MultipartLimits{}, &parts)
                                     : boundary.status();
       if (!parsed.ok()) {
         res.Error(parsed);

@@ -36,8 +36,10 @@ struct ServerOptions {
   // Decoded body limits, by kind of request (413 beyond). JSON bodies are held in memory: the
   // official client's largest request (a batch of 5,000 objects) is ~2 MB.
   uint64_t max_body_bytes = uint64_t{64} << 20;
-  // multipart/form-data bodies (local images and masks), held in memory while handled.
-  uint64_t max_multipart_bytes = uint64_t{256} << 20;
+  // multipart/form-data bodies (local images and masks). Over 1 MiB they are written to an
+  // unlinked file in `spool_dir` as they arrive and mapped for the handler: memory stays flat.
+  uint64_t max_multipart_bytes = uint64_t{4} << 30;
+  std::string spool_dir = "/tmp";
   // Streamed bodies (signed-URL PUT of an async upload: ~270 MB per million boxes), written to
   // storage as they arrive, memory flat.
   uint64_t max_upload_bytes = uint64_t{16} << 30;

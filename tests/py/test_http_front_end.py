@@ -26,7 +26,7 @@ def srv():
     key = create_key(data_dir)
     s = Server(data_dir, ["--max-body-mb", "1", "--head-timeout-s", "1",
                           "--idle-timeout-s", "30", "--max-connections", "40",
-                          "--min-body-rate-kib", "1"]).start()
+                          "--min-body-rate-kib", "1", "--max-multipart-mb", "8"]).start()
     s.key = key
     s.api = Api(s.base, key)
     yield s
@@ -376,3 +376,39 @@ def test_slow_body_is_cut(srv):
     t.join()
     assert results == [True]
     s.close()
+
+
+def multipart_append(srv, ds, ref, image, chunked_body=False):
+    items = json.dumps([{"reference_id": ref, "image_url": f"{ref}.png", "metadata": {},
+                         "update": False}])
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"items\"\r\n"
+            f"Content-Type: application/json\r\n\r\n{items}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; "
+            f"filename=\"{ref}.png\"\r\nContent-Type: image/png\r\n\r\n").encode()
+    body += image + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Authorization": srv.api.headers["Authorization"],
+               "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    data = iter([body[:1000], body[1000:]]) if chunked_body else body
+    return requests.post(f"{srv.base}/dataset/{ds}/append", data=data, headers=headers)
+
+
+@pytest.mark.parametrize("chunked_body", [False, True])
+def test_large_multipart_image_is_spooled_and_stored_whole(srv, chunked_body):
+    """Over 1 MiB a multipart body is written to disk as it arrives (its own limit,
+    --max-multipart-mb, not --max-body-mb's 1 MiB here) and the image comes back intact."""
+    ds = new_dataset(srv)
+    image = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (3 << 12)  # ~3 MiB
+    r = multipart_append(srv, ds, "big", image, chunked_body)
+    assert r.status_code == 200, r.text
+    assert r.json()["new_items"] == 1
+    url = srv.api.get(f"dataset/{ds}/refloc/big").json()["item"]["image_url"]
+    assert requests.get(url).content == image
+
+
+def test_multipart_over_its_own_limit_is_413(srv):
+    ds = new_dataset(srv)
+    r = multipart_append(srv, ds, "huge", b"\0" * (9 << 20))
+    assert r.status_code == 413
+    assert "--max-multipart-mb" in r.json()["error"]
+    assert item_count(srv, ds) == 0
