@@ -52,7 +52,10 @@ struct ServerOptions {
   int body_grace_ms = 20000;
   uint64_t min_body_rate_bytes_per_s = 16 * 1024;
   int body_idle_timeout_ms = 30000;
-  int write_timeout_ms = 60000;  // no progress writing a response for this long closes it
+  int write_timeout_ms = 60000;
+  // After answering on a keep-alive connection, a worker with nothing queued waits this long
+  // for the client's next request before handing the connection back to the event loop.
+  int keep_alive_wait_us = 2000;  // no progress writing a response for this long closes it
   size_t max_head_bytes = 64 * 1024;
   size_t max_target_bytes = 16 * 1024;
   size_t max_headers = 128;
