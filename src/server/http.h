@@ -38,13 +38,16 @@ struct Request {
   std::shared_ptr<const void> body_storage;
   std::string owner;     // the authenticated principal ("" on unauthenticated routes)
   std::string base_url;  // e.g. "http://127.0.0.1:8080/v1/nucleus", from the Host header
-  std::map<std::string, std::string, std::less<>> headers;  // lower-case names
+  // The request's header fields (names lower-cased, in the order sent); see Header().
+  const std::vector<std::pair<std::string, std::string>>* header_fields = nullptr;
 
   const std::string& Param(std::string_view name) const;
   bool HasQuery(std::string_view key) const { return query.find(key) != query.end(); }
   std::string Query(std::string_view key, std::string fallback = "") const;
   // True for "1", "true", "True" (the client sends async=1).
   bool QueryFlag(std::string_view key) const;
+  // The first value of a header field (`lower_name` in lower case), or "" when absent.
+  std::string_view Header(std::string_view lower_name) const;
 };
 
 struct Response {

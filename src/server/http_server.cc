@@ -426,19 +426,29 @@ void HttpServer::Impl::AcceptAll() {
   }
 }
 
-// Makes room for a new connection by closing the idle keep-alive connection closest to its
-// timeout. Returns false when none is idle.
+// Makes room for new connections when the cap is reached: closes a batch (1/32 of the cap) of
+// the connections that hold no request in progress, idle keep-alive ones first, then those
+// whose head has not arrived, each group oldest deadline first. A flood of silent connections
+// thus cannot lock real clients out, and one scan serves many accepts. Returns false when
+// every connection is inside a request.
 bool HttpServer::Impl::EvictIdle() {
-  Conn* victim = nullptr;
+  std::vector<std::pair<int64_t, Conn*>> idle, heads;
   for (auto& [ptr, conn] : conns_) {
-    if (conn->phase.load(std::memory_order_acquire) != kIdle) continue;
-    if (victim == nullptr || conn->deadline_ms.load() < victim->deadline_ms.load()) {
-      victim = conn.get();
-    }
+    const int phase = conn->phase.load(std::memory_order_acquire);
+    if (phase == kIdle) idle.emplace_back(conn->deadline_ms.load(), conn.get());
+    if (phase == kHead) heads.emplace_back(conn->deadline_ms.load(), conn.get());
   }
-  if (victim == nullptr) return false;
-  Close(victim);
-  return true;
+  size_t want = std::max<size_t>(1, static_cast<size_t>(max_connections_) / 32);
+  size_t closed = 0;
+  for (auto* group : {&idle, &heads}) {
+    if (closed >= want) break;
+    size_t take = std::min(group->size(), want - closed);
+    std::nth_element(group->begin(), group->begin() + static_cast<ptrdiff_t>(take),
+                     group->end());
+    for (size_t i = 0; i < take; ++i) Close((*group)[i].second);
+    closed += take;
+  }
+  return closed > 0;
 }
 
 void HttpServer::Impl::Arm(Conn* c, int op) {
@@ -864,7 +874,7 @@ After HttpServer::Impl::HandleOne(Conn* c) {
   }
   route = match.pattern;
   req.params = std::move(match.params);
-  for (const auto& [name, value] : head.headers) req.headers.emplace(name, value);
+  req.header_fields = &head.headers;
   const std::string* host = head.Find("host");
   if (host != nullptr && !host->empty()) {
     req.base_url = "http://" + *host + options_.prefix;

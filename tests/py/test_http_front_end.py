@@ -332,6 +332,17 @@ def test_idle_connections_beyond_the_cap_make_room_for_new_clients(srv):
         s.close()
 
 
+def test_silent_connections_beyond_the_cap_cannot_lock_clients_out(srv):
+    """Connections that never send a byte hold no request: at the cap the oldest are closed."""
+    silent = [connect(srv) for _ in range(80)]  # --max-connections 40
+    for _ in range(5):
+        r = requests.get(f"{srv.base}/dataset/", headers=srv.api.headers, timeout=5)
+        assert r.status_code == 200
+    assert sum(1 for s in silent[:20] if closed_by_peer(s, timeout=0.5)) >= 15
+    for s in silent:
+        s.close()
+
+
 def test_signed_put_refused_before_reading_closes_instead_of_desyncing(srv):
     ds = new_dataset(srv)
     s = connect(srv)
