@@ -52,7 +52,7 @@ PIECE = MiB  # bytes per send for streamed bodies
 
 ALL_SCENARIOS = ["unauth-cl", "unauth-chunked", "unauth-gzip", "auth-cl", "auth-chunked",
                  "auth-gzip", "slowloris", "idle", "headers", "poison", "keepalive-get",
-                 "empty-bodies"]
+                 "empty-bodies", "range"]
 
 
 def raise_nofile(want=None):
@@ -106,6 +106,7 @@ class Target:
     def __init__(self, host, port, key, pid, proc=None, data_dir=None, log_path=None):
         self.host, self.port, self.key, self.pid = host, port, key, pid
         self.proc, self.data_dir, self.log_path = proc, data_dir, log_path
+        self.launch = None
         token = base64.b64encode(f"{key}:".encode()).decode()
         self.auth = f"Basic {token}"
 
@@ -122,6 +123,23 @@ class Target:
         if self.proc is not None:
             return self.proc.poll() is None
         return self.pid is None or pid_alive(self.pid)
+
+    def restart(self):
+        """(Re)starts a server this driver manages on the same data dir and port."""
+        self.proc = self.launch()
+        self.pid = self.proc.pid
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://{self.host}:{self.port}/healthz", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited at start: " + open(self.log_path).read()[-2000:])
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("server did not answer /healthz within 30 s")
 
     def stop(self):
         if self.proc is None:
@@ -146,7 +164,6 @@ def start_server(binary, as_limit, nofile, extra_args):
                          check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()
     log_path = os.path.join(data_dir, "server.log")
-    log = open(log_path, "ab")
 
     def limits():  # in the child, before exec: what `prlimit --as=N --nofile=M` sets
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -155,23 +172,16 @@ def start_server(binary, as_limit, nofile, extra_args):
         if as_limit:
             resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
 
-    proc = subprocess.Popen([binary, "serve", "--data", data_dir, "--listen",
-                             f"127.0.0.1:{port}"] + list(extra_args),
-                            stdout=log, stderr=log, preexec_fn=limits)
-    log.close()
-    target = Target("127.0.0.1", port, key, proc.pid, proc, data_dir, log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                return target
-        except requests.RequestException:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError("server exited at start: " + open(log_path).read()[-2000:])
-        time.sleep(0.05)
-    target.stop()
-    raise RuntimeError("server did not answer /healthz within 30 s")
+    def launch():
+        with open(log_path, "ab") as log:
+            return subprocess.Popen([binary, "serve", "--data", data_dir, "--listen",
+                                     f"127.0.0.1:{port}"] + list(extra_args),
+                                    stdout=log, stderr=log, preexec_fn=limits)
+
+    target = Target("127.0.0.1", port, key, None, None, data_dir, log_path)
+    target.launch = launch
+    target.restart()
+    return target
 
 
 # ---------------------------------------------------------------------------------------------
@@ -735,6 +745,8 @@ def scenario_poison(ctx, observe):
     if ctx.t.proc is not None and not alive:
         exit_info = ctx.t.proc.returncode
     job_figures.update(same_pid_alive=alive and ctx.t.pid == pid0, server_exit=exit_info)
+    if not alive and ctx.t.launch is not None and ctx.args.poison_restarts > 0:
+        job_figures["restarts"] = poison_restarts(ctx, job)
     figures = dict(obs.figures, job=job_figures, attacker={"boxes": n, "predictions": n})
     h = figures["normal"]["healthz"]
     done = status == "Completed" or (status.startswith("Errored") and bool(message))
@@ -742,12 +754,43 @@ def scenario_poison(ctx, observe):
                job_figures["same_pid_alive"]),
               ("healthz answers throughout", f'{h["errors"]} errors of {h["requests"]}, '
                f'max {h["max_ms"]} ms', h["errors"] == 0 and h["requests"] > 0),
-              ("RSS growth <= 1 GiB", f'{figures["rss_growth_mib"]} MiB',
-               figures["rss_growth_mib"] <= 1024),
+              ("RSS growth <= 1 GiB", f'{figures["rss_growth_mib"]} MiB' +
+               (" (server died: peak not seen)" if figures.get("server_died_after_s") is not None
+                else ""),
+               figures["rss_growth_mib"] <= 1024 and figures.get("server_died_after_s") is None),
               ("job Completed/Errored within 60 s",
                f'{status} after {job_figures["job_seconds"]} s',
                done and job_figures["job_seconds"] <= 60)]
     return figures, checks
+
+
+def poison_restarts(ctx, job):
+    """After the server died on the poison job: restarts it on the same data dir (as a
+    supervisor would) and follows the job, at most --poison-restarts times."""
+    out = []
+    for attempt in range(ctx.args.poison_restarts):
+        t0 = time.monotonic()
+        ctx.t.restart()
+        status, message, max_kib = "Running", None, 0
+        while time.monotonic() - t0 < ctx.args.poison_limit and ctx.t.alive():
+            max_kib = max(max_kib, read_status_kib(ctx.t.pid, "VmRSS") or 0)
+            try:
+                r = ctx.api("GET", f"job/{job}", timeout=10)
+                if r.status_code == 200:
+                    status, message = r.json()["status"], r.json().get("message")
+            except requests.RequestException:
+                pass
+            if status != "Running":
+                break
+            time.sleep(0.5)
+        died = not ctx.t.alive()
+        out.append({"attempt": attempt + 1, "job_status": "server died" if died else status,
+                    "job_message": message, "seconds": round(time.monotonic() - t0, 1),
+                    "max_rss_mib": round(max_kib / 1024, 1),
+                    "exit": ctx.t.proc.returncode if died else None})
+        if not died:
+            break
+    return out
 
 
 def scenario_keepalive_get(ctx, observe):
@@ -807,6 +850,58 @@ def scenario_empty_bodies(ctx, observe):
     return figures, checks
 
 
+def scenario_range(ctx, observe):
+    """Not in the issue: a 2,000-range `Range: bytes=0-,0-,...` header on an authenticated read
+    of ~1 MB. cpp-httplib answers any 200 with multipart/byteranges built in memory: one ~6 KB
+    request makes the server hold ~2,000 copies of the body."""
+    n_ranges, cap = ctx.args.ranges, 4 * GiB
+    ds = ctx.ok("POST", "dataset/create", {"name": "hostile range"})["dataset_id"]
+    ctx.ok("POST", f"dataset/{ds}/append", {"items": [
+        {"reference_id": f"r{i:05d}", "image_url": f"https://example.com/{i:05d}.jpg",
+         "metadata": {"k": "v" * 100}} for i in range(5000)]})
+    route = f"dataset/{ds}/datasetItems"
+    plain = len(ctx.api("GET", route).content)
+    head = request_head("GET", f"{PREFIX}/{route}", [("Authorization", ctx.t.auth),
+                                                      ("Range", "bytes=" + ",".join(["0-"] * n_ranges))])
+    with observe() as obs:
+        t0 = time.monotonic()
+        s = socket.create_connection((ctx.t.host, ctx.t.port), timeout=10)
+        s.settimeout(ctx.args.send_limit)
+        total, first, expected = 0, b"", None
+        try:
+            s.sendall(head)
+            # Read and drop the answer (at most 4 GiB): its size is the figure.
+            while total < cap and time.monotonic() - t0 < ctx.args.send_limit:
+                data = s.recv(MiB)
+                if not data:
+                    break
+                if expected is None:
+                    first += data[:64 * KiB]
+                    end = first.find(b"\r\n\r\n")
+                    if end >= 0:
+                        expected = end + 4
+                        for line in first[:end].decode("latin-1").split("\r\n")[1:]:
+                            if line.lower().startswith("content-length:"):
+                                expected += int(line.split(":", 1)[1])
+                total += len(data)
+                if expected is not None and total >= expected:
+                    break
+        except OSError as e:
+            first += f" [{type(e).__name__}]".encode()
+        finally:
+            s.close()
+        seconds = round(time.monotonic() - t0, 2)
+    status, _ = parse_response(first)
+    figures = dict(obs.figures, attacker={"ranges": n_ranges, "request_bytes": len(head),
+                                          "plain_response_bytes": plain, "status": status,
+                                          "response_bytes": total, "seconds": seconds})
+    checks = [("response <= 2x the plain body", f"{total / MiB:.1f} MiB for a "
+               f"{plain / MiB:.1f} MiB body", total <= 2 * plain + 64 * KiB),
+              ("RSS growth <= 128 MiB", f'{figures["rss_growth_mib"]} MiB',
+               figures["rss_growth_mib"] <= 128)]
+    return figures, checks
+
+
 SCENARIOS = {
     "unauth-cl": scenario_big("cl", False),
     "unauth-chunked": scenario_big("chunked", False),
@@ -820,6 +915,7 @@ SCENARIOS = {
     "poison": scenario_poison,
     "keepalive-get": scenario_keepalive_get,
     "empty-bodies": scenario_empty_bodies,
+    "range": scenario_range,
 }
 
 
@@ -854,7 +950,7 @@ def run_one(name, args):
             host, port = host_port.rsplit(":", 1)
             target = Target(host, int(port), args.key, args.pid)
         else:
-            target = start_server(args.bin, args.as_limit_gib * GiB if args.as_limit_gib else 0,
+            target = start_server(args.bin, int(args.as_limit_gib * GiB),
                                   args.nofile, args.server_arg)
         ctx = Context(target, args)
         figures, checks = SCENARIOS[name](ctx, lambda: Observation(ctx))
@@ -898,6 +994,9 @@ def print_scenario(name, figures, checks):
             print(f"   normal {route:8s}: {n['requests']} req, p50 {fmt(n['p50_ms'])} ms, p99 "
                   f"{fmt(n['p99_ms'])} ms, max {fmt(n['max_ms'])} ms, errors {n['errors']}"
                   + (f" {n['error_kinds']}" if n["errors"] else ""))
+    if figures.get("server_log_tail"):
+        lines = [l for l in figures["server_log_tail"].splitlines() if l.strip()]
+        print("   server log (last lines): " + " | ".join(lines[-3:])[:400])
     for check, measured, ok in checks:
         print(f"   {'PASS' if ok else 'FAIL'}  {check}: {measured}")
     sys.stdout.flush()
@@ -948,6 +1047,11 @@ def main():
     ap.add_argument("--poison-boxes", type=int, default=20000)
     ap.add_argument("--poison-limit", type=float, default=300,
                     help="seconds to poll the poison commit job before giving up")
+    ap.add_argument("--poison-restarts", type=int, default=0,
+                    help="if the poison job kills the server, restart it on the same data this "
+                    "many times and follow the job (a re-queued job may kill it again)")
+    ap.add_argument("--ranges", type=int, default=2000,
+                    help="ranges in the range scenario's Range header")
     ap.add_argument("--keepalive-rounds", type=int, default=50,
                     help="rounds of the 6-request keep-alive sequence")
     ap.add_argument("--client-timeout", type=float, default=2.0,
