@@ -828,6 +828,7 @@ def scenario_keepalive_get(ctx, observe):
     rounds = ctx.args.keepalive_rounds
     s = ctx.t.session()
     codes, spurious, first = collections.Counter(), 0, None
+    failed_after, prev = collections.Counter(), "(new connection)"
     with observe() as obs:
         ds = ctx.ok("POST", "dataset/create", {"name": "hostile keepalive"})["dataset_id"]
         steps = [("POST", f"dataset/{ds}/append", lambda i: {"items": [
@@ -849,12 +850,16 @@ def scenario_keepalive_get(ctx, observe):
                     code, text = type(e).__name__, str(e)[:200]
                 sent += 1
                 codes[str(code)] += 1
+                prev_now = f"{method} {route.replace(ds, ':ds')}"
                 if code != 200:
                     spurious += 1
+                    failed_after[f"{prev} -> {method} {route.replace(ds, ':ds')}"] += 1
                     if first is None:
                         first = f"{method} {route}: {code} {text}"
+                prev = prev_now
     figures = dict(obs.figures, attacker={"requests": sent, "statuses": dict(codes),
-                                          "first_failure": first})
+                                          "first_failure": first,
+                                          "failures_by_previous_request": dict(failed_after)})
     checks = [("no spurious 400 (every request 200)", f"{spurious} of {sent} failed",
                spurious == 0)]
     return figures, checks
