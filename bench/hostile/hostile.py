@@ -713,11 +713,12 @@ def scenario_header_bulk(ctx, observe):
 
     with observe() as obs:
         res = exchange(ctx.t.host, ctx.t.port, head, lines(), time_limit=ctx.args.send_limit)
+    res["head_sent_mib"] = res.pop("body_sent_mib")  # the "body" pieces were header lines
     res["head_mib"] = round((len(head) + n * len(line % 0) + 2) / MiB, 1)
     figures = dict(obs.figures, attacker=res)
     ok = res["status"] is not None and 400 <= res["status"] < 500
     checks = [(f"4xx within {ctx.args.quick_seconds:g} s",
-               f'{res["status"]} in {res["seconds"]} s after {res["body_sent_mib"]} MiB of head '
+               f'{res["status"]} in {res["seconds"]} s after {res["head_sent_mib"]} MiB of head '
                f'({res["ended"]})', ok and res["seconds"] <= ctx.args.quick_seconds),
               ("RSS growth <= 32 MiB", f'{figures["rss_growth_mib"]} MiB',
                figures["rss_growth_mib"] <= 32)]
