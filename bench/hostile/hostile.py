@@ -255,6 +255,8 @@ class NormalClient:
         self.reconnect_every = reconnect_every
         self.lat = {r: [] for r in self.ROUTES}
         self.errors = {r: collections.Counter() for r in self.ROUTES}
+        self.slow = {r: [] for r in self.ROUTES}
+        self.t0 = time.perf_counter()
         self._halt = threading.Event()
         self._threads = [threading.Thread(target=self._loop, args=(r,), daemon=True)
                          for r in self.ROUTES]
@@ -284,7 +286,10 @@ class NormalClient:
                 self.errors[route]["timeout"] += 1
             except requests.RequestException as e:
                 self.errors[route][type(e).__name__] += 1
-            self.lat[route].append((time.perf_counter() - t0) * 1000)
+            ms = (time.perf_counter() - t0) * 1000
+            self.lat[route].append(ms)
+            if ms > 200 and len(self.slow[route]) < 20:  # when in the attack the tail happened
+                self.slow[route].append((round(t0 - self.t0, 2), round(ms, 1)))
             self._halt.wait(self.pause)
         session.close()
 
@@ -300,7 +305,8 @@ class NormalClient:
                           "p99_ms": None if not lat else round(percentile(lat, 99), 1),
                           "max_ms": None if not lat else round(max(lat), 1),
                           "errors": sum(self.errors[route].values()),
-                          "error_kinds": dict(self.errors[route])}
+                          "error_kinds": dict(self.errors[route]),
+                          "over_200ms_at_s_ms": self.slow[route]}
         return out
 
 
@@ -1038,7 +1044,9 @@ def print_scenario(name, figures, checks):
         for route, n in figures["normal"].items():
             print(f"   normal {route:8s}: {n['requests']} req, p50 {fmt(n['p50_ms'])} ms, p99 "
                   f"{fmt(n['p99_ms'])} ms, max {fmt(n['max_ms'])} ms, errors {n['errors']}"
-                  + (f" {n['error_kinds']}" if n["errors"] else ""))
+                  + (f" {n['error_kinds']}" if n["errors"] else "")
+                  + (f"; > 200 ms at (s, ms): {n['over_200ms_at_s_ms'][:6]}"
+                     if n["over_200ms_at_s_ms"] else ""))
     if figures.get("server_log_tail"):
         lines = [l for l in figures["server_log_tail"].splitlines() if l.strip()]
         print("   server log (last lines): " + " | ".join(lines[-3:])[:400])
