@@ -530,10 +530,11 @@ def scenario_big(encoding, authed):
                    figures["rss_growth_mib"] <= limit)]
         if authed:
             checks.append(("nothing stored", f"items {before} -> {after}", after == before))
-        if not authed or encoding == "cl":
+        if encoding == "cl" or (encoding == "chunked" and not authed):
             # Issue 10, Deliver 2: an unauthenticated request costs at most its head, and a
             # Content-Length over the limit is refused before reading. The kernel's socket
-            # buffers take a few MiB before the answer is seen: 64 MiB is the allowance.
+            # buffers take a few MiB before the answer is seen: 64 MiB is the allowance. (A gzip
+            # bomb is ~1 MB on the wire: its cost shows in RSS only.)
             checks.append(("answered before the body was read (<= 64 MiB sent)",
                            f'{res["body_sent_mib"]} MiB sent ({res["ended"]})',
                            res["status"] is not None and res["body_sent_mib"] <= 64))
