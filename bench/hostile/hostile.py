@@ -52,7 +52,7 @@ PIECE = MiB  # bytes per send for streamed bodies
 
 ALL_SCENARIOS = ["unauth-cl", "unauth-chunked", "unauth-gzip", "auth-cl", "auth-chunked",
                  "auth-gzip", "slowloris", "idle", "headers", "poison", "keepalive-get",
-                 "empty-bodies", "range", "header-bulk"]
+                 "empty-bodies", "range", "header-bulk", "pipeline"]
 
 
 def raise_nofile(want=None):
@@ -700,6 +700,65 @@ def scenario_headers(ctx, observe):
     return figures, checks
 
 
+def big_read_dataset(ctx, name):
+    """A dataset whose `datasetItems` answer is ~1.1 MB (5,000 items); returns that route."""
+    ds = ctx.ok("POST", "dataset/create", {"name": name})["dataset_id"]
+    ctx.ok("POST", f"dataset/{ds}/append", {"items": [
+        {"reference_id": f"r{i:05d}", "image_url": f"https://example.com/{i:05d}.jpg",
+         "metadata": {"k": "v" * 100}} for i in range(5000)]})
+    return f"dataset/{ds}/datasetItems"
+
+
+def scenario_pipeline(ctx, observe):
+    """Not in the issue: one connection pipelines --pipeline-requests authenticated reads of
+    ~1.1 MB each (~200 bytes per request) and never reads an answer, for --pipeline-seconds. A
+    server that keeps parsing pipelined requests while its answers cannot be written holds every
+    answer in memory; one that stops reading when the socket backs up holds a few."""
+    n = ctx.args.pipeline_requests
+    route = big_read_dataset(ctx, "hostile pipeline")
+    plain = len(ctx.api("GET", route).content)
+    one = request_head("GET", f"{PREFIX}/{route}", [("Authorization", ctx.t.auth)])
+    with observe() as obs:
+        t0 = time.monotonic()
+        s = socket.create_connection((ctx.t.host, ctx.t.port), timeout=10)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * KiB)
+        s.setblocking(False)
+        sent_requests, pending, closed = 0, b"", False
+        try:
+            while time.monotonic() - t0 < ctx.args.pipeline_seconds:
+                if not pending and sent_requests < n:
+                    pending = one * min(100, n - sent_requests)
+                    batch = min(100, n - sent_requests)
+                if pending:
+                    _, w, x = select.select([], [s], [s], 0.2)
+                    if x:
+                        closed = True
+                        break
+                    if w:
+                        try:
+                            k = s.send(pending)
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            closed = True
+                            break
+                        pending = pending[k:]
+                        if not pending:
+                            sent_requests += batch
+                else:
+                    time.sleep(0.2)
+        finally:
+            s.close()
+        seconds = round(time.monotonic() - t0, 1)
+    figures = dict(obs.figures, attacker={"requests_sent": sent_requests,
+                                          "request_bytes": len(one),
+                                          "answer_bytes": plain, "seconds": seconds,
+                                          "closed_by_server": closed})
+    checks = [("RSS growth <= 128 MiB", f'{figures["rss_growth_mib"]} MiB after '
+               f'{sent_requests} unread requests', figures["rss_growth_mib"] <= 128)]
+    return figures, checks
+
+
 def scenario_header_bulk(ctx, observe):
     """Not in the issue: with no header-count limit and 8 KiB allowed per line, one request head
     without credentials can be large: 10,000 lines of 8,000 bytes (~76 MiB), streamed, to an
@@ -906,11 +965,7 @@ def scenario_range(ctx, observe):
     of ~1 MB. cpp-httplib answers any 200 with multipart/byteranges built in memory: one ~6 KB
     request makes the server hold ~2,000 copies of the body."""
     n_ranges, cap = ctx.args.ranges, 4 * GiB
-    ds = ctx.ok("POST", "dataset/create", {"name": "hostile range"})["dataset_id"]
-    ctx.ok("POST", f"dataset/{ds}/append", {"items": [
-        {"reference_id": f"r{i:05d}", "image_url": f"https://example.com/{i:05d}.jpg",
-         "metadata": {"k": "v" * 100}} for i in range(5000)]})
-    route = f"dataset/{ds}/datasetItems"
+    route = big_read_dataset(ctx, "hostile range")
     plain = len(ctx.api("GET", route).content)
     head = request_head("GET", f"{PREFIX}/{route}", [("Authorization", ctx.t.auth),
                                                       ("Range", "bytes=" + ",".join(["0-"] * n_ranges))])
@@ -968,6 +1023,7 @@ SCENARIOS = {
     "empty-bodies": scenario_empty_bodies,
     "range": scenario_range,
     "header-bulk": scenario_header_bulk,
+    "pipeline": scenario_pipeline,
 }
 
 
@@ -1108,6 +1164,9 @@ def main():
                     help="ranges in the range scenario's Range header")
     ap.add_argument("--bulk-headers", type=int, default=10000,
                     help="8,000-byte header lines in the header-bulk scenario")
+    ap.add_argument("--pipeline-requests", type=int, default=2000,
+                    help="pipelined ~1.1 MB reads in the pipeline scenario")
+    ap.add_argument("--pipeline-seconds", type=float, default=15)
     ap.add_argument("--keepalive-rounds", type=int, default=50,
                     help="rounds of the 6-request keep-alive sequence")
     ap.add_argument("--client-timeout", type=float, default=2.0,
