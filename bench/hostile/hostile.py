@@ -17,7 +17,8 @@ or it attaches to a running one (all scenarios then share it; the RSS baseline i
   python3 bench/hostile/hostile.py --url http://127.0.0.1:PORT --key KEY --pid PID
 
 Scenarios (default: all, in this order): unauth-cl unauth-chunked unauth-gzip auth-cl
-auth-chunked auth-gzip slowloris idle headers poison keepalive-get empty-bodies.
+auth-chunked auth-gzip slowloris idle headers poison keepalive-get empty-bodies, then three the
+issue does not list: range header-bulk pipeline (bench/hostile/README.md).
 Every loop is bounded in count and time and traffic goes only to the loopback address.
 Large bodies are streamed from generators (never built in memory); the gzip bombs are compressed
 once, streaming, and kept (about 1 MB each). Sending stops as soon as the server answers or closes.
