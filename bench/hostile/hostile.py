@@ -1124,6 +1124,9 @@ def summary_row(name, figures, checks):
         status = ",".join(str(r.get("status")) for r in att.values()) if att else None
     if name == "poison":
         status = figures.get("job", {}).get("job_status")
+    if name == "pipeline" and att:
+        status = f'{att.get("requests_sent")} unread' + (", closed" if att.get("closed_by_server")
+                                                          else "")
     passed = sum(1 for c in checks if c[2])
     return [name, fmt(status), fmt(figures.get("rss_growth_mib")), fmt(figures.get("vmhwm_mib")),
             f"{fmt(h.get('p99_ms'))}/{fmt(h.get('errors'))}",
