@@ -181,7 +181,14 @@ def start_server(binary, as_limit, nofile, extra_args):
 
     target = Target("127.0.0.1", port, key, None, None, data_dir, log_path)
     target.launch = launch
-    target.restart()
+    try:
+        target.restart()
+    except BaseException:
+        if target.proc is not None and target.proc.poll() is None:
+            target.proc.kill()
+            target.proc.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        raise
     return target
 
 
