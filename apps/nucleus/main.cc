@@ -148,8 +148,9 @@ int main(int argc, char** argv) {
   serve->add_option("--max-connections", http.max_connections,
                     "Open connections at most (default 10000; idle ones are closed to make room)")
       ->check(CLI::Range(16, 1000000));
-  serve->add_option("--http-threads", http.threads, "Requests handled at once (default 64)")
-      ->check(CLI::Range(1, 4096));
+  serve->add_option("--http-threads", http.threads,
+                    "Requests handled at once (default 0: 4 per core, at least 8)")
+      ->check(CLI::Range(0, 4096));
   serve->add_option("--head-timeout-s", head_timeout_s,
                     "Seconds a request head may take to arrive (default 10)")
       ->check(CLI::Range(1, 3600));

@@ -192,6 +192,9 @@ class HttpServer::Impl {
  public:
   Impl(const ServerOptions& options, Router& router, api::KeyCache& keys)
       : options_(options), router_(router), keys_(keys) {
+    threads_ = options.threads > 0
+                   ? options.threads
+                   : std::max(8, 4 * static_cast<int>(std::thread::hardware_concurrency()));
     limits_.max_head_bytes = options.max_head_bytes;
     limits_.max_target_bytes = options.max_target_bytes;
     limits_.max_headers = options.max_headers;
@@ -245,6 +248,7 @@ class HttpServer::Impl {
   api::KeyCache& keys_;
   HeadLimits limits_;
   int max_connections_ = 0;
+  int threads_ = 8;
 
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
@@ -282,7 +286,7 @@ Result<int> HttpServer::Impl::Bind() {
   max_connections_ = options_.max_connections;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
     // Keep room for the store's files, blobs being written and the workers' needs.
-    const int64_t room = static_cast<int64_t>(rl.rlim_cur) - 128 - 2 * options_.threads;
+    const int64_t room = static_cast<int64_t>(rl.rlim_cur) - 128 - 2 * threads_;
     max_connections_ = static_cast<int>(std::clamp<int64_t>(room, 16, max_connections_));
   }
 
@@ -338,7 +342,7 @@ Result<int> HttpServer::Impl::Bind() {
 
 Status HttpServer::Impl::Serve() {
   if (listen_fd_ < 0) return FailedPrecondition("Serve() before Bind()");
-  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+  for (int i = 0; i < threads_; ++i) {
     workers_.emplace_back([this] { WorkerMain(); });
   }
   constexpr int kMaxEvents = 256;

@@ -43,7 +43,9 @@ struct ServerOptions {
   // Streamed bodies (signed-URL PUT of an async upload: ~270 MB per million boxes), written to
   // storage as they arrive, memory flat.
   uint64_t max_upload_bytes = uint64_t{16} << 30;
-  int threads = 64;  // workers: requests handled at once
+  // Workers: requests handled at once. 0 = 4 per core, at least 8: handlers are mostly CPU-bound
+  // SQLite reads, so more threads than that only add context switches (docs/benchmarks.md).
+  int threads = 0;
   int max_connections = 10000;  // open connections (capped by RLIMIT_NOFILE)
   int head_timeout_ms = 10000;  // from a request head's first byte to its end
   int idle_timeout_ms = 60000;  // keep-alive connection with no request
