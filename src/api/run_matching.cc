@@ -375,6 +375,7 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
   constexpr size_t kItemsPerTask = 64;
   const size_t tasks = (items.size() + kItemsPerTask - 1) / kItemsPerTask;
   std::atomic<size_t> too_many_at{items.size()};  // lowest item index over the limit
+  std::vector<uint8_t> over_examined(items.size(), 0);  // which limit it passed (see below)
   eval::ParallelFor(tasks, threads, [&](size_t task, size_t) {
     std::vector<eval::Shape> shapes;
     std::vector<std::string> pred_labels;
@@ -396,6 +397,7 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
       eval::ItemMatching m = eval::MatchItemIndexed(gt_of[i]->shapes, gt_of[i]->labels, shapes,
                                                     pred_labels, policy, max_candidate_pairs);
       if (m.too_many_pairs) {
+        over_examined[i] = m.candidate_pairs <= max_candidate_pairs;
         size_t seen = too_many_at.load();
         while (i < seen && !too_many_at.compare_exchange_weak(seen, i)) {
         }
@@ -414,12 +416,19 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
       }
       return Status::Ok();
     }));
-    return InvalidArgument(
-        "item " + name + ": more than " + std::to_string(max_candidate_pairs) +
-        " overlapping ground truth x prediction pairs (" + std::to_string(gt_of[i]->size()) +
-        " ground truth, " + std::to_string(starts[i + 1] - starts[i]) +
-        " predictions); matching one item is limited to that many pairs, so nothing was "
-        "matched");
+    const std::string counts = " (" + std::to_string(gt_of[i]->size()) + " ground truth, " +
+                               std::to_string(starts[i + 1] - starts[i]) + " predictions)";
+    if (over_examined[i]) {
+      return InvalidArgument(
+          "item " + name + ": more than " + std::to_string(2 * max_candidate_pairs) +
+          " ground truth x prediction pairs whose bounding boxes overlap" + counts +
+          "; matching one item is limited to that many IoU "
+          "computations, so nothing was matched");
+    }
+    return InvalidArgument("item " + name + ": more than " + std::to_string(max_candidate_pairs) +
+                           " overlapping ground truth x prediction pairs" + counts +
+                           "; matching one item is limited to that many pairs, so nothing was "
+                           "matched");
   }
   const auto matched = std::chrono::steady_clock::now();
 

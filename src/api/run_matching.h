@@ -43,8 +43,9 @@ Result<MatchSummary> MatchRunPredictions(Context& ctx, const store::ModelRun& ru
 // result, in one transaction. MatchRunPredictions uses the run id as the key; an evaluation uses
 // its own id. Other kinds (lines, keypoints, masks, categories) are not matched.
 // Candidate pairs come from eval::MatchItemIndexed (no ground truth x prediction matrix). An
-// item with more than `max_candidate_pairs` overlapping pairs (IoU > 0, labels allowed) ends
-// the whole computation with kInvalidArgument naming the item by reference id, and nothing is
+// item with more than `max_candidate_pairs` overlapping pairs (IoU > 0, labels allowed), or
+// more than twice that many pairs whose bounding boxes overlap (each costs an IoU), ends the
+// whole computation with kInvalidArgument naming the item by reference id, and nothing is
 // stored: matching holds at most that many pairs (16 bytes each) per matching thread (<= 4).
 Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
                                      const CommitOptions& options, const std::string& set_key,

@@ -158,13 +158,22 @@ ItemMatching MatchItemIndexed(std::span<const Shape> ground_truth,
                               const LabelPolicy& policy, size_t max_candidate_pairs) {
   ItemMatching result;
   std::vector<Candidate> candidates;
-  // Offers one pair; false once the limit is passed (the sweep then stops).
+  const size_t max_examined_pairs = max_candidate_pairs > std::numeric_limits<size_t>::max() / 2
+                                        ? std::numeric_limits<size_t>::max()
+                                        : 2 * max_candidate_pairs;
+  // Offers one pair; false once a limit is passed (the sweep then stops).
   auto offer = [&](uint32_t g, uint32_t p) -> bool {
     if (!policy.Allows(ground_truth_labels[g], prediction_labels[p])) return true;
+    if (result.examined_pairs >= max_examined_pairs) {
+      result.too_many_pairs = true;
+      return false;
+    }
+    ++result.examined_pairs;
     const double v = ShapeIou(ground_truth[g], predictions[p]);
     if (!(v > 0)) return true;  // touching shapes, disjoint shapes and NaN never match
     if (candidates.size() >= max_candidate_pairs) {
       result.too_many_pairs = true;
+      result.candidate_pairs = 1;  // the one over the limit (counted below with the rest)
       return false;
     }
     candidates.push_back({v, g, p});
@@ -225,7 +234,7 @@ ItemMatching MatchItemIndexed(std::span<const Shape> ground_truth,
       if (gt_bounded[g]) go = offer(g, unbounded_pred[k]);
     }
   }
-  result.candidate_pairs = candidates.size() + (result.too_many_pairs ? 1 : 0);
+  result.candidate_pairs += candidates.size();
   if (result.too_many_pairs) return result;
   result.matches = Greedy(candidates, ground_truth.size(), predictions.size());
   return result;

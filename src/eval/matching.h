@@ -89,16 +89,21 @@ std::optional<Extent> ShapeExtent(const Shape& shape);
 inline constexpr size_t kMaxCandidatePairsPerItem = 4'000'000;
 
 struct ItemMatching {
-  std::vector<Match> matches;   // as MatchItem; empty when too_many_pairs
-  size_t candidate_pairs = 0;   // pairs with IoU > 0 the policy allows (up to the limit + 1)
-  bool too_many_pairs = false;  // more than max_candidate_pairs: the item was not matched
+  std::vector<Match> matches;  // as MatchItem; empty when too_many_pairs
+  size_t candidate_pairs = 0;  // pairs with IoU > 0 the policy allows (up to the limit + 1)
+  size_t examined_pairs = 0;   // pairs the policy allows whose extents meet: each got an IoU
+  // More than max_candidate_pairs candidates, or more than twice that many pairs examined
+  // (each costs an IoU: this bounds the time of shapes whose extents meet but that do not
+  // overlap, e.g. cuboids stacked in z): the item was not matched.
+  bool too_many_pairs = false;
 };
 
 // MatchItem's result computed from the shapes without a ground truth x prediction matrix:
 // candidate pairs come from a sort-and-sweep over the shapes' extents (ShapeExtent), so only
 // pairs whose extents overlap get an IoU (ShapeIou), and only pairs with IoU > 0 are held.
 // Memory is O(ground truth + predictions + candidate pairs); when the candidate pairs exceed
-// `max_candidate_pairs` the item is given up (too_many_pairs) with at most that many held.
+// `max_candidate_pairs`, or the examined pairs twice that, the item is given up
+// (too_many_pairs) with at most max_candidate_pairs held.
 ItemMatching MatchItemIndexed(std::span<const Shape> ground_truth,
                               std::span<const std::string> ground_truth_labels,
                               std::span<const Shape> predictions,

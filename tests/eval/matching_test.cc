@@ -247,6 +247,25 @@ TEST(MatchingTest, AnItemWithMoreCandidatePairsThanTheLimitIsGivenUp) {
   EXPECT_EQ(refused.candidate_pairs, 0u);
 }
 
+TEST(MatchingTest, ExaminedPairsAreLimitedToo) {
+  // 100 x 100 cuboids at one spot but stacked in z: every footprint meets, no volume overlaps,
+  // so each of the 10,000 pairs costs an IoU and none is a candidate.
+  std::vector<Shape> gt, pred;
+  for (int i = 0; i < 100; ++i) {
+    gt.push_back(geometry::Cuboid{0, 0, i * 10.0, 4, 2, 2, 0});
+    pred.push_back(geometry::Cuboid{0, 0, i * 10.0 + 5, 4, 2, 2, 0});
+  }
+  std::vector<std::string> gl(100, "a"), pl(100, "a");
+  const ItemMatching over = MatchItemIndexed(gt, gl, pred, pl, LabelPolicy(), 4999);
+  EXPECT_TRUE(over.too_many_pairs);
+  EXPECT_EQ(over.candidate_pairs, 0u);
+  EXPECT_EQ(over.examined_pairs, 9998u);
+  const ItemMatching at = MatchItemIndexed(gt, gl, pred, pl, LabelPolicy(), 5000);
+  EXPECT_FALSE(at.too_many_pairs);
+  EXPECT_EQ(at.examined_pairs, 10000u);
+  EXPECT_EQ(at.matches.size(), 200u);  // all unmatched
+}
+
 TEST(MatchingTest, DisjointShapesAreNotCandidates) {
   // Far-apart boxes in a row: no pair overlaps, so none is held.
   std::vector<Shape> gt, pred;
@@ -258,6 +277,7 @@ TEST(MatchingTest, DisjointShapesAreNotCandidates) {
   const ItemMatching m = MatchItemIndexed(gt, gl, pred, pl, LabelPolicy(), 0);
   EXPECT_FALSE(m.too_many_pairs);
   EXPECT_EQ(m.candidate_pairs, 0u);
+  EXPECT_EQ(m.examined_pairs, 0u);
   EXPECT_EQ(m.matches.size(), 2000u);
 }
 
