@@ -422,8 +422,7 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
       return InvalidArgument(
           "item " + name + ": more than " + std::to_string(2 * max_candidate_pairs) +
           " ground truth x prediction pairs whose bounding boxes overlap" + counts +
-          "; matching one item is limited to that many IoU "
-          "computations, so nothing was matched");
+          "; matching one item is limited to that many IoU computations, so nothing was matched");
     }
     return InvalidArgument("item " + name + ": more than " + std::to_string(max_candidate_pairs) +
                            " overlapping ground truth x prediction pairs" + counts +
