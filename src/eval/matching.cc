@@ -39,8 +39,7 @@ double ShapeIou(const Shape& ground_truth, const Shape& prediction) {
 
 LabelPolicy::LabelPolicy(bool class_agnostic,
                          std::span<const AllowedLabelMatch> allowed_label_matches)
-    : class_agnostic_(class_agnostic && allowed_label_matches.empty()),
-      has_table_(!allowed_label_matches.empty()) {
+    : class_agnostic_(class_agnostic && allowed_label_matches.empty()) {
   for (const AllowedLabelMatch& m : allowed_label_matches) {
     allowed_.insert(PairKey(m.ground_truth_label, m.model_prediction_label));
   }
@@ -48,9 +47,8 @@ LabelPolicy::LabelPolicy(bool class_agnostic,
 
 bool LabelPolicy::Allows(std::string_view ground_truth_label,
                          std::string_view prediction_label) const {
-  if (class_agnostic_) return true;
-  if (!has_table_) return ground_truth_label == prediction_label;
-  return allowed_.count(PairKey(ground_truth_label, prediction_label)) > 0;
+  if (class_agnostic_ || ground_truth_label == prediction_label) return true;
+  return !allowed_.empty() && allowed_.count(PairKey(ground_truth_label, prediction_label)) > 0;
 }
 
 namespace {

@@ -34,9 +34,10 @@ struct AllowedLabelMatch {
 
 // Which (ground truth label, prediction label) pairs may match:
 //  - class_agnostic (the default): any pair;
-//  - otherwise, with an allowed_label_matches table: only the listed pairs (a label matches
-//    itself only if that pair is listed);
-//  - otherwise: identical labels only.
+//  - otherwise identical labels always, plus each directed (ground truth, prediction) pair of
+//    the allowed_label_matches table ("truck" -> "bus" does not allow "bus" -> "truck").
+// A table implies class_agnostic = false (the official client's docstring: "match car and bus
+// bounding boxes; otherwise enforce that class labels must match").
 class LabelPolicy {
  public:
   LabelPolicy() = default;  // class-agnostic
@@ -46,7 +47,6 @@ class LabelPolicy {
 
  private:
   bool class_agnostic_ = true;
-  bool has_table_ = false;
   std::unordered_set<std::string> allowed_;  // gt + '\0' + prediction
 };
 

@@ -80,14 +80,24 @@ TEST(MatchingTest, NotClassAgnosticMatchesSameLabelsOnly) {
   EXPECT_EQ(m[1].ground_truth, -1);
 }
 
-TEST(MatchingTest, AllowedLabelMatchesAllowOnlyListedPairs) {
+TEST(MatchingTest, AllowedLabelMatchesAddDirectedPairsToIdenticalLabels) {
   const std::vector<AllowedLabelMatch> table = {{"car", "truck"}};
   const LabelPolicy policy(true, table);  // a table turns class_agnostic off
   EXPECT_TRUE(policy.Allows("car", "truck"));
   EXPECT_FALSE(policy.Allows("truck", "car"));
-  EXPECT_FALSE(policy.Allows("car", "car"));
-  const auto m = MatchIou({0.5, 0.9}, 1, 2, {"car"}, {"truck", "car"}, policy);
+  EXPECT_TRUE(policy.Allows("car", "car"));  // identical labels always match
+  EXPECT_TRUE(policy.Allows("bus", "bus"));
+  EXPECT_FALSE(policy.Allows("bus", "car"));
+  // Both predictions may pair with the car: the higher IoU (the identical label) wins.
+  auto m = MatchIou({0.5, 0.9}, 1, 2, {"car"}, {"truck", "car"}, policy);
+  EXPECT_EQ(m[0].ground_truth, 0);
+  EXPECT_EQ(m[0].prediction, 1);
+  // A listed pair matches where the identical label does not overlap.
+  m = MatchIou({0.5, 0.0}, 1, 2, {"car"}, {"truck", "car"}, policy);
   EXPECT_EQ(m[0].prediction, 0);
+  // The reverse direction is not listed: a truck ground truth stays unmatched.
+  m = MatchIou({0.8}, 1, 1, {"truck"}, {"car"}, policy);
+  EXPECT_EQ(m[0].prediction, -1);
 }
 
 TEST(MatchingTest, EmptyItemGivesNothing) { EXPECT_TRUE(MatchIou({}, 0, 0, {}, {}).empty()); }

@@ -106,16 +106,40 @@ def test_class_agnostic_false_matches_equal_labels_only(api, scene):
     assert len(query(api, ds, "false_positive", run)) == 3  # p3, p4, p5
 
 
-def test_allowed_label_matches_only_listed_pairs_match(api, scene):
+def test_allowed_label_matches_add_pairs_to_identical_labels(api, scene):
+    """Identical labels always match; the list adds (ground truth, prediction) pairs (issue 13)."""
     ds, run = scene
     commit(api, run, {"allowed_label_matches": [
         {"ground_truth_label": "bus", "model_prediction_label": "car"}]})
     matches = query(api, ds, "iou", run)
-    # car-car is not listed, so only C (bus) pairs, with p4 (car); that pair counts as correct.
-    assert pairs(matches) == [("bus", "car", 1.0)]
-    assert matches[0]["true_positive"] is True
-    assert len(query(api, ds, "false_negative", run)) == 2  # A and B
-    assert len(query(api, ds, "false_positive", run)) == 4
+    # car<->car pairs as without a list (A-p1, B-p2); the listed bus->car adds C-p4.
+    assert pairs(matches) == [("bus", "car", 1.0), ("car", "car", round(1 / 3, 9)),
+                              ("car", "car", 1.0)]
+    assert all(m["true_positive"] for m in matches if m["iou"] == 1.0)
+    assert query(api, ds, "false_negative", run) == []
+    assert len(query(api, ds, "false_positive", run)) == 2  # p3, p5
+
+
+def test_allowed_label_matches_are_directed(api, scene):
+    ds, run = scene
+    # car->bus is listed, bus->car is not: C (bus) and p4 (car) stay apart.
+    commit(api, run, {"allowed_label_matches": [
+        {"ground_truth_label": "car", "model_prediction_label": "bus"}]})
+    assert pairs(query(api, ds, "iou", run)) == [("car", "car", round(1 / 3, 9)),
+                                                 ("car", "car", 1.0)]
+    fns = query(api, ds, "false_negative", run)
+    assert [m["ground_truth_annotation_label"] for m in fns] == ["bus"]
+    assert len(query(api, ds, "false_positive", run)) == 3  # p3, p4, p5
+
+
+def test_allowed_label_matches_listed_both_ways(api, scene):
+    ds, run = scene
+    commit(api, run, {"allowed_label_matches": [
+        {"ground_truth_label": "car", "model_prediction_label": "bus"},
+        {"ground_truth_label": "bus", "model_prediction_label": "car"}]})
+    assert pairs(query(api, ds, "iou", run)) == [("bus", "car", 1.0),
+                                                 ("car", "car", round(1 / 3, 9)),
+                                                 ("car", "car", 1.0)]
 
 
 def test_calculate_evaluation_metrics_matches_like_commit(api, dataset):

@@ -102,8 +102,9 @@ def test_allowed_label_matches_are_returned_camel_case_and_used(api, scene):  # 
     assert body["allowed_label_matches"] == [
         {"groundTruthLabel": "bus", "modelPredictionLabel": "car"}]
     c = charts(api, ev)
-    # Only bus<->car may pair: C with p4, which then counts as a true positive.
-    assert c["totalCounts"] == {"tp": 1, "fp": 4, "fn": 2, "predsWithConfidence": 5}
+    # Identical labels pair as always (A-p1 a true positive; B-p2 at IoU 1/3 is under the
+    # threshold), and the listed bus->car adds C-p4 as a true positive (issue 13).
+    assert c["totalCounts"] == {"tp": 2, "fp": 3, "fn": 1, "predsWithConfidence": 5}
 
 
 def test_delete_answers_and_the_evaluation_is_gone(api, evaluation):
