@@ -92,7 +92,8 @@ inline std::string ParseIn(CLI::App& app, std::vector<std::string> args) {
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
-    return e.get_name() + (e.get_name() == "RuntimeError" ? "(" + std::to_string(e.get_exit_code()) + ")" : "");
+    return e.get_name() +
+           (e.get_name() == "RuntimeError" ? "(" + std::to_string(e.get_exit_code()) + ")" : "");
   }
   return "";
 }

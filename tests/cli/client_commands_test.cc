@@ -2,11 +2,12 @@
 // with CLI11, and each command through the built binary against a live `nucleus serve`
 // (tests/support/server_fixture.h): its effect on the server, what it prints, and a failure as
 // one "error: ..." line on stderr with exit status 1.
+#include "cli/client_commands.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
-#include "cli/client_commands.h"
 #include "cli_test_util.h"
 #include "nucleus/nucleus.h"
 #include "support/server_fixture.h"
@@ -50,9 +51,9 @@ TEST(ClientCommandArgsTest, MalformedLabelMatchIsOneErrorLine) {
   CLI::App app;
   AddClientCommands(app);
   ::testing::internal::CaptureStderr();
-  std::string error = ParseIn(app, {"runs", "commit", "run_1", "--allowed-label-match", "car:auto",
-                                    "--allowed-label-match", "truck", "--endpoint",
-                                    "http://127.0.0.1:9/v1/nucleus", "--api-key", "k"});
+  std::string error = ParseIn(
+      app, {"runs", "commit", "run_1", "--allowed-label-match", "car:auto", "--allowed-label-match",
+            "truck", "--endpoint", "http://127.0.0.1:9/v1/nucleus", "--api-key", "k"});
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(error, "RuntimeError(1)");
   EXPECT_EQ(err, "error: --allowed-label-match wants GT:PRED, got truck\n");
@@ -63,8 +64,8 @@ TEST(ClientCommandArgsTest, UnreadableFileFailsWithTheFileNamed) {
   CLI::App app;
   AddClientCommands(app);
   ::testing::internal::CaptureStderr();
-  std::string error = ParseIn(app, {"upload", "predictions", "--dataset", "ds_1", "--model", "prj_1",
-                                    dir.Path("absent.ndjson"), "--endpoint",
+  std::string error = ParseIn(app, {"upload", "predictions", "--dataset", "ds_1", "--model",
+                                    "prj_1", dir.Path("absent.ndjson"), "--endpoint",
                                     "http://127.0.0.1:9/v1/nucleus", "--api-key", "k"});
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(error, "RuntimeError(1)");
@@ -107,8 +108,13 @@ class ClientCommandsLiveTest : public ::testing::Test {
     for (const char* ref : {"a.jpg", "b.jpg"}) {
       items.push_back(DatasetItem{.image_location = std::string("https://example.com/") + ref,
                                   .reference_id = ref});
-      boxes.push_back(BoxAnnotation{.label = "car", .x = 0, .y = 0, .width = 10, .height = 10,
-                                    .reference_id = ref, .annotation_id = std::string("gt-") + ref});
+      boxes.push_back(BoxAnnotation{.label = "car",
+                                    .x = 0,
+                                    .y = 0,
+                                    .width = 10,
+                                    .height = 10,
+                                    .reference_id = ref,
+                                    .annotation_id = std::string("gt-") + ref});
     }
     EXPECT_TRUE(dataset->append(items).ok());
     EXPECT_TRUE(dataset->annotate(boxes).ok());
@@ -151,8 +157,9 @@ TEST_F(ClientCommandsLiveTest, ListsShowTheCallersDatasetsAndModelsOnePerLine) {
   EXPECT_TRUE(found) << models.out;
   // Another owner's key sees neither.
   std::string other_key = server_->CreateKey("other");
-  testing::Run other = RunBinary(NUCLEUS_BIN, {"datasets", "list", "--endpoint", server_->endpoint(),
-                                               "--api-key", other_key}, scratch_);
+  testing::Run other = RunBinary(
+      NUCLEUS_BIN, {"datasets", "list", "--endpoint", server_->endpoint(), "--api-key", other_key},
+      scratch_);
   EXPECT_EQ(other.exit_code, 0) << other.err;
   EXPECT_EQ(other.out.find(dataset.id()), std::string::npos) << other.out;
 }
@@ -194,8 +201,8 @@ TEST_F(ClientCommandsLiveTest, CocoUploadCommitAndExportToFile) {
   EXPECT_TRUE(response->is_object()) << commit.out;
 
   std::string out_path = scratch_.Path("export.ndjson");
-  testing::Run exported = Cli({"export", "predictions", "--dataset", dataset.id(), "--model",
-                               model->id(), "-o", out_path});
+  testing::Run exported = Cli(
+      {"export", "predictions", "--dataset", dataset.id(), "--model", model->id(), "-o", out_path});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   EXPECT_TRUE(exported.out.empty()) << "with -o nothing goes to stdout: " << exported.out;
   std::vector<std::string> rows = Lines(testing::ReadFile(out_path));
@@ -222,13 +229,14 @@ TEST_F(ClientCommandsLiveTest, UpdateReplacesAndAsyncUploadWaitsForTheJob) {
   Result<Model> model = Client().create_model("update model", "update-model");
   ASSERT_TRUE(model.ok());
   auto file = [&](double x) {
-    return scratch_.Write("p.ndjson",
-                          R"({"label":"car","type":"box","geometry":{"x":)" + std::to_string(x) +
-                              R"(,"y":0,"width":5,"height":5},"reference_id":"a.jpg","annotation_id":"p"})"
-                              "\n");
+    return scratch_.Write(
+        "p.ndjson",
+        R"({"label":"car","type":"box","geometry":{"x":)" + std::to_string(x) +
+            R"(,"y":0,"width":5,"height":5},"reference_id":"a.jpg","annotation_id":"p"})"
+            "\n");
   };
-  std::vector<std::string> base = {"upload", "predictions", "--dataset", dataset.id(), "--model",
-                                   model->id()};
+  std::vector<std::string> base = {"upload",     "predictions", "--dataset",
+                                   dataset.id(), "--model",     model->id()};
   auto with = [&](std::vector<std::string> extra, const std::string& path) {
     std::vector<std::string> args = base;
     args.insert(args.end(), extra.begin(), extra.end());
@@ -237,9 +245,11 @@ TEST_F(ClientCommandsLiveTest, UpdateReplacesAndAsyncUploadWaitsForTheJob) {
   };
   ASSERT_EQ(with({}, file(1)).exit_code, 0);
   testing::Run ignored = with({}, file(2));
-  EXPECT_NE(ignored.out.find(": 0 processed, 1 ignored, 0 errors"), std::string::npos) << ignored.out;
+  EXPECT_NE(ignored.out.find(": 0 processed, 1 ignored, 0 errors"), std::string::npos)
+      << ignored.out;
   testing::Run updated = with({"--update"}, file(3));
-  EXPECT_NE(updated.out.find(": 1 processed, 0 ignored, 0 errors"), std::string::npos) << updated.out;
+  EXPECT_NE(updated.out.find(": 1 processed, 0 ignored, 0 errors"), std::string::npos)
+      << updated.out;
   testing::Run async = with({"--async", "--update"}, file(4));
   ASSERT_EQ(async.exit_code, 0) << async.err;
   EXPECT_NE(async.err.find("job job_"), std::string::npos) << async.err;
@@ -272,8 +282,9 @@ TEST_F(ClientCommandsLiveTest, ServerErrorsAreOneLineAndExitStatusOne) {
     ASSERT_EQ(err.size(), 1u) << run.err;
     EXPECT_EQ(err[0].rfind("error: ", 0), 0u) << err[0];
   }
-  testing::Run bad_key = RunBinary(NUCLEUS_BIN, {"datasets", "list", "--endpoint", server_->endpoint(),
-                                                 "--api-key", "not-a-key"}, scratch_);
+  testing::Run bad_key = RunBinary(
+      NUCLEUS_BIN,
+      {"datasets", "list", "--endpoint", server_->endpoint(), "--api-key", "not-a-key"}, scratch_);
   EXPECT_EQ(bad_key.exit_code, 1);
   EXPECT_EQ(Lines(bad_key.err).size(), 1u) << bad_key.err;
 }

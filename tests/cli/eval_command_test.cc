@@ -1,8 +1,9 @@
 // `nucleus eval`: argument handling (required files, --iou-type, --threads), the pycocotools
 // summary on stdout, the --json line, and one error line with exit status 1 for a bad file.
+#include "cli/eval_command.h"
+
 #include <gtest/gtest.h>
 
-#include "cli/eval_command.h"
 #include "cli_test_util.h"
 #include "nucleus/json.h"
 
@@ -37,11 +38,16 @@ TEST(RunEvalTest, PrintsThePycocotoolsSummary) {
   std::vector<std::string> lines = Lines(*out);
   ASSERT_EQ(lines.size(), 12u) << *out;
   // Mean over the two categories: car 1.0, bus 0.0.
-  EXPECT_EQ(lines[0], " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.500");
-  EXPECT_EQ(lines[3], " Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 1.000");
-  EXPECT_EQ(lines[4], " Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = -1.000");
-  EXPECT_EQ(lines[5], " Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.000");
-  EXPECT_EQ(lines[6], " Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 0.500");
+  EXPECT_EQ(lines[0],
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.500");
+  EXPECT_EQ(lines[3],
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area= small | maxDets=100 ] = 1.000");
+  EXPECT_EQ(lines[4],
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = -1.000");
+  EXPECT_EQ(lines[5],
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets=100 ] = 0.000");
+  EXPECT_EQ(lines[6],
+            " Average Recall     (AR) @[ IoU=0.50:0.95 | area=   all | maxDets=  1 ] = 0.500");
   EXPECT_EQ(out->find('{'), std::string::npos) << "no JSON line without --json";
 }
 
@@ -138,10 +144,12 @@ TEST(EvalCommandTest, BinaryPrintsSummaryOrOneErrorLine) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   std::vector<std::string> lines = Lines(ok.out);
   ASSERT_EQ(lines.size(), 13u) << ok.out;
-  EXPECT_EQ(lines[0], " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.500");
+  EXPECT_EQ(lines[0],
+            " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.500");
   EXPECT_EQ(lines.back().rfind("{\"iou_type\":\"bbox\",\"stats\":[", 0), 0u) << lines.back();
 
-  testing::Run bad = RunBinary(NUCLEUS_BIN, {"eval", "--gt", gt, "--dt", dir.Path("none.json")}, dir);
+  testing::Run bad =
+      RunBinary(NUCLEUS_BIN, {"eval", "--gt", gt, "--dt", dir.Path("none.json")}, dir);
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_TRUE(bad.out.empty()) << bad.out;
   std::vector<std::string> err = Lines(bad.err);

@@ -122,8 +122,8 @@ TEST(ReadPredictionsFileTest, CocoGroundTruthMapsFileNamesAndCategoryNames) {
 
 TEST(ReadPredictionsFileTest, BadCocoInputIsNamed) {
   TempDir dir;
-  std::string short_bbox = dir.Write(
-      "dt.json", R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]},
+  std::string short_bbox =
+      dir.Write("dt.json", R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]},
                      {"image_id": 1, "category_id": 1, "bbox": [1, 2, 3]}])");
   Result<std::vector<Prediction>> read = ReadPredictionsFile(short_bbox, {});
   ASSERT_FALSE(read.ok());
@@ -131,7 +131,8 @@ TEST(ReadPredictionsFileTest, BadCocoInputIsNamed) {
   EXPECT_NE(read.status().message().find(short_bbox + ": result 1 "), std::string::npos)
       << read.status().message();
 
-  std::string good = dir.Write("ok.json", R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}])");
+  std::string good =
+      dir.Write("ok.json", R"([{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}])");
   std::string bad_gt = dir.Write("gt.json", "{not json");
   read = ReadPredictionsFile(good, CocoMapping{bad_gt});
   ASSERT_FALSE(read.ok());

@@ -45,8 +45,7 @@ Dataset StoreConformanceTest::AddDataset(const std::string& owner, int64_t creat
   return ds;
 }
 
-Item StoreConformanceTest::AddItem(const std::string& dataset_id,
-                                   const std::string& reference_id) {
+Item StoreConformanceTest::AddItem(const std::string& dataset_id, const std::string& reference_id) {
   Item item;
   item.id = NextId("di_");
   item.dataset_id = dataset_id;

@@ -50,20 +50,20 @@ inline void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << back
 // For INSTANTIATE_TEST_SUITE_P's name generator.
 std::string BackendName(const ::testing::TestParamInfo<StoreBackend>& info);
 
-#define NUCLEUS_ASSERT_OK(expr)                                    \
-  do {                                                             \
-    const ::nucleus::Status nucleus_assert_status_ = (expr);       \
+#define NUCLEUS_ASSERT_OK(expr)                                                    \
+  do {                                                                             \
+    const ::nucleus::Status nucleus_assert_status_ = (expr);                       \
     ASSERT_TRUE(nucleus_assert_status_.ok()) << nucleus_assert_status_.ToString(); \
   } while (0)
-#define NUCLEUS_EXPECT_OK(expr)                                    \
-  do {                                                             \
-    const ::nucleus::Status nucleus_expect_status_ = (expr);       \
+#define NUCLEUS_EXPECT_OK(expr)                                                    \
+  do {                                                                             \
+    const ::nucleus::Status nucleus_expect_status_ = (expr);                       \
     EXPECT_TRUE(nucleus_expect_status_.ok()) << nucleus_expect_status_.ToString(); \
   } while (0)
 
 // A fresh store in a new temporary directory per test, plus helpers that create the rows most
-// tests hang their objects from. Helpers abort the test (via ADD_FAILURE + a default value) when
-// the store refuses something the contract allows.
+// tests hang their objects from. A helper records a test failure (and returns what it tried to
+// store) when the store refuses something the contract allows.
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override;
@@ -81,8 +81,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
   // Committed rows. Each returns what was stored (with rowid / seq filled in).
   Dataset AddDataset(const std::string& owner, int64_t created_at_ms = 1000);
   Item AddItem(const std::string& dataset_id, const std::string& reference_id);
-  Annotation NewAnnotation(const Item& item, const std::string& identity,
-                           const std::string& label, const std::string& payload_json);
+  Annotation NewAnnotation(const Item& item, const std::string& identity, const std::string& label,
+                           const std::string& payload_json);
   Model AddModel(const std::string& owner, const std::string& reference_id);
   ModelRun AddRun(const Model& model, const std::string& dataset_id, int64_t created_at_ms = 1000);
   Job NewJob(const std::string& owner, const std::string& type, int64_t created_at_ms);

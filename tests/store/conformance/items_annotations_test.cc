@@ -91,7 +91,8 @@ TEST_P(StoreConformanceTest, ItemReplaceKeepsIdentityAndPosition) {
     EXPECT_TRUE(first && first->id == a.id);
     return Status::Ok();
   }));
-  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().UpdateMetadata(a.rowid, R"({"k":2})"); }));
+  NUCLEUS_ASSERT_OK(
+      Write([&](Tx& tx) { return tx.items().UpdateMetadata(a.rowid, R"({"k":2})"); }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<Item> got, tx.items().FindByRef(ds.id, "a"));
     EXPECT_TRUE(got && got->metadata_json == R"({"k":2})" && got->image_url == "s3://new.jpg");
@@ -175,8 +176,10 @@ TEST_P(StoreConformanceTest, DeletingAnItemDeletesItsAnnotationsAndPredictions) 
   Item b = AddItem(ds.id, "b");
   ModelRun run = AddRun(AddModel("owner_a", "m"), ds.id);
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(NewAnnotation(a, "id:1", "car", "{}"), false).status());
-    NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(NewAnnotation(b, "id:1", "car", "{}"), false).status());
+    NUCLEUS_RETURN_IF_ERROR(
+        tx.annotations().Put(NewAnnotation(a, "id:1", "car", "{}"), false).status());
+    NUCLEUS_RETURN_IF_ERROR(
+        tx.annotations().Put(NewAnnotation(b, "id:1", "car", "{}"), false).status());
     PredictionWrite rows[2];
     rows[0] = {a.rowid, "pred_a", "box", "id:1", "1", "car", 0.5, "{}", std::nullopt};
     rows[1] = {b.rowid, "pred_b", "box", "id:1", "1", "car", 0.5, "{}", std::nullopt};
@@ -237,7 +240,8 @@ TEST_P(StoreConformanceTest, AnnotationPutInsertsIgnoresOrReplacesByItemAndIdent
       EXPECT_EQ(anns[0].labels, std::vector<std::string>{"van"});
       EXPECT_EQ(anns[0].payload_json, R"({"label":"van"})");
     }
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> on_b_list, tx.annotations().ListByItem(b.rowid));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> on_b_list,
+                             tx.annotations().ListByItem(b.rowid));
     EXPECT_EQ(on_b_list.size(), 1u);
     return Status::Ok();
   }));
@@ -249,8 +253,9 @@ TEST_P(StoreConformanceTest, AnnotationsListInInsertionOrderGroupedByItemOrder) 
   Item b = AddItem(ds.id, "b");
   // Written b, a, b, a: ListByDataset groups them by item in the items' insertion order.
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-    for (const Annotation& ann : {NewAnnotation(b, "id:b1", "x", "{}"), NewAnnotation(a, "id:a1", "x", "{}"),
-                                  NewAnnotation(b, "id:b2", "x", "{}"), NewAnnotation(a, "id:a2", "x", "{}")}) {
+    for (const Annotation& ann :
+         {NewAnnotation(b, "id:b1", "x", "{}"), NewAnnotation(a, "id:a1", "x", "{}"),
+          NewAnnotation(b, "id:b2", "x", "{}"), NewAnnotation(a, "id:a2", "x", "{}")}) {
       NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(ann, false).status());
     }
     return Status::Ok();
@@ -289,7 +294,9 @@ TEST_P(StoreConformanceTest, ScanDatasetViewsHoldForTheCallbackAndMatchListByDat
     poly.type = "polygon";
     NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(poly, false).status());
     NUCLEUS_RETURN_IF_ERROR(
-        tx.annotations().Put(NewAnnotation(a, "id:c", "car", R"({"type":"box","label":"car"})"), false).status());
+        tx.annotations()
+            .Put(NewAnnotation(a, "id:c", "car", R"({"type":"box","label":"car"})"), false)
+            .status());
     return tx.annotations().Put(NewAnnotation(o, "id:z", "zebra", "{}"), false).status();
   }));
   struct Seen {
@@ -328,7 +335,8 @@ TEST_P(StoreConformanceTest, ScanDatasetViewsHoldForTheCallbackAndMatchListByDat
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> list, tx.annotations().ListByDataset(ds.id));
     EXPECT_EQ(list.size(), 2u);
-    for (size_t i = 0; i < list.size() && i < seen.size(); ++i) EXPECT_EQ(list[i].rowid, seen[i].rowid);
+    for (size_t i = 0; i < list.size() && i < seen.size(); ++i)
+      EXPECT_EQ(list[i].rowid, seen[i].rowid);
     return Status::Ok();
   }));
 }
@@ -339,7 +347,9 @@ TEST_P(StoreConformanceTest, ScanDatasetStopsAtTheFirstErrorAndReturnsIt) {
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
     for (int i = 0; i < 5; ++i) {
       NUCLEUS_RETURN_IF_ERROR(
-          tx.annotations().Put(NewAnnotation(a, "id:" + std::to_string(i), "x", "{}"), false).status());
+          tx.annotations()
+              .Put(NewAnnotation(a, "id:" + std::to_string(i), "x", "{}"), false)
+              .status());
     }
     return Status::Ok();
   }));
@@ -386,7 +396,8 @@ TEST_P(StoreConformanceTest, AnnotationDeletesCountWhatWentAndStayInScope) {
     if (!left.empty()) {
       EXPECT_EQ(left[0].id, b2.id);
     }
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> others, tx.annotations().ListByDataset(other.id));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> others,
+                             tx.annotations().ListByDataset(other.id));
     EXPECT_EQ(others.size(), 1u);
     return Status::Ok();
   }));

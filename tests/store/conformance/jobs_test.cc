@@ -42,7 +42,8 @@ TEST_P(StoreConformanceTest, ClaimNextHandsOutTheOldestQueuedJobOnce) {
   Job done = NewJob("owner_a", "t", 50);
   done.status = "Completed";
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-    for (const Job& job : {late, early, middle, done}) NUCLEUS_RETURN_IF_ERROR(tx.jobs().Insert(job));
+    for (const Job& job : {late, early, middle, done})
+      NUCLEUS_RETURN_IF_ERROR(tx.jobs().Insert(job));
     return Status::Ok();
   }));
   std::vector<std::string> claimed;
@@ -134,8 +135,8 @@ TEST_P(StoreConformanceTest, JobUpdateWritesProgressAndStatusReadsCount) {
 TEST_P(StoreConformanceTest, JobListFiltersAndIsNewestFirst) {
   std::vector<Job> jobs;
   for (int i = 0; i < 6; ++i) {
-    Job job = NewJob(i == 5 ? "owner_b" : "owner_a", i % 2 ? "uploadAnnotations" : "uploadDatasetItems",
-                     100 * (i + 1));
+    Job job = NewJob(i == 5 ? "owner_b" : "owner_a",
+                     i % 2 ? "uploadAnnotations" : "uploadDatasetItems", 100 * (i + 1));
     job.dataset_id = i < 3 ? "ds_1" : "ds_2";
     if (i == 1) job.status = "Completed";
     if (i == 2) job.status = "Errored_Server";
@@ -157,8 +158,8 @@ TEST_P(StoreConformanceTest, JobListFiltersAndIsNewestFirst) {
   JobFilter all;
   all.owner = "owner_a";
   all.show_completed = true;
-  EXPECT_EQ(list(all), (std::vector<std::string>{jobs[4].id, jobs[3].id, jobs[2].id, jobs[1].id,
-                                                  jobs[0].id}));
+  EXPECT_EQ(list(all),
+            (std::vector<std::string>{jobs[4].id, jobs[3].id, jobs[2].id, jobs[1].id, jobs[0].id}));
   JobFilter running = all;
   running.show_completed = false;
   EXPECT_EQ(list(running),

@@ -67,7 +67,9 @@ TEST_P(StoreConformanceTest, DatasetRoundTripsItsFieldsVerbatim) {
     EXPECT_EQ(got.created_at_ms, 42);
     return Status::Ok();
   }));
-  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.datasets().SetTags("ds_round", {"b", "a", "c"}); }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) {
+    return tx.datasets().SetTags("ds_round", {"b", "a", "c"});
+  }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(Dataset got, tx.datasets().Get("owner_a", "ds_round"));
     EXPECT_EQ(got.tags, (std::vector<std::string>{"b", "a", "c"}));
@@ -112,7 +114,8 @@ TEST_P(StoreConformanceTest, DeletingADatasetRemovesEverythingUnderIt) {
   Item item = AddItem(ds.id, "img");
   Item other_item = AddItem(other.id, "img");
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(NewAnnotation(item, "id:1", "car", "{}"), false).status());
+    NUCLEUS_RETURN_IF_ERROR(
+        tx.annotations().Put(NewAnnotation(item, "id:1", "car", "{}"), false).status());
     NUCLEUS_RETURN_IF_ERROR(
         tx.annotations().Put(NewAnnotation(other_item, "id:1", "car", "{}"), false).status());
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().PutTaxonomy({ds.id, "weather", "category", {"sun"}}));
@@ -137,7 +140,8 @@ TEST_P(StoreConformanceTest, DeletingADatasetRemovesEverythingUnderIt) {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<Slice> slices, tx.datasets().ListSlices(ds.id));
     EXPECT_TRUE(slices.empty());
     // The other dataset is untouched.
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> kept, tx.annotations().ListByDataset(other.id));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> kept,
+                             tx.annotations().ListByDataset(other.id));
     EXPECT_EQ(kept.size(), 1u);
     NUCLEUS_ASSIGN_OR_RETURN(int64_t other_items, tx.items().Count(other.id));
     EXPECT_EQ(other_items, 1);
@@ -149,12 +153,14 @@ TEST_P(StoreConformanceTest, TaxonomiesAreKeyedByDatasetAndNameAndReplacedWhole)
   Dataset ds = AddDataset("owner_a");
   Dataset other = AddDataset("owner_a");
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.datasets().PutTaxonomy({ds.id, "weather", "category", {"sun", "rain"}}));
+    NUCLEUS_RETURN_IF_ERROR(
+        tx.datasets().PutTaxonomy({ds.id, "weather", "category", {"sun", "rain"}}));
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().PutTaxonomy({other.id, "weather", "category", {"fog"}}));
     return tx.datasets().PutTaxonomy({ds.id, "weather", "multicategory", {"sun", "rain", "snow"}});
   }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Taxonomy> t, tx.datasets().GetTaxonomy(ds.id, "weather"));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Taxonomy> t,
+                             tx.datasets().GetTaxonomy(ds.id, "weather"));
     EXPECT_TRUE(t.has_value());
     if (t) {
       EXPECT_EQ(t->type, "multicategory");
@@ -162,7 +168,8 @@ TEST_P(StoreConformanceTest, TaxonomiesAreKeyedByDatasetAndNameAndReplacedWhole)
     }
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<Taxonomy> list, tx.datasets().ListTaxonomies(ds.id));
     EXPECT_EQ(list.size(), 1u);
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Taxonomy> o, tx.datasets().GetTaxonomy(other.id, "weather"));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Taxonomy> o,
+                             tx.datasets().GetTaxonomy(other.id, "weather"));
     EXPECT_TRUE(o.has_value());
     if (o) {
       EXPECT_EQ(o->labels, std::vector<std::string>{"fog"});
@@ -179,7 +186,8 @@ TEST_P(StoreConformanceTest, TaxonomiesAreKeyedByDatasetAndNameAndReplacedWhole)
     return Status::Ok();
   }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Taxonomy> o, tx.datasets().GetTaxonomy(other.id, "weather"));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Taxonomy> o,
+                             tx.datasets().GetTaxonomy(other.id, "weather"));
     EXPECT_TRUE(o.has_value());
     return Status::Ok();
   }));
@@ -236,9 +244,8 @@ TEST_P(StoreConformanceTest, UploadsArePendingUntilMarkedAndRefreshedByPut) {
     EXPECT_FALSE(none.has_value());
     return Status::Ok();
   }));
-  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) {
-    return tx.uploads().MarkUploaded(ds.id, request_id, "uploads/x.bin", 1234);
-  }));
+  NUCLEUS_ASSERT_OK(Write(
+      [&](Tx& tx) { return tx.uploads().MarkUploaded(ds.id, request_id, "uploads/x.bin", 1234); }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<Upload> got, tx.uploads().Get(ds.id, request_id));
     EXPECT_TRUE(got.has_value());

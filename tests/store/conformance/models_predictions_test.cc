@@ -114,7 +114,8 @@ TEST_P(StoreConformanceTest, RetiredModelsAndRunsLeaveTheOwnersView) {
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     EXPECT_EQ(tx.models().Get("owner_a", retired.id).status().code(), StatusCode::kNotFound);
     EXPECT_EQ(tx.models().GetRun("owner_a", retired_run.id).status().code(), StatusCode::kNotFound);
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Model> by_ref, tx.models().FindByRef("owner_a", "retired"));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Model> by_ref,
+                             tx.models().FindByRef("owner_a", "retired"));
     EXPECT_FALSE(by_ref.has_value());
     NUCLEUS_ASSIGN_OR_RETURN(Model moved, tx.models().Get(retired_owner, retired.id));
     EXPECT_EQ(moved.owner, retired_owner);
@@ -188,7 +189,7 @@ TEST_P(StoreConformanceTest, PredictionPutIgnoresOrUpdatesInPlaceKeepingIdAndPos
   ModelRun run = AddRun(AddModel("owner_a", "m"), ds.id);
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
     Boxes rows(item.rowid, {"pred_1", "pred_2", "pred_3"}, {"id:a", "id:b", "id:c"},
-                      {R"({"v":1})", R"({"v":2})", R"({"v":3})"});
+               {R"({"v":1})", R"({"v":2})", R"({"v":3})"});
     NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx.predictions().PutMany(run.rowid, rows, false));
     EXPECT_EQ(written, 3);
     return Status::Ok();
@@ -296,7 +297,7 @@ TEST_P(StoreConformanceTest, PredictionReadsFollowItemAndInsertionOrder) {
     for (auto [item, id] : {std::pair{b.rowid, "b1"}, std::pair{a.rowid, "a1"},
                             std::pair{b.rowid, "b2"}, std::pair{a.rowid, "a2"}}) {
       Boxes rows(item, {std::string("pred_") + id}, {std::string("id:") + id},
-                        {std::string(R"({"p":")") + id + "\"}"});
+                 {std::string(R"({"p":")") + id + "\"}"});
       NUCLEUS_RETURN_IF_ERROR(tx.predictions().PutMany(run.rowid, rows, false).status());
     }
     return Status::Ok();
@@ -320,11 +321,13 @@ TEST_P(StoreConformanceTest, PredictionReadsFollowItemAndInsertionOrder) {
           return Status::Ok();
         }));
     EXPECT_EQ(payloads, (std::vector<std::string>{R"({"p":"b1"})", R"({"p":"b2"})"}));
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<std::string> found,
-                             tx.predictions().FindPayloadByAnnotationId(run.rowid, a.rowid, "id:a2"));
+    NUCLEUS_ASSIGN_OR_RETURN(
+        std::optional<std::string> found,
+        tx.predictions().FindPayloadByAnnotationId(run.rowid, a.rowid, "id:a2"));
     EXPECT_EQ(found, std::optional<std::string>(R"({"p":"a2"})"));
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<std::string> none,
-                             tx.predictions().FindPayloadByAnnotationId(run.rowid, b.rowid, "id:a2"));
+    NUCLEUS_ASSIGN_OR_RETURN(
+        std::optional<std::string> none,
+        tx.predictions().FindPayloadByAnnotationId(run.rowid, b.rowid, "id:a2"));
     EXPECT_FALSE(none.has_value());
     return Status::Ok();
   }));
@@ -427,9 +430,10 @@ TEST_P(StoreConformanceTest, DeletingRunsAndModelsDeletesTheirPredictions) {
     for (int64_t run : {r1.rowid, r2.rowid, r3.rowid}) {
       for (int i = 0; i < 5; ++i) {
         std::string n = std::to_string(run) + "_" + std::to_string(i);
-        NUCLEUS_RETURN_IF_ERROR(tx.predictions()
-                                    .PutMany(run, Boxes(item.rowid, {"pred_" + n}, {"id:" + n}, {"{}"}), false)
-                                    .status());
+        NUCLEUS_RETURN_IF_ERROR(
+            tx.predictions()
+                .PutMany(run, Boxes(item.rowid, {"pred_" + n}, {"id:" + n}, {"{}"}), false)
+                .status());
       }
     }
     return Status::Ok();

@@ -70,7 +70,8 @@ TEST_P(StoreConformanceTest, SceneUpdateKeepsIdentityAndReplacesKindFields) {
     }
     return Status::Ok();
   }));
-  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.scenes().UpdateMetadata(scene.rowid, R"({"m":2})"); }));
+  NUCLEUS_ASSERT_OK(
+      Write([&](Tx& tx) { return tx.scenes().UpdateMetadata(scene.rowid, R"({"m":2})"); }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<Scene> got, tx.scenes().FindByRef(ds.id, "video-1"));
     EXPECT_TRUE(got && got->metadata_json == R"({"m":2})");
@@ -126,7 +127,8 @@ TEST_P(StoreConformanceTest, SceneFramesAndCategoriesFollowTheirOwnersLifetimes)
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneFrame> frames, tx.scenes().Frames(scene.rowid));
     EXPECT_EQ(frames.size(), 2u);
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneCategory> cats, tx.scenes().Categories(scene.rowid, ""));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneCategory> cats,
+                             tx.scenes().Categories(scene.rowid, ""));
     EXPECT_EQ(cats.size(), 1u);
     if (!cats.empty()) {
       EXPECT_EQ(cats[0].label, "sun");
@@ -139,7 +141,8 @@ TEST_P(StoreConformanceTest, SceneFramesAndCategoriesFollowTheirOwnersLifetimes)
     return Status::Ok();
   }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneCategory> cats, tx.scenes().Categories(scene.rowid, ""));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneCategory> cats,
+                             tx.scenes().Categories(scene.rowid, ""));
     EXPECT_EQ(cats.size(), 1u);
     if (!cats.empty()) {
       EXPECT_EQ(cats[0].label, "rain");
@@ -161,7 +164,8 @@ TEST_P(StoreConformanceTest, SceneFramesAndCategoriesFollowTheirOwnersLifetimes)
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneFrame> frames, tx.scenes().Frames(scene.rowid));
     EXPECT_TRUE(frames.empty());
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneCategory> cats, tx.scenes().Categories(scene.rowid, ""));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<SceneCategory> cats,
+                             tx.scenes().Categories(scene.rowid, ""));
     EXPECT_TRUE(cats.empty());
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<Scene> gone, tx.scenes().FindById(ds.id, "scn_1"));
     EXPECT_FALSE(gone.has_value());
@@ -213,7 +217,8 @@ TEST_P(StoreConformanceTest, MatchSetsAreReplacedWholeAndPagedByKind) {
     return tx.predictions().PutMany(w.run.rowid, rows, false).status();
   }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> anns, tx.annotations().ListByItem(w.item.rowid));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> anns,
+                             tx.annotations().ListByItem(w.item.rowid));
     EXPECT_EQ(anns.size(), 1u);
     if (!anns.empty()) w.ann = anns[0].rowid;
     return tx.predictions().ForEachInRun(w.run.rowid, [&](const Prediction& p) {
@@ -222,9 +227,9 @@ TEST_P(StoreConformanceTest, MatchSetsAreReplacedWholeAndPagedByKind) {
     });
   }));
   std::vector<MatchRow> stale = {Pair(w.item.rowid, 0, w.pred1, "old")};
-  std::vector<MatchRow> rows = {Pair(w.item.rowid, w.ann, w.pred1, "car"),      // seq 0: pair
-                                Pair(w.other_item.rowid, 0, w.pred2, "car"),    // seq 1: FP
-                                Pair(w.item.rowid, w.ann, 0, "car")};           // seq 2: FN
+  std::vector<MatchRow> rows = {Pair(w.item.rowid, w.ann, w.pred1, "car"),    // seq 0: pair
+                                Pair(w.other_item.rowid, 0, w.pred2, "car"),  // seq 1: FP
+                                Pair(w.item.rowid, w.ann, 0, "car")};         // seq 2: FN
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.matches().Replace(w.run.id, w.run.rowid, stale, 10).status());
     NUCLEUS_ASSIGN_OR_RETURN(MatchSet set,
@@ -268,9 +273,11 @@ TEST_P(StoreConformanceTest, MatchSetsAreReplacedWholeAndPagedByKind) {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> fns,
                              tx.matches().Page(set->rowid, MatchKind::kFalseNegatives, 0, 10));
     EXPECT_TRUE(fns.size() == 1 && fns[0].seq == 2 && fns[0].prediction_id.empty());
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> page, tx.matches().Page(set->rowid, MatchKind::kAll, 1, 1));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> page,
+                             tx.matches().Page(set->rowid, MatchKind::kAll, 1, 1));
     EXPECT_TRUE(page.size() == 1 && page[0].seq == 1);
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> tail, tx.matches().Page(set->rowid, MatchKind::kAll, 1, 10));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> tail,
+                             tx.matches().Page(set->rowid, MatchKind::kAll, 1, 10));
     EXPECT_EQ(tail.size(), 2u);
     std::vector<int64_t> want = {2, 7, 0};
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> at, tx.matches().ViewsAt(set->rowid, want));
@@ -292,7 +299,8 @@ TEST_P(StoreConformanceTest, MatchSetsAreReplacedWholeAndPagedByKind) {
       return Status::Ok();
     }));
     EXPECT_EQ(seqs, (std::vector<int64_t>{0, 2}));
-    NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> all, tx.matches().Page(set->rowid, MatchKind::kAll, 0, 10));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> all,
+                             tx.matches().Page(set->rowid, MatchKind::kAll, 0, 10));
     EXPECT_EQ(all.size(), 2u);
     std::vector<int64_t> want = {1};
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<MatchView> at, tx.matches().ViewsAt(set->rowid, want));

@@ -40,10 +40,10 @@ TEST_P(StoreConformanceTest, WriteWhoseFunctionFailsLeavesNothingAndReturnsItsSt
     item.dataset_id = ds.id;
     item.reference_id = "rolled-back";
     NUCLEUS_RETURN_IF_ERROR(tx.items().Insert(&item));
-    NUCLEUS_RETURN_IF_ERROR(tx.annotations()
-                                .Put(NewAnnotation(kept, "id:a", "car", R"({"label":"car"})"),
-                                     false)
-                                .status());
+    NUCLEUS_RETURN_IF_ERROR(
+        tx.annotations()
+            .Put(NewAnnotation(kept, "id:a", "car", R"({"label":"car"})"), false)
+            .status());
     NUCLEUS_RETURN_IF_ERROR(tx.items().UpdateMetadata(kept.rowid, R"({"changed":true})"));
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().SetTags(ds.id, {"rolled-back"}));
     return InvalidArgument("item 3: bad geometry");
