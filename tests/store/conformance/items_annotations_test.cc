@@ -153,6 +153,33 @@ TEST_P(StoreConformanceTest, ItemPagesWalkTheInsertionOrderOnce) {
   }));
 }
 
+// Lookups take string_views that need not be NUL-terminated (a wire parser hands out views
+// into the request body): only the view's characters count.
+TEST_P(StoreConformanceTest, LookupsReadOnlyTheCharactersOfTheirViews) {
+  Dataset ds = AddDataset("owner_a");
+  Item item = AddItem(ds.id, "img-1");
+  AddItem(ds.id, "img-12");
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) {
+    return tx.annotations().Put(NewAnnotation(item, "id:box", "car", "{}"), false).status();
+  }));
+  const std::string body = "img-12|" + item.id + "X|id:box1";
+  std::string_view ref(body.data(), 5);                                 // "img-1", followed by "2"
+  std::string_view id(body.data() + 7, item.id.size());                 // followed by "X"
+  std::string_view annotation_id(body.data() + 9 + item.id.size(), 6);  // "id:box", then "1"
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Item> by_ref, tx.items().FindByRef(ds.id, ref));
+    EXPECT_TRUE(by_ref && by_ref->id == item.id);
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> rowid, tx.items().FindRowidByRef(ds.id, ref));
+    EXPECT_EQ(rowid, std::optional<int64_t>(item.rowid));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Item> by_id, tx.items().FindById(ds.id, id));
+    EXPECT_TRUE(by_id && by_id->reference_id == "img-1");
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Annotation> ann,
+                             tx.annotations().FindByAnnotationId(item.rowid, annotation_id));
+    EXPECT_TRUE(ann && ann->identity == "id:box");
+    return Status::Ok();
+  }));
+}
+
 TEST_P(StoreConformanceTest, ResolveRefsReturnsOnlyTheDatasetsExistingItems) {
   Dataset ds = AddDataset("owner_a");
   Dataset other = AddDataset("owner_a");
