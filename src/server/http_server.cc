@@ -171,7 +171,7 @@ class SpooledBody {
 enum Phase : int { kHead, kIdle, kWorker, kLinger, kClosed };
 
 // What a worker hands back to the event loop with a connection.
-enum class After { kKeepAlive, kClose, kLinger };
+enum class After { kKeepAlive, kClose, kLinger, kAwaitHead };
 
 }  // namespace
 
@@ -587,12 +587,16 @@ void HttpServer::Impl::TakeHandbacks() {
     back.swap(back_);
   }
   for (auto [c, after] : back) {
-    if (after == After::kLinger && !stopping_.load()) {
+    in_workers_.fetch_sub(1);
+    if (stopping_.load() || after == After::kClose) {
+      Close(c);
+    } else if (after == After::kLinger) {
       StartLinger(c);
     } else {
-      Close(c);
+      // Back to waiting for a request (the worker set the deadline).
+      c->phase.store(after == After::kAwaitHead ? kHead : kIdle, std::memory_order_release);
+      Arm(c, EPOLL_CTL_MOD);
     }
-    in_workers_.fetch_sub(1);
   }
 }
 
@@ -660,19 +664,12 @@ bool HttpServer::Impl::AwaitNextRequest(Conn* c) {
   return true;
 }
 
+// Hands an idle connection (or one with part of its next head) back to the loop, which re-arms
+// it. Only the loop touches a connection's registration and descriptor once it is not in a
+// worker: re-arming here could race with the loop closing it (eviction, shutdown).
 void HttpServer::Impl::Rearm(Conn* c, Phase phase, int64_t deadline) {
   c->deadline_ms.store(deadline);
-  const int fd = c->fd;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
-  ev.data.ptr = c;
-  c->phase.store(phase, std::memory_order_release);
-  in_workers_.fetch_sub(1);
-  // From here on the loop owns `c`.
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0) {
-    // Cannot happen for a registered descriptor; the idle sweep closes it in time regardless.
-    core::LogError("epoll_ctl failed re-arming a connection");
-  }
+  HandBack(c, phase == kHead ? After::kAwaitHead : After::kKeepAlive);
 }
 
 void HttpServer::Impl::HandBack(Conn* c, After after) {
@@ -917,8 +914,9 @@ After HttpServer::Impl::HandleOne(Conn* c) {
     finish(true);
     return body.timed_out() ? After::kClose : After::kLinger;
   };
+  // The handler calls read_body after this block: what it captures lives at function scope.
+  Status stream_status;
   if (match.options.stream_body) {
-    Status stream_status;
     req.read_body = [&](const std::function<Status(std::string_view)>& sink) {
       if (body.started()) return FailedPrecondition("the request body was already read");
       stream_status = body.Pump(limit, sink);

@@ -90,8 +90,10 @@ TEST_P(StoreConformanceTest, RunningJobsAreRequeuedAfterARestart) {
   }));
   Reopen();
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(int64_t requeued, tx.jobs().RequeueRunning());
-    EXPECT_EQ(requeued, 1);
+    NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs recovered,
+                             tx.jobs().RequeueRunning(/*max_attempts=*/3, "{}", 30));
+    EXPECT_EQ(recovered.requeued, 1);
+    EXPECT_EQ(recovered.abandoned, 0);
     NUCLEUS_ASSIGN_OR_RETURN(Job got, tx.jobs().GetAny(a.id));
     EXPECT_EQ(got.status, "Queued");
     NUCLEUS_ASSIGN_OR_RETURN(Job errored, tx.jobs().GetAny(b.id));
