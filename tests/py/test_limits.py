@@ -252,6 +252,11 @@ def test_batch_over_the_cap_is_refused_whole_and_stores_nothing(small, small_ds)
     r = small.post(f"dataset/{small_ds}/metadata",
                    {"metadata": [{"reference_id": "i1", "metadata": {}}] * 6})
     assert_compact_error(r, 'field "metadata" of request body', "max_batch_objects")
+    scenes = [{"reference_id": f"s{i}", "frames": [{"reference_id": f"f{i}",
+                                                     "image_url": "https://x/f.jpg"}]}
+              for i in range(6)]
+    r = small.post(f"{small_ds}/upload_video_scenes", {"scenes": scenes, "update": False})
+    assert_compact_error(r, 'field "scenes" of request body', "max_batch_objects")
     # At the cap is fine.
     r = small.post(f"dataset/{small_ds}/annotate", {"annotations": boxes[:5]})
     assert r.status_code == 200, r.text
