@@ -3,10 +3,10 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config
-  libsqlite3-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libpolyclipping-dev
+  libsqlite3-dev libsimdjson-dev libcli11-dev libpolyclipping-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-requests python3-pytest
+  python3 python3-requests python3-pytest python3-brotli
 )
 missing=()
 for p in "${packages[@]}"; do

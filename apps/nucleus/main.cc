@@ -69,8 +69,9 @@ int Fail(const Status& status) {
   return 1;
 }
 
-int Serve(const std::string& data, const std::string& listen, size_t max_body_mb, int workers,
-          bool quiet, const nucleus::wire::Limits& limits) {
+int Serve(const std::string& data, const std::string& listen,
+          nucleus::server::ServerOptions options, int workers,
+          const nucleus::wire::Limits& limits) {
   // SIGINT/SIGTERM are taken by a dedicated thread (sigwait), never by a handler.
   sigset_t signals;
   sigemptyset(&signals);
@@ -87,7 +88,7 @@ int Serve(const std::string& data, const std::string& listen, size_t max_body_mb
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
 
-  nucleus::server::ServerOptions options;
+  options.spool_dir = data;  // large multipart bodies: unlinked files beside the store
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT"));
   options.host = listen.substr(0, colon);
@@ -98,8 +99,6 @@ int Serve(const std::string& data, const std::string& listen, size_t max_body_mb
       options.port < 0 || options.port > 65535) {
     return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT with a port in [0, 65535]"));
   }
-  options.max_body_bytes = max_body_mb * 1024 * 1024;
-  options.log_requests = !quiet;
   nucleus::server::HttpServer server(ctx, options);
   nucleus::server::RegisterRoutes(server.router(), ctx);
   auto port = server.Bind();
@@ -158,18 +157,58 @@ int main(int argc, char** argv) {
 
   std::string data = "./nucleus-data";
   std::string listen = "127.0.0.1:8080";
-  size_t max_body_mb = 1024;
   int workers = 2;
   bool quiet = false;
+  nucleus::server::ServerOptions http;
+  uint64_t max_body_mb = http.max_body_bytes >> 20;
+  uint64_t max_multipart_mb = http.max_multipart_bytes >> 20;
+  uint64_t max_upload_mb = http.max_upload_bytes >> 20;
+  int idle_timeout_s = http.idle_timeout_ms / 1000;
+  int head_timeout_s = http.head_timeout_ms / 1000;
+  uint64_t min_body_rate_kib = http.min_body_rate_bytes_per_s >> 10;
   CLI::App* serve = app.add_subcommand("serve", "Serve the API under /v1/nucleus");
   serve->add_option("--data", data, "Data directory (SQLite store and blobs)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
-  serve->add_option("--max-body-mb", max_body_mb, "Largest accepted request body, in MiB");
+  serve->add_option("--max-body-mb", max_body_mb,
+                    "Largest JSON request body, in MiB, after decoding (default 64)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
+  serve->add_option("--max-multipart-mb", max_multipart_mb,
+                    "Largest multipart/form-data body (local images, masks; over 1 MiB it is spooled "
+                    "to disk), in MiB (default 4096)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
+  serve->add_option("--max-upload-mb", max_upload_mb,
+                    "Largest signed-URL PUT (async uploads, streamed to disk), in MiB "
+                    "(default 16384)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
+  serve->add_option("--max-connections", http.max_connections,
+                    "Open connections at most (default 10000; idle ones are closed to make room)")
+      ->check(CLI::Range(16, 1000000));
+  serve->add_option("--http-threads", http.threads,
+                    "Requests handled at once (default 0: 4 per core, at least 8)")
+      ->check(CLI::Range(0, 4096));
+  serve->add_option("--head-timeout-s", head_timeout_s,
+                    "Seconds a request head may take to arrive (default 10)")
+      ->check(CLI::Range(1, 3600));
+  serve->add_option("--idle-timeout-s", idle_timeout_s,
+                    "Seconds an idle keep-alive connection is kept (default 60)")
+      ->check(CLI::Range(1, 86400));
+  serve->add_option("--min-body-rate-kib", min_body_rate_kib,
+                    "A body must arrive at this many KiB/s after a 20 s grace (default 16)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   serve->add_option("--job-workers", workers, "Threads running async jobs");
   serve->add_flag("--quiet", quiet, "Do not log every request");
   nucleus::wire::Limits limits;
   AddLimitFlags(serve, &limits);
-  serve->callback([&] { std::exit(Serve(data, listen, max_body_mb, workers, quiet, limits)); });
+  serve->callback([&] {
+    http.max_body_bytes = max_body_mb << 20;
+    http.max_multipart_bytes = max_multipart_mb << 20;
+    http.max_upload_bytes = max_upload_mb << 20;
+    http.head_timeout_ms = head_timeout_s * 1000;
+    http.idle_timeout_ms = idle_timeout_s * 1000;
+    http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
+    http.log_requests = !quiet;
+    std::exit(Serve(data, listen, http, workers, limits));
+  });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");
   keys->require_subcommand(1);

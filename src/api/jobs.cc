@@ -1,5 +1,8 @@
 #include "api/jobs.h"
 
+#include <exception>
+#include <new>
+
 #include "core/ids.h"
 #include "core/log.h"
 #include "wire/json_writer.h"
@@ -9,6 +12,28 @@ namespace {
 
 bool IsTerminal(const std::string& status) {
   return status == "Completed" || status.rfind("Errored", 0) == 0 || status == "Cancelled";
+}
+
+// {"final_error": text}, the message of a job that failed.
+std::string FinalError(const std::string& text) {
+  wire::JsonWriter w;
+  w.BeginObject().Key("final_error").String(text);
+  w.EndObject();
+  return w.Take();
+}
+
+// Runs the handler with every exception caught: a handler that throws (std::bad_alloc
+// included) fails its job with kInternal instead of ending the process.
+Status RunGuarded(const JobHandler& handler, JobRun& run) {
+  try {
+    return handler(run);
+  } catch (const std::bad_alloc&) {
+    return Internal("the job ran out of memory (std::bad_alloc) and was stopped");
+  } catch (const std::exception& e) {
+    return Internal(std::string("the job stopped on an exception: ") + e.what());
+  } catch (...) {
+    return Internal("the job stopped on an exception of unknown type");
+  }
 }
 
 }  // namespace
@@ -32,10 +57,20 @@ void JobService::Register(const std::string& type, JobHandler handler) {
 }
 
 Status JobService::Start(int workers) {
-  Status status = ctx_.store.Write([](store::Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(int64_t requeued, tx.jobs().RequeueRunning());
-    if (requeued > 0) {
-      core::LogInfo("jobs: resuming " + std::to_string(requeued) + " interrupted job(s)");
+  const std::string abandoned =
+      FinalError("Internal: the server stopped while this job was running, " +
+                 std::to_string(kMaxJobAttempts) + " times (the first run and " +
+                 std::to_string(kMaxJobAttempts - 1) + " retries); it is not run again");
+  const int64_t now_ms = core::ToUnixMillis(ctx_.clock.Now());
+  Status status = ctx_.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(store::RecoveredJobs recovered,
+                             tx.jobs().RequeueRunning(kMaxJobAttempts, abandoned, now_ms));
+    if (recovered.requeued > 0) {
+      core::LogInfo("jobs: resuming " + std::to_string(recovered.requeued) + " interrupted job(s)");
+    }
+    if (recovered.abandoned > 0) {
+      core::LogWarning("jobs: " + std::to_string(recovered.abandoned) + " job(s) interrupted " +
+                       std::to_string(kMaxJobAttempts) + " times end Errored_Server");
     }
     return Status::Ok();
   });
@@ -141,9 +176,8 @@ bool JobService::RunOne() {
 
   JobRun run(ctx_, std::move(*claimed));
   auto it = handlers_.find(run.job_.type);
-  Status result = it == handlers_.end()
-                      ? Internal("no handler for job type " + run.job_.type)
-                      : it->second(run);
+  Status result = it == handlers_.end() ? Internal("no handler for job type " + run.job_.type)
+                                        : RunGuarded(it->second, run);
   store::Job& job = run.job_;
   if (result.ok()) {
     job.status = "Completed";
@@ -152,11 +186,8 @@ bool JobService::RunOne() {
     bool user = result.code() == StatusCode::kInvalidArgument ||
                 result.code() == StatusCode::kNotFound;
     job.status = user ? "Errored_User" : "Errored_Server";
-    wire::JsonWriter w;
-    w.BeginObject().Key("final_error").String(std::string(StatusCodeName(result.code())) + ": " +
-                                               result.message());
-    w.EndObject();
-    job.message_json = w.Take();
+    job.message_json =
+        FinalError(std::string(StatusCodeName(result.code())) + ": " + result.message());
     core::LogWarning("jobs: " + job.id + " (" + job.type + ") failed: " + result.ToString());
   }
   job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());

@@ -3,8 +3,13 @@
 // Submit() records a Queued job in the store (durable before the client hears of it); workers
 // claim jobs oldest first and run the handler registered for the job's type. A handler reports
 // progress, per-object errors and its final message through JobRun; returning a non-ok Status
-// ends the job Errored_User (kInvalidArgument, kNotFound) or Errored_Server (others). A job left
-// Running by a crash is queued again at start (handlers must tolerate a re-run).
+// ends the job Errored_User (kInvalidArgument, kNotFound) or Errored_Server (others). A handler
+// that throws (std::bad_alloc included) ends its job Errored_Server with the exception in
+// `final_error`; the worker and the process carry on.
+// A job left Running by a crash is queued again at start (handlers must tolerate a re-run), up
+// to kMaxJobAttempts runs in all; a job still Running after its last attempt ends
+// Errored_Server with a `final_error` saying so, so a job that crashes the process cannot crash
+// every restart.
 // Thread-safe.
 #pragma once
 
@@ -40,6 +45,9 @@ class JobRun {
 };
 
 using JobHandler = std::function<Status(JobRun&)>;
+
+// Runs of one job at most: the first and two retries after the process died during it.
+inline constexpr int64_t kMaxJobAttempts = 3;
 
 // The job as the client sees it (status already mapped for the polling loop).
 struct JobView {

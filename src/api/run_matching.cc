@@ -1,6 +1,7 @@
 #include "api/run_matching.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -12,6 +13,7 @@
 #include "eval/matching.h"
 #include "eval/parallel.h"
 #include "store/annotations.h"
+#include "store/items.h"
 #include "store/matches.h"
 #include "store/models.h"
 #include "store/predictions.h"
@@ -31,6 +33,7 @@ struct Objects {
   std::vector<double> areas;
   std::vector<std::optional<double>> confidences;  // predictions only
   bool seen = false;                               // ground truth: the item had predictions
+  int64_t item_seq = 0;                            // ground truth: the item's insertion seq
 
   size_t size() const { return rowids.size(); }
   void Clear() {
@@ -178,7 +181,8 @@ store::MatchRow GroundTruthRow(int64_t item_rowid, const Objects& gt, size_t g) 
 }  // namespace
 
 Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
-                                     const CommitOptions& options, const std::string& set_key) {
+                                     const CommitOptions& options, const std::string& set_key,
+                                     size_t max_candidate_pairs) {
   std::vector<eval::AllowedLabelMatch> table;
   for (const auto& [gt, pred] : options.allowed_label_matches) table.push_back({gt, pred});
   const eval::LabelPolicy policy(options.class_agnostic, table);
@@ -247,7 +251,10 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
       for (uint32_t i : order) {
         GtRecord& r = records[i];
         auto [it, inserted] = gt_by_item.try_emplace(r.item_rowid);
-        if (inserted) gt_items.push_back(r.item_rowid);
+        if (inserted) {
+          gt_items.push_back(r.item_rowid);
+          it->second.item_seq = r.item_seq;
+        }
         if (r.matchable) {
           AddObject(std::move(r.geometry), r.rowid, gt_labels[r.label], &it->second);
           ++summary.ground_truth;
@@ -362,15 +369,20 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
     }
   }
 
-  // Match the items on up to 4 threads (items are independent).
+  // Match the items on up to 4 threads (items are independent). Each item holds at most
+  // kMaxCandidatePairsPerItem candidate pairs while matched (eval/matching.h); an item with more
+  // stops the commit with an error naming it, and the other threads stop at their next item.
   std::vector<std::vector<eval::Match>> matches(items.size());
   constexpr size_t kItemsPerTask = 64;
   const size_t tasks = (items.size() + kItemsPerTask - 1) / kItemsPerTask;
+  std::atomic<size_t> too_many_at{items.size()};  // lowest item index over the limit
+  std::vector<uint8_t> over_examined(items.size(), 0);  // which limit it passed (see below)
   eval::ParallelFor(tasks, threads, [&](size_t task, size_t) {
     std::vector<eval::Shape> shapes;
     std::vector<std::string> pred_labels;
     for (size_t i = task * kItemsPerTask; i < std::min(items.size(), (task + 1) * kItemsPerTask);
          ++i) {
+      if (too_many_at.load(std::memory_order_relaxed) < items.size()) return;
       shapes.clear();
       pred_labels.clear();
       for (uint32_t k = starts[i]; k < starts[i + 1]; ++k) {
@@ -383,10 +395,41 @@ Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
         }
         pred_labels.push_back(labels[r.label]);
       }
-      matches[i] =
-          eval::MatchItemShapes(gt_of[i]->shapes, gt_of[i]->labels, shapes, pred_labels, policy);
+      eval::ItemMatching m = eval::MatchItemIndexed(gt_of[i]->shapes, gt_of[i]->labels, shapes,
+                                                    pred_labels, policy, max_candidate_pairs);
+      if (m.too_many_pairs) {
+        over_examined[i] = m.candidate_pairs <= max_candidate_pairs;
+        size_t seen = too_many_at.load();
+        while (i < seen && !too_many_at.compare_exchange_weak(seen, i)) {
+        }
+        return;
+      }
+      matches[i] = std::move(m.matches);
     }
   });
+  if (const size_t i = too_many_at.load(); i < items.size()) {
+    std::string name = "rowid " + std::to_string(items[i]);
+    NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Item> found,
+                               tx.items().List(run.dataset_id, gt_of[i]->item_seq - 1, 1));
+      if (!found.empty() && found[0].rowid == items[i]) {
+        name = "\"" + found[0].reference_id + "\"";
+      }
+      return Status::Ok();
+    }));
+    const std::string counts = " (" + std::to_string(gt_of[i]->size()) + " ground truth, " +
+                               std::to_string(starts[i + 1] - starts[i]) + " predictions)";
+    if (over_examined[i]) {
+      return InvalidArgument(
+          "item " + name + ": more than " + std::to_string(2 * max_candidate_pairs) +
+          " ground truth x prediction pairs whose bounding boxes overlap" + counts +
+          "; matching one item is limited to that many IoU computations, so nothing was matched");
+    }
+    return InvalidArgument("item " + name + ": more than " + std::to_string(max_candidate_pairs) +
+                           " overlapping ground truth x prediction pairs" + counts +
+                           "; matching one item is limited to that many pairs, so nothing was "
+                           "matched");
+  }
   const auto matched = std::chrono::steady_clock::now();
 
   // Store: rows are built per batch of items into one reused buffer and appended, so the set

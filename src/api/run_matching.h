@@ -14,6 +14,7 @@
 
 #include "api/context.h"
 #include "api/jobs.h"
+#include "eval/matching.h"
 #include "nucleus/result.h"
 #include "store/models.h"
 
@@ -41,7 +42,13 @@ Result<MatchSummary> MatchRunPredictions(Context& ctx, const store::ModelRun& ru
 // the same kinds (eval/matching.h) and replaces match set `set_key` (store/matches.h) with the
 // result, in one transaction. MatchRunPredictions uses the run id as the key; an evaluation uses
 // its own id. Other kinds (lines, keypoints, masks, categories) are not matched.
+// Candidate pairs come from eval::MatchItemIndexed (no ground truth x prediction matrix). An
+// item with more than `max_candidate_pairs` overlapping pairs (IoU > 0, labels allowed), or
+// more than twice that many pairs whose bounding boxes overlap (each costs an IoU), ends the
+// whole computation with kInvalidArgument naming the item by reference id, and nothing is
+// stored: matching holds at most that many pairs (16 bytes each) per matching thread (<= 4).
 Result<MatchSummary> ComputeMatchSet(Context& ctx, const store::ModelRun& run,
-                                     const CommitOptions& options, const std::string& set_key);
+                                     const CommitOptions& options, const std::string& set_key,
+                                     size_t max_candidate_pairs = eval::kMaxCandidatePairsPerItem);
 
 }  // namespace nucleus::api

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,13 +65,53 @@ struct Match {
 // `iou` is row-major ground truth x prediction (iou[g * num_predictions + p]); NaN counts as 0.
 // Returns the matches in the order they were taken, then one entry per unmatched ground truth
 // (prediction = -1, ascending index), then one per unmatched prediction (ground_truth = -1).
+// This is the dense reference (the caller holds the whole matrix); the server's matching goes
+// through MatchItemIndexed, which gives the same result without one.
 std::vector<Match> MatchItem(std::span<const double> iou, size_t num_ground_truth,
                              size_t num_predictions,
                              std::span<const std::string> ground_truth_labels,
                              std::span<const std::string> prediction_labels,
                              const LabelPolicy& policy);
 
-// Convenience: computes the IoU matrix with ShapeIou, then MatchItem.
+// The bounding rectangle (x0, y0)-(x1, y1) in the x-y plane that contains every point of the
+// shape where it can overlap another with positive area: a box's own rectangle, a polygon's
+// vertex extent, the circle around a rotated box or a cuboid's footprint. nullopt when the
+// shape has no finite bound (non-finite coordinates, masks): such a shape is paired with every
+// shape of the other side.
+struct Extent {
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+std::optional<Extent> ShapeExtent(const Shape& shape);
+
+// How many candidate pairs (IoU > 0, labels allowed) one item may hold while it is matched:
+// 16 bytes each, so the default bounds the pairs one item holds at 64 MiB (96 MiB while the
+// vector last grows).
+inline constexpr size_t kMaxCandidatePairsPerItem = 4'000'000;
+
+struct ItemMatching {
+  std::vector<Match> matches;  // as MatchItem; empty when too_many_pairs
+  size_t candidate_pairs = 0;  // pairs with IoU > 0 the policy allows (up to the limit + 1)
+  size_t examined_pairs = 0;   // pairs the policy allows whose extents meet: each got an IoU
+  // More than max_candidate_pairs candidates, or more than twice that many pairs examined
+  // (each costs an IoU: this bounds the time of shapes whose extents meet but that do not
+  // overlap, e.g. cuboids stacked in z): the item was not matched.
+  bool too_many_pairs = false;
+};
+
+// MatchItem's result computed from the shapes without a ground truth x prediction matrix:
+// candidate pairs come from a sort-and-sweep over the shapes' extents (ShapeExtent), so only
+// pairs whose extents overlap get an IoU (ShapeIou), and only pairs with IoU > 0 are held.
+// Memory is O(ground truth + predictions + candidate pairs); when the candidate pairs exceed
+// `max_candidate_pairs`, or the examined pairs twice that, the item is given up
+// (too_many_pairs) with at most max_candidate_pairs held.
+ItemMatching MatchItemIndexed(std::span<const Shape> ground_truth,
+                              std::span<const std::string> ground_truth_labels,
+                              std::span<const Shape> predictions,
+                              std::span<const std::string> prediction_labels,
+                              const LabelPolicy& policy,
+                              size_t max_candidate_pairs = kMaxCandidatePairsPerItem);
+
+// Convenience: MatchItemIndexed without a limit on candidate pairs.
 std::vector<Match> MatchItemShapes(std::span<const Shape> ground_truth,
                                    std::span<const std::string> ground_truth_labels,
                                    std::span<const Shape> predictions,

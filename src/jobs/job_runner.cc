@@ -1,5 +1,9 @@
 #include "jobs/job_runner.h"
 
+#include <exception>
+
+#include "core/log.h"
+
 namespace nucleus::jobs {
 
 JobRunner::JobRunner(int num_workers, std::function<bool()> poll,
@@ -37,7 +41,17 @@ void JobRunner::WorkerLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
-    if (poll_()) continue;  // there may be more work right away
+    bool worked = false;
+    try {
+      worked = poll_();
+    } catch (const std::exception& e) {
+      // The last line of defence (JobService already turns a handler's exception into an
+      // Errored job): the worker survives, and so does the process.
+      core::LogError(std::string("jobs: worker caught an exception: ") + e.what());
+    } catch (...) {
+      core::LogError("jobs: worker caught an exception of unknown type");
+    }
+    if (worked) continue;  // there may be more work right away
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, idle_wait_, [this] { return stopping_ || pending_notifies_ > 0; });
     if (pending_notifies_ > 0) --pending_notifies_;

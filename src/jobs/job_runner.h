@@ -2,8 +2,9 @@
 //
 // `poll` runs one job if one is waiting and returns true, or returns false when there is nothing
 // to do; an idle worker then sleeps until Notify() or `idle_wait` passes (so work submitted by
-// another process is still picked up). Thread-safe. The destructor stops and joins the workers;
-// a job in progress is finished first.
+// another process is still picked up). An exception thrown by `poll` is logged and the worker
+// goes on. Thread-safe. The destructor stops and joins the workers; a job in progress is
+// finished first.
 #pragma once
 
 #include <chrono>

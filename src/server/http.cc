@@ -27,4 +27,12 @@ void Response::Error(const Status& s) {
   content_type = "application/json";
 }
 
+std::string_view Request::Header(std::string_view lower_name) const {
+  if (header_fields == nullptr) return {};
+  for (const auto& [name, value] : *header_fields) {
+    if (name == lower_name) return value;
+  }
+  return {};
+}
+
 }  // namespace nucleus::server

@@ -1,13 +1,24 @@
-// HttpServer: serves the Router's routes under an API prefix over cpp-httplib.
+// HttpServer: the HTTP/1.1 front end. Serves the Router's routes under an API prefix.
 //
-// Authenticates each request (Basic "<key>:" or x-limited-access-key), logs one line per request
-// (method, route, status, milliseconds), answers JSON errors for unknown routes, malformed paths
-// and oversized bodies, and shuts down gracefully: Stop() stops accepting and returns once
-// in-flight requests have finished. Thread-safe after Start.
+// Built to be exposed on a network (docs/design/http_front_end.md):
+// - One event-loop thread owns every connection that is not inside a request: it accepts,
+//   reads request heads, keeps idle keep-alive connections, enforces the head deadline and the
+//   idle timeout, and drains what a refused client still sends ("lingering close"). An idle or
+//   slow client costs a file descriptor and its head buffer, never a thread.
+// - A complete head goes to a worker, which authenticates the request (Basic "<key>:",
+//   x-limited-access-key or Bearer) *before reading any body byte*, refuses a declared body over
+//   the route's limit (413) without reading it, answers "100 Continue" when asked, then reads the
+//   body under a minimum rate, decoding chunked framing and gzip/deflate/br content with the
+//   limit counted on the decoded bytes, runs the handler and writes the response. A body the
+//   request did not consume never reaches the next request: the connection is closed instead.
+// - Limits on head size, header count and target length (431/414), a connection cap (the
+//   oldest idle keep-alive connection is closed to make room; 503 when none is idle).
+// Logs one line per request (method, route, status, milliseconds). Stop() stops accepting and
+// returns once in-flight requests have finished. Thread-safe after Bind().
 #pragma once
 
 #include <atomic>
-#include <functional>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,18 +27,41 @@
 #include "nucleus/status.h"
 #include "server/router.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace nucleus::server {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 = pick a free port
   std::string prefix = "/v1/nucleus";
-  size_t max_body_bytes = size_t{1} << 30;  // 1 GiB
-  int threads = 64;
+  // Decoded body limits, by kind of request (413 beyond). JSON bodies are held in memory: the
+  // official client's largest request (a batch of 5,000 objects) is ~2 MB.
+  uint64_t max_body_bytes = uint64_t{64} << 20;
+  // multipart/form-data bodies (local images and masks). Over 1 MiB they are written to an
+  // unlinked file in `spool_dir` as they arrive and mapped for the handler: memory stays flat.
+  uint64_t max_multipart_bytes = uint64_t{4} << 30;
+  std::string spool_dir = "/tmp";
+  // Streamed bodies (signed-URL PUT of an async upload: ~270 MB per million boxes), written to
+  // storage as they arrive, memory flat.
+  uint64_t max_upload_bytes = uint64_t{16} << 30;
+  // Workers: requests handled at once. 0 = 4 per core, at least 8: handlers are mostly CPU-bound
+  // SQLite reads, so more threads than that only add context switches (docs/benchmarks.md).
+  int threads = 0;
+  int max_connections = 10000;  // open connections (capped by RLIMIT_NOFILE)
+  int head_timeout_ms = 10000;  // from a request head's first byte to its end
+  int idle_timeout_ms = 60000;  // keep-alive connection with no request
+  // Body reads: the body must keep arriving at this rate after a grace period (mod_reqtimeout's
+  // "body=20,MinRate=..."), and a single wait for bytes may not exceed body_idle_timeout_ms.
+  int body_grace_ms = 20000;
+  uint64_t min_body_rate_bytes_per_s = 16 * 1024;
+  int body_idle_timeout_ms = 30000;
+  int write_timeout_ms = 60000;
+  // After answering on a keep-alive connection, a worker with nothing queued waits this long
+  // for the client's next request before handing the connection back to the event loop.
+  int keep_alive_wait_us = 2000;  // no progress writing a response for this long closes it
+  size_t max_head_bytes = 64 * 1024;
+  size_t max_target_bytes = 16 * 1024;
+  size_t max_headers = 128;
+  int linger_ms = 5000;  // how long a refused request's remaining body is drained at most
   bool log_requests = true;
 };
 
@@ -35,25 +69,25 @@ class HttpServer {
  public:
   HttpServer(api::Context& ctx, ServerOptions options);
   ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
 
   Router& router() { return router_; }
   // Binds the socket; returns the bound port (useful with port 0).
   Result<int> Bind();
   // Serves until Stop() (blocking).
   Status Serve();
+  // Stops accepting, lets in-flight requests finish; Serve() then returns. Any thread, any time.
   void Stop();
 
- private:
-  static constexpr int kListenBacklog = 1024;
-  // `content_reader` is httplib's ContentReader for PUT requests (null otherwise).
-  void Dispatch(const void* raw_request, void* raw_response, const void* content_reader);
+  class Impl;
 
+ private:
   api::Context& ctx_;
   ServerOptions options_;
   api::KeyCache keys_;
-  int listen_fd_ = -1;  // the listening socket, once bound
   Router router_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Registers every route of the API. Defined in routes.cc.

@@ -24,6 +24,13 @@ struct Job {
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   int64_t status_reads = 0;  // how often a client has read the status (see JobService)
+  int64_t attempts = 0;      // how often a worker has claimed it (ClaimNext counts)
+};
+
+// What RequeueRunning did.
+struct RecoveredJobs {
+  int64_t requeued = 0;   // back to Queued
+  int64_t abandoned = 0;  // out of attempts: now Errored_Server
 };
 
 struct JobFilter {
@@ -45,10 +52,15 @@ class JobRepo {
   // Writes status, message, steps and updated_at.
   virtual Status Update(const Job& job) = 0;
   virtual Status IncrementStatusReads(const std::string& id) = 0;
-  // The oldest Queued job, now marked Running; nullopt when none waits.
+  // The oldest Queued job, now marked Running with `attempts` one higher; nullopt when none
+  // waits.
   virtual Result<std::optional<Job>> ClaimNext(int64_t now_ms) = 0;
-  // Jobs left Running by a process that died: back to Queued so they run again.
-  virtual Result<int64_t> RequeueRunning() = 0;
+  // Jobs left Running by a process that died: those claimed fewer than `max_attempts` times go
+  // back to Queued so they run again; the others end Errored_Server with `abandoned_message_json`
+  // as their message (a job that keeps taking the process down is not run forever).
+  virtual Result<RecoveredJobs> RequeueRunning(int64_t max_attempts,
+                                               const std::string& abandoned_message_json,
+                                               int64_t now_ms) = 0;
   virtual Result<std::vector<Job>> List(const JobFilter& filter) = 0;  // newest first
   virtual Status AppendErrors(const std::string& job_id, const std::vector<std::string>& errors) = 0;
   // The most recent `limit` errors, oldest first.

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <new>
+#include <stdexcept>
 #include <thread>
 
 #include "core/ids.h"
@@ -135,6 +137,115 @@ TEST_F(JobsTest, UnknownJobTypeEndsErroredServerInsteadOfRunningForever) {
   std::string id = jobs.Submit("owner", "", "mystery", "{}").value().id;
   ASSERT_TRUE(jobs.RunOne());
   EXPECT_EQ(Read(id).status, "Errored_Server");
+}
+
+// A worker claimed the job and then the process died, `times` times over (each claim counts an
+// attempt; each restart requeues it).
+void CrashWhileRunning(store::Store& store, int times) {
+  for (int i = 0; i < times; ++i) {
+    ASSERT_TRUE(store
+                    .Write([&](store::Tx& tx) -> Status {
+                      if (i > 0)
+                        NUCLEUS_RETURN_IF_ERROR(tx.jobs().RequeueRunning(3, "{}", 0).status());
+                      NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Job> job,
+                                               tx.jobs().ClaimNext(0));
+                      return job ? Status::Ok() : Internal("nothing to claim");
+                    })
+                    .ok());
+  }
+}
+
+TEST_F(JobsTest, HandlerThatThrowsEndsErroredServerAndTheWorkerCarriesOn) {
+  JobService jobs(*ctx_);
+  jobs.Register("oom", [](JobRun&) -> Status { throw std::bad_alloc(); });
+  jobs.Register("throws", [](JobRun&) -> Status { throw std::runtime_error("vector::reserve"); });
+  jobs.Register("odd", [](JobRun&) -> Status { throw 42; });
+  jobs.Register("work", [](JobRun&) { return Status::Ok(); });
+  const std::string oom = jobs.Submit("owner", "", "oom", "{}").value().id;
+  const std::string throws = jobs.Submit("owner", "", "throws", "{}").value().id;
+  const std::string odd = jobs.Submit("owner", "", "odd", "{}").value().id;
+  const std::string work = jobs.Submit("owner", "", "work", "{}").value().id;
+  ASSERT_TRUE(jobs.Start(1).ok());
+  for (int i = 0; i < 250 && Read(work).status != "Completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  jobs.Stop();
+  EXPECT_EQ(Read(oom).status, "Errored_Server");
+  EXPECT_NE(Read(oom).message_json.find("out of memory (std::bad_alloc)"), std::string::npos)
+      << Read(oom).message_json;
+  EXPECT_EQ(Read(throws).status, "Errored_Server");
+  EXPECT_NE(Read(throws).message_json.find("vector::reserve"), std::string::npos)
+      << Read(throws).message_json;
+  EXPECT_EQ(Read(odd).status, "Errored_Server");
+  EXPECT_NE(Read(odd).message_json.find("unknown type"), std::string::npos);
+  EXPECT_EQ(Read(work).status, "Completed");
+}
+
+TEST_F(JobsTest, ClaimsCountAttempts) {
+  JobService jobs(*ctx_);
+  jobs.Register("work", [](JobRun&) { return Status::Ok(); });
+  const std::string id = jobs.Submit("owner", "", "work", "{}").value().id;
+  EXPECT_EQ(Read(id).attempts, 0);
+  CrashWhileRunning(*store_, 2);
+  EXPECT_EQ(Read(id).attempts, 2);
+  EXPECT_EQ(Read(id).status, "Running");
+}
+
+TEST_F(JobsTest, JobInterruptedTwiceIsRunAgainAfterRestart) {
+  std::string id;
+  {
+    JobService jobs(*ctx_);
+    id = jobs.Submit("owner", "", "work", "{}").value().id;
+  }
+  CrashWhileRunning(*store_, 2);
+  Open();
+  JobService jobs(*ctx_);
+  std::atomic<int> runs{0};
+  jobs.Register("work", [&runs](JobRun&) {
+    ++runs;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(jobs.Start(1).ok());
+  for (int i = 0; i < 250 && Read(id).status != "Completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  jobs.Stop();
+  EXPECT_EQ(Read(id).status, "Completed");
+  EXPECT_EQ(Read(id).attempts, 3);
+  EXPECT_EQ(runs.load(), 1);
+}
+
+TEST_F(JobsTest, JobInterruptedOnEveryAttemptEndsErroredServerAtRestart) {
+  std::string id, other;
+  {
+    JobService jobs(*ctx_);
+    id = jobs.Submit("owner", "", "work", "{}").value().id;
+  }
+  CrashWhileRunning(*store_, 3);  // the first run and both retries
+  ASSERT_EQ(Read(id).attempts, kMaxJobAttempts);
+  Open();
+  JobService jobs(*ctx_);
+  std::atomic<int> runs{0};
+  jobs.Register("work", [&runs](JobRun&) {
+    ++runs;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(jobs.Start(1).ok());
+  // A job submitted after the restart runs; once it has, the abandoned one had its chance.
+  other = jobs.Submit("owner", "", "work", "{}").value().id;
+  for (int i = 0; i < 250 && Read(other).status != "Completed"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  jobs.Stop();
+  EXPECT_EQ(Read(other).status, "Completed");
+  EXPECT_EQ(runs.load(), 1);  // only `other`
+  const store::Job job = Read(id);
+  EXPECT_EQ(job.status, "Errored_Server");
+  EXPECT_NE(job.message_json.find("final_error"), std::string::npos);
+  EXPECT_NE(job.message_json.find("the server stopped while this job was running, 3 times"),
+            std::string::npos)
+      << job.message_json;
+  EXPECT_EQ(JobService::GetOf(*ctx_, "owner", id).value().visible_status, "Errored_Server");
 }
 
 }  // namespace

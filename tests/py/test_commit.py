@@ -229,3 +229,32 @@ def test_many_items_page_across_stored_chunks(api, dataset):
     assert len(ious) == 120 and all(m["iou"] == 1 for m in ious)
     assert len(query(api, dataset, "false_positive", run, page_size=50)) == 240
     assert query(api, dataset, "false_negative", run) == []
+
+
+def test_commit_of_an_item_with_too_many_overlapping_pairs_errors_naming_the_item(api, dataset):
+    # 2,100 ground truth x 2,100 predictions, all on one spot: 4.41 million overlapping pairs,
+    # over the 4 million one item may hold while it is matched (eval/matching.h). The job ends
+    # Errored_User naming the item instead of holding every pair; the server stays up and no
+    # match of the run is stored (not even the other item's).
+    add_items(api, dataset, ["crowd", "calm"])
+    n = 2100
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        gt_box("crowd", f"g{i}", "car", i % 7, i % 5, 100, 100) for i in range(n)] + [
+        gt_box("calm", "c", "car", 0, 0, 10, 10)]})
+    assert r.status_code == 200, r.text
+    run = create_run(api, dataset)
+    predict(api, run, [box("crowd", f"p{i}", "car", i % 3, i % 11, 100, 100, confidence=0.5)
+                       for i in range(n)] + [box("calm", "q", "car", 0, 0, 10, 10)])
+    r = api.post(f"modelRun/{run}/commit", {})
+    assert r.status_code == 200, r.text
+    status = wait_job(api, r.json()["job_id"])
+    assert status["status"] == "Errored_User", status
+    message = status["message"]["final_error"]
+    assert 'item "crowd"' in message, message
+    assert "more than 4000000 overlapping" in message, message
+    assert "2100 ground truth, 2100 predictions" in message, message
+    assert api.get(f"dataset/{dataset}/size").status_code == 200
+    r = api.post(f"dataset/{dataset}/queryObjectsPage",
+                 {"pageToken": None, "pageSize": 10, "query": "", "patch_mode": "iou",
+                  "model_run_id": run})
+    assert r.status_code == 409 and "no matches yet" in r.json()["error"], r.text  # none stored

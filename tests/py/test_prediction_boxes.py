@@ -91,9 +91,10 @@ def test_box_column_equals_payload_is_backfilled_and_commit_is_unchanged():
         assert any(mode == "iou" for mode, _ in before)
         srv.stop()
 
-        # A database from before migration v6: no box column.
+        # A database from before migration v6: no box column (nor what later migrations add).
         con = sqlite3.connect(db_path)
         con.execute("ALTER TABLE predictions DROP COLUMN box")
+        con.execute("ALTER TABLE jobs DROP COLUMN attempts")  # v7
         con.execute("PRAGMA user_version = 5")
         con.commit()
         con.close()

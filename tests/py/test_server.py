@@ -15,7 +15,7 @@ from conftest import NUCLEUS_BIN, Api, Server, create_key
 def small_server():
     data_dir = tempfile.mkdtemp(prefix="nucleus-srv-")
     key = create_key(data_dir)
-    srv = Server(data_dir, ["--max-body-mb", "1"]).start()
+    srv = Server(data_dir, ["--max-body-mb", "1", "--max-upload-mb", "1"]).start()
     srv.key = key
     yield srv
     srv.stop()
@@ -37,7 +37,7 @@ def test_signed_url_upload_over_the_body_limit_is_refused_not_truncated(small_se
     url = api.get(f"dataset/{ds}/signedUrl/req-big").json()["signed_url"]
     r = requests.put(url, data=b'{"reference_id": "a"}\n' * 100000)  # 2.2 MB > 1 MiB
     assert r.status_code == 413, r.text
-    assert "--max-body-mb" in r.json()["error"]
+    assert "--max-upload-mb" in r.json()["error"]
     # The server keeps serving.
     assert api.get("dataset/details").status_code == 200
 

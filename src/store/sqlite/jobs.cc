@@ -7,7 +7,7 @@ namespace {
 
 constexpr const char* kJobColumns =
     "id, owner, dataset_id, type, status, request, message, completed_steps, total_steps, "
-    "created_at_ms, updated_at_ms, status_reads";
+    "created_at_ms, updated_at_ms, status_reads, attempts";
 
 class SqliteJobRepo final : public JobRepo {
  public:
@@ -73,9 +73,11 @@ class SqliteJobRepo final : public JobRepo {
 
   Result<std::optional<Job>> ClaimNext(int64_t now_ms) override {
     Stmt stmt = db_.Prepare(
-        "UPDATE jobs SET status = 'Running', updated_at_ms = ? WHERE id = ("
+        "UPDATE jobs SET status = 'Running', updated_at_ms = ?, attempts = attempts + 1 "
+        "WHERE id = ("
         "SELECT id FROM jobs WHERE status = 'Queued' ORDER BY created_at_ms, id LIMIT 1) "
-        "RETURNING " + std::string(kJobColumns));
+        "RETURNING " +
+        std::string(kJobColumns));
     stmt.Bind(1, now_ms);
     std::optional<Job> job;
     if (stmt.Step()) {
@@ -87,10 +89,22 @@ class SqliteJobRepo final : public JobRepo {
     return job;
   }
 
-  Result<int64_t> RequeueRunning() override {
+  Result<RecoveredJobs> RequeueRunning(int64_t max_attempts,
+                                       const std::string& abandoned_message_json,
+                                       int64_t now_ms) override {
+    RecoveredJobs out;
+    NUCLEUS_RETURN_IF_ERROR(db_.Prepare("UPDATE jobs SET status = 'Errored_Server', message = ?, "
+                                        "updated_at_ms = ? "
+                                        "WHERE status = 'Running' AND attempts >= ?")
+                                .Bind(1, abandoned_message_json)
+                                .Bind(2, now_ms)
+                                .Bind(3, max_attempts)
+                                .Exec());
+    out.abandoned = static_cast<int64_t>(db_.Changes());
     NUCLEUS_RETURN_IF_ERROR(
         db_.Prepare("UPDATE jobs SET status = 'Queued' WHERE status = 'Running'").Exec());
-    return static_cast<int64_t>(db_.Changes());
+    out.requeued = static_cast<int64_t>(db_.Changes());
+    return out;
   }
 
   Result<std::vector<Job>> List(const JobFilter& f) override {
@@ -156,6 +170,7 @@ class SqliteJobRepo final : public JobRepo {
     j.created_at_ms = stmt.Int(9);
     j.updated_at_ms = stmt.Int(10);
     j.status_reads = stmt.Int(11);
+    j.attempts = stmt.Int(12);
     return j;
   }
 

@@ -331,6 +331,13 @@ void PayloadBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** 
   sqlite3_result_blob(context, &box, sizeof box, SQLITE_TRANSIENT);
 }
 
+// v7: how often each job was claimed, so a job that was Running when the process died is
+// retried a bounded number of times (api/jobs.h, JobService::Start) instead of taking the
+// restarted process down again and again. Jobs already stored count as never claimed.
+constexpr const char* kV7JobAttempts = R"sql(
+ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -341,6 +348,7 @@ const std::vector<Migration>& Migrations() {
       {4, kV4Matches},
       {5, kV5MatchChunks},
       {6, kV6PredictionBoxes},
+      {7, kV7JobAttempts},
   };
   return migrations;
 }
