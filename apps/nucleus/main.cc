@@ -3,10 +3,12 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include "api/context.h"
@@ -21,6 +23,7 @@
 #include "server/http_server.h"
 #include "store/blobs.h"
 #include "store/sqlite/sqlite_store.h"
+#include "wire/limits.h"
 
 namespace {
 
@@ -67,7 +70,8 @@ int Fail(const Status& status) {
 }
 
 int Serve(const std::string& data, const std::string& listen,
-          nucleus::server::ServerOptions options, int workers) {
+          nucleus::server::ServerOptions options, int workers,
+          const nucleus::wire::Limits& limits) {
   // SIGINT/SIGTERM are taken by a dedicated thread (sigwait), never by a handler.
   sigset_t signals;
   sigemptyset(&signals);
@@ -79,7 +83,7 @@ int Serve(const std::string& data, const std::string& listen,
   auto dir = OpenDataDir(data);
   if (!dir.ok()) return Fail(dir.status());
   nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
-                            dir->signing_key};
+                            dir->signing_key, limits};
   nucleus::api::JobService jobs(ctx);
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
@@ -88,7 +92,13 @@ int Serve(const std::string& data, const std::string& listen,
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT"));
   options.host = listen.substr(0, colon);
-  options.port = std::atoi(listen.c_str() + colon + 1);
+  const std::string port_text = listen.substr(colon + 1);
+  auto [port_end, port_ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), options.port);
+  if (port_ec != std::errc() || port_end != port_text.data() + port_text.size() ||
+      options.port < 0 || options.port > 65535) {
+    return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT with a port in [0, 65535]"));
+  }
   nucleus::server::HttpServer server(ctx, options);
   nucleus::server::RegisterRoutes(server.router(), ctx);
   auto port = server.Bind();
@@ -112,6 +122,31 @@ int Serve(const std::string& data, const std::string& listen,
   if (!served.ok()) return Fail(served);
   nucleus::core::LogInfo("stopped");
   return 0;
+}
+
+// The caps of wire::Limits a team may need to raise (README.md, "Limits").
+void AddLimitFlags(CLI::App* serve, nucleus::wire::Limits* l) {
+  const auto positive = CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max());
+  serve->add_option("--max-batch-objects", l->max_batch_objects, "Objects per sync request")
+      ->check(positive);
+  serve->add_option("--max-annotations-per-item", l->max_annotations_per_item,
+                    "Annotations one request or async upload may put on one item")
+      ->check(positive);
+  serve->add_option("--max-predictions-per-item", l->max_predictions_per_item,
+                    "Predictions one request or async upload may put on one item")
+      ->check(positive);
+  serve->add_option("--max-vertices", l->max_vertices,
+                    "Vertices of a polygon/line, keypoints, mask segments")
+      ->check(positive);
+  serve->add_option("--max-mask-bytes", l->max_mask_bytes, "Bytes of one local mask file")
+      ->check(positive);
+  serve->add_option("--max-metadata-bytes", l->max_metadata_bytes,
+                    "Bytes of one object's metadata (compact JSON)")
+      ->check(positive);
+  serve->add_option("--max-json-depth", l->max_json_depth, "Nesting depth of one metadata object")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}));
+  serve->add_option("--max-id-bytes", l->max_id_bytes, "Bytes of a reference id, id or label")
+      ->check(positive);
 }
 
 }  // namespace
@@ -162,6 +197,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   serve->add_option("--job-workers", workers, "Threads running async jobs");
   serve->add_flag("--quiet", quiet, "Do not log every request");
+  nucleus::wire::Limits limits;
+  AddLimitFlags(serve, &limits);
   serve->callback([&] {
     http.max_body_bytes = max_body_mb << 20;
     http.max_multipart_bytes = max_multipart_mb << 20;
@@ -170,7 +207,7 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(Serve(data, listen, http, workers));
+    std::exit(Serve(data, listen, http, workers, limits));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "api/item_caps.h"
 #include "api/uploads.h"
 #include "core/ids.h"
 #include "core/strings.h"
@@ -196,6 +197,24 @@ std::string UploadMessage(const std::string& dataset_id, const AnnotateCounts& c
   return w.EndObject().Take();
 }
 
+// Refuses (as per-object errors) the inputs past max_annotations_per_item on their item;
+// `first_index` numbers the inputs in messages.
+void ApplyItemCap(PerItemCounter& counter, std::vector<AnnotationInput>& inputs,
+                  int64_t first_index) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    AnnotationInput& in = inputs[i];
+    if (!in.parsed) continue;
+    std::string what =
+        "annotation " + std::to_string(first_index + static_cast<int64_t>(i)) + " (reference_id ";
+    wire::AppendJsonString(in.parsed->reference_id, &what);
+    what += ")";
+    std::string error = counter.Admit(in.parsed->reference_id, what);
+    if (error.empty()) continue;
+    in.error = std::move(error);
+    in.parsed.reset();
+  }
+}
+
 }  // namespace
 
 std::string UnknownReferenceError(const std::string& reference_id) {
@@ -206,6 +225,9 @@ Result<AnnotateCounts> Annotate(Context& ctx, const std::string& owner,
                                 const std::string& dataset_id, std::vector<AnnotationInput> inputs,
                                 bool update) {
   AnnotateCounts counts;
+  PerItemCounter per_item(ctx.limits.max_annotations_per_item, "annotations",
+                          "max_annotations_per_item");
+  ApplyItemCap(per_item, inputs, 0);
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = AnnotateCounts();
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
@@ -278,7 +300,13 @@ Status RunAnnotationUploadJob(JobRun& run) {
   NUCLEUS_RETURN_IF_ERROR(run.Progress(0, total));
 
   std::vector<AnnotationInput> chunk;
+  // Across the whole upload: an item cannot collect more than the cap over several chunks.
+  PerItemCounter per_item(ctx.limits.max_annotations_per_item, "annotations",
+                          "max_annotations_per_item");
+  int64_t chunk_first = 0;
   auto flush = [&]() -> Status {
+    ApplyItemCap(per_item, chunk, chunk_first);
+    chunk_first += static_cast<int64_t>(chunk.size());
     AnnotateCounts chunk_counts;
     std::vector<size_t> error_inputs;
     NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
@@ -326,7 +354,9 @@ Status RunAnnotationUploadJob(JobRun& run) {
                            wire::Find(obj, "type", &type) && type.is_string() &&
                            (type.get_string().value_unsafe() == "mask" ||
                             type.get_string().value_unsafe() == "segmentation");
-      auto a = wire::ParseAnnotation(doc.root(), i);
+      wire::AnnotationParseOptions options;
+      options.limits = &ctx.limits;
+      auto a = wire::ParseAnnotation(doc.root(), i, options);
       if (a.ok()) {
         in.parsed = std::move(a).value();
       } else {

@@ -1,4 +1,4 @@
-// What every use case needs: the store, the clock, uploaded files and the job queue.
+// What every use case needs: the store, the clock, uploaded files, the job queue and the caps.
 // Owned by the process (apps/nucleus); borrowed by everything else. Thread-safe members.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "store/blobs.h"
 #include "store/store.h"
+#include "wire/limits.h"
 
 namespace nucleus::api {
 
@@ -18,6 +19,7 @@ struct Context {
   const core::Clock& clock;
   JobService* jobs = nullptr;  // null in tools that run no jobs (e.g. `nucleus keys`)
   std::string signing_key;     // HMAC key for signed upload URLs
+  wire::Limits limits;         // caps on requests and objects (wire/limits.h), from serve flags
 };
 
 }  // namespace nucleus::api

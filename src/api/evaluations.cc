@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -29,6 +30,15 @@ Result<int64_t> ParseToken(const std::string& token) {
     return InvalidArgument("pageToken \"" + token + "\" was not issued by this server");
   }
   return v;
+}
+
+// Largest page of queryObjectsPage; a larger pageSize is served in pages of this size.
+constexpr int64_t kMaxObjectsPageSize = 100000;
+
+// offset + limit for non-negative operands, saturated at INT64_MAX (no signed overflow).
+int64_t EndOfPage(int64_t offset, int64_t limit) {
+  return limit > std::numeric_limits<int64_t>::max() - offset ? std::numeric_limits<int64_t>::max()
+                                                              : offset + limit;
 }
 
 // Stops a streaming read early (never leaves this file).
@@ -315,18 +325,19 @@ Result<ObjectsPage> QueryObjects(Context& ctx, const std::string& owner, const O
     return InvalidArgument("model_run_id is required for every patch_mode but ground_truth_only");
   }
   ObjectsPage page;
-  const int64_t limit = q.page_size;
+  // Clamped so `limit + 1` cannot overflow; `end` saturates so a token near INT64_MAX is an
+  // empty page, not signed overflow.
+  const int64_t limit = std::min(q.page_size, kMaxObjectsPageSize);
+  const int64_t end = EndOfPage(offset, limit);
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, q.dataset_id).status());
     if (q.mode == PatchMode::kGroundTruthOnly) {
       NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> all,
                                tx.annotations().ListByDataset(q.dataset_id));
-      for (int64_t i = offset; i < static_cast<int64_t>(all.size()) && i < offset + limit; ++i) {
+      for (int64_t i = offset; i < static_cast<int64_t>(all.size()) && i < end; ++i) {
         page.objects_json.push_back(std::move(all[static_cast<size_t>(i)].payload_json));
       }
-      if (offset + limit < static_cast<int64_t>(all.size())) {
-        page.next_page_token = std::to_string(offset + limit);
-      }
+      if (end < static_cast<int64_t>(all.size())) page.next_page_token = std::to_string(end);
       return Status::Ok();
     }
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run,
@@ -336,7 +347,7 @@ Result<ObjectsPage> QueryObjects(Context& ctx, const std::string& owner, const O
       int64_t index = 0;
       bool more = false;
       Status s = tx.predictions().ForEachInRun(run.rowid, [&](const store::Prediction& p) {
-        if (index >= offset + limit) {
+        if (index >= end) {
           more = true;
           return StopSignal();
         }
@@ -344,7 +355,7 @@ Result<ObjectsPage> QueryObjects(Context& ctx, const std::string& owner, const O
         return Status::Ok();
       });
       if (!s.ok() && !IsStop(s)) return s;
-      if (more) page.next_page_token = std::to_string(offset + limit);
+      if (more) page.next_page_token = std::to_string(end);
       return Status::Ok();
     }
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::MatchSet> set, tx.matches().FindSet(run.id));
@@ -569,7 +580,8 @@ Result<ExamplesPage> EvaluationExamples(Context& ctx, const std::string& owner,
   page.total = static_cast<int64_t>(picks.size());
   std::vector<int64_t> wanted;
   std::vector<ExampleType> types;
-  for (int64_t i = query.offset; i < page.total && i < query.offset + query.limit; ++i) {
+  const int64_t end = EndOfPage(query.offset, query.limit);
+  for (int64_t i = query.offset; i < page.total && i < end; ++i) {
     wanted.push_back(seqs[picks[static_cast<size_t>(i)].index]);
     types.push_back(picks[static_cast<size_t>(i)].type);
   }

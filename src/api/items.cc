@@ -398,7 +398,7 @@ Status RunItemUploadJob(JobRun& run) {
       ++counts.upload_errors;
       errors.push_back(JobErrorJson(line, false, parsed.message()));
     } else {
-      Result<core::ItemInput> item = wire::ParseItem(doc.root(), what);
+      Result<core::ItemInput> item = wire::ParseItem(doc.root(), what, ctx.limits);
       if (!item.ok()) {
         ++counts.upload_errors;
         errors.push_back(JobErrorJson(wire::Minify(doc.root()), true, item.status().message()));
@@ -478,7 +478,7 @@ Status RunMetadataUpdateJob(JobRun& run) {
   int64_t index = 0;
   for (wire::JsonValue value : array) {
     std::string what = "metadata entry " + std::to_string(index++);
-    Result<core::MetadataUpdateInput> entry = wire::ParseMetadataUpdate(value, what);
+    Result<core::MetadataUpdateInput> entry = wire::ParseMetadataUpdate(value, what, ctx.limits);
     if (entry.ok()) {
       entries.push_back(std::move(entry).value());
     } else {

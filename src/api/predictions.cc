@@ -1,10 +1,12 @@
 #include "api/predictions.h"
 
 #include <cmath>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "api/item_caps.h"
 #include "api/model_runs.h"
 #include "api/scenes.h"
 #include "api/uploads.h"
@@ -185,13 +187,44 @@ bool IsBlank(std::string_view line) {
   return true;
 }
 
+// Moves the objects past max_predictions_per_item on their item out of `batch.objects` into
+// `batch.errors` (before any write, so nothing of them is stored).
+void ApplyItemCap(PerItemCounter& counter, PredictionBatch* batch) {
+  const bool has_raw = batch->raw_json.size() == batch->objects.size();
+  size_t kept = 0;
+  for (size_t i = 0; i < batch->objects.size(); ++i) {
+    wire::ParsedAnnotation& a = batch->objects[i];
+    std::string what = "prediction (reference_id ";
+    wire::AppendJsonString(a.reference_id, &what);
+    if (a.annotation_id) {
+      what += ", annotation_id ";
+      wire::AppendJsonString(*a.annotation_id, &what);
+    }
+    what += ")";
+    std::string error = counter.Admit(a.reference_id, what);
+    if (!error.empty()) {
+      batch->errors.push_back(ErrorEntry(*batch, i, std::move(error)));
+      ++batch->parse_failures;
+      continue;
+    }
+    if (kept != i) {
+      batch->objects[kept] = std::move(a);
+      if (has_raw) batch->raw_json[kept] = std::move(batch->raw_json[i]);
+    }
+    ++kept;
+  }
+  batch->objects.resize(kept);
+  if (has_raw) batch->raw_json.resize(kept);
+}
+
 }  // namespace
 
 void ParsePredictionArray(wire::JsonArray array, bool segmentations, int64_t first_index,
-                          PredictionBatch* batch) {
+                          const wire::Limits& limits, PredictionBatch* batch) {
   wire::AnnotationParseOptions options;
   options.prediction = true;
   options.default_to_mask = segmentations;
+  options.limits = &limits;
   batch->objects.reserve(batch->objects.size() + array.size());
   int64_t index = first_index;
   for (wire::JsonValue value : array) {
@@ -207,8 +240,15 @@ void ParsePredictionArray(wire::JsonArray array, bool segmentations, int64_t fir
 }
 
 Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
-                                     const std::string& run_id, PredictionBatch batch,
-                                     bool update) {
+                                     const std::string& run_id, PredictionBatch batch, bool update,
+                                     PerItemCounter* per_item) {
+  std::optional<PerItemCounter> own_counter;
+  if (per_item == nullptr) {
+    own_counter.emplace(ctx.limits.max_predictions_per_item, "predictions",
+                        "max_predictions_per_item");
+    per_item = &*own_counter;
+  }
+  ApplyItemCap(*per_item, &batch);
   PredictCounts counts;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = PredictCounts{};
@@ -266,14 +306,19 @@ Status RunPredictionUploadJob(JobRun& job) {
 
   wire::AnnotationParseOptions options;
   options.prediction = true;
+  options.limits = &ctx.limits;
+  // Across the whole upload: an item cannot collect more than the cap over several chunks.
+  PerItemCounter per_item(ctx.limits.max_predictions_per_item, "predictions",
+                          "max_predictions_per_item");
   int64_t total = 0, processed = 0, ignored = 0, errored = 0, steps = 0;
   PredictionBatch batch;
   wire::JsonDoc doc;
 
   auto flush = [&]() -> Status {
     if (batch.objects.empty() && batch.errors.empty()) return Status::Ok();
-    NUCLEUS_ASSIGN_OR_RETURN(PredictCounts counts,
-                             PutPredictions(ctx, owner, run_id, std::move(batch), update));
+    NUCLEUS_ASSIGN_OR_RETURN(
+        PredictCounts counts,
+        PutPredictions(ctx, owner, run_id, std::move(batch), update, &per_item));
     batch = PredictionBatch{};
     processed += counts.processed;
     ignored += counts.ignored;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/context.h"
+#include "api/item_caps.h"
 #include "api/jobs.h"
 #include "nucleus/result.h"
 #include "store/jobs.h"
@@ -38,8 +39,9 @@ struct PredictionBatch {
 
 // Parses the elements of an "annotations" (or, with `segmentations`, a "segmentations") array;
 // `first_index` numbers the objects in error messages.
+// The object-level caps of `limits` apply to each object.
 void ParsePredictionArray(wire::JsonArray array, bool segmentations, int64_t first_index,
-                          PredictionBatch* batch);
+                          const wire::Limits& limits, PredictionBatch* batch);
 
 struct PredictCounts {
   std::string dataset_id;  // the run's
@@ -50,9 +52,11 @@ struct PredictCounts {
 };
 
 // Writes the batch into run `run_id` (model_runs.md §4). The batch is consumed.
+// Objects past max_predictions_per_item on their item become errors before anything is written;
+// `per_item` counts across calls (an async upload's chunks), null = this batch alone.
 Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
-                                     const std::string& run_id, PredictionBatch batch,
-                                     bool update);
+                                     const std::string& run_id, PredictionBatch batch, bool update,
+                                     PerItemCounter* per_item = nullptr);
 
 // POST modelRun/{run}/predict?async=1 and dataset/{ds}/model/{prj}/uploadPredictions?async=1:
 // checks the run and the payload uploaded under `request_id` to `upload_dataset_id`'s signed URL,

@@ -72,6 +72,7 @@ bool ParseGeometry(std::string_view type, std::string_view payload, bool predict
   if (!scratch.Parse(payload, "stored object").ok()) return false;
   wire::AnnotationParseOptions options;
   options.prediction = prediction;
+  options.limits = &wire::NoLimits();  // stored objects passed the caps when written
   Result<wire::ParsedAnnotation> parsed = wire::ParseAnnotation(scratch.root(), 0, options);
   if (!parsed.ok()) return false;
   const core::AnnotationGeometry& g = parsed->geometry;

@@ -6,7 +6,13 @@ namespace nucleus::server {
 
 Status ParseBodyObject(const Request& req, wire::JsonDoc* doc, wire::JsonObject* obj) {
   std::string_view body = req.body;
-  NUCLEUS_RETURN_IF_ERROR(doc->Parse(body.empty() ? std::string_view("{}") : body));
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    if (req.method == "POST" || req.method == "PUT") {
+      return InvalidArgument("request body must be a JSON object, got an empty body");
+    }
+    body = "{}";
+  }
+  NUCLEUS_RETURN_IF_ERROR(doc->Parse(body));
   return wire::AsObject(doc->root(), "request body", obj);
 }
 
@@ -54,6 +60,19 @@ const FormPart* MaskUpload::FileFor(size_t i, const std::string& mask_url) const
     if (filenames[j] == mask_url) return masks[j];
   }
   return i < masks.size() ? masks[i] : nullptr;
+}
+
+std::string MaskTooLarge(const FormPart& file, size_t i, const std::string& reference_id,
+                         const wire::Limits& limits) {
+  if (static_cast<int64_t>(file.content.size()) <= limits.max_mask_bytes) return std::string();
+  return "mask " + std::to_string(i) + " (reference_id " + reference_id +
+         "): the \"mask\" part is " + std::to_string(file.content.size()) +
+         " bytes, over the limit of " + std::to_string(limits.max_mask_bytes) + " (max_mask_bytes)";
+}
+
+Status CheckBatchSize(std::string_view field, size_t count, const wire::Limits& limits) {
+  return wire::CheckCount("request body", field, count, limits.max_batch_objects,
+                          "max_batch_objects");
 }
 
 void WriteStringArray(wire::JsonWriter& w, const std::vector<std::string>& values) {

@@ -11,10 +11,14 @@
 #include "store/jobs.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
+#include "wire/limits.h"
 
 namespace nucleus::server {
 
-// Parses req.body as a JSON object into `doc`/`obj`. An empty body counts as {}.
+// Parses req.body as a JSON object into `doc`/`obj`. A POST or PUT needs one: an empty body,
+// `[]`, `null`, a number or a string is InvalidArgument ("request body must be a JSON object,
+// got ..."), so a handler never mistakes "nothing sent" for "nothing to do". On other methods
+// (GET, DELETE) an empty body counts as {}: the official client sends `{}` or nothing there.
 Status ParseBodyObject(const Request& req, wire::JsonDoc* doc, wire::JsonObject* obj);
 
 // Writes `status` as the response when it is an error; returns true when it was an error.
@@ -65,6 +69,15 @@ struct MaskUpload {
 // Splits req.parts; `what` names the upload in the error when "serialized_request" is missing
 // ("multipart annotate"). Nothing is parsed yet, so callers can check ownership first.
 Status ReadMaskUpload(const Request& req, std::string_view what, MaskUpload* out);
+
+// "" when `file`, the mask part of segmentation `i` (on `reference_id`), is within
+// max_mask_bytes; else that segmentation's `errors` entry, naming it and the limit.
+std::string MaskTooLarge(const FormPart& file, size_t i, const std::string& reference_id,
+                         const wire::Limits& limits);
+
+// The request-level cap on objects per sync batch: InvalidArgument naming `field` of the request
+// body when `count` > max_batch_objects (nothing is stored).
+Status CheckBatchSize(std::string_view field, size_t count, const wire::Limits& limits);
 
 // jobs.md §1: {"job_id", "job_last_known_status", "job_type", "job_creation_time"}.
 void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);

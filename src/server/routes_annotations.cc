@@ -10,15 +10,27 @@ namespace nucleus::server {
 
 namespace {
 
+// Objects in the body's "annotations" and "segmentations" arrays together: over
+// max_batch_objects refuses the request before anything is parsed.
+Status CheckObjectCount(wire::JsonObject body, const wire::Limits& limits) {
+  size_t total = 0;
+  for (const char* key : {"annotations", "segmentations"}) {
+    wire::JsonValue v;
+    if (wire::Find(body, key, &v) && v.is_array()) total += v.get_array().value_unsafe().size();
+  }
+  return CheckBatchSize("annotations\" + \"segmentations", total, limits);
+}
+
 // Parses each element of `array` (under `key` of the body) into `inputs`.
 Status ParseObjects(wire::JsonObject body, std::string_view key, bool segmentations,
-                    std::vector<api::AnnotationInput>* inputs) {
+                    const wire::Limits& limits, std::vector<api::AnnotationInput>* inputs) {
   wire::JsonValue v;
   if (!wire::Find(body, key, &v)) return Status::Ok();
   wire::JsonArray array;
   NUCLEUS_RETURN_IF_ERROR(wire::AsArray(v, "field \"" + std::string(key) + "\"", &array));
   wire::AnnotationParseOptions options;
   options.default_to_mask = segmentations;
+  options.limits = &limits;
   int64_t index = 0;
   for (wire::JsonValue e : array) {
     api::AnnotationInput in;
@@ -68,9 +80,10 @@ void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
   // Check the dataset before writing any file for it.
   if (Failed(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
   if (Failed(upload.ParseRequest(), res)) return;
+  if (Failed(CheckObjectCount(upload.body, ctx.limits), res)) return;
   std::vector<api::AnnotationInput> inputs;
-  if (Failed(ParseObjects(upload.body, "segmentations", true, &inputs), res)) return;
-  if (Failed(ParseObjects(upload.body, "annotations", false, &inputs), res)) return;
+  if (Failed(ParseObjects(upload.body, "segmentations", true, ctx.limits, &inputs), res)) return;
+  if (Failed(ParseObjects(upload.body, "annotations", false, ctx.limits, &inputs), res)) return;
 
   for (size_t i = 0; i < inputs.size(); ++i) {
     api::AnnotationInput& in = inputs[i];
@@ -80,6 +93,12 @@ void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
     if (file == nullptr) {
       in.error = "mask " + std::to_string(i) + " (reference_id " + in.parsed->reference_id +
                  "): no \"mask\" part was sent for mask_url " + url;
+      in.parsed.reset();
+      continue;
+    }
+    if (std::string error = MaskTooLarge(*file, i, in.parsed->reference_id, ctx.limits);
+        !error.empty()) {
+      in.error = std::move(error);
       in.parsed.reset();
       continue;
     }
@@ -103,9 +122,10 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
     if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
     bool update = false;
     if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
+    if (Failed(CheckObjectCount(body, ctx.limits), res)) return;
     std::vector<api::AnnotationInput> inputs;
-    if (Failed(ParseObjects(body, "annotations", false, &inputs), res)) return;
-    if (Failed(ParseObjects(body, "segmentations", true, &inputs), res)) return;
+    if (Failed(ParseObjects(body, "annotations", false, ctx.limits, &inputs), res)) return;
+    if (Failed(ParseObjects(body, "segmentations", true, ctx.limits, &inputs), res)) return;
     auto counts = api::Annotate(ctx, req.owner, req.Param("ds"), std::move(inputs), update);
     if (Failed(counts, res)) return;
     WriteCounts(res, req.Param("ds"), *counts);

@@ -1,5 +1,6 @@
 // Routes of evaluation.md: the object query over committed matches (§1) and Evaluations V2 (§2).
 #include <charconv>
+#include <limits>
 
 #include "api/evaluations.h"
 #include "core/clock.h"
@@ -324,8 +325,9 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
         return res.Error(wire::FieldError(what, "match_type", "must be \"TP\", \"FP\" or \"FN\""));
       }
     }
-    if (Failed(wire::OptInt(body, "limit", what, &q.limit), res)) return;
-    if (Failed(wire::OptInt(body, "offset", what, &q.offset), res)) return;
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    if (Failed(wire::OptIntInRange(body, "limit", what, 0, kMax, &q.limit), res)) return;
+    if (Failed(wire::OptIntInRange(body, "offset", what, 0, kMax, &q.offset), res)) return;
     if (Failed(wire::OptString(body, "sort_by", what, &q.sort_by), res)) return;
     if (!q.sort_by.empty() && q.sort_by != "confidence" && q.sort_by != "iou") {
       return res.Error(wire::FieldError(what, "sort_by", "must be \"confidence\" or \"iou\""));

@@ -92,11 +92,12 @@ void WriteAppendResponse(Response& res, const std::string& dataset_id,
 
 // Parses `array` item by item: good ones into `items`, bad ones counted with their JSON kept.
 // `keep_slots` keeps a placeholder (nullopt) for bad ones so multipart can pair by position.
-void ParseItems(wire::JsonArray array, std::vector<std::optional<core::ItemInput>>* items,
-                api::AppendOutcome* rejected) {
+void ParseItems(wire::JsonArray array, const wire::Limits& limits,
+                std::vector<std::optional<core::ItemInput>>* items, api::AppendOutcome* rejected) {
   size_t index = 0;
   for (wire::JsonValue value : array) {
-    Result<core::ItemInput> item = wire::ParseItem(value, "item " + std::to_string(index++));
+    Result<core::ItemInput> item =
+        wire::ParseItem(value, "item " + std::to_string(index++), limits);
     if (item.ok()) {
       items->push_back(std::move(item).value());
     } else {
@@ -124,9 +125,10 @@ void AppendJson(api::Context& ctx, Request& req, Response& res) {
   if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
   wire::JsonArray array;
   if (Failed(wire::GetArray(body, "items", "request body", &array), res)) return;
+  if (Failed(CheckBatchSize("items", array.size(), ctx.limits), res)) return;
   std::vector<std::optional<core::ItemInput>> parsed;
   api::AppendOutcome out;
-  ParseItems(array, &parsed, &out);
+  ParseItems(array, ctx.limits, &parsed, &out);
   std::vector<core::ItemInput> items;
   for (auto& item : parsed) {
     if (item) items.push_back(std::move(*item));
@@ -153,9 +155,10 @@ void AppendMultipart(api::Context& ctx, Request& req, Response& res) {
   wire::JsonArray array;
   if (Failed(doc.Parse(items_part->content, "part \"items\""), res)) return;
   if (Failed(wire::AsArray(doc.root(), "part \"items\"", &array), res)) return;
+  if (Failed(CheckBatchSize("items", array.size(), ctx.limits), res)) return;
   std::vector<std::optional<core::ItemInput>> parsed;
   api::AppendOutcome out;
-  ParseItems(array, &parsed, &out);
+  ParseItems(array, ctx.limits, &parsed, &out);
 
   std::vector<std::string> filenames;
   for (const FormPart* part : images) {
@@ -208,6 +211,7 @@ void UpdateMetadata(api::Context& ctx, Request& req, Response& res) {
   if (Failed(wire::OptString(body, "level", "request body", &level), res)) return;
   wire::JsonArray array;
   if (Failed(wire::GetArray(body, "metadata", "request body", &array), res)) return;
+  if (Failed(CheckBatchSize("metadata", array.size(), ctx.limits), res)) return;
   if (req.QueryFlag("async")) {
     return RespondJobSubmitted(
         res, api::SubmitMetadataUpdate(ctx, req.owner, req.Param("ds"), wire::Minify(doc.root())));
@@ -216,7 +220,8 @@ void UpdateMetadata(api::Context& ctx, Request& req, Response& res) {
   std::vector<std::string> errors;  // malformed entries first, then unknown reference ids
   size_t index = 0;
   for (wire::JsonValue value : array) {
-    auto entry = wire::ParseMetadataUpdate(value, "metadata entry " + std::to_string(index++));
+    auto entry =
+        wire::ParseMetadataUpdate(value, "metadata entry " + std::to_string(index++), ctx.limits);
     if (entry.ok()) {
       entries.push_back(std::move(entry).value());
     } else {

@@ -177,17 +177,29 @@ void AnswerCounts(Response& res, const std::string& run_id, const api::PredictCo
   res.Json(w.EndObject().Take());
 }
 
-// Parses the "annotations" and "segmentations" arrays of an upload body into `batch`.
-Status ParseUploadArrays(wire::JsonObject body, api::PredictionBatch* batch) {
-  int64_t count = 0;
-  for (const char* key : {"annotations", "segmentations"}) {
+// Parses the "annotations" and "segmentations" arrays of an upload body into `batch`. More than
+// max_batch_objects objects in all refuse the whole request before anything is parsed.
+Status ParseUploadArrays(wire::JsonObject body, const wire::Limits& limits,
+                         api::PredictionBatch* batch) {
+  wire::JsonArray arrays[2];
+  bool present[2] = {false, false};
+  const char* keys[2] = {"annotations", "segmentations"};
+  size_t total = 0;
+  for (int k = 0; k < 2; ++k) {
     wire::JsonValue v;
-    if (!wire::Find(body, key, &v)) continue;
-    wire::JsonArray array;
+    if (!wire::Find(body, keys[k], &v)) continue;
     NUCLEUS_RETURN_IF_ERROR(
-        wire::AsArray(v, std::string("field \"") + key + "\" of request body", &array));
-    api::ParsePredictionArray(array, std::string_view(key) == "segmentations", count, batch);
-    count += static_cast<int64_t>(array.size());
+        wire::AsArray(v, std::string("field \"") + keys[k] + "\" of request body", &arrays[k]));
+    present[k] = true;
+    total += arrays[k].size();
+  }
+  NUCLEUS_RETURN_IF_ERROR(wire::CheckCount("request body", "annotations\" + \"segmentations", total,
+                                           limits.max_batch_objects, "max_batch_objects"));
+  int64_t count = 0;
+  for (int k = 0; k < 2; ++k) {
+    if (!present[k]) continue;
+    api::ParsePredictionArray(arrays[k], k == 1, count, limits, batch);
+    count += static_cast<int64_t>(arrays[k].size());
   }
   return Status::Ok();
 }
@@ -202,7 +214,7 @@ void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std:
   if (Failed(api::GetModelRun(ctx, req.owner, run_id), res)) return;  // before storing files
   if (Failed(upload.ParseRequest(), res)) return;
   api::PredictionBatch batch;
-  if (Failed(ParseUploadArrays(upload.body, &batch), res)) return;
+  if (Failed(ParseUploadArrays(upload.body, ctx.limits, &batch), res)) return;
 
   std::vector<wire::ParsedAnnotation> kept;
   size_t mask_index = 0;
@@ -216,6 +228,11 @@ void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std:
     if (file == nullptr) {
       batch.errors.push_back("mask " + std::to_string(i) + " (reference_id " + a.reference_id +
                              "): no \"mask\" part was sent for mask_url " + a.mask_url);
+      ++batch.parse_failures;
+      continue;
+    }
+    if (std::string error = MaskTooLarge(*file, i, a.reference_id, ctx.limits); !error.empty()) {
+      batch.errors.push_back(std::move(error));
       ++batch.parse_failures;
       continue;
     }
@@ -250,7 +267,7 @@ void Predict(api::Context& ctx, Request& req, Response& res, const std::string& 
   }
 
   api::PredictionBatch batch;
-  if (Failed(ParseUploadArrays(body, &batch), res)) return;
+  if (Failed(ParseUploadArrays(body, ctx.limits, &batch), res)) return;
   std::optional<std::string> trained_slice_id;
   if (Failed(wire::OptString(body, "trained_slice_id", "request body", &trained_slice_id), res)) {
     return;

@@ -97,6 +97,7 @@ Handler UploadHandler(api::Context& ctx, wire::SceneKind kind) {
 
     wire::JsonArray scenes;
     if (Failed(wire::GetArray(body, "scenes", what, &scenes), res)) return;
+    if (Failed(CheckBatchSize("scenes", scenes.size(), ctx.limits), res)) return;
     api::SceneBatch batch;
     size_t index = 0;
     for (wire::JsonValue value : scenes) {

@@ -17,6 +17,20 @@ std::string Quoted(std::string_view s) {
   return out;
 }
 
+const Limits& LimitsOf(const AnnotationParseOptions& options) {
+  return options.limits != nullptr ? *options.limits : DefaultLimits();
+}
+
+// Checked before iterating, so an oversized array costs no parsing work.
+Status CheckVertexCount(const std::string& what, std::string_view path, JsonArray array,
+                        const Limits& limits) {
+  const size_t n = array.size();
+  if (static_cast<int64_t>(n) <= limits.max_vertices) return Status::Ok();
+  return FieldError(what, path,
+                    "has " + std::to_string(n) + " entries, over the limit of " +
+                        std::to_string(limits.max_vertices) + " (max_vertices)");
+}
+
 Status WrongType(const std::string& what, std::string_view path, std::string_view expected,
                  JsonValue got) {
   std::string problem = "must be ";
@@ -115,6 +129,8 @@ Status ReadCommon(JsonObject obj, const std::string& what, const AnnotationParse
   if (Find(obj, "metadata", &v)) {
     if (!v.is_object()) return WrongType(what, "metadata", "an object", v);
     c->metadata_json = Minify(v);
+    NUCLEUS_RETURN_IF_ERROR(
+        CheckUserJson(what, "metadata", v, c->metadata_json.size(), LimitsOf(options)));
     c->metadata_sent = true;
   }
   NUCLEUS_RETURN_IF_ERROR(NullableString(obj, "track_reference_id", what, &c->track_reference_id));
@@ -133,6 +149,8 @@ Status ReadCommon(JsonObject obj, const std::string& what, const AnnotationParse
       ++i;
     }
     c->embedding_json = Minify(v);
+    NUCLEUS_RETURN_IF_ERROR(
+        CheckUserJson(what, "embedding_vector", v, c->embedding_json.size(), LimitsOf(options)));
   }
   if (options.prediction && type != AnnotationType::kSegmentation) {
     if (Find(obj, "confidence", &v)) {
@@ -151,6 +169,8 @@ Status ReadCommon(JsonObject obj, const std::string& what, const AnnotationParse
             Finite(field.value, what, "class_pdf." + std::string(field.key), &d));
       }
       c->class_pdf_json = Minify(v);
+      NUCLEUS_RETURN_IF_ERROR(
+          CheckUserJson(what, "class_pdf", v, c->class_pdf_json.size(), LimitsOf(options)));
     }
   }
   return Status::Ok();
@@ -171,10 +191,11 @@ void WritePredictionKeys(JsonWriter& w, const ParsedAnnotation& a, const Common&
 }
 
 Status ParseVertices(JsonObject geometry, const std::string& what, size_t min_vertices,
-                     std::vector<core::Point2>* out) {
+                     const Limits& limits, std::vector<core::Point2>* out) {
   JsonArray vertices;
   NUCLEUS_RETURN_IF_ERROR(
       RequiredArray(geometry, "vertices", what, "geometry.vertices", &vertices));
+  NUCLEUS_RETURN_IF_ERROR(CheckVertexCount(what, "geometry.vertices", vertices, limits));
   size_t i = 0;
   for (JsonValue e : vertices) {
     std::string path = "geometry.vertices[" + std::to_string(i) + "]";
@@ -204,10 +225,12 @@ void WriteVertices(JsonWriter& w, const std::vector<core::Point2>& vertices) {
   w.EndArray().EndObject();
 }
 
-Status ParseKeypoints(JsonObject geometry, const std::string& what, core::AnnotationGeometry* g) {
+Status ParseKeypoints(JsonObject geometry, const std::string& what, const Limits& limits,
+                      core::AnnotationGeometry* g) {
   JsonArray keypoints;
   NUCLEUS_RETURN_IF_ERROR(
       RequiredArray(geometry, "keypoints", what, "geometry.keypoints", &keypoints));
+  NUCLEUS_RETURN_IF_ERROR(CheckVertexCount(what, "geometry.keypoints", keypoints, limits));
   size_t i = 0;
   for (JsonValue e : keypoints) {
     std::string path = "geometry.keypoints[" + std::to_string(i) + "]";
@@ -304,10 +327,11 @@ void WritePoint3(JsonWriter& w, std::string_view key, const core::Point3& p) {
   w.EndObject();
 }
 
-Status ParseSegments(JsonObject obj, const std::string& what, core::AnnotationGeometry* g,
-                     JsonWriter& w) {
+Status ParseSegments(JsonObject obj, const std::string& what, const Limits& limits,
+                     core::AnnotationGeometry* g, JsonWriter& w) {
   JsonArray segments;
   NUCLEUS_RETURN_IF_ERROR(RequiredArray(obj, "annotations", what, "annotations", &segments));
+  NUCLEUS_RETURN_IF_ERROR(CheckVertexCount(what, "annotations", segments, limits));
   w.Key("annotations").BeginArray();
   size_t i = 0;
   std::set<int64_t> indexes;
@@ -333,7 +357,9 @@ Status ParseSegments(JsonObject obj, const std::string& what, core::AnnotationGe
     // Segments come back without "metadata" when none was sent (annotations.md §2.9).
     if (Find(seg, "metadata", &v)) {
       if (!v.is_object()) return WrongType(what, path + ".metadata", "an object", v);
-      w.Key("metadata").Raw(Minify(v));
+      std::string metadata = Minify(v);
+      NUCLEUS_RETURN_IF_ERROR(CheckUserJson(what, path + ".metadata", v, metadata.size(), limits));
+      w.Key("metadata").Raw(metadata);
     }
     w.EndObject();
     g->segments.push_back(std::move(s));
@@ -411,11 +437,18 @@ Result<ParsedAnnotation> ParseAnnotation(JsonValue value, int64_t index,
   }
 
   // Identity fields.
+  const Limits& limits = LimitsOf(options);
   NUCLEUS_RETURN_IF_ERROR(RequiredString(obj, "reference_id", what, &a.reference_id));
+  NUCLEUS_RETURN_IF_ERROR(
+      CheckLength(what, "reference_id", a.reference_id, limits.max_id_bytes, "max_id_bytes"));
   const bool keyed_by_id = a.type != AnnotationType::kCategory &&
                            a.type != AnnotationType::kMultiCategory;
   if (keyed_by_id) {
     NUCLEUS_RETURN_IF_ERROR(NullableString(obj, "annotation_id", what, &a.annotation_id));
+    if (a.annotation_id) {
+      NUCLEUS_RETURN_IF_ERROR(CheckLength(what, "annotation_id", *a.annotation_id,
+                                          limits.max_id_bytes, "max_id_bytes"));
+    }
   }
 
   Common c;
@@ -449,12 +482,11 @@ Result<ParsedAnnotation> ParseAnnotation(JsonValue value, int64_t index,
         w.Key("geometry").BeginObject().Key("x").Double(b.x).Key("y").Double(b.y);
         w.Key("width").Double(b.width).Key("height").Double(b.height).EndObject();
       } else if (a.type == AnnotationType::kLine || a.type == AnnotationType::kPolygon) {
-        NUCLEUS_RETURN_IF_ERROR(ParseVertices(geometry, what,
-                                              a.type == AnnotationType::kLine ? 2 : 3,
-                                              &g.vertices));
+        NUCLEUS_RETURN_IF_ERROR(ParseVertices(
+            geometry, what, a.type == AnnotationType::kLine ? 2 : 3, limits, &g.vertices));
         WriteVertices(w, g.vertices);
       } else if (a.type == AnnotationType::kKeypoints) {
-        NUCLEUS_RETURN_IF_ERROR(ParseKeypoints(geometry, what, &g));
+        NUCLEUS_RETURN_IF_ERROR(ParseKeypoints(geometry, what, limits, &g));
         w.Key("geometry").BeginObject().Key("keypoints").BeginArray();
         for (const core::Keypoint& k : g.keypoints) {
           w.BeginObject();
@@ -564,7 +596,7 @@ Result<ParsedAnnotation> ParseAnnotation(JsonValue value, int64_t index,
     case AnnotationType::kSegmentation: {
       NUCLEUS_RETURN_IF_ERROR(RequiredString(obj, "mask_url", what, &a.mask_url));
       w.Key("type").String("mask").Key("mask_url").String(a.mask_url);
-      NUCLEUS_RETURN_IF_ERROR(ParseSegments(obj, what, &g, w));
+      NUCLEUS_RETURN_IF_ERROR(ParseSegments(obj, what, limits, &g, w));
       for (const core::MaskSegment& s : g.segments) a.labels.push_back(s.label);
       w.Key("annotation_id");
       WriteOptString(w, a.annotation_id);
@@ -576,6 +608,20 @@ Result<ParsedAnnotation> ParseAnnotation(JsonValue value, int64_t index,
     case AnnotationType::kSceneCategory:
       return Internal("scene categories are not parsed directly");
   }
+  for (size_t i = 0; i < a.labels.size(); ++i) {
+    NUCLEUS_RETURN_IF_ERROR(CheckLength(
+        what,
+        a.type == AnnotationType::kMultiCategory  ? "labels[" + std::to_string(i) + "]"
+        : a.type == AnnotationType::kSegmentation ? "annotations[" + std::to_string(i) + "].label"
+                                                  : std::string("label"),
+        a.labels[i], limits.max_id_bytes, "max_id_bytes"));
+  }
+  if (a.taxonomy_name) {
+    NUCLEUS_RETURN_IF_ERROR(
+        CheckLength(what, "taxonomy_name", *a.taxonomy_name, limits.max_id_bytes, "max_id_bytes"));
+  }
+  NUCLEUS_RETURN_IF_ERROR(
+      CheckLength(what, "mask_url", a.mask_url, limits.max_url_bytes, "max_url_bytes"));
   w.EndObject();
   a.payload_json = w.Take();
   return a;

@@ -17,6 +17,7 @@
 #include "core/annotations.h"
 #include "nucleus/result.h"
 #include "wire/json_reader.h"
+#include "wire/limits.h"
 
 namespace nucleus::wire {
 
@@ -27,6 +28,9 @@ struct AnnotationParseOptions {
   bool prediction = false;
   // Objects of a "segmentations" array may omit "type": parse them as masks.
   bool default_to_mask = false;
+  // Object-level caps (ids, labels, URLs, vertices, metadata); null means DefaultLimits().
+  // Borrowed: must outlive the call.
+  const Limits* limits = nullptr;
 };
 
 struct ParsedAnnotation {

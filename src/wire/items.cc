@@ -21,13 +21,7 @@ Status OptDimension(JsonObject obj, std::string_view key, std::string_view what,
   JsonValue v;
   if (!Find(obj, key, &v)) return Status::Ok();
   int64_t n = -1;
-  double d = 0;
-  if (v.is_int64()) {
-    n = v.get_int64().value_unsafe();
-  } else if (ToDouble(v, &d) && d >= 0 && d == static_cast<double>(static_cast<int64_t>(d))) {
-    n = static_cast<int64_t>(d);
-  }
-  if (n < 0) {
+  if (!ToInt64(v, &n) || n < 0) {
     return FieldError(what, key,
                       std::string("must be a non-negative integer, got ") +
                           (v.is_number() ? Minify(v) : std::string(TypeName(v))));
@@ -37,24 +31,26 @@ Status OptDimension(JsonObject obj, std::string_view key, std::string_view what,
 }
 
 Status OptObjectText(JsonObject obj, std::string_view key, std::string_view what,
-                     std::string* out) {
+                     const Limits& limits, std::string* out) {
   JsonValue v;
   if (!Find(obj, key, &v)) return Status::Ok();
   if (!v.is_object()) {
     return FieldError(what, key, std::string("must be an object, got ") + std::string(TypeName(v)));
   }
   *out = Minify(v);
-  return Status::Ok();
+  return CheckUserJson(what, key, v, out->size(), limits);
 }
 
 }  // namespace
 
-Result<core::ItemInput> ParseItem(JsonValue value, std::string_view what) {
+Result<core::ItemInput> ParseItem(JsonValue value, std::string_view what, const Limits& limits) {
   JsonObject obj;
   NUCLEUS_RETURN_IF_ERROR(AsObject(value, what, &obj));
   core::ItemInput item;
   item.source_json = Minify(value);
   NUCLEUS_RETURN_IF_ERROR(GetString(obj, "reference_id", what, &item.reference_id));
+  NUCLEUS_RETURN_IF_ERROR(
+      CheckLength(what, "reference_id", item.reference_id, limits.max_id_bytes, "max_id_bytes"));
   const std::string described = Describe(what, item.reference_id);
 
   NUCLEUS_RETURN_IF_ERROR(OptString(obj, "image_url", described, &item.image_url));
@@ -70,10 +66,15 @@ Result<core::ItemInput> ParseItem(JsonValue value, std::string_view what) {
   if (item.image_url.empty() && item.pointcloud_url.empty()) {
     return FieldError(described, "image_url", "is required (a non-empty string)");
   }
-  NUCLEUS_RETURN_IF_ERROR(OptObjectText(obj, "metadata", described, &item.metadata_json));
+  const bool image = !item.image_url.empty();
+  NUCLEUS_RETURN_IF_ERROR(CheckLength(described, image ? "image_url" : "pointcloud_url",
+                                      image ? item.image_url : item.pointcloud_url,
+                                      limits.max_url_bytes, "max_url_bytes"));
+  NUCLEUS_RETURN_IF_ERROR(OptObjectText(obj, "metadata", described, limits, &item.metadata_json));
   NUCLEUS_RETURN_IF_ERROR(OptDimension(obj, "width", described, &item.width));
   NUCLEUS_RETURN_IF_ERROR(OptDimension(obj, "height", described, &item.height));
-  NUCLEUS_RETURN_IF_ERROR(OptObjectText(obj, "camera_params", described, &item.camera_params_json));
+  NUCLEUS_RETURN_IF_ERROR(
+      OptObjectText(obj, "camera_params", described, limits, &item.camera_params_json));
   JsonValue update;
   if (Find(obj, "update", &update)) {
     if (!update.is_bool()) return FieldError(described, "update", "must be a boolean");
@@ -82,21 +83,25 @@ Result<core::ItemInput> ParseItem(JsonValue value, std::string_view what) {
   return item;
 }
 
-Result<core::ItemInput> ParseItemLine(JsonDoc& doc, std::string_view line, std::string_view what) {
+Result<core::ItemInput> ParseItemLine(JsonDoc& doc, std::string_view line, std::string_view what,
+                                      const Limits& limits) {
   NUCLEUS_RETURN_IF_ERROR(doc.Parse(line, what));
-  return ParseItem(doc.root(), what);
+  return ParseItem(doc.root(), what, limits);
 }
 
-Result<core::MetadataUpdateInput> ParseMetadataUpdate(JsonValue value, std::string_view what) {
+Result<core::MetadataUpdateInput> ParseMetadataUpdate(JsonValue value, std::string_view what,
+                                                      const Limits& limits) {
   JsonObject obj;
   NUCLEUS_RETURN_IF_ERROR(AsObject(value, what, &obj));
   core::MetadataUpdateInput entry;
   entry.source_json = Minify(value);
   NUCLEUS_RETURN_IF_ERROR(GetString(obj, "reference_id", what, &entry.reference_id));
-  const std::string described = Describe(what, entry.reference_id);
-  NUCLEUS_RETURN_IF_ERROR(OptObjectText(obj, "metadata", described, &entry.metadata_json));
   NUCLEUS_RETURN_IF_ERROR(
-      OptObjectText(obj, "camera_params", described, &entry.camera_params_json));
+      CheckLength(what, "reference_id", entry.reference_id, limits.max_id_bytes, "max_id_bytes"));
+  const std::string described = Describe(what, entry.reference_id);
+  NUCLEUS_RETURN_IF_ERROR(OptObjectText(obj, "metadata", described, limits, &entry.metadata_json));
+  NUCLEUS_RETURN_IF_ERROR(
+      OptObjectText(obj, "camera_params", described, limits, &entry.camera_params_json));
   return entry;
 }
 

@@ -12,19 +12,24 @@
 #include "core/items.h"
 #include "nucleus/result.h"
 #include "wire/json_reader.h"
+#include "wire/limits.h"
 
 namespace nucleus::wire {
 
 // `what` names the object in errors ("item 3"); the reference id is appended when known.
 // The location is `image_url`, else `pointcloud_url`, else `url` read as a point cloud when
 // `type` is "pointcloud" and as an image otherwise (the scene-frame form). `metadata` absent or
-// null reads as {}.
-Result<core::ItemInput> ParseItem(JsonValue value, std::string_view what);
+// null reads as {}. The object-level caps of `limits` apply (reference id, URL, metadata and
+// camera_params size and depth).
+Result<core::ItemInput> ParseItem(JsonValue value, std::string_view what,
+                                  const Limits& limits = DefaultLimits());
 
 // Parses one NDJSON line (a signed-URL payload) with `doc` (reused across lines).
-Result<core::ItemInput> ParseItemLine(JsonDoc& doc, std::string_view line, std::string_view what);
+Result<core::ItemInput> ParseItemLine(JsonDoc& doc, std::string_view line, std::string_view what,
+                                      const Limits& limits = DefaultLimits());
 
 // {"reference_id": "...", "metadata": {...}, "camera_params": {...}?}
-Result<core::MetadataUpdateInput> ParseMetadataUpdate(JsonValue value, std::string_view what);
+Result<core::MetadataUpdateInput> ParseMetadataUpdate(JsonValue value, std::string_view what,
+                                                      const Limits& limits = DefaultLimits());
 
 }  // namespace nucleus::wire

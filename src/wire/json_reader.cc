@@ -1,5 +1,8 @@
 #include "wire/json_reader.h"
 
+#include <cmath>
+#include <limits>
+
 namespace nucleus::wire {
 
 Status JsonDoc::Parse(std::string_view text, std::string_view what) {
@@ -141,19 +144,51 @@ Status OptBool(JsonObject obj, std::string_view key, std::string_view what, bool
   return Status::Ok();
 }
 
+bool ToInt64(JsonValue value, int64_t* out) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::INT64:
+      *out = value.get_int64().value_unsafe();
+      return true;
+    case simdjson::dom::element_type::UINT64: {
+      const uint64_t u = value.get_uint64().value_unsafe();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
+      *out = static_cast<int64_t>(u);
+      return true;
+    }
+    case simdjson::dom::element_type::DOUBLE: {
+      const double d = value.get_double().value_unsafe();
+      // [-2^63, 2^63): both bounds are exact doubles, so the cast below is defined.
+      constexpr double kLimit = 9223372036854775808.0;
+      if (!std::isfinite(d) || d != std::floor(d) || d < -kLimit || d >= kLimit) return false;
+      *out = static_cast<int64_t>(d);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 Status OptInt(JsonObject obj, std::string_view key, std::string_view what, int64_t* out) {
   JsonValue v;
   if (!Find(obj, key, &v)) return Status::Ok();
-  if (v.is_int64()) {
-    *out = v.get_int64().value_unsafe();
-    return Status::Ok();
-  }
-  double d = 0;
-  if (ToDouble(v, &d) && d == static_cast<double>(static_cast<int64_t>(d))) {
-    *out = static_cast<int64_t>(d);
-    return Status::Ok();
+  if (ToInt64(v, out)) return Status::Ok();
+  if (v.is_number()) {
+    return FieldError(what, key, "must be an integer that fits in 64 bits, got " + Minify(v));
   }
   return WrongType(what, key, "an integer", v);
+}
+
+Status OptIntInRange(JsonObject obj, std::string_view key, std::string_view what, int64_t min,
+                     int64_t max, int64_t* out) {
+  int64_t value = *out;
+  NUCLEUS_RETURN_IF_ERROR(OptInt(obj, key, what, &value));
+  if (value < min || value > max) {
+    return FieldError(what, key,
+                      "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                          "], got " + std::to_string(value));
+  }
+  *out = value;
+  return Status::Ok();
 }
 
 Status OptInt(JsonObject obj, std::string_view key, std::string_view what,

@@ -55,9 +55,13 @@ Status OptString(JsonObject obj, std::string_view key, std::string_view what,
                  std::optional<std::string>* out);
 Status OptString(JsonObject obj, std::string_view key, std::string_view what, std::string* out);
 Status OptBool(JsonObject obj, std::string_view key, std::string_view what, bool* out);
+// An integer (see ToInt64); anything else — fractional, out of int64 range — is a FieldError.
 Status OptInt(JsonObject obj, std::string_view key, std::string_view what, int64_t* out);
 Status OptInt(JsonObject obj, std::string_view key, std::string_view what,
               std::optional<int64_t>* out);
+// OptInt bounded to [min, max]; outside gives "must be an integer in [min, max], got <number>".
+Status OptIntInRange(JsonObject obj, std::string_view key, std::string_view what, int64_t min,
+                     int64_t max, int64_t* out);
 Status OptNumber(JsonObject obj, std::string_view key, std::string_view what,
                  std::optional<double>* out);
 // An object or array kept as compact JSON text; absent/null leave `out` unchanged.
@@ -66,6 +70,10 @@ Status OptJson(JsonObject obj, std::string_view key, std::string* out);
 
 // A number (integer or floating) as double; false when `value` is not a number.
 bool ToDouble(JsonValue value, double* out);
+
+// An integer that fits int64_t: an int64, a uint64 <= INT64_MAX, or an integral finite double in
+// range (1.0, 2e3, -4.0). False for anything else (1e300, 2^64, 0.5, non-numbers); never UB.
+bool ToInt64(JsonValue value, int64_t* out);
 
 // "field \"x\" of <what>: <problem>"
 Status FieldError(std::string_view what, std::string_view key, std::string_view problem);
