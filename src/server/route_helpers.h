@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nucleus/result.h"
@@ -65,6 +66,13 @@ struct MaskUpload {
 // Splits req.parts; `what` names the upload in the error when "serialized_request" is missing
 // ("multipart annotate"). Nothing is parsed yet, so callers can check ownership first.
 Status ReadMaskUpload(const Request& req, std::string_view what, MaskUpload* out);
+
+// Answers 200 with a stored blob (an uploaded image or mask). Whatever a client uploaded, a
+// browser must never run it: the type is `content_type` only when it is on the allow-list of
+// raster image types (image/jpeg, png, webp, gif, bmp, tiff), else application/octet-stream; with
+// the X-Content-Type-Options: nosniff the front end sends on every answer, the bytes are never
+// sniffed as HTML or SVG.
+void ServeBlob(Response& res, std::string bytes, std::string_view content_type);
 
 // jobs.md §1: {"job_id", "job_last_known_status", "job_type", "job_creation_time"}.
 void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);
