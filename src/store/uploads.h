@@ -35,8 +35,7 @@ class UploadRepo {
 
   // Garbage collection (api/blob_gc.h).
   // Up to `limit` upload sessions whose URL expires before `expires_before_ms`, oldest first.
-  virtual Result<std::vector<Upload>> ListExpiringBefore(int64_t expires_before_ms,
-                                                         int limit) = 0;
+  virtual Result<std::vector<Upload>> ListExpiringBefore(int64_t expires_before_ms, int limit) = 0;
   // Forgets the session (not its blob). Deleting a missing one is OK.
   virtual Status Delete(const std::string& dataset_id, const std::string& request_id) = 0;
   // Calls `fn` with the name of every blob a stored row still needs: upload sessions' payloads,

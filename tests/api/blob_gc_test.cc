@@ -102,11 +102,13 @@ TEST_F(BlobGcTest, UnclaimedUploadAndUnreferencedBlobsGoAfterTheDelay) {
   std::string payload = Upload("r1", "{}\n");
   std::string kept = AppendLocalImage("kept", "kept-bytes");
   std::string dropped = AppendLocalImage("dropped", "dropped-bytes");
-  ASSERT_TRUE(store_->Write([&](store::Tx& tx) -> Status {
-                      NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> rowid,
-                                               tx.items().FindRowidByRef(dataset_, "dropped"));
-                      return tx.items().Delete(rowid.value());
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Tx& tx) -> Status {
+                    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> rowid,
+                                             tx.items().FindRowidByRef(dataset_, "dropped"));
+                    return tx.items().Delete(rowid.value());
+                  })
+                  .ok());
   GcStats stats = SweepAt(kDelayMs + 1000);
   EXPECT_EQ(stats.sessions_deleted, 1);
   EXPECT_EQ(stats.blobs_deleted, 2);
@@ -118,8 +120,11 @@ TEST_F(BlobGcTest, UnclaimedUploadAndUnreferencedBlobsGoAfterTheDelay) {
 
 TEST_F(BlobGcTest, PayloadOfAQueuedJobIsKeptUntilTheJobEnds) {
   std::string payload = Upload("r1", "{}\n");
-  store::Job job{.id = "job_gc", .owner = "owner", .dataset_id = dataset_,
-                 .type = "uploadDatasetItems", .status = "Queued",
+  store::Job job{.id = "job_gc",
+                 .owner = "owner",
+                 .dataset_id = dataset_,
+                 .type = "uploadDatasetItems",
+                 .status = "Queued",
                  .request_json = "{\"payload\":\"" + payload + "\",\"request_id\":\"r1\"}"};
   ASSERT_TRUE(store_->Write([&](store::Tx& tx) { return tx.jobs().Insert(job); }).ok());
   GcStats stats = SweepAt(kDelayMs + 1000);

@@ -12,10 +12,10 @@
 namespace nucleus {
 namespace {
 
-#define ASSERT_OK(expr)                                    \
-  do {                                                     \
-    const auto& r_ = (expr);                               \
-    ASSERT_TRUE(r_.ok()) << r_.status().ToString();        \
+#define ASSERT_OK(expr)                             \
+  do {                                              \
+    const auto& r_ = (expr);                        \
+    ASSERT_TRUE(r_.ok()) << r_.status().ToString(); \
   } while (false)
 
 // The seeded dataset's append must have succeeded, whatever the reason it did not.

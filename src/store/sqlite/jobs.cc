@@ -254,16 +254,16 @@ class SqliteUploadRepo final : public UploadRepo {
     NUCLEUS_RETURN_IF_ERROR(each("SELECT blob_path FROM uploads WHERE blob_path <> ''", fn));
     // Job requests are JSON written by the api layer that name their payload as a string
     // "uploads/..." (under "payload" or "blob"); blob names never need escaping.
-    NUCLEUS_RETURN_IF_ERROR(each(
-        "SELECT request FROM jobs WHERE status IN ('Queued', 'Running') "
-        "AND request LIKE '%\"uploads/%'",
-        [&](std::string_view request) {
-          for (size_t at = request.find("\"uploads/"); at != std::string_view::npos;
-               at = request.find("\"uploads/", at + 1)) {
-            size_t end = request.find('"', at + 1);
-            if (end != std::string_view::npos) fn(request.substr(at + 1, end - at - 1));
-          }
-        }));
+    NUCLEUS_RETURN_IF_ERROR(
+        each("SELECT request FROM jobs WHERE status IN ('Queued', 'Running') "
+             "AND request LIKE '%\"uploads/%'",
+             [&](std::string_view request) {
+               for (size_t at = request.find("\"uploads/"); at != std::string_view::npos;
+                    at = request.find("\"uploads/", at + 1)) {
+                 size_t end = request.find('"', at + 1);
+                 if (end != std::string_view::npos) fn(request.substr(at + 1, end - at - 1));
+               }
+             }));
     // Served blobs appear in stored URLs as ".../blob/<name>"; a name ends at a quote.
     auto served = [&](std::string_view text, std::string_view marker) {
       for (size_t at = text.find(marker); at != std::string_view::npos;
