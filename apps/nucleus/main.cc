@@ -11,6 +11,7 @@
 #include <limits>
 #include <thread>
 
+#include "api/blob_gc.h"
 #include "api/context.h"
 #include "api/jobs.h"
 #include "api/keys.h"
@@ -71,7 +72,10 @@ int Fail(const Status& status) {
 
 int Serve(const std::string& data, const std::string& listen,
           nucleus::server::ServerOptions options, int workers,
-          const nucleus::wire::Limits& limits) {
+          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s) {
+  if (blob_gc_delay_s < 1 || blob_gc_delay_s > 100LL * 365 * 86400) {
+    return Fail(nucleus::InvalidArgument("--blob-gc-delay-s must be between 1 and 100 years"));
+  }
   // SIGINT/SIGTERM are taken by a dedicated thread (sigwait), never by a handler.
   sigset_t signals;
   sigemptyset(&signals);
@@ -104,6 +108,10 @@ int Serve(const std::string& data, const std::string& listen,
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
   if (Status s = jobs.Start(workers); !s.ok()) return Fail(s);
+  const int64_t gc_delay_ms = blob_gc_delay_s * 1000;
+  nucleus::api::GarbageCollector gc(ctx, gc_delay_ms,
+                                    nucleus::api::GarbageCollector::IntervalFor(gc_delay_ms));
+  gc.Start();
 
   std::thread signal_thread([&] {
     int sig = 0;
@@ -118,6 +126,7 @@ int Serve(const std::string& data, const std::string& listen,
   // Wake the signal thread if we stopped for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  gc.Stop();
   jobs.Stop();
   if (!served.ok()) return Fail(served);
   nucleus::core::LogInfo("stopped");
@@ -166,6 +175,7 @@ int main(int argc, char** argv) {
   int idle_timeout_s = http.idle_timeout_ms / 1000;
   int head_timeout_s = http.head_timeout_ms / 1000;
   uint64_t min_body_rate_kib = http.min_body_rate_bytes_per_s >> 10;
+  int64_t blob_gc_delay_s = nucleus::api::kDefaultBlobGcDelayMs / 1000;
   CLI::App* serve = app.add_subcommand("serve", "Serve the API under /v1/nucleus");
   serve->add_option("--data", data, "Data directory (SQLite store and blobs)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
@@ -199,6 +209,9 @@ int main(int argc, char** argv) {
   serve->add_flag("--quiet", quiet, "Do not log every request");
   nucleus::wire::Limits limits;
   AddLimitFlags(serve, &limits);
+  serve->add_option("--blob-gc-delay-s", blob_gc_delay_s,
+                    "Delete upload sessions and unreferenced uploaded files this many seconds "
+                    "after they were issued or last written (default 86400: 24 h)");
   serve->callback([&] {
     http.max_body_bytes = max_body_mb << 20;
     http.max_multipart_bytes = max_multipart_mb << 20;
@@ -207,7 +220,7 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(Serve(data, listen, http, workers, limits));
+    std::exit(Serve(data, listen, http, workers, limits, blob_gc_delay_s));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");

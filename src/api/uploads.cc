@@ -11,9 +11,7 @@
 namespace nucleus::api {
 namespace {
 
-// A signed URL stays valid for the PUT this long. The expiry is checked once the body has been
-// received, so a slow upload of a large payload must still fit in it.
-constexpr int64_t kSignedUrlLifetimeS = 6 * 3600;
+constexpr int64_t kSignedUrlLifetimeS = kSignedUrlLifetimeMs / 1000;
 
 // Request ids name blobs, so only a conservative alphabet is accepted (the client sends 32 hex).
 bool ValidRequestId(const std::string& id) {

@@ -6,6 +6,7 @@
 // credentials; the payload is streamed to a blob. One PUT per request id.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@
 #include "nucleus/result.h"
 
 namespace nucleus::api {
+
+// A signed URL stays valid for the PUT this long after it was issued. The expiry is checked once
+// the body has been received, so a slow upload of a large payload must still fit in it.
+inline constexpr int64_t kSignedUrlLifetimeMs = 6LL * 3600 * 1000;
 
 // For GET dataset/{ds}/signedUrl/{request_id}: checks the dataset belongs to `owner`, records
 // the pending upload and returns the absolute URL to PUT to. `base_url` is the API base as the

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nucleus/result.h"
@@ -78,6 +79,13 @@ std::string MaskTooLarge(const FormPart& file, size_t i, const std::string& refe
 // The request-level cap on objects per sync batch: InvalidArgument naming `field` of the request
 // body when `count` > max_batch_objects (nothing is stored).
 Status CheckBatchSize(std::string_view field, size_t count, const wire::Limits& limits);
+
+// Answers 200 with a stored blob (an uploaded image or mask). Whatever a client uploaded, a
+// browser must never run it: the type is `content_type` only when it is on the allow-list of
+// raster image types (image/jpeg, png, webp, gif, bmp, tiff), else application/octet-stream; with
+// the X-Content-Type-Options: nosniff the front end sends on every answer, the bytes are never
+// sniffed as HTML or SVG.
+void ServeBlob(Response& res, std::string bytes, std::string_view content_type);
 
 // jobs.md §1: {"job_id", "job_last_known_status", "job_type", "job_creation_time"}.
 void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::string& status);

@@ -192,9 +192,7 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
       [&ctx](Request& req, Response& res) {
         auto bytes = api::ReadStoredMask(ctx, req.Param("file"));
         if (Failed(bytes, res)) return;
-        res.status = 200;
-        res.body = std::move(bytes).value();
-        res.content_type = "image/png";
+        ServeBlob(res, std::move(bytes).value(), "image/png");
       },
       RouteOptions{.requires_auth = false});
 }

@@ -421,9 +421,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
         std::string content_type;
         auto bytes = api::ReadUploadedImage(ctx, req.Param("file"), &content_type);
         if (Failed(bytes, res)) return;
-        res.status = 200;
-        res.body = std::move(bytes).value();
-        res.content_type = content_type;
+        ServeBlob(res, std::move(bytes).value(), content_type);
       },
       RouteOptions{.requires_auth = false});
 }

@@ -36,6 +36,16 @@ class BlobStore {
                              const std::function<Status(std::string_view line)>& fn) = 0;
   // Absolute filesystem path (for serving files).
   virtual std::string PathOf(const std::string& name) const = 0;
+
+  // Garbage collection (api/blob_gc.h).
+  // Calls `fn` with every stored blob's name and the Unix time (ms) it was last written,
+  // temporary files of unfinished or abandoned writes included.
+  virtual Status ForEach(
+      const std::function<void(const std::string& name, int64_t written_at_ms)>& fn) = 0;
+  // Deletes blob `name` if it was last written before `cutoff_ms`; returns whether it did. A
+  // Commit of the same name concurrently either lands after the delete (the new blob stays) or
+  // before the check (its fresh write time keeps it), never in between.
+  virtual Result<bool> RemoveIfWrittenBefore(const std::string& name, int64_t cutoff_ms) = 0;
 };
 
 // Files under `root` (created if missing).

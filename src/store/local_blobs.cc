@@ -1,9 +1,11 @@
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 
 #include "core/ids.h"
 #include "store/blobs.h"
@@ -12,6 +14,19 @@ namespace nucleus::store {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Orders a writer's rename into place against the sweeper's check-then-delete of the same name.
+std::mutex& RenameMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// Last modification time in Unix ms, or -1 when the file is gone.
+int64_t WrittenAtMs(const fs::path& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
 
 class LocalBlobWriter final : public BlobWriter {
  public:
@@ -42,7 +57,10 @@ class LocalBlobWriter final : public BlobWriter {
     }
     fd_ = -1;
     std::error_code ec;
-    fs::rename(tmp_path_, final_path_, ec);
+    {
+      std::lock_guard<std::mutex> lock(RenameMutex());
+      fs::rename(tmp_path_, final_path_, ec);
+    }
     if (ec) return Internal("blob rename failed: " + ec.message());
     return Status::Ok();
   }
@@ -110,6 +128,35 @@ class LocalBlobStore final : public BlobStore {
   }
 
   std::string PathOf(const std::string& name) const override { return (root_ / name).string(); }
+
+  Status ForEach(
+      const std::function<void(const std::string& name, int64_t written_at_ms)>& fn) override {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(root_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      // A file renamed or deleted while we walk is skipped, not an error of the walk.
+      std::error_code file_ec;
+      if (!it->is_regular_file(file_ec)) continue;
+      int64_t written = WrittenAtMs(it->path());
+      if (written >= 0) fn(it->path().lexically_relative(root_).string(), written);
+    }
+    if (ec) return Internal("cannot list blobs: " + ec.message());
+    return Status::Ok();
+  }
+
+  Result<bool> RemoveIfWrittenBefore(const std::string& name, int64_t cutoff_ms) override {
+    if (name.empty() || name.find("..") != std::string::npos || name[0] == '/') {
+      return InvalidArgument("bad blob name: " + name);
+    }
+    fs::path path = root_ / name;
+    std::lock_guard<std::mutex> lock(RenameMutex());
+    int64_t written = WrittenAtMs(path);
+    if (written < 0 || written >= cutoff_ms) return false;
+    std::error_code ec;
+    bool removed = fs::remove(path, ec);
+    if (ec) return Internal("cannot delete blob " + name + ": " + ec.message());
+    return removed;
+  }
 
  private:
   fs::path root_;

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "nucleus/result.h"
 
@@ -29,6 +32,17 @@ class UploadRepo {
                                             const std::string& request_id) = 0;
   virtual Status MarkUploaded(const std::string& dataset_id, const std::string& request_id,
                               const std::string& blob_path, int64_t size_bytes) = 0;
+
+  // Garbage collection (api/blob_gc.h).
+  // Up to `limit` upload sessions whose URL expires before `expires_before_ms`, oldest first.
+  virtual Result<std::vector<Upload>> ListExpiringBefore(int64_t expires_before_ms, int limit) = 0;
+  // Forgets the session (not its blob). Deleting a missing one is OK.
+  virtual Status Delete(const std::string& dataset_id, const std::string& request_id) = 0;
+  // Calls `fn` with the name of every blob a stored row still needs: upload sessions' payloads,
+  // payloads named by queued or running jobs, item images served under "/blob/img/" and stored
+  // masks ("/blob/mask/") of annotations and predictions. Reads whole tables: for a periodic
+  // sweep, not for requests. A name may be given more than once.
+  virtual Status ForEachReferencedBlob(const std::function<void(std::string_view name)>& fn) = 0;
 };
 
 }  // namespace nucleus::store

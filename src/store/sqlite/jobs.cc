@@ -232,6 +232,72 @@ class SqliteUploadRepo final : public UploadRepo {
         .Exec();
   }
 
+  Result<std::vector<Upload>> ListExpiringBefore(int64_t expires_before_ms, int limit) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT dataset_id, request_id, owner, blob_path, size_bytes, expires_at_ms, uploaded "
+        "FROM uploads WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?");
+    stmt.Bind(1, expires_before_ms).Bind(2, static_cast<int64_t>(limit));
+    std::vector<Upload> out;
+    while (stmt.Step()) {
+      Upload u;
+      u.dataset_id = stmt.Text(0);
+      u.request_id = stmt.Text(1);
+      u.owner = stmt.Text(2);
+      u.blob_path = stmt.Text(3);
+      u.size_bytes = stmt.Int(4);
+      u.expires_at_ms = stmt.Int(5);
+      u.uploaded = stmt.Int(6) != 0;
+      out.push_back(std::move(u));
+    }
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  Status Delete(const std::string& dataset_id, const std::string& request_id) override {
+    return db_.Prepare("DELETE FROM uploads WHERE dataset_id = ? AND request_id = ?")
+        .Bind(1, dataset_id)
+        .Bind(2, request_id)
+        .Exec();
+  }
+
+  Status ForEachReferencedBlob(const std::function<void(std::string_view name)>& fn) override {
+    auto each = [&](const char* sql, const std::function<void(std::string_view)>& row) {
+      Stmt stmt = db_.Prepare(sql);
+      while (stmt.Step()) row(stmt.View(0));
+      return stmt.status();
+    };
+    NUCLEUS_RETURN_IF_ERROR(each("SELECT blob_path FROM uploads WHERE blob_path <> ''", fn));
+    // Job requests are JSON written by the api layer that name their payload as a string
+    // "uploads/..." (under "payload" or "blob"); blob names never need escaping.
+    NUCLEUS_RETURN_IF_ERROR(
+        each("SELECT request FROM jobs WHERE status IN ('Queued', 'Running') "
+             "AND request LIKE '%\"uploads/%'",
+             [&](std::string_view request) {
+               for (size_t at = request.find("\"uploads/"); at != std::string_view::npos;
+                    at = request.find("\"uploads/", at + 1)) {
+                 size_t end = request.find('"', at + 1);
+                 if (end != std::string_view::npos) fn(request.substr(at + 1, end - at - 1));
+               }
+             }));
+    // Served blobs appear in stored URLs as ".../blob/<name>"; a name ends at a quote.
+    auto served = [&](std::string_view text, std::string_view marker) {
+      for (size_t at = text.find(marker); at != std::string_view::npos;
+           at = text.find(marker, at + 1)) {
+        size_t start = at + std::string_view("/blob/").size();
+        size_t end = text.find_first_of("\"\\", start);
+        fn(text.substr(start, end == std::string_view::npos ? end : end - start));
+      }
+    };
+    NUCLEUS_RETURN_IF_ERROR(each("SELECT image_url FROM items WHERE image_url LIKE '%/blob/img/%'",
+                                 [&](std::string_view url) { served(url, "/blob/img/"); }));
+    for (const char* sql : {"SELECT payload FROM annotations WHERE payload LIKE '%/blob/mask/%'",
+                            "SELECT payload FROM predictions WHERE payload LIKE '%/blob/mask/%'"}) {
+      NUCLEUS_RETURN_IF_ERROR(
+          each(sql, [&](std::string_view payload) { served(payload, "/blob/mask/"); }));
+    }
+    return Status::Ok();
+  }
+
  private:
   Db& db_;
 };
