@@ -115,7 +115,10 @@ Result<ParsedAnnotation> ParseWith(const std::string& json, const Limits& limits
 std::string Polygon(int vertices) {
   std::string v;
   for (int i = 0; i < vertices; ++i) {
-    v += (i ? "," : "") + std::string(R"({"x": )") + std::to_string(i) + R"(, "y": 1})";
+    if (i > 0) v += ',';
+    v += R"({"x": )";
+    v += std::to_string(i);
+    v += R"(, "y": 1})";
   }
   return R"({"type": "polygon", "label": "car", "reference_id": "img", "annotation_id": "p",)"
          R"( "geometry": {"vertices": [)" +
