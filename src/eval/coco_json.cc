@@ -77,6 +77,15 @@ struct RawAnnotations {
 
   size_t size() const { return has.size(); }
 
+  // Frees the per-annotation arrays and the polygon, string and keypoint buffers once they are
+  // copied out; keeps `counts` and `rle_chars`, which masks point into.
+  void ReleaseAllButMasks() {
+    RawAnnotations kept;
+    kept.counts = std::move(counts);
+    kept.rle_chars = std::move(rle_chars);
+    *this = std::move(kept);
+  }
+
   void Reserve(size_t n) {
     id.reserve(n), image_id.reserve(n), category_id.reserve(n), boxes.reserve(n);
     areas.reserve(n), scores.reserve(n), iscrowd.reserve(n), num_keypoints.reserve(n);
@@ -1080,6 +1089,11 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
       }
       ++o;
     }
+    // This chunk is copied out: its ~120 bytes per detection go back to the heap now, so what
+    // is allocated next (the evaluator's records) reuses them instead of fresh pages.
+    chunks[c].raw.ReleaseAllButMasks();
+    std::vector<uint32_t>().swap(image_index[c]);
+    std::vector<uint32_t>().swap(category_index[c]);
   });
   if (need_masks) {  // the chunk buffers are complete: point the views into them
     for (size_t c = 0; c < chunks.size(); ++c) {
