@@ -154,8 +154,7 @@ int main(int argc, char** argv) {
       }
       const auto height = static_cast<uint32_t>(img.height);
       const auto width = static_cast<uint32_t>(img.width);
-      const nucleus::geometry::RleMask mask =
-          nucleus::geometry::RleFromPolygon(xy, height, width);
+      const nucleus::geometry::RleMask mask = nucleus::geometry::RleFromPolygon(xy, height, width);
       dt_json += ",\"segmentation\":{\"size\":[" + std::to_string(height) + ',' +
                  std::to_string(width) + "],\"counts\":\"";
       // The alphabet is '0'..'o': only the backslash needs escaping in JSON.
