@@ -86,11 +86,11 @@ class MappedJsonFile {
 // buffers). This puts every allocation of the process in the main heap and reserves `bytes` of
 // it once (address space only), never trimmed: memory freed by one phase (the parsed chunks)
 // is reused by the next (the evaluator's records) instead of being unmapped and faulted in
-// again. The range is marked MADV_NOHUGEPAGE: a transparent huge page fault needs a free 2 MiB
-// block (found by compaction when THP defrag applies, and on a VM with free page reporting
-// often one the host dropped and must back again), which right after another large process
-// freed its memory cost 0.2-0.4 s of system time per bbox run (issue 15, docs/benchmarks.md);
-// 4 KiB faults cost about the same in any memory state. Called by the CLI command only, before
+// again. The range is marked MADV_NOHUGEPAGE: a transparent huge page fault is served from a
+// large free block, and on a VM with free page reporting those are the blocks the host has
+// dropped and must back again; right after another large process freed its memory that cost
+// 0.2-0.4 s of system time per bbox run (issue 15, docs/benchmarks.md). 4 KiB faults cost
+// about the same in any memory state. Called by the CLI command only, before
 // any thread exists; a process-wide setting, so never by the library or the server.
 void ReserveHeap(size_t bytes) {
   const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
