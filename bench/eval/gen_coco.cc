@@ -1,6 +1,6 @@
 // Writes a COCO-sized synthetic detection benchmark: GT.json and DT.json in OUT_DIR.
 //
-//   gen_coco OUT_DIR [--images 5000] [--seed 1]
+//   gen_coco OUT_DIR [--images 5000] [--seed 1] [--segm]
 //
 // Defaults give about 36,000 ground-truth boxes over 80 COCO categories (about 0.8% crowd
 // regions, polygon segmentations, `area` = polygon area) and about 475,000 detections (about 95
@@ -8,6 +8,11 @@
 // truth plus false positives, scores with 3 decimals (so ties are frequent), a few category ids
 // that are not in the ground truth. Image ids are non-contiguous and listed unsorted.
 // Deterministic: the same seed gives byte-identical files (std::mt19937_64, own distributions).
+//
+// --segm writes a segm result file instead (same random draws, so the same objects): each
+// detection is the compressed RLE string of a 10-vertex ellipse inscribed in its box, with no
+// `bbox` field (loadRes derives area and box from the mask), as a COCO instance-segmentation
+// result file looks. The ground truth is the same file (octagon polygons, crowds included).
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +22,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "geometry/rle.h"
 
 namespace {
 
@@ -68,16 +75,25 @@ void Append(std::string& out, const char* fmt, double v) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: gen_coco OUT_DIR [--images N] [--seed S]\n");
+    std::fprintf(stderr, "usage: gen_coco OUT_DIR [--images N] [--seed S] [--segm]\n");
     return 2;
   }
   const std::string out_dir = argv[1];
   int num_images = 5000;
   uint64_t seed = 1;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  bool segm = false;
+  for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--images") num_images = std::atoi(argv[i + 1]);
-    if (flag == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--segm") {
+      segm = true;
+    } else if (flag == "--images" && i + 1 < argc) {
+      num_images = std::atoi(argv[++i]);
+    } else if (flag == "--seed" && i + 1 < argc) {
+      seed = std::strtoull(argv[++i], nullptr, 10);
+    } else {
+      std::fprintf(stderr, "gen_coco: unknown or incomplete flag %s\n", flag.c_str());
+      return 2;
+    }
   }
   Rng rng(seed);
 
@@ -122,12 +138,37 @@ int main(int argc, char** argv) {
   bool first_dt = true;
   int64_t ann_id = 1;
   size_t n_gt = 0, n_dt = 0, n_crowd = 0;
-  auto emit_dt = [&](int64_t image_id, int category, double x, double y, double w, double h,
+  auto emit_dt = [&](const Image& img, int category, double x, double y, double w, double h,
                      double score) {
+    const int64_t image_id = img.id;
     if (!first_dt) dt_json += ',';
     first_dt = false;
     dt_json += "{\"image_id\":" + std::to_string(image_id) +
-               ",\"category_id\":" + std::to_string(category) + ",\"bbox\":[";
+               ",\"category_id\":" + std::to_string(category);
+    if (segm) {
+      double xy[20];
+      for (int v = 0; v < 10; ++v) {
+        const double a = 2 * M_PI * v / 10;
+        xy[2 * v] = Round(x + w / 2 * (1 + std::cos(a)), 0.01);
+        xy[2 * v + 1] = Round(y + h / 2 * (1 + std::sin(a)), 0.01);
+      }
+      const auto height = static_cast<uint32_t>(img.height);
+      const auto width = static_cast<uint32_t>(img.width);
+      const nucleus::geometry::RleMask mask = nucleus::geometry::RleFromPolygon(xy, height, width);
+      dt_json += ",\"segmentation\":{\"size\":[" + std::to_string(height) + ',' +
+                 std::to_string(width) + "],\"counts\":\"";
+      // The alphabet is '0'..'o': only the backslash needs escaping in JSON.
+      for (const char ch : nucleus::geometry::RleToString(mask)) {
+        if (ch == '\\') dt_json += '\\';
+        dt_json += ch;
+      }
+      dt_json += "\"},\"score\":";
+      Append(dt_json, "%.3f", score);
+      dt_json += '}';
+      ++n_dt;
+      return;
+    }
+    dt_json += ",\"bbox\":[";
     Append(dt_json, "%.2f", x);
     dt_json += ',';
     Append(dt_json, "%.2f", y);
@@ -217,7 +258,7 @@ int main(int argc, char** argv) {
         if (rng.Uniform() < 0.002) category = kUnknownCategories[rng.Int(0, 2)];
         const double score =
             Round(std::clamp(0.95 - jitter * 2 + 0.15 * rng.Normal(), 0.001, 1.0), 0.001);
-        emit_dt(img.id, category, x, y, w, h, score);
+        emit_dt(img, category, x, y, w, h, score);
         ++made;
       }
     }
@@ -230,7 +271,7 @@ int main(int argc, char** argv) {
       const int category =
           kCocoCategories[std::min(79, static_cast<int>(80 * std::pow(rng.Uniform(), 1.6)))];
       const double score = Round(std::clamp(0.25 * std::abs(rng.Normal()), 0.001, 1.0), 0.001);
-      emit_dt(img.id, category, x, y, w, h, score);
+      emit_dt(img, category, x, y, w, h, score);
       ++made;
     }
   }

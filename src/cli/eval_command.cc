@@ -83,22 +83,26 @@ class MappedJsonFile {
 };
 
 // A run touches a few hundred MB of fresh memory (parsed arrays, regrouped records, simdjson's
-// structural indexes): with 4 KiB pages a quarter of the time went to page faults and their
-// teardown. This puts every allocation of the process in the main heap, reserves `bytes` of it
-// once and asks for transparent huge pages there (THP is `madvise` on Debian): 2 MiB faults
-// instead of 512 small ones. Called by the CLI command only, before any thread exists; the
-// heap is never trimmed, which is fine for a process that exits after one run.
-void ReserveHugePageHeap(size_t bytes) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  mallopt(M_ARENA_MAX, 1);         // worker threads allocate in the same (advised) heap
-  mallopt(M_MMAP_MAX, 0);          // big blocks come from the heap too, not from mmap
-  mallopt(M_TRIM_THRESHOLD, INT32_MAX);  // keep the advised range: never shrink the heap
+// buffers). This puts every allocation of the process in the main heap and reserves `bytes` of
+// it once (address space only), never trimmed: memory freed by one phase (the parsed chunks)
+// is reused by the next (the evaluator's records) instead of being unmapped and faulted in
+// again. The range is marked MADV_NOHUGEPAGE: a transparent huge page fault is served from a
+// large free block, and on a VM with free page reporting those are the blocks the host has
+// dropped and must back again; right after another large process freed its memory that cost
+// 0.2-0.4 s of system time per bbox run (issue 15, docs/benchmarks.md). 4 KiB faults cost
+// about the same in any memory state. Called by the CLI command only, before
+// any thread exists; a process-wide setting, so never by the library or the server.
+void ReserveHeap(size_t bytes) {
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  mallopt(M_ARENA_MAX, 1);               // worker threads allocate in the same heap
+  mallopt(M_MMAP_MAX, 0);                // big blocks come from the heap too, not from mmap
+  mallopt(M_TRIM_THRESHOLD, INT32_MAX);  // never shrink the heap: freed memory is reused
   void* block = std::malloc(bytes);
   if (block == nullptr) return;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(block) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(block) + bytes) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-  std::free(block);  // back to the heap's top chunk, still mapped and advised
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(block) + page - 1) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(block) + bytes) & ~(page - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_NOHUGEPAGE);
+  std::free(block);  // back to the heap's top chunk, still mapped
 }
 
 size_t FileSize(const std::string& path) {
@@ -194,9 +198,9 @@ void AddEvalCommand(CLI::App& app) {
                                                    : eval::IouType::kBbox;
     // Address space only: pages are faulted in when written. Memory use is a few times the
     // input's size (segm reserves 4 bytes of decoded counts per byte of the result file);
-    // whatever goes past the reserve gets small pages.
+    // whatever goes past the reserve extends the heap further.
     const size_t input = FileSize(options->gt_path) + FileSize(options->dt_path);
-    ReserveHugePageHeap(std::min<size_t>(size_t{16} << 30, 6 * input + (size_t{256} << 20)));
+    ReserveHeap(std::min<size_t>(size_t{16} << 30, 6 * input + (size_t{256} << 20)));
     Result<std::string> out = RunEval(*options);
     if (!out.ok()) {
       std::cerr << "nucleus eval: " << out.status().message() << "\n";

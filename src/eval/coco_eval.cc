@@ -63,10 +63,13 @@ DtRecArray AllocateDtRecs(size_t n) {
 }
 
 // Detection records ordered by (category, image), file order kept within each pair.
-// With several threads and at most 4M (category, image) keys: one stable counting sort on the
-// key, each thread counting and then scattering its own contiguous range of detections (key
-// major, thread minor, so file order is kept). Otherwise two stable scatter passes that read
-// sequentially (by image, then by category). Both give the same order.
+// With at least 64k detections and at most 4M (category, image) keys: one stable counting sort
+// on the key, each of `threads` parts counting and then scattering its own contiguous range of
+// detections (key major, part minor, so file order is kept); one array of records is written,
+// on one thread too (the two-pass scatter below writes a second, temporary one: 26 MB of fresh
+// pages for 475k detections). Otherwise (few detections, or too many keys for the counts) two
+// stable scatter passes that read sequentially (by image, then by category). Both give the
+// same order.
 void GroupDetections(const CocoDetections& dt, size_t num_categories, size_t num_images,
                      int threads, DtRecArray& recs, std::vector<uint32_t>& cat_begin) {
   const size_t n = dt.size();
@@ -77,8 +80,8 @@ void GroupDetections(const CocoDetections& dt, size_t num_categories, size_t num
     return DtRec{dt.scores[i], dt.areas[i], dt.boxes[i], dt.image[i], static_cast<uint32_t>(i)};
   };
   const size_t keys = num_categories * num_images;
-  if (threads > 1 && n >= (1 << 16) && keys <= (size_t{1} << 22)) {
-    const size_t parts = static_cast<size_t>(threads);
+  if (n >= (1 << 16) && keys <= (size_t{1} << 22)) {
+    const size_t parts = static_cast<size_t>(std::max(1, threads));
     std::vector<std::vector<uint32_t>> next(parts);
     auto range = [&](size_t p) {
       return std::pair<size_t, size_t>{n * p / parts, n * (p + 1) / parts};

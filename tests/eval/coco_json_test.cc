@@ -59,6 +59,27 @@ TEST(CocoJsonTest, UnknownCategoryIsDropped) {
   EXPECT_EQ(files->dt.areas[0], 1.0);
 }
 
+// Results keep no id, area, iscrowd or num_keypoints (loadRes numbers results and derives the
+// area), but those fields are still validated like the ground truth's.
+TEST(CocoJsonTest, ResultIdAreaAndCrowdAreValidatedButNotUsed) {
+  Result<CocoFiles> files = ParseCocoFiles(
+      Padded(kGt), "gt.json",
+      Padded("[{\"id\":7,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,2,3],\"score\":1,"
+             "\"area\":100,\"iscrowd\":1,\"num_keypoints\":3}]"),
+      "dt.json", IouType::kBbox, 1);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->dt.size(), 1u);
+  EXPECT_EQ(files->dt.areas[0], 6.0);  // w * h, not the given area
+  const std::string head = "[{\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,1,1],\"score\":1,";
+  Status s = ParseDt(head + "\"area\":\"big\"}]");
+  EXPECT_NE(s.message().find("field \"area\" must be a number"), std::string::npos) << s.message();
+  s = ParseDt(head + "\"iscrowd\":\"yes\"}]");
+  EXPECT_NE(s.message().find("field \"iscrowd\" must be 0 or 1"), std::string::npos)
+      << s.message();
+  s = ParseDt(head + "\"id\":\"seven\"}]");
+  EXPECT_NE(s.message().find("field \"id\" must be an integer"), std::string::npos) << s.message();
+}
+
 TEST(CocoJsonTest, MissingGroundTruthFieldIsNamed) {
   Result<CocoGroundTruth> gt =
       ParseCocoGroundTruth(Padded(R"({"images":[{"id":1}],"categories":[{"id":1}],
