@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fails (exit 1, one line per hit) when a tracked file reaches outside the repository: a path
-# into a sibling folder ("../shared/...", "shared/api/...", "shared/fixtures/...") or an absolute
-# path of one machine (/work/..., /home/..., /root/..., /Users/..., /mnt/..., /srv/...).
-# Temporary paths (/tmp/...) and system paths (/usr/..., /etc/...) are not flagged.
+# Fails (exit 1, one line per hit) when a tracked file reaches outside the repository: a relative
+# path up into the sibling folder "shared" (or that folder's api and fixtures subfolders), or an
+# absolute path of one machine (under /work, /home, /root, /Users, /mnt or /srv). Temporary paths
+# (under /tmp) and system paths (/usr, /etc) are not flagged. The patterns below are written so
+# that this file does not match them itself.
 #
 #   scripts/check_standalone.sh [REPO_DIR]     # default: the repository holding this script
 #

@@ -31,15 +31,17 @@ expect_pass() {
 }
 
 dots=..
+sh=shared
 w=work
-expect_fail sibling_fixtures "set(DIR \${PROJECT_SOURCE_DIR}/$dots/shared/fixtures/coco)"
-expect_fail sibling_api "// Contract: shared/api/items.md"
-expect_fail machine_path "// specified in /$w/shared/api/annotations.md"
-expect_fail home_path "see /home/someone/nucleus/README.md"
+h=home
+expect_fail sibling_fixtures "set(DIR \${PROJECT_SOURCE_DIR}/$dots/$sh/fixtures/coco)"
+expect_fail sibling_api "// Contract: $sh/api/items.md"
+expect_fail machine_path "// specified in /$w/$sh/api/annotations.md"
+expect_fail home_path "see /$h/someone/nucleus/README.md"
 expect_pass repo_relative "// Contract: docs/api/items.md, tests/fixtures/coco/README.md"
 expect_pass temp_and_system "mkdtemp(/tmp/nucleus-XXXXXX) with /usr/bin/python3"
 # An untracked bad file is not the repository's concern.
 dir=$(new_repo untracked "clean")
-echo "$dots/shared/x" > "$dir/stray.txt"
+echo "$dots/$sh/x" > "$dir/stray.txt"
 "$check" "$dir" >/dev/null 2>&1 || fail "untracked file flagged"
 echo "check_standalone_test: ok"
