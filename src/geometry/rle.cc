@@ -20,7 +20,9 @@ Status AppendCountsFromString(std::string_view text, std::vector<uint32_t>& out)
         return InvalidArgument("invalid character in RLE counts string at index " +
                                std::to_string(p));
       }
-      if (k > 12) return InvalidArgument("RLE count too long in counts string");
+      // At most 12 characters (60 bits) per count: the sign extension below shifts by 5 * k
+      // after ++k, and a 13th character made that a shift by 65 (undefined; found by fuzzing).
+      if (k >= 12) return InvalidArgument("RLE count too long in counts string");
       x |= static_cast<int64_t>(c & 0x1f) << (5 * k);
       more = (c & 0x20) != 0;
       ++p;

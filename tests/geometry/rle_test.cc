@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace nucleus::geometry {
@@ -129,6 +130,16 @@ TEST(RleTest, StringRoundTripAndUncompressedCounts) {
 TEST(RleTest, InvalidStringIsAnError) {
   EXPECT_FALSE(RleFromString("ab~", 4, 4).ok());
   EXPECT_FALSE(RleFromString("\x7f", 4, 4).ok());
+}
+
+// Found by tests/fuzz/fuzz_rle: twelve continuation characters ('[' carries the 0x20 bit) and a
+// thirteenth, negative one ('N') made the sign extension shift an int64 by 65 bits. Twelve
+// characters (60 bits) is the longest accepted count; longer ones are an error.
+TEST(RleTest, CountLongerThanTwelveCharactersIsAnError) {
+  EXPECT_FALSE(RleFromString(std::string(12, '[') + "N", 4, 4).ok());
+  EXPECT_FALSE(RleFromString("bT12" + std::string(12, '[') + "N2N", 4, 4).ok());
+  Result<RleMask> longest = RleFromString(std::string(11, '[') + "N", 4, 4);
+  EXPECT_TRUE(longest.ok());
 }
 
 TEST(RleTest, EncodeDecodeRoundTrip) {
