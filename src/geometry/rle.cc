@@ -260,8 +260,12 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
       std::swap(xs, xe);
       std::swap(ys, ye);
     }
-    const double s =
-        dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
+    // A repeated vertex (dx == dy == 0) made this 0/0: NaN, then an int cast of NaN below
+    // (undefined; found by fuzzing). Its one point shares x with its neighbours, so the
+    // downsampling below skips it and any finite slope gives pycocotools' mask.
+    const double s = dx == 0 && dy == 0 ? 0.0
+                     : dx >= dy         ? static_cast<double>(ye - ys) / dx
+                                        : static_cast<double>(xe - xs) / dy;
     if (dx >= dy) {
       for (int d = 0; d <= dx; ++d) {
         const int t = flip ? dx - d : d;

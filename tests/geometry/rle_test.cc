@@ -75,6 +75,18 @@ TEST(RleTest, PolygonRasterizationMatchesPycocotools) {
   EXPECT_EQ(box.height, 39);
 }
 
+// Found by tests/fuzz/fuzz_coco_json: a repeated vertex made the edge's slope 0/0 and the
+// rasterizer cast NaN to int (undefined behaviour; `make dev-test`'s UBSan aborts on it). The
+// repeated vertex adds one boundary point that is skipped, so the mask is the plain triangle's.
+TEST(RleTest, RepeatedPolygonVertexGivesTheSameMask) {
+  const double triangle[] = {10, 10, 50, 10, 30, 50};
+  const double repeated[] = {10, 10, 10, 10, 50, 10, 50, 10, 30, 50, 30, 50};
+  const RleMask want = RleFromPolygon(triangle, 80, 120);
+  const RleMask got = RleFromPolygon(repeated, 80, 120);
+  EXPECT_EQ(got.counts, want.counts);
+  EXPECT_EQ(RleArea(got), 800u);
+}
+
 TEST(RleTest, PolygonPastTheImageEdgeIsClipped) {
   const double quad[] = {-5.3, 2.7, 20.2, -3, 30.9, 25.5, 4.4, 40.1};
   const RleMask mask = RleFromPolygon(quad, 32, 24);
