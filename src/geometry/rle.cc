@@ -322,14 +322,22 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
       int lo_d = 0, hi_d = steps + 1;  // first d not below: in [0, steps + 1]
       while (lo_d < hi_d) {
         const int mid = lo_d + (hi_d - lo_d) / 2;
-        if (below(mid)) lo_d = mid + 1; else hi_d = mid;
+        if (below(mid)) {
+          lo_d = mid + 1;
+        } else {
+          hi_d = mid;
+        }
       }
       first = lo_d;
       lo_d = first;
       hi_d = steps + 1;  // first d past the window
       while (lo_d < hi_d) {
         const int mid = lo_d + (hi_d - lo_d) / 2;
-        if (above(mid)) hi_d = mid; else lo_d = mid + 1;
+        if (above(mid)) {
+          hi_d = mid;
+        } else {
+          lo_d = mid + 1;
+        }
       }
       last = lo_d - 1;
     }
@@ -346,7 +354,11 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
       int lo_d = d, hi_d = last;  // last d of the run: point_u(d') == run_u for d' in [d, lo_d]
       while (lo_d < hi_d) {
         const int mid = lo_d + (hi_d - lo_d + 1) / 2;
-        if (point_u(mid) == run_u) lo_d = mid; else hi_d = mid - 1;
+        if (point_u(mid) == run_u) {
+          lo_d = mid;
+        } else {
+          hi_d = mid - 1;
+        }
       }
       if (lo_d > d) emit(lo_d);
       if (lo_d >= last) break;

@@ -23,11 +23,11 @@ const s::Router& SampleRouter() {
   static const s::Router* router = [] {
     auto* r = new s::Router;
     const s::Handler none;
-    for (const char* get : {"dataset/", "dataset/details", "dataset/:ds", "dataset/:ds/info",
-                            "dataset/:ds/refloc/:ref", "dataset/:ds/loc/:ref",
-                            "dataset/:ds/groundTruth/loc/:ref/:ann", "job/:job",
-                            "modelRun/:run/prediction/loc/:ref/:ann", "models/", "blob/*key",
-                            "healthz"}) {
+    for (const char* get :
+         {"dataset/", "dataset/details", "dataset/:ds", "dataset/:ds/info",
+          "dataset/:ds/refloc/:ref", "dataset/:ds/loc/:ref",
+          "dataset/:ds/groundTruth/loc/:ref/:ann", "job/:job",
+          "modelRun/:run/prediction/loc/:ref/:ann", "models/", "blob/*key", "healthz"}) {
       r->Add("GET", get, none);
     }
     for (const char* post : {"dataset/create", "dataset/:ds/append", "dataset/:ds/annotate",
