@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 DATA ?= ./nucleus-data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: deps build run test dev-test tsan-test bench clean
+.PHONY: deps build run test dev-test tsan-test fuzz bench clean
 
 deps:
 	@bash scripts/deps.sh
@@ -29,8 +29,17 @@ tsan-test: deps
 	@cmake --build --preset tsan -j $(JOBS)
 	@cd build-tsan && ctest --output-on-failure -j $(JOBS) -L tsan
 
+# libFuzzer targets of tests/fuzz (clang, ASan+UBSan, own build dir build-fuzz): builds them,
+# then runs each for FUZZ_SECONDS on a scratch copy of its seed corpus (tests/fuzz/corpus/<name>,
+# left unchanged). A crash stops with the reproducer in build-fuzz/findings/<name>/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target fuzz_all
+	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 bench: build
 	@bash scripts/bench.sh
 
 clean:
-	rm -rf build build-dev build-tsan
+	rm -rf build build-dev build-tsan build-fuzz

@@ -7,6 +7,10 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-requests python3-pytest python3-brotli
+  # make fuzz: Debian 12's clang (14) with libFuzzer and the sanitizer runtimes
+  # (libclang_rt.fuzzer*.a ship in libclang-rt-14-dev), llvm-symbolizer for readable reports.
+  clang libclang-rt-14-dev llvm
+  git  # .ci/run tests a fresh clone
 )
 missing=()
 for p in "${packages[@]}"; do

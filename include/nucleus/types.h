@@ -8,7 +8,7 @@
 //
 // Field names and meanings follow the official Python client (nucleus/annotation.py,
 // prediction.py, dataset_item.py); the JSON they become is specified in
-// /work/shared/api/annotations.md and predictions.md. Thread-compatible values.
+// docs/api/annotations.md and docs/api/predictions.md. Thread-compatible values.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 //
 // MatchRunPredictions is owned by the engine's area: it reads the run's predictions
 // (store::PredictionRepo::ForEachInRun) and the dataset's ground truth, matches them per item as
-// DESIGN.md "Matching and metrics" says, stores the matches (replacing the previous commit's) and
+// docs/design/matching.md says, stores the matches (replacing the previous commit's) and
 // reports what it did (`computed = true`).
 #pragma once
 

@@ -57,7 +57,7 @@ struct Match {
   double iou = 0;
 };
 
-// Greedy matching of one item, as DESIGN.md "Matching and metrics" states: candidate pairs are
+// Greedy matching of one item, as docs/design/matching.md states: candidate pairs are
 // those with IoU > 0 whose labels the policy allows; they are taken highest IoU first, each
 // ground truth and each prediction at most once. No threshold is applied.
 // Ties in IoU are broken by ground-truth index, then prediction index (lowest first), so the

@@ -20,7 +20,9 @@ Status AppendCountsFromString(std::string_view text, std::vector<uint32_t>& out)
         return InvalidArgument("invalid character in RLE counts string at index " +
                                std::to_string(p));
       }
-      if (k > 12) return InvalidArgument("RLE count too long in counts string");
+      // At most 12 characters (60 bits) per count: the sign extension below shifts by 5 * k
+      // after ++k, and a 13th character made that a shift by 65 (undefined; found by fuzzing).
+      if (k >= 12) return InvalidArgument("RLE count too long in counts string");
       x |= static_cast<int64_t>(c & 0x1f) << (5 * k);
       more = (c & 0x20) != 0;
       ++p;
@@ -231,25 +233,47 @@ double RleIou(RleView dt, const Box& dt_box, RleView gt, const Box& gt_box, bool
   return static_cast<double>(i) / static_cast<double>(u);
 }
 
+namespace {
+
+// A polygon coordinate upsampled and rounded as maskApi.c does ((int)(5 * c + .5)), clamped to
+// +-2^28 so that every difference and sum below fits an int, NaN as 0. pycocotools' result is
+// undefined beyond that range (the cast overflows); inside it nothing changes.
+int UpsampledCoordinate(double c, double scale) {
+  constexpr double kLimit = 268435456.0;  // 2^28
+  const double v = scale * c + .5;
+  if (!(v == v)) return 0;
+  return static_cast<int>(std::clamp(v, -kLimit, kLimit));
+}
+
+}  // namespace
+
 RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t width) {
   const size_t h = height, w = width;
   const size_t k = xy.size() / 2;
   if (k == 0) return RleMask{height, width, {static_cast<uint32_t>(h * w)}};
+  // An image without pixels has an empty mask (maskApi.c would emit boundary points for every
+  // column of a zero-width image, whose counts then do not add up to 0).
+  if (h == 0 || w == 0) return RleMask{height, width, {0}};
   // Upsample and get discrete points densely along the entire boundary.
   constexpr double kScale = 5;
   std::vector<int> x(k + 1), y(k + 1);
-  for (size_t j = 0; j < k; ++j) x[j] = static_cast<int>(kScale * xy[j * 2 + 0] + .5);
+  for (size_t j = 0; j < k; ++j) x[j] = UpsampledCoordinate(xy[j * 2 + 0], kScale);
   x[k] = x[0];
-  for (size_t j = 0; j < k; ++j) y[j] = static_cast<int>(kScale * xy[j * 2 + 1] + .5);
+  for (size_t j = 0; j < k; ++j) y[j] = UpsampledCoordinate(xy[j * 2 + 1], kScale);
   y[k] = y[0];
-  size_t m = 0;
-  for (size_t j = 0; j < k; ++j) {
-    m += std::max(static_cast<uint32_t>(std::abs(x[j] - x[j + 1])),
-                  static_cast<uint32_t>(std::abs(y[j] - y[j + 1]))) +
-         1;
-  }
-  std::vector<int> u(m), v(m);
-  m = 0;
+  // maskApi.c keeps every boundary point; the downsampling below only uses a point j together
+  // with j - 1, and only when their upsampled x (u) differ and u (or u - 1) lies in
+  // [2, 5w - 3]. So only two kinds of points can matter, and only those are kept (the others
+  // made the work proportional to the polygon's extent, unbounded for vertices far outside the
+  // image; found by fuzzing):
+  //  - points with u in the window [kLo, hi]: a point leaving or entering it has u = kLo or hi,
+  //    so the pairs formed across a dropped stretch are skipped like the pairs they replace;
+  //  - on steep edges (u changes at most once per step), the first and last point of each run of
+  //    equal u: the pairs inside a run are skipped anyway.
+  // The result is bit-identical to keeping every point (RleTest.WindowedPolygonMatchesReference).
+  constexpr int64_t kLo = -10;
+  const int64_t hi = static_cast<int64_t>(kScale) * static_cast<int64_t>(w) + 10;
+  std::vector<int> u, v;
   for (size_t j = 0; j < k; ++j) {
     int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
     const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
@@ -258,24 +282,90 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
       std::swap(xs, xe);
       std::swap(ys, ye);
     }
-    const double s =
-        dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
-    if (dx >= dy) {
-      for (int d = 0; d <= dx; ++d) {
-        const int t = flip ? dx - d : d;
-        u[m] = t + xs;
-        v[m] = static_cast<int>(ys + s * t + .5);
-        ++m;
+    // A repeated vertex (dx == dy == 0) made this 0/0: NaN, then an int cast of NaN below
+    // (undefined; found by fuzzing). Its one point shares x with its neighbours, so the
+    // downsampling below skips it and any finite slope gives pycocotools' mask.
+    const double s = dx == 0 && dy == 0 ? 0.0
+                     : dx >= dy         ? static_cast<double>(ye - ys) / dx
+                                        : static_cast<double>(xe - xs) / dy;
+    const bool shallow = dx >= dy;
+    const int steps = shallow ? dx : dy;
+    // Point d of this edge in boundary order (d = 0 .. steps), as maskApi.c computes it.
+    auto point_u = [&](int d) -> int {
+      const int t = flip ? steps - d : d;
+      return shallow ? t + xs : static_cast<int>(xs + s * t + .5);
+    };
+    auto point_v = [&](int d) -> int {
+      const int t = flip ? steps - d : d;
+      return shallow ? static_cast<int>(ys + s * t + .5) : t + ys;
+    };
+    auto emit = [&](int d) {
+      u.push_back(point_u(d));
+      v.push_back(point_v(d));
+    };
+    auto in_window = [&](int d) {
+      const int64_t value = point_u(d);
+      return value >= kLo && value <= hi;
+    };
+    // u is monotone along the edge: find the stretch [first, last] of d inside the window.
+    const bool rising = point_u(steps) >= point_u(0);
+    auto below = [&](int d) {  // d lies before the window
+      const int64_t value = point_u(d);
+      return rising ? value < kLo : value > hi;
+    };
+    auto above = [&](int d) {  // d lies past the window
+      const int64_t value = point_u(d);
+      return rising ? value > hi : value < kLo;
+    };
+    int first = 0, last = steps;
+    {
+      int lo_d = 0, hi_d = steps + 1;  // first d not below: in [0, steps + 1]
+      while (lo_d < hi_d) {
+        const int mid = lo_d + (hi_d - lo_d) / 2;
+        if (below(mid)) {
+          lo_d = mid + 1;
+        } else {
+          hi_d = mid;
+        }
       }
-    } else {
-      for (int d = 0; d <= dy; ++d) {
-        const int t = flip ? dy - d : d;
-        v[m] = t + ys;
-        u[m] = static_cast<int>(xs + s * t + .5);
-        ++m;
+      first = lo_d;
+      lo_d = first;
+      hi_d = steps + 1;  // first d past the window
+      while (lo_d < hi_d) {
+        const int mid = lo_d + (hi_d - lo_d) / 2;
+        if (above(mid)) {
+          hi_d = mid;
+        } else {
+          lo_d = mid + 1;
+        }
       }
+      last = lo_d - 1;
+    }
+    if (first > last || !in_window(first)) continue;
+    if (shallow) {
+      for (int d = first; d <= last; ++d) emit(d);
+      continue;
+    }
+    // Steep: the first and last point of each run of equal u.
+    int d = first;
+    while (true) {
+      emit(d);
+      const int run_u = point_u(d);
+      int lo_d = d, hi_d = last;  // last d of the run: point_u(d') == run_u for d' in [d, lo_d]
+      while (lo_d < hi_d) {
+        const int mid = lo_d + (hi_d - lo_d + 1) / 2;
+        if (point_u(mid) == run_u) {
+          lo_d = mid;
+        } else {
+          hi_d = mid - 1;
+        }
+      }
+      if (lo_d > d) emit(lo_d);
+      if (lo_d >= last) break;
+      d = lo_d + 1;
     }
   }
+  const size_t m = u.size();
   // Get points along the y-boundary and downsample.
   const size_t n_points = m;
   std::vector<uint32_t> a;
@@ -294,8 +384,10 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
       yd = static_cast<double>(h);
     }
     yd = std::ceil(yd);
-    a.push_back(
-        static_cast<uint32_t>(static_cast<int>(xd) * static_cast<int>(h) + static_cast<int>(yd)));
+    // maskApi.c computes this in int; int64 with the same truncation to 32 bits keeps its
+    // result without the overflow for images of more than 2^31 pixels.
+    a.push_back(static_cast<uint32_t>(static_cast<int64_t>(xd) * static_cast<int64_t>(h) +
+                                      static_cast<int64_t>(yd)));
   }
   // Compute the RLE encoding given the y-boundary points.
   a.push_back(static_cast<uint32_t>(h * w));

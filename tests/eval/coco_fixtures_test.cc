@@ -1,4 +1,4 @@
-// Data-driven: every case in shared/fixtures/coco/ must reproduce pycocotools' stats within
+// Data-driven: every case in tests/fixtures/coco/ must reproduce pycocotools' stats within
 // 1e-12 (bbox, and segm where the case has expected_segm_stats.json).
 
 #include <gtest/gtest.h>
