@@ -95,6 +95,8 @@ def test_box_column_equals_payload_is_backfilled_and_commit_is_unchanged():
         con = sqlite3.connect(db_path)
         con.execute("ALTER TABLE predictions DROP COLUMN box")
         con.execute("ALTER TABLE jobs DROP COLUMN attempts")  # v7
+        con.execute("ALTER TABLE datasets DROP COLUMN item_seq_hwm")  # v8
+        con.execute("ALTER TABLE datasets DROP COLUMN scene_seq_hwm")
         con.execute("PRAGMA user_version = 5")
         con.commit()
         con.close()

@@ -16,7 +16,10 @@ class SqliteItemRepo final : public ItemRepo {
   Status Insert(Item* item) override {
     int64_t seq = 1;
     {
-      Stmt stmt = db_.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM items WHERE dataset_id = ?");
+      // The dataset's high-water mark, never MAX(seq) + 1: a deleted last position is not
+      // handed out again (a pager holding `seq > token` would skip the new one).
+      Stmt stmt = db_.Prepare("UPDATE datasets SET item_seq_hwm = item_seq_hwm + 1 WHERE id = ? "
+                              "RETURNING item_seq_hwm");
       stmt.Bind(1, item->dataset_id);
       if (stmt.Step()) seq = stmt.Int(0);
       NUCLEUS_RETURN_IF_ERROR(stmt.status());

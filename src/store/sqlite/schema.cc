@@ -338,6 +338,17 @@ constexpr const char* kV7JobAttempts = R"sql(
 ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Positions are handed out from a per-dataset high-water mark instead of MAX(seq) + 1, which
+// gave a deleted last item's position to the next one: a client paging with `seq > token`
+// then skipped the new item (found by tests/store/conformance).
+constexpr const char* kV8SeqHighWaterMarks = R"sql(
+ALTER TABLE datasets ADD COLUMN item_seq_hwm INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE datasets ADD COLUMN scene_seq_hwm INTEGER NOT NULL DEFAULT 0;
+UPDATE datasets SET
+  item_seq_hwm = (SELECT COALESCE(MAX(seq), 0) FROM items WHERE items.dataset_id = datasets.id),
+  scene_seq_hwm = (SELECT COALESCE(MAX(seq), 0) FROM scenes WHERE scenes.dataset_id = datasets.id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -349,6 +360,7 @@ const std::vector<Migration>& Migrations() {
       {5, kV5MatchChunks},
       {6, kV6PredictionBoxes},
       {7, kV7JobAttempts},
+      {8, kV8SeqHighWaterMarks},
   };
   return migrations;
 }
