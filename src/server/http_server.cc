@@ -170,6 +170,18 @@ class SpooledBody {
 
 enum Phase : int { kHead, kIdle, kWorker, kLinger, kClosed };
 
+// recv on a non-blocking socket: > 0 bytes read; 0 when nothing is there now; -1 when the peer
+// closed or the connection failed (the caller closes it).
+ssize_t RecvNonBlocking(int fd, char* buf, size_t cap) {
+  while (true) {
+    ssize_t r = ::recv(fd, buf, cap, 0);
+    if (r > 0) return r;
+    if (r == 0) return -1;
+    if (errno == EINTR) continue;
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+  }
+}
+
 // What a worker hands back to the event loop with a connection.
 enum class After { kKeepAlive, kClose, kLinger, kAwaitHead };
 
@@ -472,13 +484,9 @@ void HttpServer::Impl::Close(Conn* c) {
 void HttpServer::Impl::OnReadable(Conn* c) {
   char buf[16 * 1024];
   while (true) {
-    ssize_t r = ::recv(c->fd, buf, sizeof(buf), 0);
-    if (r == 0) return Close(c);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return Close(c);
-    }
+    ssize_t r = RecvNonBlocking(c->fd, buf, sizeof(buf));
+    if (r == 0) break;  // nothing more for now
+    if (r < 0) return Close(c);
     if (c->phase.load() == kIdle) {
       c->phase.store(kHead);
       c->deadline_ms.store(NowMs() + options_.head_timeout_ms);
@@ -542,13 +550,9 @@ void HttpServer::Impl::OnLingerReadable(Conn* c) {
   char buf[64 * 1024];
   size_t this_round = 0;
   while (this_round < (size_t{1} << 20)) {
-    ssize_t r = ::recv(c->fd, buf, sizeof(buf), 0);
-    if (r == 0) return Close(c);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      return Close(c);
-    }
+    ssize_t r = RecvNonBlocking(c->fd, buf, sizeof(buf));
+    if (r == 0) break;
+    if (r < 0) return Close(c);
     this_round += static_cast<size_t>(r);
   }
   c->linger_bytes += this_round;

@@ -177,6 +177,20 @@ class SqliteJobRepo final : public JobRepo {
   Db& db_;
 };
 
+// One row of "SELECT dataset_id, request_id, owner, blob_path, size_bytes, expires_at_ms,
+// uploaded FROM uploads".
+Upload ReadUpload(Stmt& stmt) {
+  Upload u;
+  u.dataset_id = stmt.Text(0);
+  u.request_id = stmt.Text(1);
+  u.owner = stmt.Text(2);
+  u.blob_path = stmt.Text(3);
+  u.size_bytes = stmt.Int(4);
+  u.expires_at_ms = stmt.Int(5);
+  u.uploaded = stmt.Int(6) != 0;
+  return u;
+}
+
 class SqliteUploadRepo final : public UploadRepo {
  public:
   explicit SqliteUploadRepo(Db& db) : db_(db) {}
@@ -204,17 +218,7 @@ class SqliteUploadRepo final : public UploadRepo {
         "SELECT dataset_id, request_id, owner, blob_path, size_bytes, expires_at_ms, uploaded "
         "FROM uploads WHERE dataset_id = ? AND request_id = ?");
     stmt.Bind(1, dataset_id).Bind(2, request_id);
-    if (stmt.Step()) {
-      Upload u;
-      u.dataset_id = stmt.Text(0);
-      u.request_id = stmt.Text(1);
-      u.owner = stmt.Text(2);
-      u.blob_path = stmt.Text(3);
-      u.size_bytes = stmt.Int(4);
-      u.expires_at_ms = stmt.Int(5);
-      u.uploaded = stmt.Int(6) != 0;
-      return std::optional<Upload>(std::move(u));
-    }
+    if (stmt.Step()) return std::optional<Upload>(ReadUpload(stmt));
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     return std::optional<Upload>();
   }
@@ -238,17 +242,7 @@ class SqliteUploadRepo final : public UploadRepo {
         "FROM uploads WHERE expires_at_ms < ? ORDER BY expires_at_ms LIMIT ?");
     stmt.Bind(1, expires_before_ms).Bind(2, static_cast<int64_t>(limit));
     std::vector<Upload> out;
-    while (stmt.Step()) {
-      Upload u;
-      u.dataset_id = stmt.Text(0);
-      u.request_id = stmt.Text(1);
-      u.owner = stmt.Text(2);
-      u.blob_path = stmt.Text(3);
-      u.size_bytes = stmt.Int(4);
-      u.expires_at_ms = stmt.Int(5);
-      u.uploaded = stmt.Int(6) != 0;
-      out.push_back(std::move(u));
-    }
+    while (stmt.Step()) out.push_back(ReadUpload(stmt));
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     return out;
   }
