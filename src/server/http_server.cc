@@ -194,7 +194,6 @@ struct Conn {
   std::string in;  // bytes received and not yet consumed (a head, a body's start, a pipelined request)
   std::atomic<int> phase{kHead};
   std::atomic<int64_t> deadline_ms{0};
-  uint64_t linger_bytes = 0;  // loop only
   // Set by the loop when it hands a complete head to a worker.
   RequestHead head;
   size_t head_len = 0;
@@ -244,7 +243,7 @@ class HttpServer::Impl {
   void RespondFromLoop(Conn* c, int status, const std::string& message);
   void Sweep(int64_t now);
   void TakeHandbacks();
-  bool EvictIdle();
+  bool MakeRoom();
   void Dispatch(Conn* c);
   // --- workers ---
   void WorkerMain();
@@ -421,7 +420,7 @@ void HttpServer::Impl::AcceptAll() {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       return;  // EAGAIN, or out of descriptors: the next wake-up tries again
     }
-    if (static_cast<int>(conns_.size() - graveyard_.size()) >= max_connections_ && !EvictIdle()) {
+    if (static_cast<int>(conns_.size() - graveyard_.size()) >= max_connections_ && !MakeRoom()) {
       static const std::string kFull =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
           "Content-Length: 59\r\nConnection: close\r\n\r\n"
@@ -447,7 +446,7 @@ void HttpServer::Impl::AcceptAll() {
 // whose head has not arrived, each group oldest deadline first. A flood of silent connections
 // thus cannot lock real clients out, and one scan serves many accepts. Returns false when
 // every connection is inside a request.
-bool HttpServer::Impl::EvictIdle() {
+bool HttpServer::Impl::MakeRoom() {
   std::vector<std::pair<int64_t, Conn*>> idle, heads;
   for (auto& [ptr, conn] : conns_) {
     const int phase = conn->phase.load(std::memory_order_acquire);
@@ -538,7 +537,6 @@ void HttpServer::Impl::StartLinger(Conn* c) {
   ::shutdown(c->fd, SHUT_WR);
   c->in.clear();
   c->in.shrink_to_fit();
-  c->linger_bytes = 0;
   c->deadline_ms.store(NowMs() + options_.linger_ms);
   c->phase.store(kLinger, std::memory_order_release);
   Arm(c, EPOLL_CTL_MOD);
@@ -555,7 +553,6 @@ void HttpServer::Impl::OnLingerReadable(Conn* c) {
     if (r < 0) return Close(c);
     this_round += static_cast<size_t>(r);
   }
-  c->linger_bytes += this_round;
   Arm(c, EPOLL_CTL_MOD);
 }
 
@@ -1049,7 +1046,7 @@ bool HttpServer::Impl::WriteResponse(Conn* c, const Response& res, bool head_onl
 // ---- HttpServer -------------------------------------------------------------------------------
 
 HttpServer::HttpServer(api::Context& ctx, ServerOptions options)
-    : ctx_(ctx), options_(std::move(options)), keys_(ctx.store) {
+    : options_(std::move(options)), keys_(ctx.store) {
   impl_ = std::make_unique<Impl>(options_, router_, keys_);
 }
 

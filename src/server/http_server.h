@@ -83,7 +83,6 @@ class HttpServer {
   class Impl;
 
  private:
-  api::Context& ctx_;
   ServerOptions options_;
   api::KeyCache keys_;
   Router router_;
