@@ -7,7 +7,7 @@
 #include "core/clock.h"
 #include "store/blobs.h"
 #include "store/store.h"
-#include "wire/limits.h"
+#include "core/limits.h"
 
 namespace nucleus::api {
 
@@ -19,7 +19,7 @@ struct Context {
   const core::Clock& clock;
   JobService* jobs = nullptr;  // null in tools that run no jobs (e.g. `nucleus keys`)
   std::string signing_key;     // HMAC key for signed upload URLs
-  wire::Limits limits;         // caps on requests and objects (wire/limits.h), from serve flags
+  core::Limits limits;         // caps on requests and objects (core/limits.h), from serve flags
 };
 
 }  // namespace nucleus::api

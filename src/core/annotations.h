@@ -111,4 +111,33 @@ struct AnnotationGeometry {
   std::vector<MaskSegment> segments;         // kSegmentation
 };
 
+// One annotation or prediction object as parsed and validated at upload (by wire/annotations.h),
+// the typed input of the annotate and predict use cases.
+struct ParsedAnnotation {
+  // kCategory also for scene categories: only the reference id's resolution tells them apart.
+  core::AnnotationType type = core::AnnotationType::kBox;
+  std::string reference_id;
+  std::optional<std::string> annotation_id;  // as sent; nullopt when absent or null
+  // Single label (box, line, polygon, keypoints, cuboid, category); "" otherwise.
+  std::string label;
+  // Every label the object carries: {label} for single-label types, the labels of a
+  // multi-category, the segment labels of a mask (for class listings).
+  std::vector<std::string> labels;
+  std::optional<std::string> taxonomy_name;  // category and multi-category only
+  // Unique key within the item (annotations.md §3.1):
+  //   box/line/polygon/keypoints/cuboid: "id:<annotation_id>", or "gen:<fresh id>" when the
+  //     object has no annotation_id (so it is always stored as new);
+  //   category: "category:<taxonomy_name>" ("category:" without a taxonomy);
+  //   multi-category: "multicategory:<taxonomy_name>";
+  //   segmentation: "segmentation" (one mask per item, whatever its annotation_id).
+  std::string identity;
+  core::AnnotationGeometry geometry;
+  std::optional<double> confidence;  // predictions only, when sent
+  std::string mask_url;              // segmentation only, exactly as sent
+  // The object as returned on read: compact JSON with every key the client reads, in the order
+  // the client sends them; doubles in shortest round-trip form; user JSON (metadata, class_pdf,
+  // embedding_vector) with its types intact; metadata null read as {}.
+  std::string payload_json;
+};
+
 }  // namespace nucleus::core

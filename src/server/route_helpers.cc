@@ -88,12 +88,12 @@ Handler StringListRoute(std::string id_param, std::string id_key, std::string li
                                                                       Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     std::vector<std::string> values;
-    if (Failed(ReadStringList(body, list_key, "request body", &values), res)) return;
+    if (AnsweredError(ReadStringList(body, list_key, "request body", &values), res)) return;
     const std::string& id = req.Param(id_param);
     auto updated = change(req.owner, id, values);
-    if (Failed(updated, res)) return;
+    if (AnsweredError(updated, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key(id_key).String(id).Key(list_key);
     WriteStringArray(w, *updated);

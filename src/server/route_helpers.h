@@ -22,16 +22,17 @@ namespace nucleus::server {
 // (GET, DELETE) an empty body counts as {}: the official client sends `{}` or nothing there.
 Status ParseBodyObject(const Request& req, wire::JsonDoc* doc, wire::JsonObject* obj);
 
-// Writes `status` as the response when it is an error; returns true when it was an error.
-inline bool Failed(const Status& status, Response& res) {
+// When `status` is an error, answers it (res.Error) and returns true; else false. Reads as
+// `if (AnsweredError(s, res)) return;`.
+inline bool AnsweredError(const Status& status, Response& res) {
   if (status.ok()) return false;
   res.Error(status);
   return true;
 }
 
 template <typename T>
-bool Failed(const Result<T>& result, Response& res) {
-  return Failed(result.status(), res);
+bool AnsweredError(const Result<T>& result, Response& res) {
+  return AnsweredError(result.status(), res);
 }
 
 // Reads an array of strings (`key` of `obj`), e.g. tags; absent → empty.

@@ -3,6 +3,15 @@
 
 namespace nucleus::server {
 
+void AddRoutes(Router& router, api::Context& ctx, std::span<const RouteRow> rows) {
+  for (const RouteRow& row : rows) {
+    RouteHandler handler = row.handler;
+    router.Add(row.method, row.pattern,
+               [&ctx, handler](Request& req, Response& res) { handler(ctx, req, res); },
+               row.options);
+  }
+}
+
 void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterDatasetRoutes(router, ctx);
   RegisterJobRoutes(router, ctx);

@@ -63,11 +63,11 @@ void WriteCounts(Response& res, const std::string& dataset_id, const api::Annota
 void AnnotateAsync(api::Context& ctx, Request& req, Response& res) {
   wire::JsonDoc doc;
   wire::JsonObject body;
-  if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+  if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
   std::string request_id;
   bool update = false;
-  if (Failed(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
-  if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
+  if (AnsweredError(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
+  if (AnsweredError(wire::OptBool(body, "update", "request body", &update), res)) return;
   RespondJobSubmitted(
       res, api::SubmitAnnotationUpload(ctx, req.owner, req.Param("ds"), request_id, update));
 }
@@ -76,14 +76,14 @@ void AnnotateAsync(api::Context& ctx, Request& req, Response& res) {
 // one "mask" part per segmentation in the same order (filename = its mask_url percent-encoded).
 void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
   MaskUpload upload;
-  if (Failed(ReadMaskUpload(req, "multipart annotate", &upload), res)) return;
+  if (AnsweredError(ReadMaskUpload(req, "multipart annotate", &upload), res)) return;
   // Check the dataset before writing any file for it.
-  if (Failed(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
-  if (Failed(upload.ParseRequest(), res)) return;
-  if (Failed(CheckObjectCount(upload.body, ctx.limits), res)) return;
+  if (AnsweredError(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
+  if (AnsweredError(upload.ParseRequest(), res)) return;
+  if (AnsweredError(CheckObjectCount(upload.body, ctx.limits), res)) return;
   std::vector<api::AnnotationInput> inputs;
-  if (Failed(ParseObjects(upload.body, "segmentations", true, ctx.limits, &inputs), res)) return;
-  if (Failed(ParseObjects(upload.body, "annotations", false, ctx.limits, &inputs), res)) return;
+  if (AnsweredError(ParseObjects(upload.body, "segmentations", true, ctx.limits, &inputs), res)) return;
+  if (AnsweredError(ParseObjects(upload.body, "annotations", false, ctx.limits, &inputs), res)) return;
 
   for (size_t i = 0; i < inputs.size(); ++i) {
     api::AnnotationInput& in = inputs[i];
@@ -103,11 +103,11 @@ void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
       continue;
     }
     auto stored = api::StoreMaskFile(ctx, file->content);
-    if (Failed(stored, res)) return;
+    if (AnsweredError(stored, res)) return;
     api::AttachStoredMaskUrl(*in.parsed, req.base_url + "/blob/" + *stored);
   }
   auto counts = api::Annotate(ctx, req.owner, req.Param("ds"), std::move(inputs), upload.update);
-  if (Failed(counts, res)) return;
+  if (AnsweredError(counts, res)) return;
   WriteCounts(res, req.Param("ds"), *counts);
 }
 
@@ -119,48 +119,48 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
     if (req.is_multipart) return AnnotateMultipart(ctx, req, res);
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     bool update = false;
-    if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
-    if (Failed(CheckObjectCount(body, ctx.limits), res)) return;
+    if (AnsweredError(wire::OptBool(body, "update", "request body", &update), res)) return;
+    if (AnsweredError(CheckObjectCount(body, ctx.limits), res)) return;
     std::vector<api::AnnotationInput> inputs;
-    if (Failed(ParseObjects(body, "annotations", false, ctx.limits, &inputs), res)) return;
-    if (Failed(ParseObjects(body, "segmentations", true, ctx.limits, &inputs), res)) return;
+    if (AnsweredError(ParseObjects(body, "annotations", false, ctx.limits, &inputs), res)) return;
+    if (AnsweredError(ParseObjects(body, "segmentations", true, ctx.limits, &inputs), res)) return;
     auto counts = api::Annotate(ctx, req.owner, req.Param("ds"), std::move(inputs), update);
-    if (Failed(counts, res)) return;
+    if (AnsweredError(counts, res)) return;
     WriteCounts(res, req.Param("ds"), *counts);
   });
 
   router.Add("GET", "dataset/:ds/groundTruth/loc/:ref/:ann", [&ctx](Request& req, Response& res) {
     auto a =
         api::GetAnnotation(ctx, req.owner, req.Param("ds"), req.Param("ref"), req.Param("ann"));
-    if (Failed(a, res)) return;
+    if (AnsweredError(a, res)) return;
     res.Json(a->payload_json);
   });
 
   router.Add("DELETE", "annotation/:ds", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     std::vector<std::string> refs;
-    if (Failed(ReadStringList(body, "reference_ids", "request body", &refs), res)) return;
+    if (AnsweredError(ReadStringList(body, "reference_ids", "request body", &refs), res)) return;
     bool keep_history = true;
-    if (Failed(wire::OptBool(body, "keep_history", "request body", &keep_history), res)) return;
+    if (AnsweredError(wire::OptBool(body, "keep_history", "request body", &keep_history), res)) return;
     RespondJobSubmitted(res, api::SubmitAnnotationDeletion(ctx, req.owner, req.Param("ds"), refs));
   });
 
   router.Add("POST", "dataset/:ds/add_taxonomy", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     api::NewTaxonomy t;
     const char* what = "taxonomy";
-    if (Failed(wire::GetString(body, "taxonomy_name", what, &t.name), res)) return;
-    if (Failed(wire::GetString(body, "type", what, &t.type), res)) return;
-    if (Failed(ReadStringList(body, "labels", what, &t.labels), res)) return;
-    if (Failed(wire::OptBool(body, "update", what, &t.update), res)) return;
+    if (AnsweredError(wire::GetString(body, "taxonomy_name", what, &t.name), res)) return;
+    if (AnsweredError(wire::GetString(body, "type", what, &t.type), res)) return;
+    if (AnsweredError(ReadStringList(body, "labels", what, &t.labels), res)) return;
+    if (AnsweredError(wire::OptBool(body, "update", what, &t.update), res)) return;
     auto status = api::AddTaxonomy(ctx, req.owner, req.Param("ds"), t);
-    if (Failed(status, res)) return;
+    if (AnsweredError(status, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("dataset_id").String(req.Param("ds"));
     w.Key("taxonomy_name").String(t.name).Key("status").String(*status);
@@ -168,7 +168,7 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
   });
 
   router.Add("DELETE", "dataset/:ds/taxonomy/:name", [&ctx](Request& req, Response& res) {
-    if (Failed(api::DeleteTaxonomy(ctx, req.owner, req.Param("ds"), req.Param("name")), res)) {
+    if (AnsweredError(api::DeleteTaxonomy(ctx, req.owner, req.Param("ds"), req.Param("name")), res)) {
       return;
     }
     wire::JsonWriter w;
@@ -180,7 +180,7 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/:ds/class_labels", [&ctx](Request& req, Response& res) {
     auto labels = api::ClassLabels(ctx, req.owner, req.Param("ds"));
-    if (Failed(labels, res)) return;
+    if (AnsweredError(labels, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("data");
     WriteStringArray(w, *labels);
@@ -191,7 +191,7 @@ void RegisterAnnotationRoutes(Router& router, api::Context& ctx) {
       "GET", "blob/mask/:file",
       [&ctx](Request& req, Response& res) {
         auto bytes = api::ReadStoredMask(ctx, req.Param("file"));
-        if (Failed(bytes, res)) return;
+        if (AnsweredError(bytes, res)) return;
         ServeBlob(res, std::move(bytes).value(), "image/png");
       },
       RouteOptions{.requires_auth = false});

@@ -8,24 +8,24 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "dataset/create", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     api::NewDataset input;
     const char* what = "dataset";
-    if (Failed(wire::GetString(body, "name", what, &input.name), res)) return;
-    if (Failed(wire::OptBool(body, "is_scene", what, &input.is_scene), res)) return;
-    if (Failed(wire::OptBool(body, "use_privacy_mode", what, &input.use_privacy_mode), res)) return;
-    if (Failed(wire::OptObjectJson(body, "annotation_metadata_schema", what,
+    if (AnsweredError(wire::GetString(body, "name", what, &input.name), res)) return;
+    if (AnsweredError(wire::OptBool(body, "is_scene", what, &input.is_scene), res)) return;
+    if (AnsweredError(wire::OptBool(body, "use_privacy_mode", what, &input.use_privacy_mode), res)) return;
+    if (AnsweredError(wire::OptObjectJson(body, "annotation_metadata_schema", what,
                                    &input.annotation_metadata_schema_json),
                res)) {
       return;
     }
-    if (Failed(wire::OptObjectJson(body, "item_metadata_schema", what,
+    if (AnsweredError(wire::OptObjectJson(body, "item_metadata_schema", what,
                                    &input.item_metadata_schema_json),
                res)) {
       return;
     }
     auto created = api::CreateDataset(ctx, req.owner, std::move(input));
-    if (Failed(created, res)) return;
+    if (AnsweredError(created, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("dataset_id").String(created->id).Key("name").String(created->name);
     res.Json(w.EndObject().Take());
@@ -33,7 +33,7 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/details", [&ctx](Request& req, Response& res) {
     auto list = api::ListDatasets(ctx, req.owner);
-    if (Failed(list, res)) return;
+    if (AnsweredError(list, res)) return;
     wire::JsonWriter w;
     w.BeginArray();
     for (const store::Dataset& d : *list) {
@@ -45,7 +45,7 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset", [&ctx](Request& req, Response& res) {
     auto list = api::ListDatasets(ctx, req.owner);
-    if (Failed(list, res)) return;
+    if (AnsweredError(list, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("dataset_ids").BeginArray();
     for (const store::Dataset& d : *list) w.String(d.id);
@@ -56,19 +56,19 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/:ds/name", [&ctx](Request& req, Response& res) {
     auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
-    if (Failed(d, res)) return;
+    if (AnsweredError(d, res)) return;
     res.Json(wire::JsonWriter().BeginObject().Key("name").String(d->name).EndObject().Take());
   });
 
   router.Add("GET", "dataset/:ds/is_scene", [&ctx](Request& req, Response& res) {
     auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
-    if (Failed(d, res)) return;
+    if (AnsweredError(d, res)) return;
     res.Json(wire::JsonWriter().BeginObject().Key("is_scene").Bool(d->is_scene).EndObject().Take());
   });
 
   router.Add("GET", "dataset/:ds/use_privacy_mode", [&ctx](Request& req, Response& res) {
     auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
-    if (Failed(d, res)) return;
+    if (AnsweredError(d, res)) return;
     res.Json(wire::JsonWriter()
                  .BeginObject()
                  .Key("use_privacy_mode")
@@ -79,7 +79,7 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/:ds/info", [&ctx](Request& req, Response& res) {
     auto info = api::GetDatasetInfo(ctx, req.owner, req.Param("ds"));
-    if (Failed(info, res)) return;
+    if (AnsweredError(info, res)) return;
     const store::Dataset& d = info->dataset;
     wire::JsonWriter w;
     w.BeginObject().Key("dataset_id").String(d.id).Key("name").String(d.name);
@@ -98,18 +98,18 @@ void RegisterDatasetRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/:ds/size", [&ctx](Request& req, Response& res) {
     auto n = api::DatasetSize(ctx, req.owner, req.Param("ds"));
-    if (Failed(n, res)) return;
+    if (AnsweredError(n, res)) return;
     res.Json(wire::JsonWriter().BeginObject().Key("count").Int(*n).EndObject().Take());
   });
 
   router.Add("DELETE", "dataset/:ds", [&ctx](Request& req, Response& res) {
-    if (Failed(api::DeleteDataset(ctx, req.owner, req.Param("ds")), res)) return;
+    if (AnsweredError(api::DeleteDataset(ctx, req.owner, req.Param("ds")), res)) return;
     res.Json("{\"message\":\"Beginning dataset deletion...\"}");
   });
 
   router.Add("GET", "dataset/:ds/tags", [&ctx](Request& req, Response& res) {
     auto d = api::GetDataset(ctx, req.owner, req.Param("ds"));
-    if (Failed(d, res)) return;
+    if (AnsweredError(d, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("tags");
     WriteStringArray(w, d->tags);

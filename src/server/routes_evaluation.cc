@@ -139,24 +139,24 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "dataset/:ds/queryObjectsPage", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     const char* what = "queryObjectsPage request";
     api::ObjectsQuery q;
     q.dataset_id = req.Param("ds");
-    if (Failed(ReadQueryString(body, "query"), res)) return;
+    if (AnsweredError(ReadQueryString(body, "query"), res)) return;
     std::string mode = "iou";
-    if (Failed(wire::OptString(body, "patch_mode", what, &mode), res)) return;
+    if (AnsweredError(wire::OptString(body, "patch_mode", what, &mode), res)) return;
     if (!api::ParsePatchMode(mode, &q.mode)) {
       return res.Error(wire::FieldError(
           what, "patch_mode",
           "must be one of \"iou\", \"false_positive\", \"false_negative\", "
           "\"predictions_only\", \"ground_truth_only\", got \"" + mode + "\""));
     }
-    if (Failed(wire::OptString(body, "model_run_id", what, &q.model_run_id), res)) return;
-    if (Failed(wire::OptString(body, "pageToken", what, &q.page_token), res)) return;
-    if (Failed(wire::OptInt(body, "pageSize", what, &q.page_size), res)) return;
+    if (AnsweredError(wire::OptString(body, "model_run_id", what, &q.model_run_id), res)) return;
+    if (AnsweredError(wire::OptString(body, "pageToken", what, &q.page_token), res)) return;
+    if (AnsweredError(wire::OptInt(body, "pageSize", what, &q.page_size), res)) return;
     auto page = api::QueryObjects(ctx, req.owner, q);
-    if (Failed(page, res)) return;
+    if (AnsweredError(page, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("items").BeginArray();
     for (const std::string& json : page->objects_json) w.Raw(json);
@@ -173,11 +173,11 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "modelRun/:run/evaluationsV2", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     const char* what = "evaluation";
     api::NewEvaluation input;
-    if (Failed(wire::OptString(body, "name", what, &input.name), res)) return;
-    if (Failed(wire::OptString(body, "allowed_label_matches_id", what,
+    if (AnsweredError(wire::OptString(body, "name", what, &input.name), res)) return;
+    if (AnsweredError(wire::OptString(body, "allowed_label_matches_id", what,
                                &input.allowed_label_matches_id),
                res)) {
       return;
@@ -185,7 +185,7 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
     wire::JsonValue v;
     if (wire::Find(body, "allowed_label_matches", &v)) {
       wire::JsonArray pairs;
-      if (Failed(wire::AsArray(v, "field \"allowed_label_matches\" of evaluation", &pairs), res)) {
+      if (AnsweredError(wire::AsArray(v, "field \"allowed_label_matches\" of evaluation", &pairs), res)) {
         return;
       }
       for (wire::JsonValue e : pairs) {
@@ -210,7 +210,7 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
       }
     }
     auto e = api::CreateEvaluation(ctx, req.owner, req.Param("run"), std::move(input));
-    if (Failed(e, res)) return;
+    if (AnsweredError(e, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("evaluation_id").String(e->id).Key("status").String(e->status);
     w.Key("workflow_id").String(e->job_id);
@@ -219,7 +219,7 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "modelRun/:run/evaluationsV2", [&ctx](Request& req, Response& res) {
     auto list = api::ListEvaluations(ctx, req.owner, req.Param("run"));
-    if (Failed(list, res)) return;
+    if (AnsweredError(list, res)) return;
     wire::JsonWriter w;
     w.BeginArray();
     for (const store::Evaluation& e : *list) WriteEvaluation(w, e);
@@ -228,14 +228,14 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "evaluationsV2/:ev", [&ctx](Request& req, Response& res) {
     auto e = api::GetEvaluation(ctx, req.owner, req.Param("ev"));
-    if (Failed(e, res)) return;
+    if (AnsweredError(e, res)) return;
     wire::JsonWriter w;
     WriteEvaluation(w, *e);
     res.Json(w.Take());
   });
 
   router.Add("DELETE", "evaluationsV2/:ev", [&ctx](Request& req, Response& res) {
-    if (Failed(api::DeleteEvaluation(ctx, req.owner, req.Param("ev")), res)) return;
+    if (AnsweredError(api::DeleteEvaluation(ctx, req.owner, req.Param("ev")), res)) return;
     res.Json("{}");
   });
 
@@ -256,13 +256,13 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
     }
     wire::JsonDoc filters_doc;
     if (req.HasQuery("filters")) {
-      if (Failed(filters_doc.Parse(req.Query("filters"), "query parameter \"filters\""), res)) {
+      if (AnsweredError(filters_doc.Parse(req.Query("filters"), "query parameter \"filters\""), res)) {
         return;
       }
-      if (Failed(ReadFilters(filters_doc.root(), &q.filters), res)) return;
+      if (AnsweredError(ReadFilters(filters_doc.root(), &q.filters), res)) return;
     }
     auto c = api::EvaluationCharts(ctx, req.owner, req.Param("ev"), q);
-    if (Failed(c, res)) return;
+    if (AnsweredError(c, res)) return;
     wire::JsonWriter w;
     w.BeginObject();
     w.Key("mapSummary").BeginObject();
@@ -309,11 +309,11 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "evaluationsV2/:ev/examples", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     const char* what = "examples request";
     api::ExamplesQuery q;
     std::optional<std::string> match_type;
-    if (Failed(wire::OptString(body, "match_type", what, &match_type), res)) return;
+    if (AnsweredError(wire::OptString(body, "match_type", what, &match_type), res)) return;
     if (match_type) {
       if (*match_type == "TP") {
         q.match_type = api::ExampleType::kTruePositive;
@@ -326,24 +326,24 @@ void RegisterEvaluationRoutes(Router& router, api::Context& ctx) {
       }
     }
     constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-    if (Failed(wire::OptIntInRange(body, "limit", what, 0, kMax, &q.limit), res)) return;
-    if (Failed(wire::OptIntInRange(body, "offset", what, 0, kMax, &q.offset), res)) return;
-    if (Failed(wire::OptString(body, "sort_by", what, &q.sort_by), res)) return;
+    if (AnsweredError(wire::OptIntInRange(body, "limit", what, 0, kMax, &q.limit), res)) return;
+    if (AnsweredError(wire::OptIntInRange(body, "offset", what, 0, kMax, &q.offset), res)) return;
+    if (AnsweredError(wire::OptString(body, "sort_by", what, &q.sort_by), res)) return;
     if (!q.sort_by.empty() && q.sort_by != "confidence" && q.sort_by != "iou") {
       return res.Error(wire::FieldError(what, "sort_by", "must be \"confidence\" or \"iou\""));
     }
     std::string order = "desc";
-    if (Failed(wire::OptString(body, "sort_order", what, &order), res)) return;
+    if (AnsweredError(wire::OptString(body, "sort_order", what, &order), res)) return;
     if (order != "asc" && order != "desc") {
       return res.Error(wire::FieldError(what, "sort_order", "must be \"asc\" or \"desc\""));
     }
     q.descending = order == "desc";
-    if (Failed(ReadQueryString(body, "query"), res)) return;
+    if (AnsweredError(ReadQueryString(body, "query"), res)) return;
     wire::JsonValue v;
-    if (wire::Find(body, "filters", &v) && Failed(ReadFilters(v, &q.filters), res)) return;
+    if (wire::Find(body, "filters", &v) && AnsweredError(ReadFilters(v, &q.filters), res)) return;
     const std::string& id = req.Param("ev");
     auto page = api::EvaluationExamples(ctx, req.owner, id, q);
-    if (Failed(page, res)) return;
+    if (AnsweredError(page, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("rows").BeginArray();
     for (const api::Example& ex : page->rows) {

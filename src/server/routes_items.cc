@@ -120,12 +120,12 @@ void Merge(const api::AppendOutcome& from, api::AppendOutcome* into) {
 void AppendJson(api::Context& ctx, Request& req, Response& res) {
   wire::JsonDoc doc;
   wire::JsonObject body;
-  if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+  if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
   bool update = false;
-  if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
+  if (AnsweredError(wire::OptBool(body, "update", "request body", &update), res)) return;
   wire::JsonArray array;
-  if (Failed(wire::GetArray(body, "items", "request body", &array), res)) return;
-  if (Failed(CheckBatchSize("items", array.size(), ctx.limits), res)) return;
+  if (AnsweredError(wire::GetArray(body, "items", "request body", &array), res)) return;
+  if (AnsweredError(CheckBatchSize("items", array.size(), ctx.limits), res)) return;
   std::vector<std::optional<core::ItemInput>> parsed;
   api::AppendOutcome out;
   ParseItems(array, ctx.limits, &parsed, &out);
@@ -134,7 +134,7 @@ void AppendJson(api::Context& ctx, Request& req, Response& res) {
     if (item) items.push_back(std::move(*item));
   }
   auto stored = api::AppendItems(ctx, req.owner, req.Param("ds"), std::move(items), update);
-  if (Failed(stored, res)) return;
+  if (AnsweredError(stored, res)) return;
   Merge(*stored, &out);
   WriteAppendResponse(res, req.Param("ds"), out);
 }
@@ -153,9 +153,9 @@ void AppendMultipart(api::Context& ctx, Request& req, Response& res) {
   }
   wire::JsonDoc doc;
   wire::JsonArray array;
-  if (Failed(doc.Parse(items_part->content, "part \"items\""), res)) return;
-  if (Failed(wire::AsArray(doc.root(), "part \"items\"", &array), res)) return;
-  if (Failed(CheckBatchSize("items", array.size(), ctx.limits), res)) return;
+  if (AnsweredError(doc.Parse(items_part->content, "part \"items\""), res)) return;
+  if (AnsweredError(wire::AsArray(doc.root(), "part \"items\"", &array), res)) return;
+  if (AnsweredError(CheckBatchSize("items", array.size(), ctx.limits), res)) return;
   std::vector<std::optional<core::ItemInput>> parsed;
   api::AppendOutcome out;
   ParseItems(array, ctx.limits, &parsed, &out);
@@ -186,7 +186,7 @@ void AppendMultipart(api::Context& ctx, Request& req, Response& res) {
   }
   auto stored = api::AppendLocalItems(ctx, req.owner, req.Param("ds"), std::move(locals),
                                       /*update=*/false, req.base_url + "/blob/");
-  if (Failed(stored, res)) return;
+  if (AnsweredError(stored, res)) return;
   Merge(*stored, &out);
   WriteAppendResponse(res, req.Param("ds"), out);
 }
@@ -194,11 +194,11 @@ void AppendMultipart(api::Context& ctx, Request& req, Response& res) {
 void AppendAsync(api::Context& ctx, Request& req, Response& res) {
   wire::JsonDoc doc;
   wire::JsonObject body;
-  if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+  if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
   std::string request_id;
   bool update = false;
-  if (Failed(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
-  if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
+  if (AnsweredError(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
+  if (AnsweredError(wire::OptBool(body, "update", "request body", &update), res)) return;
   RespondJobSubmitted(res,
                       api::SubmitItemUpload(ctx, req.owner, req.Param("ds"), request_id, update));
 }
@@ -206,12 +206,12 @@ void AppendAsync(api::Context& ctx, Request& req, Response& res) {
 void UpdateMetadata(api::Context& ctx, Request& req, Response& res) {
   wire::JsonDoc doc;
   wire::JsonObject body;
-  if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+  if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
   std::string level = "item";
-  if (Failed(wire::OptString(body, "level", "request body", &level), res)) return;
+  if (AnsweredError(wire::OptString(body, "level", "request body", &level), res)) return;
   wire::JsonArray array;
-  if (Failed(wire::GetArray(body, "metadata", "request body", &array), res)) return;
-  if (Failed(CheckBatchSize("metadata", array.size(), ctx.limits), res)) return;
+  if (AnsweredError(wire::GetArray(body, "metadata", "request body", &array), res)) return;
+  if (AnsweredError(CheckBatchSize("metadata", array.size(), ctx.limits), res)) return;
   if (req.QueryFlag("async")) {
     return RespondJobSubmitted(
         res, api::SubmitMetadataUpdate(ctx, req.owner, req.Param("ds"), wire::Minify(doc.root())));
@@ -230,7 +230,7 @@ void UpdateMetadata(api::Context& ctx, Request& req, Response& res) {
   }
   const int64_t malformed = static_cast<int64_t>(errors.size());
   auto out = api::UpdateMetadata(ctx, req.owner, req.Param("ds"), level, entries);
-  if (Failed(out, res)) return;
+  if (AnsweredError(out, res)) return;
   errors.insert(errors.end(), out->errors.begin(), out->errors.end());
   // "updated_items"/"ignored_items" for level "item", "updated_scenes"/... for "scene".
   wire::JsonWriter w;
@@ -275,7 +275,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/:ds/datasetItems", [&ctx](Request& req, Response& res) {
     auto items = api::ListItems(ctx, req.owner, req.Param("ds"));
-    if (Failed(items, res)) return;
+    if (AnsweredError(items, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("dataset_items").BeginArray();
     for (const store::Item& item : *items) api::WriteItemJson(w, item);
@@ -286,9 +286,9 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
     wire::JsonDoc doc;
     std::optional<std::string> token;
     int64_t page_size = 0;
-    if (Failed(ReadPaging(req, &doc, &token, &page_size, 100000), res)) return;
+    if (AnsweredError(ReadPaging(req, &doc, &token, &page_size, 100000), res)) return;
     auto page = api::ListItemsPage(ctx, req.owner, req.Param("ds"), token, page_size);
-    if (Failed(page, res)) return;
+    if (AnsweredError(page, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("items").BeginArray();
     for (const store::Item& item : page->items) api::WriteItemJson(w, item);
@@ -298,7 +298,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
   });
 
   auto answer_item = [](Response& res, const Result<api::ItemWithAnnotations>& found) {
-    if (Failed(found, res)) return;
+    if (AnsweredError(found, res)) return;
     wire::JsonWriter w;
     WriteItemWithAnnotations(w, *found);
     res.Json(w.Take());
@@ -323,13 +323,13 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
   });
 
   router.Add("DELETE", "dataset/:ds/refloc/:ref", [&ctx](Request& req, Response& res) {
-    if (Failed(api::DeleteItem(ctx, req.owner, req.Param("ds"), req.Param("ref")), res)) return;
+    if (AnsweredError(api::DeleteItem(ctx, req.owner, req.Param("ds"), req.Param("ref")), res)) return;
     res.Json("{}");
   });
 
   router.Add("GET", "dataset/:ds/exportForTraining", [&ctx](Request& req, Response& res) {
     auto rows = api::ExportItems(ctx, req.owner, req.Param("ds"));
-    if (Failed(rows, res)) return;
+    if (AnsweredError(rows, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("exportedRows").BeginArray();
     for (const api::ItemWithAnnotations& row : *rows) WriteExportRow(w, row);
@@ -342,7 +342,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
     wire::JsonDoc doc;
     std::optional<std::string> token;
     int64_t page_size = 0;
-    if (Failed(ReadPaging(req, &doc, &token, &page_size, 10000), res)) return;
+    if (AnsweredError(ReadPaging(req, &doc, &token, &page_size, 10000), res)) return;
     wire::JsonObject body;
     wire::JsonValue query;
     if (wire::AsObject(doc.root(), "request body", &body).ok() &&
@@ -350,7 +350,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
       return res.Error(wire::FieldError("request body", "query", "is not supported (send null)"));
     }
     auto page = api::ExportItemsPage(ctx, req.owner, req.Param("ds"), token, page_size);
-    if (Failed(page, res)) return;
+    if (AnsweredError(page, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("data").BeginArray();
     for (const api::ItemWithAnnotations& row : page->rows) WriteExportRow(w, row);
@@ -361,7 +361,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/:ds/model_runs", [&ctx](Request& req, Response& res) {
     auto ids = api::ListDatasetModelRunIds(ctx, req.owner, req.Param("ds"));
-    if (Failed(ids, res)) return;
+    if (AnsweredError(ids, res)) return;
     wire::JsonWriter w;
     WriteStringArray(w, *ids);
     res.Json(w.Take());
@@ -379,7 +379,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
       type = t;
     }
     auto slices = api::ListSlices(ctx, req.owner, req.Param("ds"), name, type);
-    if (Failed(slices, res)) return;
+    if (AnsweredError(slices, res)) return;
     wire::JsonWriter w;
     w.BeginArray();
     for (const store::Slice& s : *slices) WriteSlice(w, s);
@@ -389,29 +389,29 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "dataset/:ds/create_slice", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     api::NewSlice input;
     const char* what = "request body";
-    if (Failed(wire::GetString(body, "name", what, &input.name), res)) return;
-    if (Failed(ReadStringList(body, "reference_ids", what, &input.reference_ids), res)) return;
-    if (Failed(ReadStringList(body, "dataset_item_ids", what, &input.dataset_item_ids), res)) {
+    if (AnsweredError(wire::GetString(body, "name", what, &input.name), res)) return;
+    if (AnsweredError(ReadStringList(body, "reference_ids", what, &input.reference_ids), res)) return;
+    if (AnsweredError(ReadStringList(body, "dataset_item_ids", what, &input.dataset_item_ids), res)) {
       return;
     }
-    if (Failed(ReadStringList(body, "scene_ids", what, &input.scene_ids), res)) return;
-    if (Failed(ReadStringList(body, "object_ids", what, &input.object_ids), res)) return;
+    if (AnsweredError(ReadStringList(body, "scene_ids", what, &input.scene_ids), res)) return;
+    if (AnsweredError(ReadStringList(body, "object_ids", what, &input.object_ids), res)) return;
     wire::JsonValue allow;
     if (wire::Find(body, "allow_empty", &allow)) {
       input.allow_empty = (allow.is_bool() && allow.get_bool().value_unsafe()) ||
                           (allow.is_number() && wire::Minify(allow) != "0");
     }
     auto slice = api::CreateSlice(ctx, req.owner, req.Param("ds"), std::move(input));
-    if (Failed(slice, res)) return;
+    if (AnsweredError(slice, res)) return;
     res.Json(wire::JsonWriter().BeginObject().Key("slice_id").String(slice->id).EndObject().Take());
   });
 
   // Autotags are out of scope: every dataset has none (README appendix).
   router.Add("GET", ":ds/list_autotags", [&ctx](Request& req, Response& res) {
-    if (Failed(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
+    if (AnsweredError(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
     res.Json("{\"autotags\":[]}");
   });
 
@@ -420,7 +420,7 @@ void RegisterItemRoutes(Router& router, api::Context& ctx) {
       [&ctx](Request& req, Response& res) {
         std::string content_type;
         auto bytes = api::ReadUploadedImage(ctx, req.Param("file"), &content_type);
-        if (Failed(bytes, res)) return;
+        if (AnsweredError(bytes, res)) return;
         ServeBlob(res, std::move(bytes).value(), content_type);
       },
       RouteOptions{.requires_auth = false});

@@ -19,7 +19,7 @@ void WriteJobObject(wire::JsonWriter& w, const store::Job& job, const std::strin
 }
 
 void RespondJobSubmitted(Response& res, const Result<store::Job>& job) {
-  if (Failed(job, res)) return;
+  if (AnsweredError(job, res)) return;
   wire::JsonWriter w;
   WriteJobObject(w, *job, "Running");
   res.Json(w.Take());
@@ -28,7 +28,7 @@ void RespondJobSubmitted(Response& res, const Result<store::Job>& job) {
 void RegisterJobRoutes(Router& router, api::Context& ctx) {
   router.Add("GET", "job/:job", [&ctx](Request& req, Response& res) {
     auto view = api::JobService::ReadStatusOf(ctx, req.owner, req.Param("job"));
-    if (Failed(view, res)) return;
+    if (AnsweredError(view, res)) return;
     const store::Job& job = view->job;
     bool done = view->visible_status == "Completed";
     int64_t total = std::max<int64_t>(job.total_steps, done ? 1 : 0);
@@ -51,7 +51,7 @@ void RegisterJobRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "job/:job/info", [&ctx](Request& req, Response& res) {
     auto view = api::JobService::GetOf(ctx, req.owner, req.Param("job"));
-    if (Failed(view, res)) return;
+    if (AnsweredError(view, res)) return;
     wire::JsonWriter w;
     WriteJobObject(w, view->job, view->visible_status);
     res.Json(w.Take());
@@ -59,7 +59,7 @@ void RegisterJobRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "job/:job/errors", [&ctx](Request& req, Response& res) {
     auto errors = api::JobErrors(ctx, req.owner, req.Param("job"));
-    if (Failed(errors, res)) return;
+    if (AnsweredError(errors, res)) return;
     wire::JsonWriter w;
     WriteStringArray(w, *errors);
     res.Json(w.Take());
@@ -68,18 +68,18 @@ void RegisterJobRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "jobs", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     store::JobFilter filter;
     filter.owner = req.owner;
     const char* what = "job listing";
     std::optional<std::string> dataset_id, from, to;
-    if (Failed(wire::OptString(body, "dataset_id", what, &dataset_id), res)) return;
+    if (AnsweredError(wire::OptString(body, "dataset_id", what, &dataset_id), res)) return;
     filter.dataset_id = dataset_id;
-    if (Failed(ReadStringList(body, "job_types", what, &filter.types), res)) return;
-    if (Failed(wire::OptString(body, "from_date", what, &from), res)) return;
-    if (Failed(wire::OptString(body, "to_date", what, &to), res)) return;
-    if (Failed(wire::OptInt(body, "limit", what, &filter.limit), res)) return;
-    if (Failed(wire::OptBool(body, "show_completed", what, &filter.show_completed), res)) return;
+    if (AnsweredError(ReadStringList(body, "job_types", what, &filter.types), res)) return;
+    if (AnsweredError(wire::OptString(body, "from_date", what, &from), res)) return;
+    if (AnsweredError(wire::OptString(body, "to_date", what, &to), res)) return;
+    if (AnsweredError(wire::OptInt(body, "limit", what, &filter.limit), res)) return;
+    if (AnsweredError(wire::OptBool(body, "show_completed", what, &filter.show_completed), res)) return;
     core::Timestamp t;
     if (from) {
       if (!core::ParseDateTime(*from, &t)) {
@@ -95,7 +95,7 @@ void RegisterJobRoutes(Router& router, api::Context& ctx) {
       filter.to_ms = core::ToUnixMillis(t) + (to->size() <= 10 ? 86'400'000 - 1 : 0);
     }
     auto jobs = api::ListJobs(ctx, filter);
-    if (Failed(jobs, res)) return;
+    if (AnsweredError(jobs, res)) return;
     wire::JsonWriter w;
     w.BeginArray();
     for (const api::JobView& v : *jobs) WriteJobObject(w, v.job, v.visible_status);

@@ -35,11 +35,11 @@ void RegisterModelRunRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "dataset/:ds/modelRun/create", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     const char* what = "model run";
     api::NewModelRun input;
-    if (Failed(wire::GetString(body, "name", what, &input.name), res)) return;
-    if (Failed(wire::OptString(body, "reference_id", what, &input.reference_id), res)) return;
+    if (AnsweredError(wire::GetString(body, "name", what, &input.name), res)) return;
+    if (AnsweredError(wire::OptString(body, "reference_id", what, &input.reference_id), res)) return;
     wire::JsonValue v;
     if (wire::Find(body, "metadata", &v)) {
       if (!v.is_object()) return res.Error(wire::FieldError(what, "metadata", "must be an object"));
@@ -53,7 +53,7 @@ void RegisterModelRunRoutes(Router& router, api::Context& ctx) {
       input.annotation_metadata_schema_json = wire::Minify(v);
     }
     auto run = api::CreateModelRun(ctx, req.owner, req.Param("ds"), std::move(input));
-    if (Failed(run, res)) return;
+    if (AnsweredError(run, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("model_run_id").String(run->id).Key("model_id").String(run->model_id);
     res.Json(w.EndObject().Take());
@@ -61,7 +61,7 @@ void RegisterModelRunRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "modelRun/:run/info", [&ctx](Request& req, Response& res) {
     auto run = api::GetModelRun(ctx, req.owner, req.Param("run"));
-    if (Failed(run, res)) return;
+    if (AnsweredError(run, res)) return;
     wire::JsonWriter w;
     w.BeginObject();
     w.Key("model_run_id").String(run->id).Key("model_id").String(run->model_id);
@@ -76,11 +76,11 @@ void RegisterModelRunRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "modelRun/:run/commit", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     api::CommitOptions options;
-    if (Failed(ReadCommitOptions(body, &options), res)) return;
+    if (AnsweredError(ReadCommitOptions(body, &options), res)) return;
     auto job = api::SubmitCommit(ctx, req.owner, req.Param("run"), options);
-    if (Failed(job, res)) return;
+    if (AnsweredError(job, res)) return;
     wire::JsonWriter w;
     WriteJobObject(w, *job, "Running");
     std::string json = w.Take();
@@ -92,7 +92,7 @@ void RegisterModelRunRoutes(Router& router, api::Context& ctx) {
   });
 
   router.Add("DELETE", "modelRun/:run", [&ctx](Request& req, Response& res) {
-    if (Failed(api::DeleteModelRun(ctx, req.owner, req.Param("run")), res)) return;
+    if (AnsweredError(api::DeleteModelRun(ctx, req.owner, req.Param("run")), res)) return;
     res.Json("{}");
   });
 }

@@ -24,11 +24,11 @@ void RegisterModelRoutes(Router& router, api::Context& ctx) {
   router.Add("POST", "models/add", [&ctx](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     const char* what = "model";
     api::NewModel input;
-    if (Failed(wire::GetString(body, "name", what, &input.name), res)) return;
-    if (Failed(wire::GetString(body, "reference_id", what, &input.reference_id), res)) return;
+    if (AnsweredError(wire::GetString(body, "name", what, &input.name), res)) return;
+    if (AnsweredError(wire::GetString(body, "reference_id", what, &input.reference_id), res)) return;
     wire::JsonValue metadata;
     if (wire::Find(body, "metadata", &metadata)) {
       if (!metadata.is_object()) {
@@ -36,19 +36,19 @@ void RegisterModelRoutes(Router& router, api::Context& ctx) {
       }
       input.metadata_json = wire::Minify(metadata);
     }
-    if (Failed(wire::OptString(body, "bundle_name", what, &input.bundle_name), res)) return;
-    if (Failed(ReadStringList(body, "tags", what, &input.tags), res)) return;
-    if (Failed(ReadStringList(body, "trained_slice_ids", what, &input.trained_slice_ids), res)) {
+    if (AnsweredError(wire::OptString(body, "bundle_name", what, &input.bundle_name), res)) return;
+    if (AnsweredError(ReadStringList(body, "tags", what, &input.tags), res)) return;
+    if (AnsweredError(ReadStringList(body, "trained_slice_ids", what, &input.trained_slice_ids), res)) {
       return;
     }
     auto created = api::CreateModel(ctx, req.owner, std::move(input));
-    if (Failed(created, res)) return;
+    if (AnsweredError(created, res)) return;
     res.Json(wire::JsonWriter().BeginObject().Key("model_id").String(created->id).EndObject().Take());
   });
 
   router.Add("GET", "models", [&ctx](Request& req, Response& res) {
     auto models = api::ListModels(ctx, req.owner);
-    if (Failed(models, res)) return;
+    if (AnsweredError(models, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("models").BeginArray();
     for (const store::Model& m : *models) WriteModel(w, m);
@@ -57,14 +57,14 @@ void RegisterModelRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "model/:id", [&ctx](Request& req, Response& res) {
     auto model = api::GetModel(ctx, req.owner, req.Param("id"));
-    if (Failed(model, res)) return;
+    if (AnsweredError(model, res)) return;
     wire::JsonWriter w;
     WriteModel(w, *model);
     res.Json(w.Take());
   });
 
   router.Add("DELETE", "model/:id", [&ctx](Request& req, Response& res) {
-    if (Failed(api::DeleteModel(ctx, req.owner, req.Param("id")), res)) return;
+    if (AnsweredError(api::DeleteModel(ctx, req.owner, req.Param("id")), res)) return;
     // Exact body asserted by the client's tests (models.md §5).
     res.Json("{\"msg\":\"Model deletion running in an async job\"}");
   });

@@ -100,7 +100,7 @@ void AnswerGrouped(Response& res, const Read& read) {
     json = GroupedJson(preds);
     return Status::Ok();
   });
-  if (Failed(s, res)) return;
+  if (AnsweredError(s, res)) return;
   res.Json(std::move(json));
 }
 
@@ -111,7 +111,7 @@ void AnswerExport(api::Context& ctx, const std::string& owner, const std::string
     groups.Add(p);
     return Status::Ok();
   });
-  if (Failed(s, res)) return;
+  if (AnsweredError(s, res)) return;
   res.Json(groups.Finish(/*wrap=*/false));
 }
 
@@ -210,11 +210,11 @@ Status ParseUploadArrays(wire::JsonObject body, const wire::Limits& limits,
 // mask_url stays as the client sent it.
 void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std::string& run_id) {
   MaskUpload upload;
-  if (Failed(ReadMaskUpload(req, "multipart prediction upload", &upload), res)) return;
-  if (Failed(api::GetModelRun(ctx, req.owner, run_id), res)) return;  // before storing files
-  if (Failed(upload.ParseRequest(), res)) return;
+  if (AnsweredError(ReadMaskUpload(req, "multipart prediction upload", &upload), res)) return;
+  if (AnsweredError(api::GetModelRun(ctx, req.owner, run_id), res)) return;  // before storing files
+  if (AnsweredError(upload.ParseRequest(), res)) return;
   api::PredictionBatch batch;
-  if (Failed(ParseUploadArrays(upload.body, ctx.limits, &batch), res)) return;
+  if (AnsweredError(ParseUploadArrays(upload.body, ctx.limits, &batch), res)) return;
 
   std::vector<wire::ParsedAnnotation> kept;
   size_t mask_index = 0;
@@ -237,13 +237,13 @@ void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std:
       continue;
     }
     auto stored = api::StoreMaskFile(ctx, file->content);
-    if (Failed(stored, res)) return;
+    if (AnsweredError(stored, res)) return;
     api::AttachStoredMaskUrl(a, req.base_url + "/blob/" + *stored);
     kept.push_back(std::move(a));
   }
   batch.objects = std::move(kept);
   auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), upload.update);
-  if (Failed(counts, res)) return;
+  if (AnsweredError(counts, res)) return;
   AnswerCounts(res, run_id, *counts);
 }
 
@@ -252,30 +252,30 @@ void Predict(api::Context& ctx, Request& req, Response& res, const std::string& 
   if (req.is_multipart) return PredictMultipart(ctx, req, res, run_id);
   PooledDoc doc;
   wire::JsonObject body;
-  if (Failed(ParseBodyObject(req, doc.get(), &body), res)) return;
+  if (AnsweredError(ParseBodyObject(req, doc.get(), &body), res)) return;
   bool update = false;
-  if (Failed(wire::OptBool(body, "update", "request body", &update), res)) return;
+  if (AnsweredError(wire::OptBool(body, "update", "request body", &update), res)) return;
 
   if (req.QueryFlag("async")) {
     std::string request_id;
-    if (Failed(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
+    if (AnsweredError(wire::GetString(body, "requestId", "request body", &request_id), res)) return;
     auto run = api::GetModelRun(ctx, req.owner, run_id);
-    if (Failed(run, res)) return;
+    if (AnsweredError(run, res)) return;
     return RespondJobSubmitted(
         res,
         api::SubmitPredictionUpload(ctx, req.owner, run_id, run->dataset_id, request_id, update));
   }
 
   api::PredictionBatch batch;
-  if (Failed(ParseUploadArrays(body, ctx.limits, &batch), res)) return;
+  if (AnsweredError(ParseUploadArrays(body, ctx.limits, &batch), res)) return;
   std::optional<std::string> trained_slice_id;
-  if (Failed(wire::OptString(body, "trained_slice_id", "request body", &trained_slice_id), res)) {
+  if (AnsweredError(wire::OptString(body, "trained_slice_id", "request body", &trained_slice_id), res)) {
     return;
   }
   auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), update);
-  if (Failed(counts, res)) return;
+  if (AnsweredError(counts, res)) return;
   if (trained_slice_id && !trained_slice_id->empty()) {
-    if (Failed(api::RecordTrainedSlice(ctx, req.owner, run_id, *trained_slice_id), res)) return;
+    if (AnsweredError(api::RecordTrainedSlice(ctx, req.owner, run_id, *trained_slice_id), res)) return;
   }
   AnswerCounts(res, run_id, *counts);
 }
@@ -283,7 +283,7 @@ void Predict(api::Context& ctx, Request& req, Response& res, const std::string& 
 // The run behind a model-level route; answers the error itself when there is none.
 bool ModelRun(api::Context& ctx, Request& req, Response& res, bool create, std::string* run_id) {
   auto run = api::RunOfModel(ctx, req.owner, req.Param("ds"), req.Param("prj"), create);
-  if (Failed(run, res)) return false;
+  if (AnsweredError(run, res)) return false;
   *run_id = run->id;
   return true;
 }
@@ -317,7 +317,7 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
   router.Add("GET", "modelRun/:run/prediction/loc/:ref/:ann", [&ctx](Request& req, Response& res) {
     auto p = api::PredictionByAnnotationId(ctx, req.owner, req.Param("run"), req.Param("ref"),
                                            req.Param("ann"));
-    if (Failed(p, res)) return;
+    if (AnsweredError(p, res)) return;
     res.Json(std::move(*p));
   });
   router.Add("GET", "modelRun/:run/ungrouped", [&ctx](Request& req, Response& res) {
@@ -355,7 +355,7 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
     if (!ModelRun(ctx, req, res, false, &run_id)) return;
     auto p =
         api::PredictionByAnnotationId(ctx, req.owner, run_id, req.Param("ref"), req.Param("ann"));
-    if (Failed(p, res)) return;
+    if (AnsweredError(p, res)) return;
     res.Json(std::move(*p));
   });
   router.Add("GET", "dataset/:ds/model/:prj/export", [&ctx](Request& req, Response& res) {
@@ -367,13 +367,13 @@ void RegisterPredictionRoutes(Router& router, api::Context& ctx) {
              [&ctx](Request& req, Response& res) {
                wire::JsonDoc doc;
                wire::JsonObject body;
-               if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+               if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
                api::CommitOptions options;
-               if (Failed(ReadCommitOptions(body, &options), res)) return;
+               if (AnsweredError(ReadCommitOptions(body, &options), res)) return;
                std::string run_id;
                if (!ModelRun(ctx, req, res, false, &run_id)) return;
                auto job = api::SubmitCommit(ctx, req.owner, run_id, options);
-               if (Failed(job, res)) return;
+               if (AnsweredError(job, res)) return;
                wire::JsonWriter w;
                WriteJobObject(w, *job, "Running");
                std::string json = w.Take();

@@ -82,22 +82,22 @@ Handler UploadHandler(api::Context& ctx, wire::SceneKind kind) {
   return [&ctx, kind](Request& req, Response& res) {
     wire::JsonDoc doc;
     wire::JsonObject body;
-    if (Failed(ParseBodyObject(req, &doc, &body), res)) return;
+    if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
     const char* what = "request body";
     bool update = false;
-    if (Failed(wire::OptBool(body, "update", what, &update), res)) return;
+    if (AnsweredError(wire::OptBool(body, "update", what, &update), res)) return;
     const std::string& dataset_id = req.Param("ds");
 
     if (req.QueryFlag("async")) {
       std::string request_id;
-      if (Failed(wire::GetString(body, "requestId", what, &request_id), res)) return;
+      if (AnsweredError(wire::GetString(body, "requestId", what, &request_id), res)) return;
       return RespondJobSubmitted(
           res, api::SubmitSceneUpload(ctx, req.owner, dataset_id, kind, request_id, update));
     }
 
     wire::JsonArray scenes;
-    if (Failed(wire::GetArray(body, "scenes", what, &scenes), res)) return;
-    if (Failed(CheckBatchSize("scenes", scenes.size(), ctx.limits), res)) return;
+    if (AnsweredError(wire::GetArray(body, "scenes", what, &scenes), res)) return;
+    if (AnsweredError(CheckBatchSize("scenes", scenes.size(), ctx.limits), res)) return;
     api::SceneBatch batch;
     size_t index = 0;
     for (wire::JsonValue value : scenes) {
@@ -110,7 +110,7 @@ Handler UploadHandler(api::Context& ctx, wire::SceneKind kind) {
       }
     }
     auto counts = api::UploadScenes(ctx, req.owner, dataset_id, batch, update);
-    if (Failed(counts, res)) return;
+    if (AnsweredError(counts, res)) return;
     res.Json(CountsJson(*counts));
   };
 }
@@ -123,7 +123,7 @@ void RegisterSceneRoutes(Router& router, api::Context& ctx) {
 
   router.Add("GET", "dataset/:ds/scenes_list", [&ctx](Request& req, Response& res) {
     auto scenes = api::ListScenes(ctx, req.owner, req.Param("ds"));
-    if (Failed(scenes, res)) return;
+    if (AnsweredError(scenes, res)) return;
     wire::JsonWriter w;
     w.BeginObject().Key("scenes").BeginArray();
     for (const store::Scene& s : *scenes) {
@@ -139,12 +139,12 @@ void RegisterSceneRoutes(Router& router, api::Context& ctx) {
     auto view = req.QueryFlag("from_item")
                     ? api::GetSceneOfItem(ctx, req.owner, req.Param("ds"), req.Param("ref"))
                     : api::GetScene(ctx, req.owner, req.Param("ds"), req.Param("ref"));
-    if (Failed(view, res)) return;
+    if (AnsweredError(view, res)) return;
     res.Json(SceneJson(*view));
   });
 
   router.Add("DELETE", "dataset/:ds/scene/*ref", [&ctx](Request& req, Response& res) {
-    if (Failed(api::DeleteScene(ctx, req.owner, req.Param("ds"), req.Param("ref")), res)) return;
+    if (AnsweredError(api::DeleteScene(ctx, req.owner, req.Param("ds"), req.Param("ref")), res)) return;
     res.Json("{}");
   });
 }

@@ -11,7 +11,7 @@ void RegisterUploadRoutes(Router& router, api::Context& ctx) {
   router.Add("GET", "dataset/:ds/signedUrl/:request_id", [&ctx](Request& req, Response& res) {
     auto url = api::CreateSignedUploadUrl(ctx, req.owner, req.Param("ds"),
                                           req.Param("request_id"), req.base_url);
-    if (Failed(url, res)) return;
+    if (AnsweredError(url, res)) return;
     res.Json(wire::JsonWriter().BeginObject().Key("signed_url").String(*url).EndObject().Take());
   });
 
@@ -24,7 +24,7 @@ void RegisterUploadRoutes(Router& router, api::Context& ctx) {
         Status received =
             api::ReceiveSignedUpload(ctx, req.Param("ds"), req.Param("request_id"),
                                      req.Query("expires"), req.Query("sig"), req.read_body);
-        if (Failed(received, res)) return;
+        if (AnsweredError(received, res)) return;
         res.Json("{}");
       },
       RouteOptions{.requires_auth = false, .stream_body = true});
