@@ -24,6 +24,7 @@
 #include "server/http_server.h"
 #include "store/blobs.h"
 #include "store/sqlite/sqlite_store.h"
+#include "wire/job_codec.h"
 #include "wire/limits.h"
 
 namespace {
@@ -87,7 +88,7 @@ int Serve(const std::string& data, const std::string& listen,
   auto dir = OpenDataDir(data);
   if (!dir.ok()) return Fail(dir.status());
   nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
-                            dir->signing_key, limits};
+                            dir->signing_key, limits, &nucleus::wire::JobCodec()};
   nucleus::api::JobService jobs(ctx);
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
