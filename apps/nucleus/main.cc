@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "server/job_handlers.h"
 #include "server/http_server.h"
 #include "store/blobs.h"
 #include "store/sqlite/sqlite_store.h"
@@ -92,6 +93,7 @@ int Serve(const std::string& data, const std::string& listen,
   nucleus::api::JobService jobs(ctx);
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
+  nucleus::server::RegisterServerJobHandlers(jobs);
 
   options.spool_dir = data;  // large multipart bodies: unlinked files beside the store
   size_t colon = listen.rfind(':');
