@@ -11,7 +11,10 @@
 #include <thread>
 #include <tuple>
 
-#include "client/convert.h"
+#include "client/annotation_json.h"
+#include "client/evaluation_json.h"
+#include "client/item_json.h"
+#include "client/json_fields.h"
 #include "client/transport.h"
 #include "core/ids.h"
 #include "core/strings.h"
@@ -239,14 +242,7 @@ Result<UploadResponse> Upload(const std::shared_ptr<Transport>& transport,
     }
   }
   const ProgressCallback& progress = options.progress ? options.progress : t.options().progress;
-  auto append_object = [predictions](const T& o, std::string* out) {
-    if constexpr (std::is_same_v<T, Prediction>) {
-      (void)predictions;
-      client::AppendPrediction(o, out);
-    } else {
-      client::AppendAnnotation(o, out);
-    }
-  };
+  auto append_object = [](const T& o, std::string* out) { client::AppendObjectJson(o, out); };
 
   UploadResponse result;
   if (options.asynchronous) {

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "client/annotation_json.h"
 #include "nucleus/nucleus.h"
+#include "wire/json_reader.h"
 
 namespace nucleus {
 namespace {
@@ -247,6 +249,68 @@ TEST(AnnotationJsonTest, EveryPredictionShapeWritesAndRoundTrips) {
        R"("track_reference_id":null,"task_id":null})"},
   };
   ExpectWritesAndRoundTrips(predictions, golden, prediction_from_json);
+}
+
+// Group answers (ModelRun::iloc, Dataset::iloc, ...): the key picks the shape, whatever the
+// object's "type" says; "segmentation" holds masks.
+constexpr std::string_view kGroups =
+    R"({"box":[{"type":"polygon","label":"car","reference_id":"r","geometry":{"x":1,"y":2,)"
+    R"("width":3,"height":4},"confidence":0.5}],)"
+    R"("line":[{"label":"lane","reference_id":"r","geometry":{"vertices":[{"x":1,"y":2}]}}],)"
+    R"("polygon":[],"keypoints":[],"cuboid":[],)"
+    R"("segmentation":[{"mask_url":"https://m","reference_id":"r","annotations":[]}],)"
+    R"("category":[{"label":"day","reference_id":"r","task_id":"t"}]})";
+
+TEST(AnnotationJsonTest, GroupKeysChooseTheShape) {
+  wire::JsonDoc doc;
+  ASSERT_TRUE(doc.Parse(kGroups).ok());
+  auto predictions = client::ParsePredictionGroups(doc.root());
+  ASSERT_TRUE(predictions.ok()) << predictions.status().ToString();
+  EXPECT_EQ(predictions->size(), 4u);
+  ASSERT_EQ(predictions->box.size(), 1u);
+  EXPECT_EQ(predictions->box[0].width, 3);
+  EXPECT_EQ(predictions->box[0].confidence, 0.5);
+  ASSERT_EQ(predictions->line.size(), 1u);
+  EXPECT_EQ(predictions->line[0].vertices.size(), 1u);
+  EXPECT_EQ(predictions->segmentation.size(), 1u);
+  EXPECT_EQ(predictions->category.size(), 1u);
+
+  auto annotations = client::ParseAnnotationGroups(doc.root());
+  ASSERT_TRUE(annotations.ok()) << annotations.status().ToString();
+  EXPECT_EQ(annotations->size(), 4u);
+  ASSERT_EQ(annotations->category.size(), 1u);
+  EXPECT_EQ(annotations->category[0].task_id, std::optional<std::string>("t"));
+}
+
+TEST(AnnotationJsonTest, UnknownGroupsAreAnErrorForPredictionsAndSkippedForAnnotations) {
+  wire::JsonDoc doc;
+  ASSERT_TRUE(doc.Parse(R"({"multicategory":[{"labels":["a"],"reference_id":"r"}],)"
+                        R"("scene":[1],"box":null})")
+                  .ok());
+  auto predictions = client::ParsePredictionGroups(doc.root());
+  ASSERT_FALSE(predictions.ok());
+  EXPECT_EQ(predictions.status().message(), "unexpected prediction group \"multicategory\"");
+
+  auto annotations = client::ParseAnnotationGroups(doc.root());
+  ASSERT_TRUE(annotations.ok()) << annotations.status().ToString();
+  EXPECT_EQ(annotations->size(), 1u);
+  ASSERT_EQ(annotations->multicategory.size(), 1u);
+  EXPECT_EQ(annotations->multicategory[0].labels, std::vector<std::string>{"a"});
+}
+
+TEST(AnnotationJsonTest, ErrorsNameTheObjectAndTheKey) {
+  EXPECT_EQ(prediction_from_json(R"({"type":"box","label":"car"})").status().message(),
+            "prediction: missing \"reference_id\"");
+  EXPECT_EQ(annotation_from_json(R"({"type":"box","label":"car"})").status().message(),
+            "annotation: missing \"reference_id\"");
+  EXPECT_EQ(prediction_from_json(R"({"reference_id":"r"})").status().message(),
+            "segmentation: missing \"mask_url\"");
+  EXPECT_EQ(prediction_from_json(R"([1])").status().message(),
+            "prediction must be a JSON object, got an array");
+  wire::JsonDoc doc;
+  ASSERT_TRUE(doc.Parse(R"({"box":[1]})").ok());
+  EXPECT_EQ(client::ParseAnnotationGroups(doc.root()).status().message(),
+            "annotation must be a JSON object, got a number");
 }
 
 }  // namespace
