@@ -9,8 +9,9 @@ using wire::JsonObject;
 using wire::JsonValue;
 
 void Key(std::string_view key, std::string* out) {
-  wire::AppendJsonString(key, out);
-  out->push_back(':');
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
 }
 void Str(std::string_view key, std::string_view value, std::string* out) {
   Key(key, out);

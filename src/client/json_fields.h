@@ -3,7 +3,8 @@
 // annotation_json, item_json and evaluation_json are built from these.
 //
 // Writers append the key, the value and a trailing comma; Close() turns the last comma into
-// the closing bracket, so optional keys need no bookkeeping. Readers are lenient: a missing key
+// the closing bracket, so optional keys need no bookkeeping. Keys are our own literals (plain
+// identifiers) and are written without escaping; values are escaped. Readers are lenient: a missing key
 // or a value of another type reads as the default (Required() is the strict check).
 #pragma once
 
