@@ -35,6 +35,16 @@ void ExpectWritesAndRoundTrips(const std::vector<Object>& objects,
 
 Json Meta() { return Json::object({{"k", "v"}, {"n", 2}}); }
 
+// The role's own fields can be set only in that role (types.h: NotInThisRole).
+template <typename T>
+concept TakesConfidence = requires { T{.confidence = 0.5}; };
+template <typename T>
+concept TakesTaskId = requires { T{.task_id = "t"}; };
+static_assert(TakesConfidence<BoxPrediction> && !TakesConfidence<BoxAnnotation>);
+static_assert(TakesConfidence<CategoryPrediction> && !TakesConfidence<CategoryAnnotation>);
+static_assert(TakesTaskId<CuboidAnnotation> && !TakesTaskId<CuboidPrediction>);
+static_assert(TakesTaskId<MultiCategoryAnnotation>);
+
 TEST(AnnotationJsonTest, EveryAnnotationShapeWritesAndRoundTrips) {
   std::vector<Annotation> annotations = {
       BoxAnnotation{.label = "car", .x = 1.5, .y = 2, .width = 30, .height = 40.25,
