@@ -299,7 +299,6 @@ Result<UploadResponse> Upload(const std::shared_ptr<Transport>& transport,
     slice = ",\"trained_slice_id\":" + Quoted(*options.trained_slice_id);
   }
   std::vector<Json> responses;
-  std::mutex responses_mu;
 
   // 1. Local masks: multipart, up to 10 requests at once.
   if (!local.empty()) {
