@@ -61,6 +61,14 @@ struct CocoEvalResult {
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
                             const CocoParams& params, int threads = 1);
 
+// The same result, consuming `dt`: its image, category, boxes, areas and scores arrays are
+// released as soon as the detections are regrouped for the evaluation (56 bytes per detection),
+// before the result arrays and the per-category work are allocated, so a process whose heap is
+// never trimmed (nucleus eval) reuses that memory instead of faulting in fresh pages. `dt` is
+// left valid but unspecified.
+CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, CocoDetections&& dt,
+                            const CocoParams& params, int threads = 1);
+
 // One line of COCOeval.summarize: what it averages and the value.
 struct CocoSummaryLine {
   bool is_ap = true;
