@@ -61,11 +61,10 @@ struct CocoEvalResult {
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
                             const CocoParams& params, int threads = 1);
 
-// The same result, consuming `dt`: its image, category, boxes, areas and scores arrays are
-// released as soon as the detections are regrouped for the evaluation (56 bytes per detection),
-// before the result arrays and the per-category work are allocated, so a process whose heap is
-// never trimmed (nucleus eval) reuses that memory instead of faulting in fresh pages. `dt` is
-// left valid but unspecified.
+// The same result, consuming `dt`: on one thread its scores, areas, boxes and image arrays are
+// reordered in place for the evaluation (by category and image) and its category array is
+// released, where the const overload copies them (56 bytes per detection of fresh memory:
+// nucleus eval, issue 15). `dt` is left valid but unspecified.
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, CocoDetections&& dt,
                             const CocoParams& params, int threads = 1);
 

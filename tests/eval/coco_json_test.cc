@@ -211,7 +211,14 @@ ManyResults MakeManyResults(int count, int bad_image_at) {
     m.gt += buf;
   }
   m.gt += R"(],"categories":[{"id":1},{"id":2},{"id":3}],"annotations":[)";
-  m.gt += R"({"id":1,"image_id":10,"category_id":1,"bbox":[1,2,30,40],"area":1200,"iscrowd":0}]})";
+  for (int a = 0; a < 150; ++a) {  // one box per image and category, where detections overlap
+    std::snprintf(buf, sizeof buf,
+                  R"(%s{"id":%d,"image_id":%d,"category_id":%d,"bbox":[%d,5,60,50],)"
+                  R"("area":3000,"iscrowd":0})",
+                  a ? "," : "", a + 1, 10 * (1 + a % 50), 1 + a / 50, (a * 37) % 600);
+    m.gt += buf;
+  }
+  m.gt += "]}";
   m.dt = "[";
   for (int d = 0; d < count; ++d) {
     const int image = 10 * (1 + d % 50), category = 1 + d % 4;  // category 4: not in the GT
@@ -277,18 +284,30 @@ TEST(CocoJsonTest, ProblemInALaterChunkNamesItsIndexInTheFile) {
   }
 }
 
+// The rvalue EvaluateCoco reorders the detections in place on one thread (a walk along the
+// permutation's cycles) and gathers them on more: both must give the const overload's result,
+// on the small-set grouping (two passes) and the counting sort (from 64k detections).
 TEST(CocoJsonTest, EvaluatingAMovedDetectionSetGivesTheSameResult) {
-  const ManyResults m = MakeManyResults(20000, -1);
-  Result<CocoFiles> files =
-      ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json", IouType::kBbox, 1);
-  ASSERT_TRUE(files.ok()) << files.status().ToString();
-  const CocoParams params = DefaultCocoParams(IouType::kBbox);
-  const CocoEvalResult kept = EvaluateCoco(files->gt, files->dt, params, 2);
-  const CocoEvalResult moved = EvaluateCoco(files->gt, std::move(files->dt), params, 2);
-  EXPECT_EQ(kept.precision, moved.precision);
-  EXPECT_EQ(kept.recall, moved.recall);
-  EXPECT_NE(std::count(kept.precision.begin(), kept.precision.end(), -1.0),
-            static_cast<std::ptrdiff_t>(kept.precision.size()));  // not vacuous
+  for (int count : {20000, 80000}) {
+    const ManyResults m = MakeManyResults(count, -1);
+    Result<CocoFiles> files =
+        ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json", IouType::kBbox, 1);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    const CocoParams params = DefaultCocoParams(IouType::kBbox);
+    const CocoEvalResult kept = EvaluateCoco(files->gt, files->dt, params, 1);
+    EXPECT_NE(std::count(kept.precision.begin(), kept.precision.end(), -1.0),
+              static_cast<std::ptrdiff_t>(kept.precision.size()));  // not vacuous
+    for (int threads = 1; threads <= 2; ++threads) {
+      SCOPED_TRACE(testing::Message() << count << " detections, " << threads << " threads");
+      Result<CocoFiles> again =
+          ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json", IouType::kBbox, 1);
+      ASSERT_TRUE(again.ok());
+      const CocoEvalResult moved =
+          EvaluateCoco(again->gt, std::move(again->dt), params, threads);
+      EXPECT_EQ(kept.precision, moved.precision);
+      EXPECT_EQ(kept.recall, moved.recall);
+    }
+  }
 }
 
 }  // namespace
