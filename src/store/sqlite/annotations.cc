@@ -181,8 +181,15 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
 
   Result<int64_t> DeleteByIdentity(const std::string& dataset_id,
                                    const std::string& identity) override {
+    // Category identities ("category:<taxonomy>", "multicategory:<taxonomy>") have the partial
+    // index of migration v9, which SQLite uses only when the query repeats its WHERE term. Any
+    // other identity is looked for among the dataset's rows.
+    const bool category =
+        identity.starts_with("category:") || identity.starts_with("multicategory:");
     NUCLEUS_RETURN_IF_ERROR(
-        db_.Prepare("DELETE FROM annotations WHERE dataset_id = ? AND identity = ?")
+        db_.Prepare(category ? "DELETE FROM annotations WHERE dataset_id = ? AND identity = ? AND "
+                               "(identity GLOB 'category:*' OR identity GLOB 'multicategory:*')"
+                             : "DELETE FROM annotations WHERE dataset_id = ? AND identity = ?")
             .Bind(1, dataset_id)
             .Bind(2, identity)
             .Exec());

@@ -490,6 +490,42 @@ TEST_P(StoreConformanceTest, ScanDatasetStopsAtTheFirstErrorAndReturnsIt) {
   EXPECT_EQ(calls, 2);
 }
 
+// Whatever the identity's kind (a taxonomy's, or an id), every row of the dataset with it goes.
+TEST_P(StoreConformanceTest, AnnotationDeleteByIdentityFindsEveryKindOfIdentity) {
+  Dataset ds = AddDataset("owner_a");
+  Item a = AddItem(ds.id, "a");
+  Item b = AddItem(ds.id, "b");
+  Annotation multi = NewAnnotation(a, "multicategory:tags", "x", "{}");
+  multi.type = "multicategory";
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    for (const Annotation& ann :
+         {multi, NewAnnotation(b, "multicategory:tags", "y", "{}"),
+          NewAnnotation(a, "id:car", "car", "{}"), NewAnnotation(b, "id:car", "car", "{}"),
+          NewAnnotation(b, "id:bus", "bus", "{}")}) {
+      NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(ann, false).status());
+    }
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t tags,
+                             tx.annotations().DeleteByIdentity(ds.id, "multicategory:tags"));
+    EXPECT_EQ(tags, 2);
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t cars, tx.annotations().DeleteByIdentity(ds.id, "id:car"));
+    EXPECT_EQ(cars, 2);
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t none, tx.annotations().DeleteByIdentity(ds.id, "category:"));
+    EXPECT_EQ(none, 0);
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> left, tx.annotations().ListByDataset(ds.id));
+    EXPECT_EQ(left.size(), 1u);
+    if (!left.empty()) {
+      EXPECT_EQ(left[0].identity, "id:bus");
+    }
+    return Status::Ok();
+  }));
+}
+
 TEST_P(StoreConformanceTest, AnnotationDeletesCountWhatWentAndStayInScope) {
   Dataset ds = AddDataset("owner_a");
   Dataset other = AddDataset("owner_a");
