@@ -4,7 +4,8 @@ namespace nucleus::server {
 
 void RegisterServerJobHandlers(api::JobService& jobs) {
   // Each area adds one line here, e.g. RegisterPredictionUploadJob(jobs);
-  (void)jobs;
+  RegisterItemJobs(jobs);
+  RegisterSceneJobs(jobs);
 }
 
 }  // namespace nucleus::server

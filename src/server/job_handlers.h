@@ -10,4 +10,9 @@ namespace nucleus::server {
 // Registers every handler below.
 void RegisterServerJobHandlers(api::JobService& jobs);
 
+// uploadDatasetItems and metadataUpdate (item_jobs.cc).
+void RegisterItemJobs(api::JobService& jobs);
+// uploadLidarScene and uploadVideoScene (scene_jobs.cc).
+void RegisterSceneJobs(api::JobService& jobs);
+
 }  // namespace nucleus::server

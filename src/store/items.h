@@ -9,24 +9,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/items.h"
 #include "nucleus/result.h"
 
 namespace nucleus::store {
 
-struct Item {
-  int64_t rowid = 0;  // store-internal key; 0 until inserted
-  std::string id;     // "di_..."
-  std::string dataset_id;
-  int64_t seq = 0;    // insertion order within the dataset (assigned by Insert)
-  std::string reference_id;
-  std::string image_url;       // user URL, or our blob URL for uploaded files ("" if none)
-  std::string pointcloud_url;  // "" if none
-  std::string metadata_json = "{}";
-  // Other keys echoed on read, as a JSON object's members without braces, e.g.
-  // "\"width\":640,\"height\":480" ("" when none).
-  std::string extra_json;
-  std::string scene_id;  // "" unless the item is a frame of a scene
-};
+using Item = core::Item;  // core/items.h
 
 class ItemRepo {
  public:
