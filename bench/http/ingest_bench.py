@@ -6,6 +6,11 @@ pre-builds every request body (so the client's JSON encoding is not timed), then
 requests sent back to back on one keep-alive connection. Prints objects/s per phase.
 
   /usr/bin/python3 bench/http/ingest_bench.py [--bin build/nucleus] [--requests 20]
+
+Item appends can also be sent over several keep-alive connections at once (each a thread with
+its own session, bodies dealt round-robin) and sized by item count:
+
+  /usr/bin/python3 bench/http/ingest_bench.py --connections 4 --items 1000000 --phases append
 """
 import argparse
 import json
@@ -15,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import requests
@@ -54,12 +60,59 @@ def timed(session, url, bodies, count_key):
     return total, time.perf_counter() - start
 
 
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far (from /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_parallel(key, url, bodies, count_key, connections):
+    """Sends `bodies` over `connections` keep-alive connections at once; (objects, seconds)."""
+    if connections <= 1:
+        session = requests.Session()
+        session.auth = (key, "")
+        return timed(session, url, bodies, count_key)
+    sessions = []
+    for _ in range(connections):
+        session = requests.Session()
+        session.auth = (key, "")
+        session.get(url.split("/v1/")[0] + "/healthz", timeout=10)  # open the connection
+        sessions.append(session)
+    totals = [0] * connections
+    failures = []
+
+    def send(i):
+        try:
+            totals[i] = timed(sessions[i], url, bodies[i::connections], count_key)[0]
+        except Exception as e:  # reported after the join
+            failures.append(e)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(connections)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    secs = time.perf_counter() - start
+    if failures:
+        raise failures[0]
+    return sum(totals), secs
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, "build", "nucleus"))
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--per-request", type=int, default=5000)
+    parser.add_argument("--items", type=int, default=0,
+                        help="items to append (sets --requests); default --requests x --per-request")
+    parser.add_argument("--connections", type=int, default=1,
+                        help="keep-alive connections the item append is sent over at once")
+    parser.add_argument("--phases", choices=["all", "append"], default="all")
     args = parser.parse_args()
+    if args.items > 0:
+        args.requests = (args.items + args.per_request - 1) // args.per_request
 
     data_dir = tempfile.mkdtemp(prefix="nucleus-bench-")
     proc, base, key = start_server(args.bin, data_dir)
@@ -73,8 +126,15 @@ def main():
             {"metadata": {"camera": "front", "i": i}, "reference_id": refs[r * per + i],
              "image_url": f"s3://bucket/{refs[r * per + i]}", "width": 1920, "height": 1080}
             for i in range(per)], "update": False}) for r in range(n)]
-        created, secs = timed(session, f"{base}/dataset/{ds}/append", item_bodies, "new_items")
-        print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s")
+        cpu = cpu_seconds(proc.pid)
+        created, secs = timed_parallel(key, f"{base}/dataset/{ds}/append", item_bodies,
+                                       "new_items", args.connections)
+        cpu = cpu_seconds(proc.pid) - cpu
+        print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s"
+              f" ({args.connections} connection(s); server CPU {cpu:.2f} s ="
+              f" {cpu * 1e6 / max(created, 1):.1f} us/item)")
+        if args.phases == "append":
+            return 0
 
         box_bodies = [json.dumps({"annotations": [
             {"label": "car", "type": "box",
