@@ -19,14 +19,34 @@ namespace {
 // Pages larger than this are cut; the token still leads to the rest.
 constexpr int64_t kMaxPageSize = 100000;
 
-core::Item ToStoreItem(const core::ItemInput& in) {
+// The row an item input becomes (moved from it), with a fresh id; rowid and seq come at insert.
+core::Item ToStoreItem(core::ItemInput&& in) {
   core::Item item;
-  item.reference_id = in.reference_id;
-  item.image_url = in.image_url;
-  item.pointcloud_url = in.pointcloud_url;
-  item.metadata_json = in.metadata_json.empty() ? "{}" : in.metadata_json;
-  item.extra_json = in.extra_json;
+  item.id = core::NewId("di");
+  item.reference_id = std::move(in.reference_id);
+  item.image_url = std::move(in.image_url);
+  item.pointcloud_url = std::move(in.pointcloud_url);
+  item.metadata_json = in.metadata_json.empty() ? "{}" : std::move(in.metadata_json);
+  item.extra_json = std::move(in.extra_json);
   return item;
+}
+
+// The items of an append as rows, and whether each replaces an existing item of the same
+// reference id (its own `update`, else the request's).
+struct AppendRows {
+  std::vector<core::Item> rows;
+  std::vector<char> replace;
+};
+
+AppendRows ToAppendRows(std::vector<core::ItemInput> items, bool update) {
+  AppendRows out;
+  out.rows.reserve(items.size());
+  out.replace.reserve(items.size());
+  for (core::ItemInput& in : items) {
+    out.replace.push_back(in.update.value_or(update) ? 1 : 0);
+    out.rows.push_back(ToStoreItem(std::move(in)));
+  }
+  return out;
 }
 
 Status CheckImageDataset(store::Tx& tx, const std::string& owner, const std::string& dataset_id) {
@@ -38,32 +58,63 @@ Status CheckImageDataset(store::Tx& tx, const std::string& owner, const std::str
   return Status::Ok();
 }
 
-Status ApplyAppend(store::Tx& tx, const std::string& dataset_id,
-                   const std::vector<core::ItemInput>& items, bool update,
+// Replaces the stored item of `row`'s reference id with `row`'s fields (id, seq and scene kept).
+Status ReplaceItem(store::Tx& tx, const std::string& dataset_id, const core::Item& row) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> existing,
+                           tx.items().FindByRef(dataset_id, row.reference_id));
+  if (!existing) return Internal("item " + row.reference_id + " vanished during an append");
+  core::Item item = row;
+  item.rowid = existing->rowid;
+  item.id = std::move(existing->id);
+  item.dataset_id = std::move(existing->dataset_id);
+  item.seq = existing->seq;
+  item.scene_id = std::move(existing->scene_id);
+  return tx.items().Replace(item);
+}
+
+// Applies the rows in order, as if one by one: a reference id already stored is replaced or left
+// alone; a new one is appended, and when it repeats within the call the repeat counts as existing
+// (its fields replace the pending row's when it replaces). New rows are written together
+// (ItemRepo::InsertMany). `rows` keep their contents, so the transaction can run again.
+Status ApplyAppend(store::Tx& tx, const std::string& dataset_id, AppendRows& append,
                    core::AppendCounts* counts) {
-  for (const core::ItemInput& in : items) {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> existing,
-                             tx.items().FindByRef(dataset_id, in.reference_id));
-    if (!existing) {
-      core::Item item = ToStoreItem(in);
-      item.id = core::NewId("di");
-      item.dataset_id = dataset_id;
-      NUCLEUS_RETURN_IF_ERROR(tx.items().Insert(&item));
+  std::vector<core::Item>& rows = append.rows;
+  std::unordered_map<std::string_view, size_t> pending;  // reference id -> slot in `fresh`
+  std::vector<size_t> fresh;  // per new row, the index of the row whose fields it takes
+  bool in_place = true;       // fresh[k] == k for every k: `rows` is the insert list itself
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::string& ref = rows[i].reference_id;
+    if (auto it = pending.find(ref); it != pending.end()) {
+      in_place = false;
+      if (!append.replace[i]) {
+        ++counts->ignored_items;
+        continue;
+      }
+      fresh[it->second] = i;
+      ++counts->updated_items;
+      continue;
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> stored,
+                             tx.items().FindRowidByRef(dataset_id, ref));
+    if (!stored) {
+      if (fresh.size() != i) in_place = false;
+      pending.emplace(ref, fresh.size());
+      fresh.push_back(i);
       ++counts->new_items;
-    } else if (in.update.value_or(update)) {
-      core::Item item = ToStoreItem(in);
-      item.rowid = existing->rowid;
-      item.id = existing->id;
-      item.dataset_id = existing->dataset_id;
-      item.seq = existing->seq;
-      item.scene_id = existing->scene_id;
-      NUCLEUS_RETURN_IF_ERROR(tx.items().Replace(item));
+    } else if (append.replace[i]) {
+      NUCLEUS_RETURN_IF_ERROR(ReplaceItem(tx, dataset_id, rows[i]));
       ++counts->updated_items;
     } else {
       ++counts->ignored_items;
     }
   }
-  return Status::Ok();
+  if (in_place && fresh.size() == rows.size()) return tx.items().InsertMany(dataset_id, rows);
+  // Copies, as `rows` must stay as they are. A repeat's fields (and fresh id) stand in for the
+  // pending row's: the same stored item as inserting the first and replacing it with the repeat.
+  std::vector<core::Item> inserts;
+  inserts.reserve(fresh.size());
+  for (size_t index : fresh) inserts.push_back(rows[index]);
+  return tx.items().InsertMany(dataset_id, inserts);
 }
 
 // A request-level field error, worded as wire/ words them.
@@ -186,11 +237,12 @@ std::string ImageContentType(const std::string& ext) {
 Result<core::AppendOutcome> AppendItems(Context& ctx, const std::string& owner,
                                         const std::string& dataset_id,
                                         std::vector<core::ItemInput> items, bool update) {
+  AppendRows rows = ToAppendRows(std::move(items), update);
   core::AppendOutcome out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     out = core::AppendOutcome{};
     NUCLEUS_RETURN_IF_ERROR(CheckImageDataset(tx, owner, dataset_id));
-    return ApplyAppend(tx, dataset_id, items, update, &out.counts);
+    return ApplyAppend(tx, dataset_id, rows, &out.counts);
   }));
   return out;
 }
@@ -259,10 +311,11 @@ Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::
                                                  const std::vector<std::string>& errors) {
   const store::Job& job = run.job();
   for (core::ItemInput& item : items) item.update.reset();
+  AppendRows rows = ToAppendRows(std::move(items), run.request().update);
   core::AppendCounts counts;
   NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
     counts = core::AppendCounts{};
-    NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, items, run.request().update, &counts));
+    NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, rows, &counts));
     return tx.jobs().AppendErrors(job.id, errors);
   }));
   return counts;
