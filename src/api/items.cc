@@ -82,6 +82,10 @@ Status ApplyAppend(store::Tx& tx, const std::string& dataset_id, AppendRows& app
   std::unordered_map<std::string_view, size_t> pending;  // reference id -> slot in `fresh`
   std::vector<size_t> fresh;  // per new row, the index of the row whose fields it takes
   bool in_place = true;       // fresh[k] == k for every k: `rows` is the insert list itself
+  std::vector<std::string> refs;
+  refs.reserve(rows.size());
+  for (const core::Item& row : rows) refs.push_back(row.reference_id);
+  NUCLEUS_ASSIGN_OR_RETURN(auto stored, tx.items().ResolveRefs(dataset_id, refs));
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::string& ref = rows[i].reference_id;
     if (auto it = pending.find(ref); it != pending.end()) {
@@ -94,9 +98,7 @@ Status ApplyAppend(store::Tx& tx, const std::string& dataset_id, AppendRows& app
       ++counts->updated_items;
       continue;
     }
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> stored,
-                             tx.items().FindRowidByRef(dataset_id, ref));
-    if (!stored) {
+    if (stored.count(ref) == 0) {
       if (fresh.size() != i) in_place = false;
       pending.emplace(ref, fresh.size());
       fresh.push_back(i);

@@ -12,6 +12,17 @@ namespace {
 constexpr size_t kRowsPerStatement = 64;
 constexpr int kParamsPerRow = 10;
 
+// Reference ids per lookup statement of ResolveRefs.
+constexpr size_t kRefsPerLookup = 128;
+
+std::string LookupSql(size_t refs) {
+  std::string sql =
+      "SELECT reference_id, rowid FROM items WHERE dataset_id = ? AND reference_id IN (";
+  for (size_t i = 0; i < refs; ++i) sql += i > 0 ? ",?" : "?";
+  sql += ")";
+  return sql;
+}
+
 std::string InsertManySql(size_t rows) {
   std::string sql =
       "INSERT INTO items (rowid, id, dataset_id, seq, reference_id, image_url, pointcloud_url, "
@@ -195,13 +206,20 @@ class SqliteItemRepo final : public ItemRepo {
       const std::string& dataset_id, const std::vector<std::string>& reference_ids) override {
     std::unordered_map<std::string, int64_t> out;
     out.reserve(reference_ids.size());
-    Stmt stmt = db_.Prepare("SELECT rowid FROM items WHERE dataset_id = ? AND reference_id = ?");
-    for (const std::string& ref : reference_ids) {
-      if (out.count(ref) != 0) continue;
-      stmt.Bind(1, dataset_id).Bind(2, ref);
-      if (stmt.Step()) out.emplace(ref, stmt.Int(0));
+    // Up to kRefsPerLookup ids per statement: one step per found item instead of a statement
+    // (bind, step, reset) per id.
+    for (size_t done = 0; done < reference_ids.size();) {
+      const size_t n = std::min(kRefsPerLookup, reference_ids.size() - done);
+      std::string& sql = lookup_sql_[n];
+      if (sql.empty()) sql = LookupSql(n);
+      Stmt stmt = db_.Prepare(sql);
+      stmt.BindStatic(1, dataset_id);
+      for (size_t i = 0; i < n; ++i) {
+        stmt.BindStatic(static_cast<int>(i) + 2, reference_ids[done + i]);
+      }
+      while (stmt.Step()) out.emplace(stmt.View(0), stmt.Int(1));
       NUCLEUS_RETURN_IF_ERROR(stmt.status());
-      stmt.Reset();
+      done += n;
     }
     return out;
   }
@@ -240,6 +258,7 @@ class SqliteItemRepo final : public ItemRepo {
 
   Db& db_;
   std::string insert_sql_[kRowsPerStatement + 1];  // InsertManySql(n), built on first use
+  std::string lookup_sql_[kRefsPerLookup + 1];     // LookupSql(n), likewise
 };
 
 }  // namespace
