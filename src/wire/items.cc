@@ -81,16 +81,18 @@ std::string ExtraJson(const core::ItemInput& in) {
   return out;
 }
 
-// The fields of an item object; `source_json` is left to the caller.
-Result<core::ItemInput> ParseItemFields(JsonValue value, std::string_view what,
-                                        const Limits& limits) {
+// The fields of an item object; `source_json` is left to the caller. Errors after the reference
+// id name the item by `what` alone unless `name_with_ref` (see ParseItemFields).
+Result<core::ItemInput> ParseItemFieldsAs(JsonValue value, std::string_view what,
+                                          const Limits& limits, bool name_with_ref) {
   JsonObject obj;
   NUCLEUS_RETURN_IF_ERROR(AsObject(value, what, &obj));
   core::ItemInput item;
   NUCLEUS_RETURN_IF_ERROR(GetString(obj, "reference_id", what, &item.reference_id));
   NUCLEUS_RETURN_IF_ERROR(
       CheckLength(what, "reference_id", item.reference_id, limits.max_id_bytes, "max_id_bytes"));
-  const std::string described = Describe(what, item.reference_id);
+  const std::string described =
+      name_with_ref ? Describe(what, item.reference_id) : std::string(what);
 
   NUCLEUS_RETURN_IF_ERROR(OptString(obj, "image_url", described, &item.image_url));
   if (item.image_url.empty()) {
@@ -121,6 +123,16 @@ Result<core::ItemInput> ParseItemFields(JsonValue value, std::string_view what,
   }
   item.extra_json = ExtraJson(item);
   return item;
+}
+
+// The fields of an item object. Its name with the reference id ("item 3 (reference_id
+// \"a.jpg\")") is only built for an error message: a malformed item is parsed a second time to
+// word it, rather than every good item paying for the name.
+Result<core::ItemInput> ParseItemFields(JsonValue value, std::string_view what,
+                                        const Limits& limits) {
+  Result<core::ItemInput> item = ParseItemFieldsAs(value, what, limits, /*name_with_ref=*/false);
+  if (item.ok()) return item;
+  return ParseItemFieldsAs(value, what, limits, /*name_with_ref=*/true);
 }
 
 // Every element of `array`: parsed ones into `out->parsed`, malformed ones counted in
