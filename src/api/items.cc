@@ -26,7 +26,7 @@ core::Item ToStoreItem(core::ItemInput&& in) {
   item.reference_id = std::move(in.reference_id);
   item.image_url = std::move(in.image_url);
   item.pointcloud_url = std::move(in.pointcloud_url);
-  item.metadata_json = in.metadata_json.empty() ? "{}" : std::move(in.metadata_json);
+  item.metadata_json = std::move(in.metadata_json);  // "{}" unless sent (core/items.h)
   item.extra_json = std::move(in.extra_json);
   return item;
 }
