@@ -7,10 +7,13 @@ requests sent back to back on one keep-alive connection. Prints objects/s per ph
 
   /usr/bin/python3 bench/http/ingest_bench.py [--bin build/nucleus] [--requests 20]
 
-The annotate phases can be sent over several keep-alive connections at once (`--connections 4`:
-the bodies are dealt round-robin, one thread per connection) and sized by their total
-(`--annotations 1000000`: that many items are appended first, one box each, instead of
-`--requests` bodies).
+Every phase can be sent over several keep-alive connections at once (`--connections 4`: the
+bodies are dealt round-robin, one thread per connection) and sized by its total (`--items N` or
+`--annotations N`: that many items are appended, one box each, instead of `--requests` bodies);
+`--phases append` stops after the item append. Each phase also prints the server's CPU per object,
+which a busy shared machine moves far less than wall time:
+
+  /usr/bin/python3 bench/http/ingest_bench.py --connections 4 --annotations 1000000
 """
 import argparse
 import json
@@ -103,9 +106,10 @@ def main():
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--per-request", type=int, default=5000)
     parser.add_argument("--connections", type=int, default=1,
-                        help="keep-alive connections the annotate phases use at once")
-    parser.add_argument("--annotations", type=int, default=None,
-                        help="boxes per annotate phase (overrides --requests)")
+                        help="keep-alive connections every phase uses at once")
+    parser.add_argument("--annotations", "--items", type=int, default=None,
+                        help="items appended and boxes per annotate phase (overrides --requests)")
+    parser.add_argument("--phases", choices=["all", "append"], default="all")
     args = parser.parse_args()
     if args.annotations is not None:
         args.requests = math.ceil(args.annotations / args.per_request)
@@ -122,8 +126,14 @@ def main():
             {"metadata": {"camera": "front", "i": i}, "reference_id": refs[r * per + i],
              "image_url": f"s3://bucket/{refs[r * per + i]}", "width": 1920, "height": 1080}
             for i in range(per)], "update": False}) for r in range(n)]
-        created, secs = timed(session, f"{base}/dataset/{ds}/append", item_bodies, "new_items")
-        print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s")
+        cpu = server_cpu_seconds(proc)
+        created, secs = timed_parallel(key, f"{base}/dataset/{ds}/append", item_bodies,
+                                       "new_items", args.connections)
+        cpu = server_cpu_seconds(proc) - cpu
+        print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s"
+              f" (server CPU {cpu:.2f} s, {cpu * 1e6 / max(created, 1):.1f} us/item)")
+        if args.phases == "append":
+            return 0
 
         box_bodies = [json.dumps({"annotations": [
             {"label": "car", "type": "box",

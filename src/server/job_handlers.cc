@@ -5,6 +5,9 @@ namespace nucleus::server {
 void RegisterServerJobHandlers(api::JobService& jobs) {
   // Each area adds one line here, e.g. RegisterPredictionUploadJob(jobs);
   RegisterAnnotationUploadJob(jobs);
+
+  RegisterItemJobs(jobs);
+  RegisterSceneJobs(jobs);
 }
 
 }  // namespace nucleus::server

@@ -13,4 +13,9 @@ void RegisterServerJobHandlers(api::JobService& jobs);
 // "uploadAnnotations" (routes_annotations.cc).
 void RegisterAnnotationUploadJob(api::JobService& jobs);
 
+// uploadDatasetItems and metadataUpdate (item_jobs.cc).
+void RegisterItemJobs(api::JobService& jobs);
+// uploadLidarScene and uploadVideoScene (scene_jobs.cc).
+void RegisterSceneJobs(api::JobService& jobs);
+
 }  // namespace nucleus::server

@@ -63,6 +63,56 @@ TEST_P(StoreConformanceTest, ItemInsertAssignsRowidAndIncreasingSeq) {
   }));
 }
 
+// InsertMany is Insert on each item in turn: positions after the existing (and deleted) ones, in
+// order, each item told its rowid and seq; a reference id already taken fails the whole call.
+TEST_P(StoreConformanceTest, InsertManyAppendsInOrderAsInsertDoes) {
+  Dataset ds = AddDataset("owner_a");
+  Item a = AddItem(ds.id, "a");
+  Item gone = AddItem(ds.id, "gone");
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().Delete(gone.rowid); }));
+  std::vector<Item> batch(150);  // more than one multi-row statement, and a tail
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].id = NextId("di_");
+    batch[i].reference_id = "b" + std::to_string(i);
+    batch[i].image_url = "s3://x/" + std::to_string(i);
+    batch[i].metadata_json = R"({"i":)" + std::to_string(i) + "}";
+    batch[i].extra_json = i % 2 == 0 ? R"("width":3)" : "";
+  }
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().InsertMany(ds.id, batch); }));
+  EXPECT_GT(batch.front().seq, gone.seq);
+  std::set<int64_t> rowids = {a.rowid};
+  for (size_t i = 1; i < batch.size(); ++i) EXPECT_LT(batch[i - 1].seq, batch[i].seq);
+  for (const Item& item : batch) rowids.insert(item.rowid);
+  EXPECT_EQ(rowids.size(), batch.size() + 1);
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Item> all, tx.items().List(ds.id, 0, 1000));
+    EXPECT_EQ(all.size(), batch.size() + 1);
+    for (size_t i = 0; i < batch.size() && i + 1 < all.size(); ++i) {
+      const Item& got = all[i + 1];
+      EXPECT_EQ(got.id, batch[i].id);
+      EXPECT_EQ(got.rowid, batch[i].rowid);
+      EXPECT_EQ(got.seq, batch[i].seq);
+      EXPECT_EQ(got.dataset_id, ds.id);
+      EXPECT_EQ(got.reference_id, batch[i].reference_id);
+      EXPECT_EQ(got.metadata_json, batch[i].metadata_json);
+      EXPECT_EQ(got.extra_json, batch[i].extra_json);
+    }
+    return Status::Ok();
+  }));
+  std::vector<Item> taken(2);
+  taken[0].id = NextId("di_");
+  taken[0].reference_id = "new";
+  taken[1].id = NextId("di_");
+  taken[1].reference_id = "a";
+  EXPECT_EQ(Write([&](Tx& tx) { return tx.items().InsertMany(ds.id, taken); }).code(),
+            StatusCode::kAlreadyExists);
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> none, tx.items().FindRowidByRef(ds.id, "new"));
+    EXPECT_FALSE(none.has_value());
+    return Status::Ok();
+  }));
+}
+
 // A client pages with "seq > token": a position freed by deleting the last items must not be
 // handed out again, or an item appended after the deletion is skipped by that pager.
 TEST_P(StoreConformanceTest, DeletedLastPositionsAreNotReused) {
