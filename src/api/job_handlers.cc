@@ -1,7 +1,6 @@
 #include "api/job_handlers.h"
 
 #include "api/model_runs.h"
-#include "api/predictions.h"
 
 #include "api/annotations.h"
 #include "api/evaluations.h"
@@ -15,7 +14,6 @@ void RegisterJobHandlers(JobService& jobs) {
   jobs.Register(kAnnotationUploadJobType, RunAnnotationUploadJob);
   jobs.Register(kAnnotationDeletionJobType, RunAnnotationDeletionJob);
   jobs.Register(kModelRunCommitJobType, RunCommitJob);
-  jobs.Register(kPredictionUploadJobType, RunPredictionUploadJob);
   jobs.Register("uploadDatasetItems", RunItemUploadJob);
   jobs.Register("metadataUpdate", RunMetadataUpdateJob);
   jobs.Register(kLidarSceneJobType, RunLidarSceneUploadJob);

@@ -3,8 +3,8 @@
 namespace nucleus::server {
 
 void RegisterServerJobHandlers(api::JobService& jobs) {
-  // Each area adds one line here, e.g. RegisterPredictionUploadJob(jobs);
-  (void)jobs;
+  // Each area adds one line here.
+  RegisterPredictionUploadJob(jobs);
 }
 
 }  // namespace nucleus::server

@@ -10,4 +10,7 @@ namespace nucleus::server {
 // Registers every handler below.
 void RegisterServerJobHandlers(api::JobService& jobs);
 
+// "uploadPredictions" (server/prediction_upload_job.cc).
+void RegisterPredictionUploadJob(api::JobService& jobs);
+
 }  // namespace nucleus::server
