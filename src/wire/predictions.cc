@@ -61,10 +61,82 @@ class PooledDoc {
   std::unique_ptr<JsonDoc> doc_;
 };
 
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+size_t SkipSpace(std::string_view text, size_t pos) {
+  while (pos < text.size() && IsSpace(text[pos])) ++pos;
+  return pos;
+}
+
+// Past the string starting at text[pos] (a '"'); npos when it does not end.
+size_t SkipString(std::string_view text, size_t pos) {
+  for (++pos; pos < text.size(); ++pos) {
+    if (text[pos] == '\\') {
+      ++pos;
+    } else if (text[pos] == '"') {
+      return pos + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Past the JSON value starting at text[pos]; npos when it does not end.
+size_t SkipValue(std::string_view text, size_t pos) {
+  int depth = 0;
+  while (pos < text.size()) {
+    const char c = text[pos];
+    if (c == '"') {
+      pos = SkipString(text, pos);
+      if (pos == std::string_view::npos) return pos;
+      if (depth == 0) return pos;
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return pos;  // a scalar ended by its container
+      if (--depth == 0) return pos + 1;
+    } else if (depth == 0 && (c == ',' || IsSpace(c))) {
+      return pos;  // a scalar ended
+    }
+    ++pos;
+  }
+  return depth == 0 ? pos : std::string_view::npos;
+}
+
+// Where the first element of the top-level array `key` of `body` (a JSON object) starts, when it
+// follows the '[' directly; npos otherwise. Only a hint for the canonical pass-through
+// (wire::ParseAnnotation with a source): whatever it returns, payloads are what the parser
+// writes, so a body it cannot follow only costs the re-serialisation it would have saved.
+size_t FirstElementOf(std::string_view body, std::string_view key) {
+  constexpr size_t npos = std::string_view::npos;
+  size_t pos = SkipSpace(body, 0);
+  if (pos >= body.size() || body[pos] != '{') return npos;
+  pos = SkipSpace(body, pos + 1);
+  while (pos < body.size() && body[pos] == '"') {
+    const size_t key_end = SkipString(body, pos);
+    if (key_end == npos) return npos;
+    const bool wanted = body.substr(pos + 1, key_end - pos - 2) == key;
+    pos = SkipSpace(body, key_end);
+    if (pos >= body.size() || body[pos] != ':') return npos;
+    pos = SkipSpace(body, pos + 1);
+    if (wanted) return pos < body.size() && body[pos] == '[' ? pos + 1 : npos;
+    pos = SkipValue(body, pos);
+    if (pos == npos) return npos;
+    pos = SkipSpace(body, pos);
+    if (pos >= body.size() || body[pos] != ',') return npos;
+    pos = SkipSpace(body, pos + 1);
+  }
+  return npos;
+}
+
 // Parses the elements of an "annotations" (or, with `segmentations`, a "segmentations") array;
-// `first_index` numbers the objects in error messages.
+// `first_index` numbers the objects in error messages. `cursor` is where the array's first
+// element starts in `body` (npos: unknown): while elements are canonical and follow each other
+// with a bare ',', each payload is taken from the body as sent.
 void DecodeArray(JsonArray array, bool segmentations, int64_t first_index,
-                 const core::Limits& limits, core::PredictionBatch* batch) {
+                 const core::Limits& limits, std::string_view body, size_t cursor,
+                 core::PredictionBatch* batch) {
   AnnotationParseOptions options;
   options.prediction = true;
   options.default_to_mask = segmentations;
@@ -72,7 +144,17 @@ void DecodeArray(JsonArray array, bool segmentations, int64_t first_index,
   batch->objects.reserve(batch->objects.size() + array.size());
   int64_t index = first_index;
   for (JsonValue value : array) {
-    Result<core::ParsedAnnotation> parsed = ParseAnnotation(value, index, options);
+    std::string_view source;
+    if (cursor != std::string_view::npos) source = body.substr(cursor);
+    size_t canonical_size = 0;
+    Result<core::ParsedAnnotation> parsed =
+        ParseAnnotation(value, index, options, source, &canonical_size);
+    if (canonical_size > 0 && cursor + canonical_size < body.size() &&
+        body[cursor + canonical_size] == ',') {
+      cursor += canonical_size + 1;
+    } else {
+      cursor = std::string_view::npos;
+    }
     if (parsed.ok()) {
       batch->objects.push_back(std::move(parsed).value());
     } else {
@@ -82,9 +164,21 @@ void DecodeArray(JsonArray array, bool segmentations, int64_t first_index,
   }
 }
 
+// Whether `body` may hold canonical objects at all: text in the layout of Python's json.dumps
+// (", " and ": " between tokens, as the official client sends) never does, and is not searched.
+bool MayBeCompact(std::string_view body) {
+  const std::string_view head = body.substr(0, 512);
+  return head.find("\": ") == std::string_view::npos && head.find(", \"") == std::string_view::npos;
+}
+
 }  // namespace
 
 Status DecodePredictionArrays(JsonObject body, const core::Limits& limits,
+                              core::PredictionBatch* batch) {
+  return DecodePredictionArrays(body, std::string_view(), limits, batch);
+}
+
+Status DecodePredictionArrays(JsonObject body, std::string_view text, const core::Limits& limits,
                               core::PredictionBatch* batch) {
   JsonArray arrays[2];
   bool present[2] = {false, false};
@@ -103,7 +197,9 @@ Status DecodePredictionArrays(JsonObject body, const core::Limits& limits,
   int64_t count = 0;
   for (int k = 0; k < 2; ++k) {
     if (!present[k]) continue;
-    DecodeArray(arrays[k], k == 1, count, limits, batch);
+    const size_t cursor = text.empty() || !MayBeCompact(text) ? std::string_view::npos
+                                                              : FirstElementOf(text, keys[k]);
+    DecodeArray(arrays[k], k == 1, count, limits, text, cursor, batch);
     count += static_cast<int64_t>(arrays[k].size());
   }
   return Status::Ok();
@@ -124,7 +220,7 @@ Result<core::PredictionUpload> DecodePredictionUpload(std::string_view body, boo
     NUCLEUS_RETURN_IF_ERROR(GetString(obj, "requestId", "request body", &upload.request_id));
     return upload;
   }
-  NUCLEUS_RETURN_IF_ERROR(DecodePredictionArrays(obj, limits, &upload.batch));
+  NUCLEUS_RETURN_IF_ERROR(DecodePredictionArrays(obj, body, limits, &upload.batch));
   NUCLEUS_RETURN_IF_ERROR(
       OptString(obj, "trained_slice_id", "request body", &upload.trained_slice_id));
   return upload;
@@ -136,7 +232,13 @@ Result<core::ParsedAnnotation> DecodePredictionLine(std::string_view line, int64
   AnnotationParseOptions options;
   options.prediction = true;
   options.limits = &limits;
-  return ParseAnnotation(doc->root(), index, options);
+  // The line as sent is the payload when it is canonical.
+  const size_t first = SkipSpace(line, 0);
+  size_t last = line.size();
+  while (last > first && IsSpace(line[last - 1])) --last;
+  size_t canonical_size = 0;
+  return ParseAnnotation(doc->root(), index, options, line.substr(first, last - first),
+                         &canonical_size);
 }
 
 std::string EncodeLineError(int64_t line_number, std::string_view message) {

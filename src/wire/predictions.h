@@ -31,6 +31,10 @@ Result<core::PredictionUpload> DecodePredictionUpload(std::string_view body, boo
 // part of a multipart upload) appended to `batch`, with the checks of DecodePredictionUpload.
 Status DecodePredictionArrays(JsonObject body, const core::Limits& limits,
                               core::PredictionBatch* batch);
+// The same, given the body's text as well (`body` parsed from it): objects sent in canonical
+// form (compact, our key order and number format) keep their bytes as their payload.
+Status DecodePredictionArrays(JsonObject body, std::string_view text, const core::Limits& limits,
+                              core::PredictionBatch* batch);
 
 // One line of an async upload's NDJSON payload, the `index`-th (0-based) object of the upload.
 // On failure the Status message is the problem; EncodeLineError words the job's error entry.
