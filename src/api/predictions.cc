@@ -78,10 +78,61 @@ struct ItemIdentity {
     return item_rowid == o.item_rowid && identity == o.identity;
   }
 };
-struct ItemIdentityHash {
-  size_t operator()(const ItemIdentity& k) const {
-    return std::hash<std::string_view>()(k.identity) ^
-           (static_cast<size_t>(k.item_rowid) * 0x9E3779B97F4A7C15ull);
+
+// The (item, identity) pairs of one batch, to find repeats: open addressing in one allocation,
+// since a node-based set costs a malloc per prediction inside the write transaction.
+class IdentitySet {
+ public:
+  explicit IdentitySet(size_t expected) {
+    size_t capacity = 16;
+    while (capacity < expected * 2) capacity *= 2;
+    slots_.resize(capacity);
+  }
+  // False when `key` was inserted before.
+  bool Insert(const ItemIdentity& key) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = (std::hash<std::string_view>()(key.identity) ^
+                (static_cast<size_t>(key.item_rowid) * 0x9E3779B97F4A7C15ull)) &
+               mask;
+    while (slots_[i].used) {
+      if (slots_[i].key == key) return false;
+      i = (i + 1) & mask;
+    }
+    slots_[i] = Slot{key, true};
+    return true;
+  }
+
+ private:
+  struct Slot {
+    ItemIdentity key{0, {}};
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+};
+
+// What a batch needs for its write that needs no transaction, prepared before it so that the
+// store's writer lock is held for less: the distinct reference ids, and a server id per object
+// (every id has the same length; ids of objects that are not written are never used).
+struct PreparedBatch {
+  std::vector<std::string> refs;
+  std::string ids;
+  size_t id_size = 0;
+
+  explicit PreparedBatch(const std::vector<core::ParsedAnnotation>& objects) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(objects.size());
+    std::string_view previous;
+    for (const core::ParsedAnnotation& a : objects) {
+      if (a.reference_id == previous) continue;  // a detector's output comes item by item
+      previous = a.reference_id;
+      if (seen.insert(a.reference_id).second) refs.push_back(a.reference_id);
+    }
+    id_size = core::NewId("pred").size();
+    ids.reserve(objects.size() * id_size);
+    for (size_t i = 0; i < objects.size(); ++i) ids += core::NewId("pred");
+  }
+  std::string_view IdOf(size_t object) const {
+    return std::string_view(ids).substr(object * id_size, id_size);
   }
 };
 
@@ -93,25 +144,18 @@ class BatchWriter {
       : tx_(tx), run_(run), update_(update), counts_(counts) {}
 
   Status Write(const std::vector<core::ParsedAnnotation>& objects,
-               const std::vector<int64_t>& origin) {
-    NUCLEUS_RETURN_IF_ERROR(ResolveRefs(objects));
-    // Server ids of new rows, in one buffer (every id has the same length).
-    const size_t id_size = core::NewId("pred").size();
-    std::string ids;
-    ids.reserve(objects.size() * id_size);
+               const std::vector<int64_t>& origin, const PreparedBatch& prepared) {
+    NUCLEUS_ASSIGN_OR_RETURN(rowids_, tx_.items().ResolveRefs(run_.dataset_id, prepared.refs));
+    IdentitySet identities(objects.size());
     std::vector<store::PredictionWrite> rows;
     rows.reserve(objects.size());
-    identities_.reserve(objects.size());
     for (size_t i = 0; i < objects.size(); ++i) {
       const core::ParsedAnnotation& a = objects[i];
       int64_t item_rowid = 0;
-      NUCLEUS_ASSIGN_OR_RETURN(bool keep, Admit(a, origin[i], &item_rowid));
+      NUCLEUS_ASSIGN_OR_RETURN(bool keep, Admit(a, origin[i], &identities, &item_rowid));
       if (!keep) continue;
-      ids.append(core::NewId("pred"));
       rows.push_back(RowOf(a, item_rowid));
-    }
-    for (size_t r = 0; r < rows.size(); ++r) {
-      rows[r].id = std::string_view(ids).substr(r * id_size, id_size);
+      rows.back().id = prepared.IdOf(i);
     }
     NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx_.predictions().PutMany(run_.rowid, rows, update_));
     counts_->processed += written;
@@ -120,21 +164,10 @@ class BatchWriter {
   }
 
  private:
-  // Resolves each distinct reference id once.
-  Status ResolveRefs(const std::vector<core::ParsedAnnotation>& objects) {
-    std::vector<std::string> refs;
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(objects.size());
-    for (const core::ParsedAnnotation& a : objects) {
-      if (seen.insert(a.reference_id).second) refs.push_back(a.reference_id);
-    }
-    NUCLEUS_ASSIGN_OR_RETURN(rowids_, tx_.items().ResolveRefs(run_.dataset_id, refs));
-    return Status::Ok();
-  }
-
   // Whether `a` becomes a row (its item in `item_rowid`); false when it was a scene category
   // (written here) or an error (recorded).
-  Result<bool> Admit(const core::ParsedAnnotation& a, int64_t object, int64_t* item_rowid) {
+  Result<bool> Admit(const core::ParsedAnnotation& a, int64_t object, IdentitySet* identities,
+                     int64_t* item_rowid) {
     auto it = rowids_.find(a.reference_id);
     if (it == rowids_.end() && a.type == core::AnnotationType::kCategory) {
       // A category naming a scene rather than an item is a scene category (scenes.md §4.2).
@@ -163,7 +196,7 @@ class BatchWriter {
         return false;
       }
     }
-    if (!identities_.insert(ItemIdentity{it->second, a.identity}).second) {
+    if (!identities->Insert(ItemIdentity{it->second, a.identity})) {
       std::string what = a.type == core::AnnotationType::kSegmentation
                              ? "a second mask for the same item"
                              : (a.annotation_id ? "the annotation_id \"" + *a.annotation_id + "\""
@@ -214,7 +247,6 @@ class BatchWriter {
   const bool update_;
   PredictCounts* counts_;
   std::unordered_map<std::string, int64_t> rowids_;
-  std::unordered_set<ItemIdentity, ItemIdentityHash> identities_;
   std::unordered_map<int64_t, bool> is_pointcloud_;  // item rowid -> point cloud, for cuboids
 };
 
@@ -274,13 +306,21 @@ Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
   PredictCounts refused;
   for (std::string& e : batch.errors) AddError(&refused, -1, std::move(e));
   std::vector<int64_t> origin;
-  ApplyItemCap(*per_item, &batch, &refused, &origin);
+  if (own_counter &&
+      static_cast<int64_t>(batch.objects.size()) <= ctx.limits.max_predictions_per_item) {
+    // No item can pass the cap within this batch alone.
+    origin.resize(batch.objects.size());
+    for (size_t i = 0; i < origin.size(); ++i) origin[i] = static_cast<int64_t>(i);
+  } else {
+    ApplyItemCap(*per_item, &batch, &refused, &origin);
+  }
+  const PreparedBatch prepared(batch.objects);
   PredictCounts counts;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = PredictCounts{};
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
     counts.dataset_id = run.dataset_id;
-    return BatchWriter(tx, run, update, &counts).Write(batch.objects, origin);
+    return BatchWriter(tx, run, update, &counts).Write(batch.objects, origin, prepared);
   }));
   counts.errored += refused.errored;
   if (!refused.errors.empty()) {

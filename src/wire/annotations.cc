@@ -228,7 +228,8 @@ Status ReadCommon(const Fields& obj, const What& what, const AnnotationParseOpti
   JsonValue v;
   if (Find(obj, kMetadata, &v)) {
     if (!v.is_object()) return WrongType(what, "metadata", "an object", v);
-    c->metadata_json = Minify(v);
+    // {} is what most clients send; Minify would build it through a buffer of its own.
+    if (v.get_object().value_unsafe().size() != 0) c->metadata_json = Minify(v);
     NUCLEUS_RETURN_IF_ERROR(
         UserJson(what, "metadata", v, c->metadata_json.size(), LimitsOf(options)));
     c->metadata_sent = true;
