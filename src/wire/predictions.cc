@@ -132,8 +132,8 @@ size_t FirstElementOf(std::string_view body, std::string_view key) {
 
 // Parses the elements of an "annotations" (or, with `segmentations`, a "segmentations") array;
 // `first_index` numbers the objects in error messages. `cursor` is where the array's first
-// element starts in `body` (npos: unknown): while elements are canonical and follow each other
-// with a bare ',', each payload is taken from the body as sent.
+// element starts in `body` (npos: unknown): while elements follow each other with a bare ',',
+// the payload of each canonical one is taken from the body as sent.
 void DecodeArray(JsonArray array, bool segmentations, int64_t first_index,
                  const core::Limits& limits, std::string_view body, size_t cursor,
                  core::PredictionBatch* batch) {
@@ -149,11 +149,10 @@ void DecodeArray(JsonArray array, bool segmentations, int64_t first_index,
     size_t canonical_size = 0;
     Result<core::ParsedAnnotation> parsed =
         ParseAnnotation(value, index, options, source, &canonical_size);
-    if (canonical_size > 0 && cursor + canonical_size < body.size() &&
-        body[cursor + canonical_size] == ',') {
-      cursor += canonical_size + 1;
-    } else {
-      cursor = std::string_view::npos;
+    if (cursor != std::string_view::npos) {
+      // Past this element: its canonical bytes, or else the value as sent.
+      const size_t end = canonical_size > 0 ? cursor + canonical_size : SkipValue(body, cursor);
+      cursor = end < body.size() && body[end] == ',' ? end + 1 : std::string_view::npos;
     }
     if (parsed.ok()) {
       batch->objects.push_back(std::move(parsed).value());
