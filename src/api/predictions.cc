@@ -168,7 +168,13 @@ class BatchWriter {
   // (written here) or an error (recorded).
   Result<bool> Admit(const core::ParsedAnnotation& a, int64_t object, IdentitySet* identities,
                      int64_t* item_rowid) {
-    auto it = rowids_.find(a.reference_id);
+    // Objects come item by item (a detector's output per image): look up each run of them once.
+    if (!have_last_ || a.reference_id != last_ref_) {
+      have_last_ = true;
+      last_ref_ = a.reference_id;
+      last_ = rowids_.find(a.reference_id);
+    }
+    const auto it = last_;
     if (it == rowids_.end() && a.type == core::AnnotationType::kCategory) {
       // A category naming a scene rather than an item is a scene category (scenes.md §4.2).
       NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> scene,
@@ -247,6 +253,9 @@ class BatchWriter {
   const bool update_;
   PredictCounts* counts_;
   std::unordered_map<std::string, int64_t> rowids_;
+  bool have_last_ = false;  // last_ref_ and last_ are set
+  std::string_view last_ref_;
+  std::unordered_map<std::string, int64_t>::const_iterator last_;
   std::unordered_map<int64_t, bool> is_pointcloud_;  // item rowid -> point cloud, for cuboids
 };
 

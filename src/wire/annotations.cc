@@ -960,9 +960,14 @@ Result<ParsedAnnotation> ParseAnnotation(JsonValue value, int64_t index,
       return a;
     }
   }
-  a.payload_json.reserve(256);
-  PayloadSink write(&a.payload_json);
+  // Written into the thread's scratch buffer, then copied at its exact size: one allocation per
+  // payload, where growing the payload's own string reallocates once or twice.
+  thread_local std::string scratch;
+  scratch.clear();
+  PayloadSink write(&scratch);
   WritePayload(write, a, c);
+  a.payload_json.assign(scratch);
+  if (scratch.capacity() > (64u << 10)) std::string().swap(scratch);  // after a huge object
   return a;
 }
 
