@@ -7,7 +7,8 @@ namespace {
 
 TEST(DecodeNewDatasetTest, KeepsSchemasAsSent) {
   auto input = DecodeNewDataset(
-      R"({"name": "d", "is_scene": true, "annotation_metadata_schema": {"x": {"type": "number"}}})");
+      R"({"name": "d", "is_scene": true,)"
+      R"( "annotation_metadata_schema": {"x": {"type": "number"}}})");
   ASSERT_TRUE(input.ok()) << input.status().ToString();
   EXPECT_EQ(input->name, "d");
   EXPECT_TRUE(input->is_scene);
