@@ -12,7 +12,6 @@
 namespace nucleus::api {
 
 void RegisterJobHandlers(JobService& jobs) {
-  jobs.Register(kAnnotationUploadJobType, RunAnnotationUploadJob);
   jobs.Register(kAnnotationDeletionJobType, RunAnnotationDeletionJob);
   jobs.Register(kModelRunCommitJobType, RunCommitJob);
   jobs.Register(kPredictionUploadJobType, RunPredictionUploadJob);

@@ -4,7 +4,7 @@ namespace nucleus::server {
 
 void RegisterServerJobHandlers(api::JobService& jobs) {
   // Each area adds one line here, e.g. RegisterPredictionUploadJob(jobs);
-  (void)jobs;
+  RegisterAnnotationUploadJob(jobs);
 }
 
 }  // namespace nucleus::server

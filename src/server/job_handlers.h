@@ -10,4 +10,7 @@ namespace nucleus::server {
 // Registers every handler below.
 void RegisterServerJobHandlers(api::JobService& jobs);
 
+// "uploadAnnotations" (routes_annotations.cc).
+void RegisterAnnotationUploadJob(api::JobService& jobs);
+
 }  // namespace nucleus::server
