@@ -14,18 +14,15 @@
 
 #include "api/context.h"
 #include "api/jobs.h"
+#include "core/jobs.h"
 #include "eval/matching.h"
 #include "nucleus/result.h"
 #include "store/models.h"
 
 namespace nucleus::api {
 
-struct CommitOptions {
-  // true (the default) matches regardless of labels; allowed_label_matches implies false.
-  bool class_agnostic = true;
-  // (ground_truth_label, model_prediction_label) pairs that may match when !class_agnostic.
-  std::vector<std::pair<std::string, std::string>> allowed_label_matches;
-};
+// The commit options are the job request's (core/jobs.h).
+using CommitOptions = core::CommitOptions;
 
 struct MatchSummary {
   bool computed = false;  // true once matches were stored
