@@ -8,6 +8,7 @@
 #include "api/item_caps.h"
 #include "api/uploads.h"
 #include "core/ids.h"
+#include "core/packed_geometry.h"
 #include "core/strings.h"
 #include "store/datasets.h"
 #include "store/items.h"
@@ -159,6 +160,8 @@ Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
     row.label = a.label;
     row.labels = a.labels;
     row.payload_json = a.payload_json;
+    row.geometry.clear();
+    core::AppendPackedGeometry(a, &row.geometry);  // what commit matches with (parse once)
     NUCLEUS_ASSIGN_OR_RETURN(store::PutOutcome outcome, repo.Put(row, update));
     count(i, outcome);
   }

@@ -11,6 +11,7 @@
 #include "api/scenes.h"
 #include "api/uploads.h"
 #include "core/ids.h"
+#include "core/packed_geometry.h"
 #include "store/items.h"
 #include "store/models.h"
 #include "wire/json_writer.h"
@@ -71,6 +72,10 @@ Status WriteBatch(store::Tx& tx, const store::ModelRun& run, const PredictionBat
   const std::string sample = core::NewId("pred");
   std::string ids;
   ids.reserve(objects.size() * sample.size());
+  std::string packed;  // each row's packed geometry, one after another (views set below)
+  packed.reserve(objects.size() * 40);
+  std::vector<size_t> packed_end;
+  packed_end.reserve(objects.size());
 
   std::vector<store::PredictionWrite> rows;
   rows.reserve(objects.size());
@@ -144,20 +149,15 @@ Status WriteBatch(store::Tx& tx, const store::ModelRun& run, const PredictionBat
     row.label = a.label;
     row.confidence = a.confidence;
     row.payload_json = a.payload_json;
-    if (a.type == core::AnnotationType::kBox) {
-      // The payload prints these doubles in shortest round-trip form: the stored box is exactly
-      // what parsing the payload would give (non-finite values print as null: none stored).
-      const core::BoxGeometry& b = a.geometry.box;
-      if (std::isfinite(b.x) && std::isfinite(b.y) && std::isfinite(b.width) &&
-          std::isfinite(b.height)) {
-        row.box = store::PredictionBox{b.x, b.y, b.width, b.height};
-      }
-    }
+    core::AppendPackedGeometry(a, &packed);  // what commit matches with (parse once)
+    packed_end.push_back(packed.size());
     rows.push_back(row);
     row_object.push_back(i);
   }
   for (size_t r = 0; r < rows.size(); ++r) {
     rows[r].id = std::string_view(ids).substr(r * sample.size(), sample.size());
+    const size_t from = r == 0 ? 0 : packed_end[r - 1];
+    rows[r].geometry = std::string_view(packed).substr(from, packed_end[r] - from);
   }
   NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx.predictions().PutMany(run.rowid, rows, update));
   counts->processed += written;

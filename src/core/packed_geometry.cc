@@ -33,7 +33,8 @@ void PutStr(std::string_view s, std::string* out) {
 
 uint64_t LoadU64(const char* p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -66,7 +67,8 @@ class Reader {
   bool Count(size_t min_entry_bytes, size_t* out) {
     if (end_ - p_ < 4) return false;
     uint32_t n = 0;
-    for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<unsigned char>(p_[i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      n |= static_cast<uint32_t>(static_cast<unsigned char>(p_[i])) << (8 * i);
     p_ += 4;
     if (static_cast<uint64_t>(n) * min_entry_bytes > static_cast<uint64_t>(end_ - p_)) return false;
     *out = n;

@@ -63,7 +63,7 @@ std::string PackGeometry(const ParsedAnnotation& object);
 // Everything a packed value holds.
 struct UnpackedGeometry {
   AnnotationType type = AnnotationType::kBox;
-  AnnotationGeometry geometry;     // the members of `type`, as AnnotationGeometry says
+  AnnotationGeometry geometry;      // the members of `type`, as AnnotationGeometry says
   std::vector<std::string> labels;  // category, multicategory, scene_category
   std::string mask_url;             // segmentation
 };
@@ -83,10 +83,10 @@ class PackedGeometryView {
   bool Reset(std::string_view packed);
 
   AnnotationType type() const { return type_; }
-  BoxGeometry box() const;             // kBox
-  size_t vertex_count() const;         // kLine, kPolygon
-  Point2 vertex(size_t i) const;       // kLine, kPolygon; i < vertex_count()
-  CuboidGeometry cuboid() const;       // kCuboid
+  BoxGeometry box() const;        // kBox
+  size_t vertex_count() const;    // kLine, kPolygon
+  Point2 vertex(size_t i) const;  // kLine, kPolygon; i < vertex_count()
+  CuboidGeometry cuboid() const;  // kCuboid
 
  private:
   double At(size_t offset) const;  // the f64 at `offset` in the bytes

@@ -199,8 +199,8 @@ TEST(PackedGeometryTest, CorruptCountsAndUnknownTagsAreRefusedWithoutAllocating)
   EXPECT_FALSE(UnpackGeometry("", &out));
   PackedGeometryView view;
   EXPECT_FALSE(view.Reset(""));
-  EXPECT_FALSE(view.Reset(std::string("\x01\0\0", 3)));                  // short box
-  EXPECT_FALSE(view.Reset(std::string("\x03\x02\0\0\0", 5)));            // 2 vertices, 0 bytes
+  EXPECT_FALSE(view.Reset(std::string("\x01\0\0", 3)));                     // short box
+  EXPECT_FALSE(view.Reset(std::string("\x03\x02\0\0\0", 5)));               // 2 vertices, 0 bytes
   EXPECT_FALSE(view.Reset(std::string("\x05", 1) + std::string(55, 'x')));  // short cuboid
 }
 
