@@ -1,0 +1,10 @@
+#include "server/job_handlers.h"
+
+namespace nucleus::server {
+
+void RegisterServerJobHandlers(api::JobService& jobs) {
+  // Each area adds one line here, e.g. RegisterPredictionUploadJob(jobs);
+  (void)jobs;
+}
+
+}  // namespace nucleus::server
