@@ -139,8 +139,9 @@ TEST(PackedGeometryTest, CuboidRoundTripsAndTheViewReadsIt) {
   EXPECT_EQ(c.position.z, 3);
   EXPECT_EQ(c.dimensions.x, 4);
   EXPECT_EQ(c.yaw, -3.14159);
+  const std::string packed = PackGeometry(a);  // the view borrows it
   PackedGeometryView view;
-  ASSERT_TRUE(view.Reset(PackGeometry(a)));
+  ASSERT_TRUE(view.Reset(packed));
   EXPECT_EQ(view.cuboid().dimensions.z, 6);
   EXPECT_EQ(view.cuboid().yaw, -3.14159);
 }
