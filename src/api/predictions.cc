@@ -1,6 +1,5 @@
 #include "api/predictions.h"
 
-#include <cmath>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -11,6 +10,7 @@
 #include "api/scenes.h"
 #include "api/uploads.h"
 #include "core/ids.h"
+#include "core/packed_geometry.h"
 #include "store/items.h"
 #include "store/models.h"
 
@@ -149,6 +149,10 @@ class BatchWriter {
     IdentitySet identities(objects.size());
     std::vector<store::PredictionWrite> rows;
     rows.reserve(objects.size());
+    std::string packed;  // each row's packed geometry, one after another (viewed below)
+    packed.reserve(objects.size() * 40);
+    std::vector<size_t> packed_end;
+    packed_end.reserve(objects.size());
     for (size_t i = 0; i < objects.size(); ++i) {
       const core::ParsedAnnotation& a = objects[i];
       int64_t item_rowid = 0;
@@ -156,6 +160,12 @@ class BatchWriter {
       if (!keep) continue;
       rows.push_back(RowOf(a, item_rowid));
       rows.back().id = prepared.IdOf(i);
+      core::AppendPackedGeometry(a, &packed);  // what commit matches with (parse once)
+      packed_end.push_back(packed.size());
+    }
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const size_t from = r == 0 ? 0 : packed_end[r - 1];
+      rows[r].geometry = std::string_view(packed).substr(from, packed_end[r] - from);
     }
     NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx_.predictions().PutMany(run_.rowid, rows, update_));
     counts_->processed += written;
@@ -236,15 +246,6 @@ class BatchWriter {
     row.label = a.label;
     row.confidence = a.confidence;
     row.payload_json = a.payload_json;
-    if (a.type == core::AnnotationType::kBox) {
-      // The payload prints these doubles in shortest round-trip form: the stored box is exactly
-      // what parsing the payload would give (non-finite values print as null: none stored).
-      const core::BoxGeometry& b = a.geometry.box;
-      if (std::isfinite(b.x) && std::isfinite(b.y) && std::isfinite(b.width) &&
-          std::isfinite(b.height)) {
-        row.box = store::PredictionBox{b.x, b.y, b.width, b.height};
-      }
-    }
     return row;
   }
 
