@@ -7,11 +7,6 @@
 
 namespace nucleus::server {
 
-// Kept for routes_predictions.cc (calculateEvaluationMetrics) until it decodes with wire/.
-Status ReadCommitOptions(wire::JsonObject body, api::CommitOptions* options) {
-  return wire::ReadCommitRequest(body, options);
-}
-
 namespace {
 
 void CreateModelRun(api::Context& ctx, Request& req, Response& res) {

@@ -10,11 +10,10 @@
 #include "server/route_helpers.h"
 #include "server/routes.h"
 #include "wire/annotations_request.h"
+#include "wire/model_runs.h"
 #include "wire/predictions.h"
 
 namespace nucleus::server {
-
-Status ReadCommitOptions(wire::JsonObject body, api::CommitOptions* options);
 
 namespace {
 
@@ -214,22 +213,13 @@ void ExportModelPredictions(api::Context& ctx, Request& req, Response& res) {
 // POST dataset/{ds}/model/{prj}/calculateEvaluationMetrics: commits the model's run
 // (model_runs.md §3); the job object with the run id first.
 void CommitModelRun(api::Context& ctx, Request& req, Response& res) {
-  wire::JsonDoc doc;
-  wire::JsonObject body;
-  if (AnsweredError(ParseBodyObject(req, &doc, &body), res)) return;
-  api::CommitOptions options;
-  if (AnsweredError(ReadCommitOptions(body, &options), res)) return;
+  auto options = wire::DecodeCommitRequest(req.body, req.method);
+  if (AnsweredError(options, res)) return;
   auto run_id = RunIdOfModelRoute(ctx, req, /*create=*/false);
   if (AnsweredError(run_id, res)) return;
-  auto job = api::SubmitCommit(ctx, req.owner, *run_id, options);
+  auto job = api::SubmitCommit(ctx, req.owner, *run_id, *options);
   if (AnsweredError(job, res)) return;
-  wire::JsonWriter w;
-  WriteJobObject(w, *job, "Running");
-  std::string json = w.Take();
-  std::string run_key = "\"model_run_id\":";
-  wire::AppendJsonString(*run_id, &run_key);
-  json.insert(1, run_key + ",");
-  res.Json(std::move(json));
+  res.Json(wire::EncodeCommitSubmitted(*run_id, *job));
 }
 
 constexpr RouteRow kPredictionRoutes[] = {
