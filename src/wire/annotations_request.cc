@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "wire/annotations.h"
+#include "wire/bodies.h"
 #include "wire/json_writer.h"
 
 namespace nucleus::wire {
@@ -10,37 +11,6 @@ namespace {
 
 constexpr std::string_view kBody = "request body";
 constexpr std::string_view kPart = "part \"serialized_request\"";
-
-// Parses `text` as the JSON object of a request body into `doc`/`obj`. A blank body is {} when
-// `blank_is_empty_object` (DELETE: the official client sends `{}` or nothing), else refused, so
-// a POST never mistakes "nothing sent" for "nothing to do".
-Status ParseBody(std::string_view text, bool blank_is_empty_object, JsonDoc* doc,
-                 JsonObject* obj) {
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    if (!blank_is_empty_object) {
-      return InvalidArgument("request body must be a JSON object, got an empty body");
-    }
-    text = "{}";
-  }
-  NUCLEUS_RETURN_IF_ERROR(doc->Parse(text));
-  return AsObject(doc->root(), kBody, obj);
-}
-
-// An array of strings (`key` of `obj`); absent or null leaves `out` empty.
-Status ReadStrings(JsonObject obj, std::string_view key, std::string_view what,
-                   std::vector<std::string>* out) {
-  JsonValue v;
-  if (!Find(obj, key, &v)) return Status::Ok();
-  JsonArray array;
-  if (!v.is_array() || v.get(array) != simdjson::SUCCESS) {
-    return FieldError(what, key, "must be an array of strings");
-  }
-  for (JsonValue e : array) {
-    if (!e.is_string()) return FieldError(what, key, "must be an array of strings");
-    out->emplace_back(e.get_string().value_unsafe());
-  }
-  return Status::Ok();
-}
 
 // Objects in the body's "annotations" and "segmentations" arrays together: over
 // max_batch_objects refuses the request before anything is parsed.
@@ -99,7 +69,7 @@ Result<core::AnnotateRequest> DecodeObjects(JsonObject body, bool segmentations_
 Result<core::AnnotateRequest> DecodeAnnotateRequest(std::string_view body, const Limits& limits) {
   JsonDoc doc;
   JsonObject obj;
-  NUCLEUS_RETURN_IF_ERROR(ParseBody(body, false, &doc, &obj));
+  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(body, "POST", &doc, &obj));
   bool update = false;
   NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "update", kBody, &update));
   NUCLEUS_ASSIGN_OR_RETURN(core::AnnotateRequest request, DecodeObjects(obj, false, limits));
@@ -123,7 +93,7 @@ Result<core::AnnotateRequest> DecodeMultipartAnnotateRequest(std::string_view pa
 Result<core::AnnotationUploadRequest> DecodeAnnotationUploadRequest(std::string_view body) {
   JsonDoc doc;
   JsonObject obj;
-  NUCLEUS_RETURN_IF_ERROR(ParseBody(body, false, &doc, &obj));
+  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(body, "POST", &doc, &obj));
   core::AnnotationUploadRequest request;
   NUCLEUS_RETURN_IF_ERROR(GetString(obj, "requestId", kBody, &request.request_id));
   NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "update", kBody, &request.update));
@@ -172,9 +142,9 @@ std::string EncodeAnnotationJobError(const core::AnnotationInput& input, std::st
 Result<core::AnnotationDeletionRequest> DecodeAnnotationDeletionRequest(std::string_view body) {
   JsonDoc doc;
   JsonObject obj;
-  NUCLEUS_RETURN_IF_ERROR(ParseBody(body, true, &doc, &obj));
+  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(body, "DELETE", &doc, &obj));
   core::AnnotationDeletionRequest request;
-  NUCLEUS_RETURN_IF_ERROR(ReadStrings(obj, "reference_ids", kBody, &request.reference_ids));
+  NUCLEUS_RETURN_IF_ERROR(ReadStringList(obj, "reference_ids", kBody, &request.reference_ids));
   NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "keep_history", kBody, &request.keep_history));
   return request;
 }
@@ -182,12 +152,12 @@ Result<core::AnnotationDeletionRequest> DecodeAnnotationDeletionRequest(std::str
 Result<core::NewTaxonomy> DecodeNewTaxonomy(std::string_view body) {
   JsonDoc doc;
   JsonObject obj;
-  NUCLEUS_RETURN_IF_ERROR(ParseBody(body, false, &doc, &obj));
+  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(body, "POST", &doc, &obj));
   constexpr std::string_view kWhat = "taxonomy";
   core::NewTaxonomy t;
   NUCLEUS_RETURN_IF_ERROR(GetString(obj, "taxonomy_name", kWhat, &t.name));
   NUCLEUS_RETURN_IF_ERROR(GetString(obj, "type", kWhat, &t.type));
-  NUCLEUS_RETURN_IF_ERROR(ReadStrings(obj, "labels", kWhat, &t.labels));
+  NUCLEUS_RETURN_IF_ERROR(ReadStringList(obj, "labels", kWhat, &t.labels));
   NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "update", kWhat, &t.update));
   return t;
 }
