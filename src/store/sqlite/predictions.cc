@@ -60,7 +60,7 @@ struct ItemBuffers {
   std::vector<PredictionRef> refs;
 };
 // Above this a thread's ReadItem buffers are freed after use rather than kept.
-constexpr size_t kKeptBytes = 256 * 1024;
+constexpr size_t kKeptBytes = size_t{256} * 1024;
 
 class SqlitePredictionRepo final : public PredictionRepo {
  public:
