@@ -21,9 +21,11 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "server/job_handlers.h"
 #include "server/http_server.h"
 #include "store/blobs.h"
 #include "store/sqlite/sqlite_store.h"
+#include "wire/job_codec.h"
 #include "wire/limits.h"
 
 namespace {
@@ -87,10 +89,11 @@ int Serve(const std::string& data, const std::string& listen,
   auto dir = OpenDataDir(data);
   if (!dir.ok()) return Fail(dir.status());
   nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
-                            dir->signing_key, limits};
+                            dir->signing_key, limits, &nucleus::wire::JobCodec()};
   nucleus::api::JobService jobs(ctx);
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
+  nucleus::server::RegisterServerJobHandlers(jobs);
 
   options.spool_dir = data;  // large multipart bodies: unlinked files beside the store
   size_t colon = listen.rfind(':');

@@ -16,6 +16,7 @@
 #include "api/blob_gc.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "wire/job_codec.h"
 #include "store/blobs.h"
 #include "store/datasets.h"
 #include "store/items.h"
@@ -164,7 +165,7 @@ int main(int argc, char** argv) {
   std::printf("reference scan: %zu references in %.3f s\n", refs, Since(scan));
 
   AheadClock clock;
-  nucleus::api::Context ctx{db, **blob_store, clock, nullptr, "key"};
+  nucleus::api::Context ctx{db, **blob_store, clock, nullptr, "key", {}, &nucleus::wire::JobCodec()};
   auto sweep = std::chrono::steady_clock::now();
   auto stats = nucleus::api::CollectGarbage(ctx, kDelayMs);
   Check(stats.status(), "sweep");

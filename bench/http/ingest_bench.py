@@ -6,9 +6,19 @@ pre-builds every request body (so the client's JSON encoding is not timed), then
 requests sent back to back on one keep-alive connection. Prints objects/s per phase.
 
   /usr/bin/python3 bench/http/ingest_bench.py [--bin build/nucleus] [--requests 20]
+
+Every phase can be sent over several keep-alive connections at once (`--connections 4`: the
+bodies are dealt round-robin, one thread per connection) and sized by its total (`--items N` or
+`--annotations N`: that many items are appended, one box each, instead of `--requests` bodies);
+`--phases append` stops after the item append. Each phase also prints the server's CPU per object,
+which a busy shared machine moves far less than wall time:
+
+  /usr/bin/python3 bench/http/ingest_bench.py --connections 4 --annotations 1000000
 """
 import argparse
 import json
+import math
+import threading
 import os
 import shutil
 import socket
@@ -54,12 +64,55 @@ def timed(session, url, bodies, count_key):
     return total, time.perf_counter() - start
 
 
+def server_cpu_seconds(proc):
+    """user + system CPU time of the server so far (Linux /proc), to compare builds on a busy machine."""
+    with open(f"/proc/{proc.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_parallel(key, url, bodies, count_key, connections):
+    """As timed(), the bodies dealt round-robin over `connections` keep-alive connections."""
+    if connections <= 1:
+        session = requests.Session()
+        session.auth = (key, "")
+        return timed(session, url, bodies, count_key)
+    totals = [0] * connections
+    failures = []
+
+    def send(c):
+        session = requests.Session()
+        session.auth = (key, "")
+        try:
+            totals[c] = timed(session, url, bodies[c::connections], count_key)[0]
+        except Exception as e:  # noqa: BLE001 - reported after the join
+            failures.append(e)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in range(connections)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    secs = time.perf_counter() - start
+    if failures:
+        raise failures[0]
+    return sum(totals), secs
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=os.path.join(ROOT, "build", "nucleus"))
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--per-request", type=int, default=5000)
+    parser.add_argument("--connections", type=int, default=1,
+                        help="keep-alive connections every phase uses at once")
+    parser.add_argument("--annotations", "--items", type=int, default=None,
+                        help="items appended and boxes per annotate phase (overrides --requests)")
+    parser.add_argument("--phases", choices=["all", "append"], default="all")
     args = parser.parse_args()
+    if args.annotations is not None:
+        args.requests = math.ceil(args.annotations / args.per_request)
 
     data_dir = tempfile.mkdtemp(prefix="nucleus-bench-")
     proc, base, key = start_server(args.bin, data_dir)
@@ -73,8 +126,14 @@ def main():
             {"metadata": {"camera": "front", "i": i}, "reference_id": refs[r * per + i],
              "image_url": f"s3://bucket/{refs[r * per + i]}", "width": 1920, "height": 1080}
             for i in range(per)], "update": False}) for r in range(n)]
-        created, secs = timed(session, f"{base}/dataset/{ds}/append", item_bodies, "new_items")
-        print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s")
+        cpu = server_cpu_seconds(proc)
+        created, secs = timed_parallel(key, f"{base}/dataset/{ds}/append", item_bodies,
+                                       "new_items", args.connections)
+        cpu = server_cpu_seconds(proc) - cpu
+        print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s"
+              f" (server CPU {cpu:.2f} s, {cpu * 1e6 / max(created, 1):.1f} us/item)")
+        if args.phases == "append":
+            return 0
 
         box_bodies = [json.dumps({"annotations": [
             {"label": "car", "type": "box",
@@ -83,14 +142,22 @@ def main():
              "metadata": {"occluded": False}, "embedding_vector": None,
              "track_reference_id": None, "task_id": None}
             for i in range(per)], "update": False}) for r in range(n)]
-        done, secs = timed(session, f"{base}/dataset/{ds}/annotate", box_bodies,
-                           "annotations_processed")
-        print(f"annotate    : {done} boxes in {secs:.2f} s = {done / secs:,.0f} boxes/s")
+        del item_bodies
+        annotate = f"{base}/dataset/{ds}/annotate"
+        cpu = server_cpu_seconds(proc)
+        done, secs = timed_parallel(key, annotate, box_bodies, "annotations_processed",
+                                    args.connections)
+        cpu = server_cpu_seconds(proc) - cpu
+        print(f"annotate    : {done} boxes in {secs:.2f} s = {done / secs:,.0f} boxes/s"
+              f" (server CPU {cpu:.2f} s, {cpu / done * 1e6:.1f} us/box)")
         box_update = [b.replace('"update": false', '"update": true') for b in box_bodies]
-        done, secs = timed(session, f"{base}/dataset/{ds}/annotate", box_update,
-                           "annotations_processed")
+        del box_bodies
+        cpu = server_cpu_seconds(proc)
+        done, secs = timed_parallel(key, annotate, box_update, "annotations_processed",
+                                    args.connections)
+        cpu = server_cpu_seconds(proc) - cpu
         print(f"re-annotate : {done} boxes (update=true) in {secs:.2f} s = "
-              f"{done / secs:,.0f} boxes/s")
+              f"{done / secs:,.0f} boxes/s (server CPU {cpu:.2f} s, {cpu / done * 1e6:.1f} us/box)")
     finally:
         proc.terminate()
         proc.wait()

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -73,86 +74,142 @@ struct Segment {
 using ClassPdf = std::map<std::string, double>;
 
 // ---------------------------------------------------------------------------------------------
-// Ground truth. An unset annotation_id is filled as the Python client does: boxes get
+// Annotations and predictions: one type per shape, shared by both roles
+//
+// Each shape (Box, Line, Polygon, Keypoints, Cuboid, Segmentation, Category) is written once,
+// as a template over its Role; BoxAnnotation is Box<Role::kGroundTruth> and BoxPrediction is
+// Box<Role::kPrediction>. The two roles share the geometry and every common field, in one order;
+// a prediction adds `confidence` (sent only when set; 0.0 is set) and `class_pdf` (sent only when
+// non-empty), ground truth adds `task_id`. Why a template rather than `struct BoxPrediction :
+// BoxGeometry, PredictionFields {}` or a `geometry` member: the Python client's objects are flat
+// (BoxPrediction(label, x, y, width, height, reference_id, confidence, ...); `p.x`, not
+// `p.geometry.x`), and C++20 designated initializers name only a class's own members, never a
+// base's, so a flat aggregate per shape and role is the only form that keeps both `p.x` and
+// `BoxPrediction{.label = "car", .x = 0, ...}`. A field of the other role is still declared,
+// as an empty NotInThisRole that holds nothing and is never sent, so both roles keep one list.
+//
+// An unset annotation_id is filled as the Python client does: boxes get
 // "{label}-{x}-{y}-{width}-{height}-{reference_id}" (numbers as Python prints them; integral
 // values print without ".0", as Python prints ints), keypoints "{label}-{reference_id}-keypoints".
 
-struct BoxAnnotation {
+enum class Role { kGroundTruth, kPrediction };
+
+// The type of a field that only the other role has (an annotation's `confidence`, a
+// prediction's `task_id`): empty, and never read or sent.
+struct NotInThisRole {};
+
+template <Role R, typename T>
+using PredictionOnly = std::conditional_t<R == Role::kPrediction, T, NotInThisRole>;
+template <Role R, typename T>
+using GroundTruthOnly = std::conditional_t<R == Role::kGroundTruth, T, NotInThisRole>;
+
+template <Role R>
+struct Box {
+  static constexpr Role kRole = R;
   std::string label;
   double x = 0;  // top-left corner
   double y = 0;
   double width = 0;
   double height = 0;
   std::string reference_id;
+  [[no_unique_address]] PredictionOnly<R, std::optional<double>> confidence;
   std::optional<std::string> annotation_id;
   Json metadata = Json::object();
+  [[no_unique_address]] PredictionOnly<R, ClassPdf> class_pdf;
   std::optional<std::vector<double>> embedding_vector;
   std::optional<std::string> track_reference_id;
-  std::optional<std::string> task_id;
+  [[no_unique_address]] GroundTruthOnly<R, std::optional<std::string>> task_id;
 };
 
-struct LineAnnotation {
+template <Role R>
+struct Line {
+  static constexpr Role kRole = R;
   std::string label;
   std::vector<Point> vertices;
   std::string reference_id;
+  [[no_unique_address]] PredictionOnly<R, std::optional<double>> confidence;
   std::optional<std::string> annotation_id;
   Json metadata = Json::object();
+  [[no_unique_address]] PredictionOnly<R, ClassPdf> class_pdf;
   std::optional<std::string> track_reference_id;
-  std::optional<std::string> task_id;
+  [[no_unique_address]] GroundTruthOnly<R, std::optional<std::string>> task_id;
 };
 
-struct PolygonAnnotation {
+template <Role R>
+struct Polygon {
+  static constexpr Role kRole = R;
   std::string label;
   std::vector<Point> vertices;
   std::string reference_id;
+  [[no_unique_address]] PredictionOnly<R, std::optional<double>> confidence;
   std::optional<std::string> annotation_id;
   Json metadata = Json::object();
+  [[no_unique_address]] PredictionOnly<R, ClassPdf> class_pdf;
   std::optional<std::vector<double>> embedding_vector;
   std::optional<std::string> track_reference_id;
-  std::optional<std::string> task_id;
+  [[no_unique_address]] GroundTruthOnly<R, std::optional<std::string>> task_id;
 };
 
-struct KeypointsAnnotation {
+template <Role R>
+struct Keypoints {
+  static constexpr Role kRole = R;
   std::string label;
   std::vector<Keypoint> keypoints;
   std::vector<std::string> names;  // one per keypoint
   std::string reference_id;
   std::optional<std::vector<std::pair<int, int>>> skeleton;
+  [[no_unique_address]] PredictionOnly<R, std::optional<double>> confidence;
   std::optional<std::string> annotation_id;
   Json metadata = Json::object();
+  [[no_unique_address]] PredictionOnly<R, ClassPdf> class_pdf;
   std::optional<std::string> track_reference_id;
-  std::optional<std::string> task_id;
+  [[no_unique_address]] GroundTruthOnly<R, std::optional<std::string>> task_id;
 };
 
-struct CuboidAnnotation {
+// Sends annotation_id, metadata, track_reference_id and task_id only when non-empty.
+template <Role R>
+struct Cuboid {
+  static constexpr Role kRole = R;
   std::string label;
   Point3D position;    // centre
   Point3D dimensions;  // full extents
   double yaw = 0;
   std::string reference_id;
+  [[no_unique_address]] PredictionOnly<R, std::optional<double>> confidence;
   std::optional<std::string> annotation_id;
   Json metadata = Json::object();
+  [[no_unique_address]] PredictionOnly<R, ClassPdf> class_pdf;
   std::optional<std::string> track_reference_id;
-  std::optional<std::string> task_id;
+  [[no_unique_address]] GroundTruthOnly<R, std::optional<std::string>> task_id;
 };
 
-struct SegmentationAnnotation {
+// A segmentation mask: the same fields in both roles (no confidence, as in the Python client).
+template <Role R>
+struct Segmentation {
+  static constexpr Role kRole = R;
   std::string mask_url;  // remote URL, or a local .png path (uploaded as multipart)
   std::vector<Segment> annotations;
   std::string reference_id;
   std::optional<std::string> annotation_id;
 };
 
-struct CategoryAnnotation {
+// Has no annotation_id (the Python client's categories have none).
+template <Role R>
+struct Category {
+  static constexpr Role kRole = R;
   std::string label;
   std::string reference_id;
   std::optional<std::string> taxonomy_name;
+  [[no_unique_address]] PredictionOnly<R, std::optional<double>> confidence;
   Json metadata = Json::object();
+  [[no_unique_address]] PredictionOnly<R, ClassPdf> class_pdf;
   std::optional<std::string> track_reference_id;
-  std::optional<std::string> task_id;
+  [[no_unique_address]] GroundTruthOnly<R, std::optional<std::string>> task_id;
 };
 
+// Ground truth only: the Python client has no multi-category prediction.
 struct MultiCategoryAnnotation {
+  static constexpr Role kRole = Role::kGroundTruth;
   std::vector<std::string> labels;
   std::string reference_id;
   std::optional<std::string> taxonomy_name;
@@ -161,129 +218,57 @@ struct MultiCategoryAnnotation {
   std::optional<std::string> task_id;
 };
 
+using BoxAnnotation = Box<Role::kGroundTruth>;
+using LineAnnotation = Line<Role::kGroundTruth>;
+using PolygonAnnotation = Polygon<Role::kGroundTruth>;
+using KeypointsAnnotation = Keypoints<Role::kGroundTruth>;
+using CuboidAnnotation = Cuboid<Role::kGroundTruth>;
+using SegmentationAnnotation = Segmentation<Role::kGroundTruth>;
+using CategoryAnnotation = Category<Role::kGroundTruth>;
+
+using BoxPrediction = Box<Role::kPrediction>;
+using LinePrediction = Line<Role::kPrediction>;
+using PolygonPrediction = Polygon<Role::kPrediction>;
+using KeypointsPrediction = Keypoints<Role::kPrediction>;
+using CuboidPrediction = Cuboid<Role::kPrediction>;
+using SegmentationPrediction = Segmentation<Role::kPrediction>;
+using CategoryPrediction = Category<Role::kPrediction>;
+
 using Annotation =
     std::variant<BoxAnnotation, LineAnnotation, PolygonAnnotation, KeypointsAnnotation,
                  CuboidAnnotation, SegmentationAnnotation, CategoryAnnotation,
                  MultiCategoryAnnotation>;
-
-// Ground truth of one item grouped by kind (Dataset::iloc/refloc/loc).
-struct AnnotationGroups {
-  std::vector<BoxAnnotation> box;
-  std::vector<LineAnnotation> line;
-  std::vector<PolygonAnnotation> polygon;
-  std::vector<KeypointsAnnotation> keypoints;
-  std::vector<CuboidAnnotation> cuboid;
-  std::vector<SegmentationAnnotation> segmentation;
-  std::vector<CategoryAnnotation> category;
-  std::vector<MultiCategoryAnnotation> multicategory;
-  size_t size() const;
-};
-
-struct ItemWithAnnotations {
-  DatasetItem item;
-  AnnotationGroups annotations;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Predictions: the ground-truth shapes plus `confidence` (sent only when set; 0.0 is set) and
-// `class_pdf` (sent only when non-empty). Field order follows the Python constructors.
-
-struct BoxPrediction {
-  std::string label;
-  double x = 0;
-  double y = 0;
-  double width = 0;
-  double height = 0;
-  std::string reference_id;
-  std::optional<double> confidence;
-  std::optional<std::string> annotation_id;
-  Json metadata = Json::object();
-  ClassPdf class_pdf;
-  std::optional<std::vector<double>> embedding_vector;
-  std::optional<std::string> track_reference_id;
-};
-
-struct LinePrediction {
-  std::string label;
-  std::vector<Point> vertices;
-  std::string reference_id;
-  std::optional<double> confidence;
-  std::optional<std::string> annotation_id;
-  Json metadata = Json::object();
-  ClassPdf class_pdf;
-  std::optional<std::string> track_reference_id;
-};
-
-struct PolygonPrediction {
-  std::string label;
-  std::vector<Point> vertices;
-  std::string reference_id;
-  std::optional<double> confidence;
-  std::optional<std::string> annotation_id;
-  Json metadata = Json::object();
-  ClassPdf class_pdf;
-  std::optional<std::vector<double>> embedding_vector;
-  std::optional<std::string> track_reference_id;
-};
-
-struct KeypointsPrediction {
-  std::string label;
-  std::vector<Keypoint> keypoints;
-  std::vector<std::string> names;
-  std::string reference_id;
-  std::optional<std::vector<std::pair<int, int>>> skeleton;
-  std::optional<double> confidence;
-  std::optional<std::string> annotation_id;
-  Json metadata = Json::object();
-  ClassPdf class_pdf;
-  std::optional<std::string> track_reference_id;
-};
-
-struct CuboidPrediction {
-  std::string label;
-  Point3D position;
-  Point3D dimensions;
-  double yaw = 0;
-  std::string reference_id;
-  std::optional<double> confidence;
-  std::optional<std::string> annotation_id;
-  Json metadata = Json::object();
-  ClassPdf class_pdf;
-  std::optional<std::string> track_reference_id;
-};
-
-struct SegmentationPrediction {
-  std::string mask_url;
-  std::vector<Segment> annotations;
-  std::string reference_id;
-  std::optional<std::string> annotation_id;
-};
-
-struct CategoryPrediction {
-  std::string label;
-  std::string reference_id;
-  std::optional<std::string> taxonomy_name;
-  std::optional<double> confidence;
-  Json metadata = Json::object();
-  ClassPdf class_pdf;
-  std::optional<std::string> track_reference_id;
-};
-
 using Prediction =
     std::variant<BoxPrediction, LinePrediction, PolygonPrediction, KeypointsPrediction,
                  CuboidPrediction, SegmentationPrediction, CategoryPrediction>;
 
-// Predictions grouped by kind (ModelRun::iloc/loc/refloc, ungrouped_export, Dataset::
-// predictions_iloc/refloc, export_predictions).
-struct PredictionGroups {
-  std::vector<BoxPrediction> box;
-  std::vector<LinePrediction> line;
-  std::vector<PolygonPrediction> polygon;
-  std::vector<KeypointsPrediction> keypoints;
-  std::vector<CuboidPrediction> cuboid;
-  std::vector<SegmentationPrediction> segmentation;
-  std::vector<CategoryPrediction> category;
-  size_t size() const;
+// The objects of one item (Dataset::iloc/refloc/loc: ground truth) or of one model run's
+// answer (ModelRun::iloc/loc/refloc, ungrouped_export, Dataset::predictions_iloc/refloc,
+// export_predictions: predictions), grouped by kind.
+template <Role R>
+struct ObjectGroups {
+  std::vector<Box<R>> box;
+  std::vector<Line<R>> line;
+  std::vector<Polygon<R>> polygon;
+  std::vector<Keypoints<R>> keypoints;
+  std::vector<Cuboid<R>> cuboid;
+  std::vector<Segmentation<R>> segmentation;
+  std::vector<Category<R>> category;
+  [[no_unique_address]] GroundTruthOnly<R, std::vector<MultiCategoryAnnotation>> multicategory;
+
+  size_t size() const {
+    size_t n = box.size() + line.size() + polygon.size() + keypoints.size() + cuboid.size() +
+               segmentation.size() + category.size();
+    if constexpr (R == Role::kGroundTruth) n += multicategory.size();
+    return n;
+  }
+};
+using AnnotationGroups = ObjectGroups<Role::kGroundTruth>;
+using PredictionGroups = ObjectGroups<Role::kPrediction>;
+
+struct ItemWithAnnotations {
+  DatasetItem item;
+  AnnotationGroups annotations;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,27 +1,25 @@
 #include "api/annotations.h"
 
 #include <algorithm>
-#include <map>
+#include <span>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "api/item_caps.h"
 #include "api/uploads.h"
 #include "core/ids.h"
 #include "core/strings.h"
 #include "store/datasets.h"
 #include "store/items.h"
 #include "store/scenes.h"
-#include "wire/json_reader.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
 
+using core::AnnotateCounts;
+using core::AnnotationInput;
 using core::AnnotationType;
-
-// Objects per transaction (and per progress step) in async uploads.
-constexpr size_t kJobChunk = 5000;
+using core::ParsedAnnotation;
 
 std::string TaxonomyError(const std::string& dataset_id, const std::string& taxonomy,
                           const std::string& label) {
@@ -35,7 +33,7 @@ class TaxonomyCache {
   TaxonomyCache(store::Tx& tx, const std::string& dataset_id) : tx_(tx), dataset_id_(dataset_id) {}
 
   // "" when the object's taxonomy and labels are valid, else the error text.
-  Result<std::string> Check(const wire::ParsedAnnotation& a) {
+  Result<std::string> Check(const ParsedAnnotation& a) {
     if (!a.taxonomy_name) return std::string();  // no taxonomy: always accepted
     auto it = cache_.find(*a.taxonomy_name);
     if (it == cache_.end()) {
@@ -72,43 +70,142 @@ class TaxonomyCache {
   std::unordered_map<std::string, Entry> cache_;
 };
 
-// Applies `inputs` inside `tx`. Appends to `counts`; `error_inputs` receives, per error string
-// added, the index of the input it is about.
-Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
-                        std::vector<AnnotationInput>& inputs, bool update, AnnotateCounts* counts,
-                        std::vector<size_t>* error_inputs) {
-  std::vector<std::string> refs;
-  refs.reserve(inputs.size());
-  for (const AnnotationInput& in : inputs) {
-    if (in.parsed) refs.push_back(in.parsed->reference_id);
+// Writes the objects of one annotate call that are rows of the annotations table: queued and
+// written together (PutMany), except masks, written one by one to count them on their own. The
+// queue is written before each mask so rows keep the order of the call.
+class RowWriter {
+ public:
+  RowWriter(store::Tx& tx, const std::string& dataset_id, bool update, AnnotateCounts* counts,
+            size_t expected)
+      : repo_(tx.annotations()), dataset_id_(dataset_id), update_(update), counts_(counts) {
+    rows_.reserve(expected);
   }
-  NUCLEUS_ASSIGN_OR_RETURN(auto rowids, tx.items().ResolveRefs(dataset_id, refs));
+
+  Status Add(const AnnotationInput& in, int64_t item_rowid) {
+    const ParsedAnnotation& a = *in.parsed;
+    if (in.is_segmentation) return PutOne(a, item_rowid);
+    store::AnnotationWrite row;
+    row.item_rowid = item_rowid;
+    row.type = core::AnnotationTypeName(a.type);
+    row.identity = a.identity;
+    if (a.annotation_id) row.annotation_id = *a.annotation_id;
+    row.label = a.label;
+    row.labels = a.labels;
+    row.payload_json = a.payload_json;
+    rows_.push_back(row);
+    ids_.append(core::NewId("ann"));
+    return Status::Ok();
+  }
+
+  // Writes the queued rows.
+  Status Flush() {
+    if (rows_.empty()) return Status::Ok();
+    const size_t id_size = ids_.size() / rows_.size();  // every id has the same length
+    for (size_t r = 0; r < rows_.size(); ++r) {
+      rows_[r].id = std::string_view(ids_).substr(r * id_size, id_size);
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t written, repo_.PutMany(dataset_id_, rows_, update_));
+    counts_->processed += written;
+    counts_->ignored += static_cast<int64_t>(rows_.size()) - written;
+    rows_.clear();
+    ids_.clear();
+    return Status::Ok();
+  }
+
+ private:
+  Status PutOne(const ParsedAnnotation& a, int64_t item_rowid) {
+    NUCLEUS_RETURN_IF_ERROR(Flush());
+    store::Annotation row;
+    row.id = core::NewId("ann");
+    row.dataset_id = dataset_id_;
+    row.item_rowid = item_rowid;
+    row.type = std::string(core::AnnotationTypeName(a.type));
+    row.identity = a.identity;
+    row.annotation_id = a.annotation_id.value_or("");
+    row.label = a.label;
+    row.labels = a.labels;
+    row.payload_json = a.payload_json;
+    NUCLEUS_ASSIGN_OR_RETURN(store::PutOutcome outcome, repo_.Put(row, update_));
+    const bool ignored = outcome == store::PutOutcome::kIgnored;
+    (ignored ? counts_->ignored : counts_->processed) += 1;
+    (ignored ? counts_->segmentations_ignored : counts_->segmentations_processed) += 1;
+    return Status::Ok();
+  }
+
+  store::AnnotationRepo& repo_;
+  const std::string& dataset_id_;
+  const bool update_;
+  AnnotateCounts* counts_;
+  std::vector<store::AnnotationWrite> rows_;
+  std::string ids_;  // the server ids of rows_, back to back
+};
+
+// The distinct reference ids of the parsed inputs.
+std::vector<std::string> DistinctRefs(const std::vector<AnnotationInput>& inputs) {
+  std::vector<std::string> refs;
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(inputs.size());
+  for (const AnnotationInput& in : inputs) {
+    if (in.parsed && seen.insert(in.parsed->reference_id).second) {
+      refs.push_back(in.parsed->reference_id);
+    }
+  }
+  return refs;
+}
+
+// A category naming a scene rather than an item is a scene category (§2.8), one per (scene,
+// taxonomy) for ground truth (scenes.md §4.2). nullopt when the reference id names no scene.
+Result<std::optional<store::PutOutcome>> PutSceneCategory(store::Tx& tx,
+                                                          const std::string& dataset_id,
+                                                          const ParsedAnnotation& a, bool update) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> scene,
+                           tx.scenes().FindByRef(dataset_id, a.reference_id));
+  if (!scene) return std::optional<store::PutOutcome>();
+  store::SceneCategory category;
+  category.id = core::NewId("ann");
+  category.dataset_id = dataset_id;
+  category.scene_rowid = scene->rowid;
+  category.taxonomy_key = a.taxonomy_name.value_or("");
+  category.label = a.label;
+  category.payload_json = a.payload_json;
+  NUCLEUS_ASSIGN_OR_RETURN(store::PutOutcome outcome, tx.scenes().PutCategory(category, update));
+  return std::optional<store::PutOutcome>(outcome);
+}
+
+// "" when a cuboid may go on the item, else the error: cuboids live on point clouds (scenes.md
+// §5.1).
+Result<std::string> CheckCuboidTarget(store::Tx& tx, const std::string& dataset_id,
+                                      const ParsedAnnotation& a) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> target,
+                           tx.items().FindByRef(dataset_id, a.reference_id));
+  if (!target || !target->pointcloud_url.empty()) return std::string();
+  return "Cuboid annotation " + a.annotation_id.value_or("") + " for reference_id " +
+         a.reference_id +
+         " rejected: the item is not a point cloud (cuboids go on the point-cloud frames of a "
+         "lidar scene).";
+}
+
+// Applies `inputs` inside `tx`, adding to `counts` (each error with the index of its input).
+Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
+                        const std::vector<AnnotationInput>& inputs, bool update,
+                        AnnotateCounts* counts) {
+  NUCLEUS_ASSIGN_OR_RETURN(auto rowids, tx.items().ResolveRefs(dataset_id, DistinctRefs(inputs)));
   TaxonomyCache taxonomies(tx, dataset_id);
-  store::AnnotationRepo& repo = tx.annotations();
+  RowWriter writer(tx, dataset_id, update, counts, inputs.size());
 
   auto fail = [&](size_t i, std::string message) {
     if (inputs[i].is_segmentation) ++counts->segmentations_errored;
     counts->errors.push_back(std::move(message));
-    if (error_inputs) error_inputs->push_back(i);
+    counts->error_inputs.push_back(i);
   };
-  auto count = [&](size_t i, store::PutOutcome outcome) {
-    bool ignored = outcome == store::PutOutcome::kIgnored;
-    (ignored ? counts->ignored : counts->processed) += 1;
-    if (inputs[i].is_segmentation) {
-      (ignored ? counts->segmentations_ignored : counts->segmentations_processed) += 1;
-    }
-  };
-
-  store::Annotation row;
-  row.dataset_id = dataset_id;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    AnnotationInput& in = inputs[i];
+    const AnnotationInput& in = inputs[i];
     if (in.is_segmentation) counts->had_segmentations = true;
     if (!in.parsed) {
       fail(i, in.error);
       continue;
     }
-    wire::ParsedAnnotation& a = *in.parsed;
+    const ParsedAnnotation& a = *in.parsed;
     if (a.type == AnnotationType::kCategory || a.type == AnnotationType::kMultiCategory) {
       NUCLEUS_ASSIGN_OR_RETURN(std::string problem, taxonomies.Check(a));
       if (!problem.empty()) {
@@ -118,22 +215,15 @@ Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
     }
     auto item = rowids.find(a.reference_id);
     if (item == rowids.end()) {
-      // A category naming a scene rather than an item is a scene category (§2.8).
       if (a.type == AnnotationType::kCategory) {
-        NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> scene,
-                                 tx.scenes().FindByRef(dataset_id, a.reference_id));
-        if (scene) {
-          // One per (scene, taxonomy) for ground truth (scenes.md §4.2).
-          store::SceneCategory category;
-          category.id = core::NewId("ann");
-          category.dataset_id = dataset_id;
-          category.scene_rowid = scene->rowid;
-          category.taxonomy_key = a.taxonomy_name.value_or("");
-          category.label = a.label;
-          category.payload_json = a.payload_json;
-          NUCLEUS_ASSIGN_OR_RETURN(store::PutOutcome outcome,
-                                   tx.scenes().PutCategory(category, update));
-          count(i, outcome);
+        NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::PutOutcome> outcome,
+                                 PutSceneCategory(tx, dataset_id, a, update));
+        if (outcome) {
+          const bool ignored = *outcome == store::PutOutcome::kIgnored;
+          (ignored ? counts->ignored : counts->processed) += 1;
+          if (in.is_segmentation) {
+            (ignored ? counts->segmentations_ignored : counts->segmentations_processed) += 1;
+          }
           continue;
         }
       }
@@ -141,78 +231,59 @@ Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
       continue;
     }
     if (a.type == AnnotationType::kCuboid) {
-      // Cuboids live on point clouds (scenes.md §5.1).
-      NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> target,
-                               tx.items().FindByRef(dataset_id, a.reference_id));
-      if (target && target->pointcloud_url.empty()) {
-        fail(i, "Cuboid annotation " + a.annotation_id.value_or("") + " for reference_id " + a.reference_id +
-                    " rejected: the item is not a point cloud (cuboids go on the point-cloud "
-                    "frames of a lidar scene).");
+      NUCLEUS_ASSIGN_OR_RETURN(std::string problem, CheckCuboidTarget(tx, dataset_id, a));
+      if (!problem.empty()) {
+        fail(i, std::move(problem));
         continue;
       }
     }
-    row.id = core::NewId("ann");
-    row.item_rowid = item->second;
-    row.type = std::string(core::AnnotationTypeName(a.type));
-    row.identity = a.identity;
-    row.annotation_id = a.annotation_id.value_or("");
-    row.label = a.label;
-    row.labels = a.labels;
-    row.payload_json = a.payload_json;
-    NUCLEUS_ASSIGN_OR_RETURN(store::PutOutcome outcome, repo.Put(row, update));
-    count(i, outcome);
+    NUCLEUS_RETURN_IF_ERROR(writer.Add(in, item->second));
   }
-  return Status::Ok();
+  return writer.Flush();
 }
 
-// One job error entry (jobs.md §5): {"annotation": <object as sent>, "error": "..."}.
-std::string JobErrorJson(const AnnotationInput& in, const std::string& error) {
-  wire::JsonWriter w;
-  w.BeginObject().Key("annotation");
-  if (in.raw_json.empty()) {
-    w.Null();
-  } else {
-    w.Raw(in.raw_json);
-  }
-  w.Key("error").String(error);
-  return w.EndObject().Take();
-}
-
-std::string UploadMessage(const std::string& dataset_id, const AnnotateCounts& c) {
-  wire::JsonWriter w;
-  w.BeginObject().Key("annotation_upload").BeginObject();
-  w.Key("total").Int(c.processed + c.ignored + static_cast<int64_t>(c.errors.size()));
-  w.Key("errored").Int(static_cast<int64_t>(c.errors.size()));
-  w.Key("ignored").Int(c.ignored);
-  w.Key("datasetId").String(dataset_id);
-  w.Key("processed").Int(c.processed);
-  w.EndObject();
+// The job's `message` (jobs.md §5): {"annotation_upload": {...}} and, once masks were sent,
+// {"segmentation_upload": {...}}.
+core::JobMessage UploadMessage(const std::string& dataset_id, const AnnotateCounts& c,
+                               int64_t errored) {
+  core::JobMessage m;
+  m.Object("annotation_upload")
+      .Int("total", c.processed + c.ignored + errored)
+      .Int("errored", errored)
+      .Int("ignored", c.ignored)
+      .String("datasetId", dataset_id)
+      .Int("processed", c.processed);
   if (c.had_segmentations) {
-    w.Key("segmentation_upload").BeginObject();
-    w.Key("processed").Int(c.segmentations_processed);
-    w.Key("ignored").Int(c.segmentations_ignored);
-    w.Key("n_errors").Int(c.segmentations_errored);
-    w.EndObject();
+    m.Object("segmentation_upload")
+        .Int("processed", c.segmentations_processed)
+        .Int("ignored", c.segmentations_ignored)
+        .Int("n_errors", c.segmentations_errored);
   }
-  return w.EndObject().Take();
+  return m;
 }
 
 // Refuses (as per-object errors) the inputs past max_annotations_per_item on their item;
 // `first_index` numbers the inputs in messages.
 void ApplyItemCap(PerItemCounter& counter, std::vector<AnnotationInput>& inputs,
                   int64_t first_index) {
+  std::string what;
   for (size_t i = 0; i < inputs.size(); ++i) {
     AnnotationInput& in = inputs[i];
     if (!in.parsed) continue;
-    std::string what =
-        "annotation " + std::to_string(first_index + static_cast<int64_t>(i)) + " (reference_id ";
-    wire::AppendJsonString(in.parsed->reference_id, &what);
-    what += ")";
+    what.assign("annotation ");
+    what.append(std::to_string(first_index + static_cast<int64_t>(i)));
+    what.append(" (reference_id ");
+    core::AppendQuoted(in.parsed->reference_id, &what);
+    what.push_back(')');
     std::string error = counter.Admit(in.parsed->reference_id, what);
     if (error.empty()) continue;
     in.error = std::move(error);
     in.parsed.reset();
   }
+}
+
+bool IsBlankLine(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
 }  // namespace
@@ -222,16 +293,15 @@ std::string UnknownReferenceError(const std::string& reference_id) {
 }
 
 Result<AnnotateCounts> Annotate(Context& ctx, const std::string& owner,
-                                const std::string& dataset_id, std::vector<AnnotationInput> inputs,
-                                bool update) {
+                                const std::string& dataset_id, core::AnnotateRequest request) {
   AnnotateCounts counts;
   PerItemCounter per_item(ctx.limits.max_annotations_per_item, "annotations",
                           "max_annotations_per_item");
-  ApplyItemCap(per_item, inputs, 0);
+  ApplyItemCap(per_item, request.objects, 0);
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = AnnotateCounts();
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    return ApplyAnnotations(tx, dataset_id, inputs, update, &counts, nullptr);
+    return ApplyAnnotations(tx, dataset_id, request.objects, request.update, &counts);
   }));
   return counts;
 }
@@ -251,124 +321,77 @@ Result<std::string> ReadStoredMask(Context& ctx, const std::string& file) {
   return ctx.blobs.Get("mask/" + file);
 }
 
-void AttachStoredMaskUrl(wire::ParsedAnnotation& segmentation, const std::string& url) {
-  std::string& p = segmentation.payload_json;
-  if (p.empty() || p.back() != '}') return;
-  std::string extra = ",\"stored_mask_url\":";
-  wire::AppendJsonString(url, &extra);
-  p.insert(p.size() - 1, extra);
-}
-
 Result<store::Job> SubmitAnnotationUpload(Context& ctx, const std::string& owner,
                                           const std::string& dataset_id,
-                                          const std::string& request_id, bool update) {
+                                          const core::AnnotationUploadRequest& request) {
   if (ctx.jobs == nullptr) return Internal("no job service");
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
       [&](store::Tx& tx) { return tx.datasets().Get(owner, dataset_id).status(); }));
-  NUCLEUS_ASSIGN_OR_RETURN(std::string blob, UploadedPayload(ctx, owner, dataset_id, request_id));
-  wire::JsonWriter w;
-  w.BeginObject().Key("payload").String(blob).Key("request_id").String(request_id);
-  w.Key("update").Bool(update).EndObject();
-  return ctx.jobs->Submit(owner, dataset_id, kAnnotationUploadJobType, w.Take());
+  core::JobRequest job;
+  NUCLEUS_ASSIGN_OR_RETURN(job.payload,
+                           UploadedPayload(ctx, owner, dataset_id, request.request_id));
+  job.request_id = request.request_id;
+  job.update = request.update;
+  return ctx.jobs->Submit(owner, dataset_id, kAnnotationUploadJobType, job);
 }
 
-Status RunAnnotationUploadJob(JobRun& run) {
-  Context& ctx = run.ctx();
-  const store::Job job = run.job();
-  std::string blob;
-  bool update = false;
-  {
-    wire::JsonDoc doc;
-    wire::JsonObject req;
-    NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.request_json, "job request"));
-    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "job request", &req));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(req, "payload", "job request", &blob));
-    NUCLEUS_RETURN_IF_ERROR(wire::OptBool(req, "update", "job request", &update));
-  }
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
+AnnotationUploadRun::AnnotationUploadRun(JobRun& run, ErrorEntry error_entry)
+    : run_(run),
+      error_entry_(std::move(error_entry)),
+      per_item_(run.ctx().limits.max_annotations_per_item, "annotations",
+                "max_annotations_per_item") {}
+
+Status AnnotationUploadRun::Begin() {
+  const store::Job& job = run_.job();
+  NUCLEUS_RETURN_IF_ERROR(run_.ctx().store.Read(
       [&](store::Tx& tx) { return tx.datasets().Get(job.owner, job.dataset_id).status(); }));
-
-  int64_t lines = 0;
-  NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(blob, [&](std::string_view line) {
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) ++lines;
+  int64_t objects = 0;
+  NUCLEUS_RETURN_IF_ERROR(ForEachLine([&](std::string_view) {
+    ++objects;
     return Status::Ok();
   }));
-  const int64_t total = std::max<int64_t>(1, (lines + kJobChunk - 1) / kJobChunk);
-  int64_t done = 0;
-  AnnotateCounts counts;
-  run.SetMessage(UploadMessage(job.dataset_id, counts));
-  NUCLEUS_RETURN_IF_ERROR(run.Progress(0, total));
+  const auto chunk = static_cast<int64_t>(kAnnotationUploadChunk);
+  total_steps_ = std::max<int64_t>(1, (objects + chunk - 1) / chunk);
+  run_.SetMessage(UploadMessage(job.dataset_id, counts_, errored_));
+  return run_.Progress(0, total_steps_);
+}
 
-  std::vector<AnnotationInput> chunk;
-  // Across the whole upload: an item cannot collect more than the cap over several chunks.
-  PerItemCounter per_item(ctx.limits.max_annotations_per_item, "annotations",
-                          "max_annotations_per_item");
-  int64_t chunk_first = 0;
-  auto flush = [&]() -> Status {
-    ApplyItemCap(per_item, chunk, chunk_first);
-    chunk_first += static_cast<int64_t>(chunk.size());
-    AnnotateCounts chunk_counts;
-    std::vector<size_t> error_inputs;
-    NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-      chunk_counts = AnnotateCounts();
-      error_inputs.clear();
-      NUCLEUS_RETURN_IF_ERROR(
-          ApplyAnnotations(tx, job.dataset_id, chunk, update, &chunk_counts, &error_inputs));
-      std::vector<std::string> errors;
-      errors.reserve(error_inputs.size());
-      for (size_t k = 0; k < error_inputs.size(); ++k) {
-        errors.push_back(JobErrorJson(chunk[error_inputs[k]], chunk_counts.errors[k]));
-      }
-      return tx.jobs().AppendErrors(job.id, errors);
-    }));
-    counts.processed += chunk_counts.processed;
-    counts.ignored += chunk_counts.ignored;
-    counts.errors.insert(counts.errors.end(), chunk_counts.errors.begin(),
-                         chunk_counts.errors.end());
-    counts.segmentations_processed += chunk_counts.segmentations_processed;
-    counts.segmentations_ignored += chunk_counts.segmentations_ignored;
-    counts.segmentations_errored += chunk_counts.segmentations_errored;
-    counts.had_segmentations = counts.had_segmentations || chunk_counts.had_segmentations;
-    chunk.clear();
-    run.SetMessage(UploadMessage(job.dataset_id, counts));
-    return run.Progress(std::min(++done, total), total);
-  };
+Status AnnotationUploadRun::ForEachLine(const std::function<Status(std::string_view)>& fn) {
+  return run_.ctx().blobs.ForEachLine(run_.request().payload, [&](std::string_view line) {
+    return IsBlankLine(line) ? Status::Ok() : fn(line);
+  });
+}
 
-  wire::JsonDoc doc;
-  int64_t index = 0;
-  NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(blob, [&](std::string_view line) -> Status {
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) return Status::Ok();
-    AnnotationInput in;
-    const int64_t i = index++;
-    Status parsed = doc.Parse(line, "annotation " + std::to_string(i));
-    if (!parsed.ok()) {
-      in.error = parsed.message();
-      wire::JsonWriter w;
-      w.String(line);
-      in.raw_json = w.Take();
-    } else {
-      in.raw_json = wire::Minify(doc.root());
-      wire::JsonObject obj;
-      wire::JsonValue type;
-      in.is_segmentation = doc.root().get(obj) == simdjson::SUCCESS &&
-                           wire::Find(obj, "type", &type) && type.is_string() &&
-                           (type.get_string().value_unsafe() == "mask" ||
-                            type.get_string().value_unsafe() == "segmentation");
-      wire::AnnotationParseOptions options;
-      options.limits = &ctx.limits;
-      auto a = wire::ParseAnnotation(doc.root(), i, options);
-      if (a.ok()) {
-        in.parsed = std::move(a).value();
-      } else {
-        in.error = a.status().message();
-      }
+Status AnnotationUploadRun::Apply(std::vector<AnnotationInput> chunk) {
+  const store::Job& job = run_.job();
+  ApplyItemCap(per_item_, chunk, next_index_);
+  next_index_ += static_cast<int64_t>(chunk.size());
+  AnnotateCounts c;
+  NUCLEUS_RETURN_IF_ERROR(run_.ctx().store.Write([&](store::Tx& tx) -> Status {
+    c = AnnotateCounts();
+    NUCLEUS_RETURN_IF_ERROR(
+        ApplyAnnotations(tx, job.dataset_id, chunk, run_.request().update, &c));
+    std::vector<std::string> entries;
+    entries.reserve(c.errors.size());
+    for (size_t k = 0; k < c.errors.size(); ++k) {
+      entries.push_back(error_entry_(chunk[c.error_inputs[k]], c.errors[k]));
     }
-    chunk.push_back(std::move(in));
-    if (chunk.size() >= kJobChunk) return flush();
-    return Status::Ok();
+    return tx.jobs().AppendErrors(job.id, entries);
   }));
-  if (!chunk.empty() || done == 0) NUCLEUS_RETURN_IF_ERROR(flush());
-  return Status::Ok();
+  counts_.processed += c.processed;
+  counts_.ignored += c.ignored;
+  errored_ += static_cast<int64_t>(c.errors.size());
+  counts_.segmentations_processed += c.segmentations_processed;
+  counts_.segmentations_ignored += c.segmentations_ignored;
+  counts_.segmentations_errored += c.segmentations_errored;
+  counts_.had_segmentations = counts_.had_segmentations || c.had_segmentations;
+  run_.SetMessage(UploadMessage(job.dataset_id, counts_, errored_));
+  return run_.Progress(std::min(++done_steps_, total_steps_), total_steps_);
+}
+
+Status AnnotationUploadRun::Finish() {
+  if (done_steps_ > 0) return Status::Ok();
+  return Apply({});
 }
 
 Result<store::Annotation> GetAnnotation(Context& ctx, const std::string& owner,
@@ -394,32 +417,19 @@ Result<store::Annotation> GetAnnotation(Context& ctx, const std::string& owner,
 
 Result<store::Job> SubmitAnnotationDeletion(Context& ctx, const std::string& owner,
                                             const std::string& dataset_id,
-                                            const std::vector<std::string>& reference_ids) {
+                                            const core::AnnotationDeletionRequest& request) {
   if (ctx.jobs == nullptr) return Internal("no job service");
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
       [&](store::Tx& tx) { return tx.datasets().Get(owner, dataset_id).status(); }));
-  wire::JsonWriter w;
-  w.BeginObject().Key("reference_ids").BeginArray();
-  for (const std::string& ref : reference_ids) w.String(ref);
-  w.EndArray().EndObject();
-  return ctx.jobs->Submit(owner, dataset_id, kAnnotationDeletionJobType, w.Take());
+  core::JobRequest job;
+  job.reference_ids = request.reference_ids;
+  return ctx.jobs->Submit(owner, dataset_id, kAnnotationDeletionJobType, job);
 }
 
 Status RunAnnotationDeletionJob(JobRun& run) {
   Context& ctx = run.ctx();
   const store::Job job = run.job();
-  std::vector<std::string> refs;
-  {
-    wire::JsonDoc doc;
-    wire::JsonObject req;
-    wire::JsonArray arr;
-    NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.request_json, "job request"));
-    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "job request", &req));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetArray(req, "reference_ids", "job request", &arr));
-    for (wire::JsonValue v : arr) {
-      if (v.is_string()) refs.emplace_back(v.get_string().value_unsafe());
-    }
-  }
+  const std::vector<std::string>& refs = run.request().reference_ids;
   int64_t deleted = 0;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     deleted = 0;
@@ -442,14 +452,14 @@ Status RunAnnotationDeletionJob(JobRun& run) {
     }
     return Status::Ok();
   }));
-  wire::JsonWriter w;
-  w.BeginObject().Key("annotations_deleted").Int(deleted).EndObject();
-  run.SetMessage(w.Take());
+  core::JobMessage message;
+  message.Int("annotations_deleted", deleted);
+  run.SetMessage(message);
   return Status::Ok();
 }
 
 Result<std::string> AddTaxonomy(Context& ctx, const std::string& owner,
-                                const std::string& dataset_id, const NewTaxonomy& input) {
+                                const std::string& dataset_id, const core::NewTaxonomy& input) {
   if (input.name.empty()) return InvalidArgument("field \"taxonomy_name\" must not be empty");
   if (input.type != "category" && input.type != "multicategory") {
     return InvalidArgument("field \"type\" of taxonomy " + input.name +

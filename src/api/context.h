@@ -5,9 +5,10 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/jobs.h"
 #include "store/blobs.h"
-#include "store/store.h"
 #include "core/limits.h"
+#include "store/store.h"
 
 namespace nucleus::api {
 
@@ -20,6 +21,9 @@ struct Context {
   JobService* jobs = nullptr;  // null in tools that run no jobs (e.g. `nucleus keys`)
   std::string signing_key;     // HMAC key for signed upload URLs
   core::Limits limits;         // caps on requests and objects (core/limits.h), from serve flags
+  // Job requests and messages <-> stored text (wire::JobCodec() in the server); JobService needs
+  // it, and so does any use case that submits a job.
+  const core::JobCodec* job_codec = nullptr;
 };
 
 }  // namespace nucleus::api

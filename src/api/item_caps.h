@@ -1,4 +1,4 @@
-// The per-item caps of wire::Limits (max_annotations_per_item, max_predictions_per_item), counted
+// The per-item caps of core::Limits (max_annotations_per_item, max_predictions_per_item), counted
 // over one request or one async upload.
 //
 // Applied before the transaction, so a refused object is never half-written and a retried

@@ -9,38 +9,44 @@
 #include "api/uploads.h"
 #include "core/ids.h"
 #include "core/strings.h"
+#include "store/annotations.h"
 #include "store/datasets.h"
-#include "wire/items.h"
-#include "wire/json_reader.h"
+#include "store/items.h"
 
 namespace nucleus::api {
 namespace {
 
-// Lines of a signed-URL payload applied per transaction (and per progress step).
-constexpr int64_t kJobChunk = 1000;
 // Pages larger than this are cut; the token still leads to the rest.
 constexpr int64_t kMaxPageSize = 100000;
 
-// "\"width\":640,\"height\":480,\"camera_params\":{...}" (an object's members without braces).
-std::string ExtraJson(const core::ItemInput& in) {
-  wire::JsonWriter w;
-  w.BeginObject();
-  if (in.width) w.Key("width").Int(*in.width);
-  if (in.height) w.Key("height").Int(*in.height);
-  if (!in.camera_params_json.empty()) w.Key("camera_params").Raw(in.camera_params_json);
-  w.EndObject();
-  std::string out = w.Take();
-  return out.substr(1, out.size() - 2);
+// The row an item input becomes (moved from it), with a fresh id; rowid and seq come at insert.
+core::Item ToStoreItem(core::ItemInput&& in) {
+  core::Item item;
+  item.id = core::NewId("di");
+  item.reference_id = std::move(in.reference_id);
+  item.image_url = std::move(in.image_url);
+  item.pointcloud_url = std::move(in.pointcloud_url);
+  item.metadata_json = std::move(in.metadata_json);  // "{}" unless sent (core/items.h)
+  item.extra_json = std::move(in.extra_json);
+  return item;
 }
 
-store::Item ToStoreItem(const core::ItemInput& in) {
-  store::Item item;
-  item.reference_id = in.reference_id;
-  item.image_url = in.image_url;
-  item.pointcloud_url = in.pointcloud_url;
-  item.metadata_json = in.metadata_json.empty() ? "{}" : in.metadata_json;
-  item.extra_json = ExtraJson(in);
-  return item;
+// The items of an append as rows, and whether each replaces an existing item of the same
+// reference id (its own `update`, else the request's).
+struct AppendRows {
+  std::vector<core::Item> rows;
+  std::vector<char> replace;
+};
+
+AppendRows ToAppendRows(std::vector<core::ItemInput> items, bool update) {
+  AppendRows out;
+  out.rows.reserve(items.size());
+  out.replace.reserve(items.size());
+  for (core::ItemInput& in : items) {
+    out.replace.push_back(in.update.value_or(update) ? 1 : 0);
+    out.rows.push_back(ToStoreItem(std::move(in)));
+  }
+  return out;
 }
 
 Status CheckImageDataset(store::Tx& tx, const std::string& owner, const std::string& dataset_id) {
@@ -52,111 +58,98 @@ Status CheckImageDataset(store::Tx& tx, const std::string& owner, const std::str
   return Status::Ok();
 }
 
-Status ApplyAppend(store::Tx& tx, const std::string& dataset_id,
-                   const std::vector<core::ItemInput>& items, bool update, AppendCounts* counts) {
-  for (const core::ItemInput& in : items) {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> existing,
-                             tx.items().FindByRef(dataset_id, in.reference_id));
-    if (!existing) {
-      store::Item item = ToStoreItem(in);
-      item.id = core::NewId("di");
-      item.dataset_id = dataset_id;
-      NUCLEUS_RETURN_IF_ERROR(tx.items().Insert(&item));
+// Replaces the stored item of `row`'s reference id with `row`'s fields (id, seq and scene kept).
+Status ReplaceItem(store::Tx& tx, const std::string& dataset_id, const core::Item& row) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> existing,
+                           tx.items().FindByRef(dataset_id, row.reference_id));
+  if (!existing) return Internal("item " + row.reference_id + " vanished during an append");
+  core::Item item = row;
+  item.rowid = existing->rowid;
+  item.id = std::move(existing->id);
+  item.dataset_id = std::move(existing->dataset_id);
+  item.seq = existing->seq;
+  item.scene_id = std::move(existing->scene_id);
+  return tx.items().Replace(item);
+}
+
+// Applies the rows in order, as if one by one: a reference id already stored is replaced or left
+// alone; a new one is appended, and when it repeats within the call the repeat counts as existing
+// (its fields replace the pending row's when it replaces). New rows are written together
+// (ItemRepo::InsertMany). `rows` keep their contents, so the transaction can run again.
+Status ApplyAppend(store::Tx& tx, const std::string& dataset_id, AppendRows& append,
+                   core::AppendCounts* counts) {
+  std::vector<core::Item>& rows = append.rows;
+  std::unordered_map<std::string_view, size_t> pending;  // reference id -> slot in `fresh`
+  std::vector<size_t> fresh;  // per new row, the index of the row whose fields it takes
+  bool in_place = true;       // fresh[k] == k for every k: `rows` is the insert list itself
+  std::vector<std::string> refs;
+  refs.reserve(rows.size());
+  for (const core::Item& row : rows) refs.push_back(row.reference_id);
+  NUCLEUS_ASSIGN_OR_RETURN(auto stored, tx.items().ResolveRefs(dataset_id, refs));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::string& ref = rows[i].reference_id;
+    if (auto it = pending.find(ref); it != pending.end()) {
+      in_place = false;
+      if (!append.replace[i]) {
+        ++counts->ignored_items;
+        continue;
+      }
+      fresh[it->second] = i;
+      ++counts->updated_items;
+      continue;
+    }
+    if (stored.count(ref) == 0) {
+      if (fresh.size() != i) in_place = false;
+      pending.emplace(ref, fresh.size());
+      fresh.push_back(i);
       ++counts->new_items;
-    } else if (in.update.value_or(update)) {
-      store::Item item = ToStoreItem(in);
-      item.rowid = existing->rowid;
-      item.id = existing->id;
-      item.dataset_id = existing->dataset_id;
-      item.seq = existing->seq;
-      item.scene_id = existing->scene_id;
-      NUCLEUS_RETURN_IF_ERROR(tx.items().Replace(item));
+    } else if (append.replace[i]) {
+      NUCLEUS_RETURN_IF_ERROR(ReplaceItem(tx, dataset_id, rows[i]));
       ++counts->updated_items;
     } else {
       ++counts->ignored_items;
     }
   }
-  return Status::Ok();
+  if (in_place && fresh.size() == rows.size()) return tx.items().InsertMany(dataset_id, rows);
+  // Copies, as `rows` must stay as they are. A repeat's fields (and fresh id) stand in for the
+  // pending row's: the same stored item as inserting the first and replacing it with the repeat.
+  std::vector<core::Item> inserts;
+  inserts.reserve(fresh.size());
+  for (size_t index : fresh) inserts.push_back(rows[index]);
+  return tx.items().InsertMany(dataset_id, inserts);
 }
 
-// `base` with the top-level keys of `patch` overwriting or added (base's key order first).
-Result<std::string> MergeObjects(const std::string& base, const std::string& patch) {
-  wire::JsonDoc base_doc, patch_doc;
-  NUCLEUS_RETURN_IF_ERROR(base_doc.Parse(base.empty() ? "{}" : base, "stored metadata"));
-  NUCLEUS_RETURN_IF_ERROR(patch_doc.Parse(patch.empty() ? "{}" : patch, "metadata"));
-  wire::JsonObject base_obj, patch_obj;
-  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(base_doc.root(), "stored metadata", &base_obj));
-  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(patch_doc.root(), "metadata", &patch_obj));
-  wire::JsonWriter w;
-  w.BeginObject();
-  for (auto field : base_obj) {
-    auto replaced = patch_obj.at_key(field.key);
-    w.Key(field.key).Raw(wire::Minify(replaced.error() ? field.value : replaced.value_unsafe()));
-  }
-  for (auto field : patch_obj) {
-    if (base_obj.at_key(field.key).error()) w.Key(field.key).Raw(wire::Minify(field.value));
-  }
-  w.EndObject();
-  return w.Take();
-}
-
-// Members-without-braces text `extra` with `key` set to `value_json`.
-Result<std::string> SetExtraMember(const std::string& extra, std::string_view key,
-                                   const std::string& value_json) {
-  std::string patch;
-  wire::AppendJsonString(key, &patch);
-  NUCLEUS_ASSIGN_OR_RETURN(std::string merged,
-                           MergeObjects("{" + extra + "}", "{" + patch + ":" + value_json + "}"));
-  return merged.substr(1, merged.size() - 2);
+// A request-level field error, worded as wire/ words them.
+Status RequestFieldError(std::string_view key, std::string_view problem) {
+  std::string msg = "field \"";
+  msg += key;
+  msg += "\" of request body: ";
+  msg += problem;
+  return InvalidArgument(std::move(msg));
 }
 
 Status ApplyItemMetadata(store::Tx& tx, const std::string& dataset_id,
                          const std::vector<core::MetadataUpdateInput>& entries,
-                         MetadataOutcome* out) {
+                         const core::MetadataMerger& merger, core::MetadataOutcome* out) {
   for (const core::MetadataUpdateInput& e : entries) {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
                              tx.items().FindByRef(dataset_id, e.reference_id));
     if (!item) {
-      ++out->ignored_items;
-      std::string msg = "{\"reference_id\":";
-      wire::AppendJsonString(e.reference_id, &msg);
-      msg += ",\"error\":";
-      wire::AppendJsonString("Item with reference id " + e.reference_id + " doesn't exist.",
-                             &msg);
-      msg += "}";
-      out->errors.push_back(std::move(msg));
+      ++out->ignored;
+      out->unknown_reference_ids.push_back(e.reference_id);
       continue;
     }
-    NUCLEUS_ASSIGN_OR_RETURN(std::string merged, MergeObjects(item->metadata_json,
-                                                              e.metadata_json));
+    NUCLEUS_ASSIGN_OR_RETURN(std::string merged,
+                             merger.MergeItem(item->metadata_json, e.metadata_json));
     if (e.camera_params_json.empty()) {
       NUCLEUS_RETURN_IF_ERROR(tx.items().UpdateMetadata(item->rowid, merged));
     } else {
       item->metadata_json = std::move(merged);
-      NUCLEUS_ASSIGN_OR_RETURN(item->extra_json, SetExtraMember(item->extra_json, "camera_params",
-                                                                e.camera_params_json));
+      NUCLEUS_ASSIGN_OR_RETURN(item->extra_json, merger.SetMember(item->extra_json, "camera_params",
+                                                                  e.camera_params_json));
       NUCLEUS_RETURN_IF_ERROR(tx.items().Replace(*item));
     }
-    ++out->updated_items;
-  }
-  return Status::Ok();
-}
-
-// Scene level (scenes.md §3.6): merges into the scenes' metadata; unknown scenes are ignored.
-Status ApplySceneMetadata(store::Tx& tx, const std::string& dataset_id,
-                          const std::vector<core::MetadataUpdateInput>& entries,
-                          MetadataOutcome* out) {
-  NUCLEUS_ASSIGN_OR_RETURN(SceneMetadataCounts counts,
-                           UpdateSceneMetadataInTx(tx, dataset_id, entries));
-  out->updated_items += counts.updated_scenes;
-  out->ignored_items += counts.ignored_scenes;
-  for (const std::string& ref : counts.unknown_reference_ids) {
-    std::string msg = "{\"reference_id\":";
-    wire::AppendJsonString(ref, &msg);
-    msg += ",\"error\":";
-    wire::AppendJsonString("Scene with reference id " + ref + " doesn't exist.", &msg);
-    msg += "}";
-    out->errors.push_back(std::move(msg));
+    ++out->updated;
   }
   return Status::Ok();
 }
@@ -164,11 +157,10 @@ Status ApplySceneMetadata(store::Tx& tx, const std::string& dataset_id,
 // Applies one level's entries inside `tx`. New levels are added here (scenes.md: "scene").
 Status ApplyMetadataLevel(store::Tx& tx, const std::string& dataset_id, const std::string& level,
                           const std::vector<core::MetadataUpdateInput>& entries,
-                          MetadataOutcome* out) {
-  if (level == "item") return ApplyItemMetadata(tx, dataset_id, entries, out);
-  if (level == "scene") return ApplySceneMetadata(tx, dataset_id, entries, out);
-  return wire::FieldError("request body", "level",
-                          "must be \"item\" or \"scene\", got \"" + level + "\"");
+                          const core::MetadataMerger& merger, core::MetadataOutcome* out) {
+  if (level == "item") return ApplyItemMetadata(tx, dataset_id, entries, merger, out);
+  if (level == "scene") return UpdateSceneMetadataInTx(tx, dataset_id, entries, merger, out);
+  return RequestFieldError("level", "must be \"item\" or \"scene\", got \"" + level + "\"");
 }
 
 bool ParseToken(const std::optional<std::string>& token, int64_t* after_seq) {
@@ -184,17 +176,16 @@ bool ParseToken(const std::optional<std::string>& token, int64_t* after_seq) {
 Status CheckPaging(const std::optional<std::string>& token, int64_t page_size, int64_t* after_seq,
                    int64_t* limit) {
   if (!ParseToken(token, after_seq)) {
-    return wire::FieldError("request body", "pageToken",
-                            "is not a token returned by this route");
+    return RequestFieldError("pageToken", "is not a token returned by this route");
   }
-  if (page_size < 1) return wire::FieldError("request body", "pageSize", "must be >= 1");
+  if (page_size < 1) return RequestFieldError("pageSize", "must be >= 1");
   *limit = std::min(page_size, kMaxPageSize);
   return Status::Ok();
 }
 
 // Items after `after_seq`, at most `limit`, and the token of the next page (if any).
 Status ReadPage(store::Tx& tx, const std::string& dataset_id, int64_t after_seq, int64_t limit,
-                std::vector<store::Item>* items, std::optional<std::string>* next) {
+                std::vector<core::Item>* items, std::optional<std::string>* next) {
   NUCLEUS_ASSIGN_OR_RETURN(*items, tx.items().List(dataset_id, after_seq, limit + 1));
   if (static_cast<int64_t>(items->size()) > limit) {
     items->resize(static_cast<size_t>(limit));
@@ -203,11 +194,18 @@ Status ReadPage(store::Tx& tx, const std::string& dataset_id, int64_t after_seq,
   return Status::Ok();
 }
 
-Result<ItemWithAnnotations> WithAnnotations(store::Tx& tx, std::optional<store::Item> item,
-                                            const std::string& not_found) {
+void AddAnnotation(store::Annotation& a, std::vector<core::ItemAnnotation>* out) {
+  out->push_back(core::ItemAnnotation{std::move(a.type), std::move(a.payload_json)});
+}
+
+Result<core::ItemWithAnnotations> WithAnnotations(store::Tx& tx, std::optional<core::Item> item,
+                                                  const std::string& not_found) {
   if (!item) return NotFound(not_found);
-  ItemWithAnnotations out;
-  NUCLEUS_ASSIGN_OR_RETURN(out.annotations, tx.annotations().ListByItem(item->rowid));
+  core::ItemWithAnnotations out;
+  NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
+                           tx.annotations().ListByItem(item->rowid));
+  out.annotations.reserve(annotations.size());
+  for (store::Annotation& a : annotations) AddAnnotation(a, &out.annotations);
   out.item = std::move(*item);
   return out;
 }
@@ -236,61 +234,28 @@ std::string ImageContentType(const std::string& ext) {
   return "application/octet-stream";
 }
 
-std::string JobErrorJson(std::string_view item_json, bool item_is_json, std::string_view error) {
-  wire::JsonWriter w;
-  w.BeginObject().Key("item");
-  if (item_is_json) {
-    w.Raw(item_json);
-  } else {
-    w.String(item_json.substr(0, 1000));
-  }
-  w.Key("error").String(error);
-  return w.EndObject().Take();
-}
-
 }  // namespace
 
-std::string ItemJson(const store::Item& item) {
-  std::string out = "{\"id\":";
-  wire::AppendJsonString(item.id, &out);
-  out += ",\"reference_id\":";
-  wire::AppendJsonString(item.reference_id, &out);
-  if (!item.image_url.empty()) {
-    out += ",\"image_url\":";
-    wire::AppendJsonString(item.image_url, &out);
-  }
-  if (!item.pointcloud_url.empty()) {
-    out += ",\"pointcloud_url\":";
-    wire::AppendJsonString(item.pointcloud_url, &out);
-  }
-  out += ",\"metadata\":";
-  out += item.metadata_json.empty() ? "{}" : item.metadata_json;
-  if (!item.extra_json.empty()) {
-    out += ",";
-    out += item.extra_json;
-  }
-  out += "}";
-  return out;
-}
-
-Result<AppendOutcome> AppendItems(Context& ctx, const std::string& owner,
-                                  const std::string& dataset_id, std::vector<core::ItemInput> items,
-                                  bool update) {
-  AppendOutcome out;
+Result<core::AppendOutcome> AppendItems(Context& ctx, const std::string& owner,
+                                        const std::string& dataset_id,
+                                        std::vector<core::ItemInput> items, bool update) {
+  AppendRows rows = ToAppendRows(std::move(items), update);
+  core::AppendOutcome out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-    out = AppendOutcome{};
+    out = core::AppendOutcome{};
     NUCLEUS_RETURN_IF_ERROR(CheckImageDataset(tx, owner, dataset_id));
-    return ApplyAppend(tx, dataset_id, items, update, &out.counts);
+    return ApplyAppend(tx, dataset_id, rows, &out.counts);
   }));
   return out;
 }
 
-Result<AppendOutcome> AppendLocalItems(Context& ctx, const std::string& owner,
-                                       const std::string& dataset_id, std::vector<LocalItem> items,
-                                       bool update, const std::string& image_url_prefix) {
+Result<core::AppendOutcome> AppendLocalItems(Context& ctx, const std::string& owner,
+                                             const std::string& dataset_id,
+                                             std::vector<LocalItem> items, bool update,
+                                             const std::string& image_url_prefix) {
   // Check before writing any file for a dataset the caller cannot see.
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
-      [&](store::Tx& tx) { return CheckImageDataset(tx, owner, dataset_id); }));
+  NUCLEUS_RETURN_IF_ERROR(
+      ctx.store.Read([&](store::Tx& tx) { return CheckImageDataset(tx, owner, dataset_id); }));
   std::vector<core::ItemInput> inputs;
   inputs.reserve(items.size());
   std::unordered_map<std::string, std::string> stored;  // sha256 + ext -> blob name
@@ -315,7 +280,8 @@ Result<std::string> ReadUploadedImage(Context& ctx, const std::string& file,
   size_t dot = file.find('.');
   std::string hash = file.substr(0, dot);
   std::string ext = dot == std::string::npos ? "" : file.substr(dot + 1);
-  bool valid = hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos &&
+  bool valid = hash.size() == 64 &&
+               hash.find_first_not_of("0123456789abcdef") == std::string::npos &&
                (dot == std::string::npos || (!ext.empty() && ExtensionOf(file) == ext));
   if (!valid) return NotFound("no uploaded image " + file);
   NUCLEUS_ASSIGN_OR_RETURN(std::string bytes, ctx.blobs.Get("img/" + file));
@@ -324,200 +290,106 @@ Result<std::string> ReadUploadedImage(Context& ctx, const std::string& file,
 }
 
 Result<store::Job> SubmitItemUpload(Context& ctx, const std::string& owner,
-                                    const std::string& dataset_id, const std::string& request_id,
-                                    bool update) {
+                                    const std::string& dataset_id,
+                                    const core::AsyncUploadRequest& request) {
   if (ctx.jobs == nullptr) return Internal("this process runs no jobs");
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
-      [&](store::Tx& tx) { return CheckImageDataset(tx, owner, dataset_id); }));
-  NUCLEUS_ASSIGN_OR_RETURN(std::string blob, UploadedPayload(ctx, owner, dataset_id, request_id));
-  wire::JsonWriter w;
-  w.BeginObject().Key("payload").String(blob).Key("request_id").String(request_id);
-  w.Key("update").Bool(update).EndObject();
-  return ctx.jobs->Submit(owner, dataset_id, "uploadDatasetItems", w.Take());
+  NUCLEUS_RETURN_IF_ERROR(
+      ctx.store.Read([&](store::Tx& tx) { return CheckImageDataset(tx, owner, dataset_id); }));
+  core::JobRequest job;
+  NUCLEUS_ASSIGN_OR_RETURN(job.payload,
+                           UploadedPayload(ctx, owner, dataset_id, request.request_id));
+  job.request_id = request.request_id;
+  job.update = request.update;
+  return ctx.jobs->Submit(owner, dataset_id, kItemUploadJobType, job);
 }
 
-Status RunItemUploadJob(JobRun& run) {
-  Context& ctx = run.ctx();
-  const store::Job job = run.job();
-  std::string blob;
-  bool update = false;
-  {
-    wire::JsonDoc doc;
-    wire::JsonObject req;
-    NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.request_json, "job request"));
-    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "job request", &req));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(req, "payload", "job request", &blob));
-    NUCLEUS_RETURN_IF_ERROR(wire::OptBool(req, "update", "job request", &update));
-  }
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
-      [&](store::Tx& tx) { return CheckImageDataset(tx, job.owner, job.dataset_id); }));
-
-  int64_t lines = 0;
-  NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(blob, [&](std::string_view line) {
-    if (line.find_first_not_of(" \t") != std::string_view::npos) ++lines;
-    return Status::Ok();
-  }));
-  const int64_t total = std::max<int64_t>(1, (lines + kJobChunk - 1) / kJobChunk);
-  int64_t done = 0;
-  AppendCounts counts;
-  auto message = [&] {
-    wire::JsonWriter w;
-    w.BeginObject().Key("upload_progress").BeginObject();
-    w.Key("new_items").Int(counts.new_items).Key("updated_items").Int(counts.updated_items);
-    w.Key("ignored_items").Int(counts.ignored_items).Key("upload_errors").Int(counts.upload_errors);
-    return w.EndObject().EndObject().Take();
-  };
-  run.SetMessage(message());
-  NUCLEUS_RETURN_IF_ERROR(run.Progress(0, total));
-
-  std::vector<core::ItemInput> chunk;
-  std::vector<std::string> errors;
-  int64_t read = 0;
-  auto flush = [&]() -> Status {
-    NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-      AppendCounts chunk_counts;
-      NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, chunk, update, &chunk_counts));
-      NUCLEUS_RETURN_IF_ERROR(tx.jobs().AppendErrors(job.id, errors));
-      counts.new_items += chunk_counts.new_items;
-      counts.updated_items += chunk_counts.updated_items;
-      counts.ignored_items += chunk_counts.ignored_items;
-      return Status::Ok();
-    }));
-    chunk.clear();
-    errors.clear();
-    run.SetMessage(message());
-    return run.Progress(std::min(++done, total), total);
-  };
-
-  wire::JsonDoc doc;
-  NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(blob, [&](std::string_view line) -> Status {
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return Status::Ok();
-    std::string what = "item " + std::to_string(read++);
-    Status parsed = doc.Parse(line, what);
-    if (!parsed.ok()) {
-      ++counts.upload_errors;
-      errors.push_back(JobErrorJson(line, false, parsed.message()));
-    } else {
-      Result<core::ItemInput> item = wire::ParseItem(doc.root(), what, ctx.limits);
-      if (!item.ok()) {
-        ++counts.upload_errors;
-        errors.push_back(JobErrorJson(wire::Minify(doc.root()), true, item.status().message()));
-      } else {
-        item->update.reset();  // NDJSON lines carry no update flag; the request's applies
-        chunk.push_back(std::move(item).value());
-      }
-    }
-    if (static_cast<int64_t>(chunk.size() + errors.size()) >= kJobChunk) return flush();
-    return Status::Ok();
-  }));
-  if (!chunk.empty() || !errors.empty() || done == 0) NUCLEUS_RETURN_IF_ERROR(flush());
-  run.SetMessage(message());
-  return Status::Ok();
+Status CheckItemUploadTarget(JobRun& run) {
+  const store::Job& job = run.job();
+  return run.ctx().store.Read(
+      [&](store::Tx& tx) { return CheckImageDataset(tx, job.owner, job.dataset_id); });
 }
 
-Result<MetadataOutcome> UpdateMetadata(Context& ctx, const std::string& owner,
-                                       const std::string& dataset_id, const std::string& level,
-                                       const std::vector<core::MetadataUpdateInput>& entries) {
-  MetadataOutcome out;
+Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::ItemInput> items,
+                                                 const std::vector<std::string>& errors) {
+  const store::Job& job = run.job();
+  for (core::ItemInput& item : items) item.update.reset();
+  AppendRows rows = ToAppendRows(std::move(items), run.request().update);
+  core::AppendCounts counts;
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
+    counts = core::AppendCounts{};
+    NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, rows, &counts));
+    return tx.jobs().AppendErrors(job.id, errors);
+  }));
+  return counts;
+}
+
+Result<core::MetadataOutcome> UpdateMetadata(Context& ctx, const std::string& owner,
+                                             const std::string& dataset_id,
+                                             const std::string& level,
+                                             const std::vector<core::MetadataUpdateInput>& entries,
+                                             const core::MetadataMerger& merger) {
+  core::MetadataOutcome out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-    out = MetadataOutcome{};
+    out = core::MetadataOutcome{};
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    return ApplyMetadataLevel(tx, dataset_id, level, entries, &out);
+    return ApplyMetadataLevel(tx, dataset_id, level, entries, merger, &out);
   }));
   return out;
 }
 
 Result<store::Job> SubmitMetadataUpdate(Context& ctx, const std::string& owner,
-                                        const std::string& dataset_id, std::string request_json) {
+                                        const std::string& dataset_id, std::string request_body) {
   if (ctx.jobs == nullptr) return Internal("this process runs no jobs");
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
-      [&](store::Tx& tx) { return tx.datasets().Get(owner, dataset_id).status(); }));
-  return ctx.jobs->Submit(owner, dataset_id, "metadataUpdate", std::move(request_json));
+  NUCLEUS_RETURN_IF_ERROR(
+      ctx.store.Read([&](store::Tx& tx) { return tx.datasets().Get(owner, dataset_id).status(); }));
+  core::JobRequest job;
+  job.body = std::move(request_body);
+  return ctx.jobs->Submit(owner, dataset_id, kMetadataUpdateJobType, job);
 }
 
-Status RunMetadataUpdateJob(JobRun& run) {
-  Context& ctx = run.ctx();
-  const store::Job job = run.job();
-  wire::JsonDoc doc;
-  wire::JsonObject req;
-  NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.request_json, "request body"));
-  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "request body", &req));
-  std::string level = "item";
-  NUCLEUS_RETURN_IF_ERROR(wire::OptString(req, "level", "request body", &level));
-  wire::JsonArray array;
-  NUCLEUS_RETURN_IF_ERROR(wire::GetArray(req, "metadata", "request body", &array));
-
-  MetadataOutcome total;
-  std::vector<core::MetadataUpdateInput> entries;
-  std::vector<std::string> errors;
-  const int64_t steps = std::max<int64_t>(
-      1, (static_cast<int64_t>(array.size()) + kJobChunk - 1) / kJobChunk);
-  int64_t done = 0;
-  auto message = [&] {
-    wire::JsonWriter w;
-    w.BeginObject().Key("metadata_update").BeginObject();
-    w.Key("dataset_id").String(job.dataset_id).Key("level").String(level);
-    w.Key("updated_items").Int(total.updated_items).Key("ignored_items").Int(total.ignored_items);
-    return w.EndObject().EndObject().Take();
-  };
-  auto flush = [&]() -> Status {
-    MetadataOutcome out;
-    NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-      NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(job.owner, job.dataset_id).status());
-      NUCLEUS_RETURN_IF_ERROR(ApplyMetadataLevel(tx, job.dataset_id, level, entries, &out));
-      errors.insert(errors.end(), out.errors.begin(), out.errors.end());
-      return tx.jobs().AppendErrors(job.id, errors);
-    }));
-    total.updated_items += out.updated_items;
-    total.ignored_items += out.ignored_items;
-    entries.clear();
-    errors.clear();
-    run.SetMessage(message());
-    return run.Progress(std::min(++done, steps), steps);
-  };
-  int64_t index = 0;
-  for (wire::JsonValue value : array) {
-    std::string what = "metadata entry " + std::to_string(index++);
-    Result<core::MetadataUpdateInput> entry = wire::ParseMetadataUpdate(value, what, ctx.limits);
-    if (entry.ok()) {
-      entries.push_back(std::move(entry).value());
-    } else {
-      ++total.ignored_items;
-      errors.push_back(JobErrorJson(wire::Minify(value), true, entry.status().message()));
-    }
-    if (static_cast<int64_t>(entries.size() + errors.size()) >= kJobChunk) {
-      NUCLEUS_RETURN_IF_ERROR(flush());
-    }
-  }
-  if (!entries.empty() || !errors.empty() || done == 0) NUCLEUS_RETURN_IF_ERROR(flush());
-  return Status::Ok();
+Result<core::MetadataOutcome> UpdateMetadataChunk(
+    JobRun& run, const std::string& level, const std::vector<core::MetadataUpdateInput>& entries,
+    std::vector<std::string> errors, const core::MetadataMerger& merger,
+    const UnknownReferenceDescriber& unknown_error) {
+  const store::Job& job = run.job();
+  const size_t decoded_errors = errors.size();
+  core::MetadataOutcome out;
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
+    out = core::MetadataOutcome{};
+    errors.resize(decoded_errors);
+    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(job.owner, job.dataset_id).status());
+    NUCLEUS_RETURN_IF_ERROR(ApplyMetadataLevel(tx, job.dataset_id, level, entries, merger, &out));
+    for (const std::string& ref : out.unknown_reference_ids) errors.push_back(unknown_error(ref));
+    return tx.jobs().AppendErrors(job.id, errors);
+  }));
+  return out;
 }
 
-Result<std::vector<store::Item>> ListItems(Context& ctx, const std::string& owner,
-                                           const std::string& dataset_id) {
-  std::vector<store::Item> out;
+Result<std::vector<core::Item>> ListItems(Context& ctx, const std::string& owner,
+                                          const std::string& dataset_id) {
+  std::vector<core::Item> out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     out.clear();
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
     int64_t after = 0;
     while (true) {
-      NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Item> batch,
+      NUCLEUS_ASSIGN_OR_RETURN(std::vector<core::Item> batch,
                                tx.items().List(dataset_id, after, 10000));
       if (batch.empty()) break;
       after = batch.back().seq;
-      for (store::Item& item : batch) out.push_back(std::move(item));
+      for (core::Item& item : batch) out.push_back(std::move(item));
     }
     return Status::Ok();
   }));
   return out;
 }
 
-Result<ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
-                               const std::string& dataset_id,
-                               const std::optional<std::string>& page_token, int64_t page_size) {
+Result<core::ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
+                                     const std::string& dataset_id,
+                                     const core::PageRequest& request) {
   int64_t after = 0, limit = 0;
-  NUCLEUS_RETURN_IF_ERROR(CheckPaging(page_token, page_size, &after, &limit));
-  ItemPage page;
+  NUCLEUS_RETURN_IF_ERROR(CheckPaging(request.page_token, request.page_size, &after, &limit));
+  core::ItemPage page;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
     return ReadPage(tx, dataset_id, after, limit, &page.items, &page.next_page_token);
@@ -525,49 +397,50 @@ Result<ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
   return page;
 }
 
-Result<ItemWithAnnotations> GetItemByIndex(Context& ctx, const std::string& owner,
-                                           const std::string& dataset_id, int64_t index) {
-  std::optional<ItemWithAnnotations> out;
+Result<core::ItemWithAnnotations> GetItemByIndex(Context& ctx, const std::string& owner,
+                                                 const std::string& dataset_id, int64_t index) {
+  std::optional<core::ItemWithAnnotations> out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
                              tx.items().FindByIndex(dataset_id, index));
-    NUCLEUS_ASSIGN_OR_RETURN(out, WithAnnotations(tx, std::move(item),
-                                                  "dataset " + dataset_id + " has no item at index " +
-                                                      std::to_string(index)));
+    NUCLEUS_ASSIGN_OR_RETURN(
+        out, WithAnnotations(
+                 tx, std::move(item),
+                 "dataset " + dataset_id + " has no item at index " + std::to_string(index)));
     return Status::Ok();
   }));
   return std::move(*out);
 }
 
-Result<ItemWithAnnotations> GetItemByRef(Context& ctx, const std::string& owner,
-                                         const std::string& dataset_id,
-                                         const std::string& reference_id) {
-  std::optional<ItemWithAnnotations> out;
+Result<core::ItemWithAnnotations> GetItemByRef(Context& ctx, const std::string& owner,
+                                               const std::string& dataset_id,
+                                               const std::string& reference_id) {
+  std::optional<core::ItemWithAnnotations> out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
                              tx.items().FindByRef(dataset_id, reference_id));
-    NUCLEUS_ASSIGN_OR_RETURN(out, WithAnnotations(tx, std::move(item),
-                                                  "dataset " + dataset_id +
-                                                      " has no item with reference id \"" +
-                                                      reference_id + "\""));
+    NUCLEUS_ASSIGN_OR_RETURN(
+        out, WithAnnotations(tx, std::move(item),
+                             "dataset " + dataset_id + " has no item with reference id \"" +
+                                 reference_id + "\""));
     return Status::Ok();
   }));
   return std::move(*out);
 }
 
-Result<ItemWithAnnotations> GetItemById(Context& ctx, const std::string& owner,
-                                        const std::string& dataset_id,
-                                        const std::string& item_id) {
-  std::optional<ItemWithAnnotations> out;
+Result<core::ItemWithAnnotations> GetItemById(Context& ctx, const std::string& owner,
+                                              const std::string& dataset_id,
+                                              const std::string& item_id) {
+  std::optional<core::ItemWithAnnotations> out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
                              tx.items().FindById(dataset_id, item_id));
-    NUCLEUS_ASSIGN_OR_RETURN(out, WithAnnotations(tx, std::move(item),
-                                                  "dataset " + dataset_id + " has no item " +
-                                                      item_id));
+    NUCLEUS_ASSIGN_OR_RETURN(
+        out,
+        WithAnnotations(tx, std::move(item), "dataset " + dataset_id + " has no item " + item_id));
     return Status::Ok();
   }));
   return std::move(*out);
@@ -577,20 +450,20 @@ Status DeleteItem(Context& ctx, const std::string& owner, const std::string& dat
                   const std::string& reference_id) {
   return ctx.store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
                              tx.items().FindByRef(dataset_id, reference_id));
     if (!item) {
-      return NotFound("dataset " + dataset_id + " has no item with reference id \"" +
-                      reference_id + "\"");
+      return NotFound("dataset " + dataset_id + " has no item with reference id \"" + reference_id +
+                      "\"");
     }
     return tx.items().Delete(item->rowid);
   });
 }
 
-Result<std::vector<ItemWithAnnotations>> ExportItems(Context& ctx, const std::string& owner,
-                                                     const std::string& dataset_id) {
-  std::vector<ItemWithAnnotations> rows;
-  NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Item> items, ListItems(ctx, owner, dataset_id));
+Result<std::vector<core::ItemWithAnnotations>> ExportItems(Context& ctx, const std::string& owner,
+                                                           const std::string& dataset_id) {
+  std::vector<core::ItemWithAnnotations> rows;
+  NUCLEUS_ASSIGN_OR_RETURN(std::vector<core::Item> items, ListItems(ctx, owner, dataset_id));
   std::vector<store::Annotation> annotations;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(annotations, tx.annotations().ListByDataset(dataset_id));
@@ -598,30 +471,29 @@ Result<std::vector<ItemWithAnnotations>> ExportItems(Context& ctx, const std::st
   }));
   std::unordered_map<int64_t, size_t> row_of;
   rows.reserve(items.size());
-  for (store::Item& item : items) {
+  for (core::Item& item : items) {
     row_of.emplace(item.rowid, rows.size());
-    rows.push_back(ItemWithAnnotations{std::move(item), {}});
+    rows.push_back(core::ItemWithAnnotations{std::move(item), {}});
   }
   for (store::Annotation& a : annotations) {
     auto it = row_of.find(a.item_rowid);
-    if (it != row_of.end()) rows[it->second].annotations.push_back(std::move(a));
+    if (it != row_of.end()) AddAnnotation(a, &rows[it->second].annotations);
   }
   return rows;
 }
 
-Result<ExportPage> ExportItemsPage(Context& ctx, const std::string& owner,
-                                   const std::string& dataset_id,
-                                   const std::optional<std::string>& page_token,
-                                   int64_t page_size) {
+Result<core::ExportPage> ExportItemsPage(Context& ctx, const std::string& owner,
+                                         const std::string& dataset_id,
+                                         const core::PageRequest& request) {
   int64_t after = 0, limit = 0;
-  NUCLEUS_RETURN_IF_ERROR(CheckPaging(page_token, page_size, &after, &limit));
-  ExportPage page;
+  NUCLEUS_RETURN_IF_ERROR(CheckPaging(request.page_token, request.page_size, &after, &limit));
+  core::ExportPage page;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    std::vector<store::Item> items;
+    std::vector<core::Item> items;
     NUCLEUS_RETURN_IF_ERROR(ReadPage(tx, dataset_id, after, limit, &items, &page.next_page_token));
-    for (store::Item& item : items) {
-      NUCLEUS_ASSIGN_OR_RETURN(ItemWithAnnotations row,
+    for (core::Item& item : items) {
+      NUCLEUS_ASSIGN_OR_RETURN(core::ItemWithAnnotations row,
                                WithAnnotations(tx, std::move(item), "item vanished"));
       page.rows.push_back(std::move(row));
     }

@@ -1,12 +1,15 @@
-// Dataset-item use cases (items.md; datasets.md §9–14): append (JSON, local files, async from a
-// signed-URL payload), item metadata updates, and the item reads (listing, paging, one item with
-// its ground truth, export rows, deletion).
+// Dataset-item use cases (items.md; datasets.md §9–14): append (typed items, local files, async
+// from a signed-URL payload), item metadata updates, and the item reads (listing, paging, one item
+// with its ground truth, export rows, deletion). Requests and results are core/items.h values:
+// the server decodes and encodes them with wire/items.h; metadata is stored JSON text that these
+// calls pass through (merges go through the caller's core::MetadataMerger).
 //
 // Every call is scoped to `owner`: another owner's dataset is NotFound, like a missing one. Each
 // write request is one Store::Write, so a failed request leaves nothing behind. Thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,33 +19,20 @@
 #include "api/jobs.h"
 #include "core/items.h"
 #include "nucleus/result.h"
-#include "store/annotations.h"
-#include "store/items.h"
 #include "store/jobs.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 
-// Keys of the append response (items.md §2); the client sums them over batches.
-struct AppendCounts {
-  int64_t new_items = 0;
-  int64_t updated_items = 0;
-  int64_t ignored_items = 0;
-  int64_t upload_errors = 0;
-};
-
-struct AppendOutcome {
-  AppendCounts counts;
-  std::vector<std::string> error_payload;  // JSON of each item that was not stored
-};
+inline constexpr const char* kItemUploadJobType = "uploadDatasetItems";
+inline constexpr const char* kMetadataUpdateJobType = "metadataUpdate";
 
 // Key = reference_id within the dataset: a new one is appended at the end of the insertion order;
 // an existing one is replaced wholesale (metadata included) when the item's own `update` (else
 // `update`) is true, otherwise left alone. Items are applied in order, so a reference id repeated
 // in one call counts as existing the second time. InvalidArgument for a scene dataset.
-Result<AppendOutcome> AppendItems(Context& ctx, const std::string& owner,
-                                  const std::string& dataset_id, std::vector<core::ItemInput> items,
-                                  bool update);
+Result<core::AppendOutcome> AppendItems(Context& ctx, const std::string& owner,
+                                        const std::string& dataset_id,
+                                        std::vector<core::ItemInput> items, bool update);
 
 // An item of a multipart append with the bytes of its local file.
 struct LocalItem {
@@ -53,90 +43,82 @@ struct LocalItem {
 // Stores each file as a content-addressed blob "img/<sha256>.<ext>" (so one file sent for several
 // items is kept once), points the item's image_url at `image_url_prefix` + that name, then appends
 // like AppendItems. The server serves those names (ReadUploadedImage).
-Result<AppendOutcome> AppendLocalItems(Context& ctx, const std::string& owner,
-                                       const std::string& dataset_id, std::vector<LocalItem> items,
-                                       bool update, const std::string& image_url_prefix);
+Result<core::AppendOutcome> AppendLocalItems(Context& ctx, const std::string& owner,
+                                             const std::string& dataset_id,
+                                             std::vector<LocalItem> items, bool update,
+                                             const std::string& image_url_prefix);
 
 // The bytes and content type of an image stored by AppendLocalItems; `file` is the part after
 // "img/". NotFound for anything that is not such a name.
 Result<std::string> ReadUploadedImage(Context& ctx, const std::string& file,
                                       std::string* content_type);
 
-// POST dataset/{ds}/append?async=1: checks the dataset and the uploaded payload, then submits an
-// "uploadDatasetItems" job that applies the NDJSON payload with AppendItems semantics.
+// POST dataset/{ds}/append?async=1: checks the dataset and the uploaded payload, then submits a
+// kItemUploadJobType job (JobRequest: payload, request_id, update) whose handler (server/) reads
+// the NDJSON payload chunk by chunk with the two calls below.
 Result<store::Job> SubmitItemUpload(Context& ctx, const std::string& owner,
-                                    const std::string& dataset_id, const std::string& request_id,
-                                    bool update);
-// The handler of "uploadDatasetItems" jobs: one transaction and one progress step per chunk of
-// lines; unparsable lines become job errors; message {"upload_progress": {counts}}.
-Status RunItemUploadJob(JobRun& run);
-
-struct MetadataOutcome {
-  int64_t updated_items = 0;
-  int64_t ignored_items = 0;        // unknown reference ids
-  std::vector<std::string> errors;  // one per ignored entry
-};
+                                    const std::string& dataset_id,
+                                    const core::AsyncUploadRequest& request);
+// The job's dataset must still be the owner's and an image dataset.
+Status CheckItemUploadTarget(JobRun& run);
+// One chunk of the job in one transaction: AppendItems semantics with the request's `update`
+// (NDJSON lines carry no update flag of their own), and `errors` (the chunk's lines that did not
+// decode) appended to the job's errors. Returns the chunk's counts.
+Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::ItemInput> items,
+                                                 const std::vector<std::string>& errors);
 
 // POST dataset/{ds}/metadata, dispatched on `level`. "item": merge each entry's metadata into the
 // item's (new keys overwrite or add, other keys stay); a `camera_params` entry is stored next to
-// the metadata and echoed on read. Unknown reference ids are skipped and reported. Any other
-// level is InvalidArgument (scene-level updates are added beside "item" by scenes.md's area).
-Result<MetadataOutcome> UpdateMetadata(Context& ctx, const std::string& owner,
-                                       const std::string& dataset_id, const std::string& level,
-                                       const std::vector<core::MetadataUpdateInput>& entries);
-// `?async=1`: submits a "metadataUpdate" job over `request_json` (the request body, which holds
-// "level" and "metadata").
+// the metadata and echoed on read. "scene": merge into the scenes' metadata (scenes.md §3.6).
+// Unknown reference ids are skipped and reported. Any other level is InvalidArgument.
+Result<core::MetadataOutcome> UpdateMetadata(Context& ctx, const std::string& owner,
+                                             const std::string& dataset_id,
+                                             const std::string& level,
+                                             const std::vector<core::MetadataUpdateInput>& entries,
+                                             const core::MetadataMerger& merger);
+// `?async=1`: submits a kMetadataUpdateJobType job whose JobRequest::body is `request_body` (the
+// request as sent); its handler (server/) decodes it and applies it chunk by chunk with
+// UpdateMetadataChunk.
 Result<store::Job> SubmitMetadataUpdate(Context& ctx, const std::string& owner,
-                                        const std::string& dataset_id, std::string request_json);
-Status RunMetadataUpdateJob(JobRun& run);
+                                        const std::string& dataset_id, std::string request_body);
+// Describes an unknown reference id as a job error entry.
+using UnknownReferenceDescriber = std::function<std::string(std::string_view reference_id)>;
+// One chunk of the job in one transaction: UpdateMetadata on the job's dataset, then `errors`
+// (the chunk's entries that did not decode) and one `unknown_error` per unknown reference id
+// appended to the job's errors.
+Result<core::MetadataOutcome> UpdateMetadataChunk(
+    JobRun& run, const std::string& level, const std::vector<core::MetadataUpdateInput>& entries,
+    std::vector<std::string> errors, const core::MetadataMerger& merger,
+    const UnknownReferenceDescriber& unknown_error);
 
 // Every item of the dataset, in insertion order.
-Result<std::vector<store::Item>> ListItems(Context& ctx, const std::string& owner,
-                                           const std::string& dataset_id);
+Result<std::vector<core::Item>> ListItems(Context& ctx, const std::string& owner,
+                                          const std::string& dataset_id);
 
-struct ItemPage {
-  std::vector<store::Item> items;
-  std::optional<std::string> next_page_token;  // nullopt on the last page
-};
 // One page in insertion order. `page_token` is nullopt for the first page, else the previous
 // page's token (InvalidArgument when it is not one). `page_size` >= 1.
-Result<ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
-                               const std::string& dataset_id,
-                               const std::optional<std::string>& page_token, int64_t page_size);
-
-struct ItemWithAnnotations {
-  store::Item item;
-  std::vector<store::Annotation> annotations;  // ground truth, in insertion order
-};
+Result<core::ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
+                                     const std::string& dataset_id, const core::PageRequest& page);
 
 // NotFound when there is no such item.
-Result<ItemWithAnnotations> GetItemByIndex(Context& ctx, const std::string& owner,
-                                           const std::string& dataset_id, int64_t index);
-Result<ItemWithAnnotations> GetItemByRef(Context& ctx, const std::string& owner,
-                                         const std::string& dataset_id,
-                                         const std::string& reference_id);
-Result<ItemWithAnnotations> GetItemById(Context& ctx, const std::string& owner,
-                                        const std::string& dataset_id, const std::string& item_id);
+Result<core::ItemWithAnnotations> GetItemByIndex(Context& ctx, const std::string& owner,
+                                                 const std::string& dataset_id, int64_t index);
+Result<core::ItemWithAnnotations> GetItemByRef(Context& ctx, const std::string& owner,
+                                               const std::string& dataset_id,
+                                               const std::string& reference_id);
+Result<core::ItemWithAnnotations> GetItemById(Context& ctx, const std::string& owner,
+                                              const std::string& dataset_id,
+                                              const std::string& item_id);
 
 // Deletes the item with its annotations (and everything else hanging off it).
 Status DeleteItem(Context& ctx, const std::string& owner, const std::string& dataset_id,
                   const std::string& reference_id);
 
 // Export rows (annotations.md §9): every item with its ground truth, in insertion order.
-Result<std::vector<ItemWithAnnotations>> ExportItems(Context& ctx, const std::string& owner,
-                                                     const std::string& dataset_id);
-struct ExportPage {
-  std::vector<ItemWithAnnotations> rows;
-  std::optional<std::string> next_page_token;
-};
-Result<ExportPage> ExportItemsPage(Context& ctx, const std::string& owner,
-                                   const std::string& dataset_id,
-                                   const std::optional<std::string>& page_token,
-                                   int64_t page_size);
-
-// The item as read back (items.md §1.2): id, reference_id, image_url or pointcloud_url as sent,
-// metadata, then the echoed extras (width, height, camera_params).
-std::string ItemJson(const store::Item& item);
-inline void WriteItemJson(wire::JsonWriter& w, const store::Item& item) { w.Raw(ItemJson(item)); }
+Result<std::vector<core::ItemWithAnnotations>> ExportItems(Context& ctx, const std::string& owner,
+                                                           const std::string& dataset_id);
+Result<core::ExportPage> ExportItemsPage(Context& ctx, const std::string& owner,
+                                         const std::string& dataset_id,
+                                         const core::PageRequest& page);
 
 }  // namespace nucleus::api

@@ -12,14 +12,9 @@
 namespace nucleus::api {
 
 void RegisterJobHandlers(JobService& jobs) {
-  jobs.Register(kAnnotationUploadJobType, RunAnnotationUploadJob);
   jobs.Register(kAnnotationDeletionJobType, RunAnnotationDeletionJob);
   jobs.Register(kModelRunCommitJobType, RunCommitJob);
   jobs.Register(kPredictionUploadJobType, RunPredictionUploadJob);
-  jobs.Register("uploadDatasetItems", RunItemUploadJob);
-  jobs.Register("metadataUpdate", RunMetadataUpdateJob);
-  jobs.Register(kLidarSceneJobType, RunLidarSceneUploadJob);
-  jobs.Register(kVideoSceneJobType, RunVideoSceneUploadJob);
   jobs.Register(kEvaluationJobType, RunEvaluationJob);
   jobs.Register(kModelDeletionJobType, RunModelDeletionJob);
 }

@@ -5,7 +5,6 @@
 
 #include "core/ids.h"
 #include "core/log.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
@@ -15,11 +14,10 @@ bool IsTerminal(const std::string& status) {
 }
 
 // {"final_error": text}, the message of a job that failed.
-std::string FinalError(const std::string& text) {
-  wire::JsonWriter w;
-  w.BeginObject().Key("final_error").String(text);
-  w.EndObject();
-  return w.Take();
+std::string FinalError(const Context& ctx, const std::string& text) {
+  core::JobMessage message;
+  message.String("final_error", text);
+  return ctx.job_codec->EncodeMessage(message);
 }
 
 // Runs the handler with every exception caught: a handler that throws (std::bad_alloc
@@ -45,6 +43,10 @@ Status JobRun::Progress(int64_t completed_steps, int64_t total_steps) {
   return ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().Update(job_); });
 }
 
+void JobRun::SetMessage(const core::JobMessage& message) {
+  job_.message_json = ctx_.job_codec->EncodeMessage(message);
+}
+
 Status JobRun::AddErrors(const std::vector<std::string>& errors) {
   if (errors.empty()) return Status::Ok();
   return ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().AppendErrors(job_.id, errors); });
@@ -58,7 +60,7 @@ void JobService::Register(const std::string& type, JobHandler handler) {
 
 Status JobService::Start(int workers) {
   const std::string abandoned =
-      FinalError("Internal: the server stopped while this job was running, " +
+      FinalError(ctx_, "Internal: the server stopped while this job was running, " +
                  std::to_string(kMaxJobAttempts) + " times (the first run and " +
                  std::to_string(kMaxJobAttempts - 1) + " retries); it is not run again");
   const int64_t now_ms = core::ToUnixMillis(ctx_.clock.Now());
@@ -107,6 +109,14 @@ Result<store::Job> JobService::Submit(const std::string& owner, const std::strin
   }));
   if (runner_) runner_->Notify();
   return job;
+}
+
+Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
+                                      const std::string& type, const core::JobRequest& request,
+                                      const std::function<Status(store::Tx&)>& also) {
+  std::string text = ctx_.job_codec->EncodeRequest(request);
+  if (!also) return Submit(owner, dataset_id, type, std::move(text));
+  return Submit(owner, dataset_id, type, std::move(text), also);
 }
 
 Result<JobView> JobService::GetOf(Context& ctx, const std::string& owner, const std::string& id) {
@@ -176,8 +186,17 @@ bool JobService::RunOne() {
 
   JobRun run(ctx_, std::move(*claimed));
   auto it = handlers_.find(run.job_.type);
-  Status result = it == handlers_.end() ? Internal("no handler for job type " + run.job_.type)
-                                        : RunGuarded(it->second, run);
+  Result<core::JobRequest> request =
+      ctx_.job_codec->DecodeRequest(run.job_.type, run.job_.request_json);
+  Status result;
+  if (it == handlers_.end()) {
+    result = Internal("no handler for job type " + run.job_.type);
+  } else if (!request.ok()) {
+    result = Internal("the stored job request does not decode: " + request.status().message());
+  } else {
+    run.request_ = std::move(*request);
+    result = RunGuarded(it->second, run);
+  }
   store::Job& job = run.job_;
   if (result.ok()) {
     job.status = "Completed";
@@ -187,7 +206,7 @@ bool JobService::RunOne() {
                 result.code() == StatusCode::kNotFound;
     job.status = user ? "Errored_User" : "Errored_Server";
     job.message_json =
-        FinalError(std::string(StatusCodeName(result.code())) + ": " + result.message());
+        FinalError(ctx_, std::string(StatusCodeName(result.code())) + ": " + result.message());
     core::LogWarning("jobs: " + job.id + " (" + job.type + ") failed: " + result.ToString());
   }
   job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());

@@ -30,6 +30,8 @@ class JobRun {
  public:
   JobRun(Context& ctx, store::Job job) : ctx_(ctx), job_(std::move(job)) {}
   const store::Job& job() const { return job_; }
+  // The job's request, decoded before the handler runs.
+  const core::JobRequest& request() const { return request_; }
   Context& ctx() { return ctx_; }
   // Persists progress (and the message so far) in its own transaction.
   Status Progress(int64_t completed_steps, int64_t total_steps);
@@ -37,11 +39,13 @@ class JobRun {
   Status AddErrors(const std::vector<std::string>& errors);
   // The `message` object shown with the status (compact JSON).
   void SetMessage(std::string message_json) { job_.message_json = std::move(message_json); }
+  void SetMessage(const core::JobMessage& message);
 
  private:
   friend class JobService;
   Context& ctx_;
   store::Job job_;
+  core::JobRequest request_;
 };
 
 using JobHandler = std::function<Status(JobRun&)>;
@@ -68,6 +72,11 @@ class JobService {
 
   Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
                             const std::string& type, std::string request_json);
+  // Submits a job of `type` with a typed request (encoded by ctx.job_codec); `also`, when given,
+  // runs in the same write transaction as above.
+  Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
+                            const std::string& type, const core::JobRequest& request,
+                            const std::function<Status(store::Tx&)>& also = nullptr);
   // As Submit, with `also` run in the same write transaction: the job is recorded if and only if
   // `also` succeeds (its error is returned and nothing is written).
   Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,

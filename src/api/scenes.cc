@@ -7,14 +7,9 @@
 #include "api/uploads.h"
 #include "core/ids.h"
 #include "store/datasets.h"
-#include "wire/json_reader.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
-
-// At most this many error strings go into a job's `message`; job/{id}/errors has them all.
-constexpr size_t kMaxMessageErrors = 100;
 
 // The caller's dataset, which must be a scene dataset.
 Result<store::Dataset> SceneDataset(store::Tx& tx, const std::string& owner,
@@ -28,7 +23,7 @@ Status SceneNotFound(const std::string& ref, const std::string& dataset_id) {
   return NotFound("Scene " + ref + " not found in dataset " + dataset_id);
 }
 
-void FillItem(const wire::SceneItemInput& in, store::Item* item) {
+void FillItem(const core::SceneItemInput& in, store::Item* item) {
   item->reference_id = in.reference_id;
   item->image_url = in.is_pointcloud ? "" : in.url;
   item->pointcloud_url = in.is_pointcloud ? in.url : "";
@@ -36,20 +31,20 @@ void FillItem(const wire::SceneItemInput& in, store::Item* item) {
   item->extra_json = in.extra_json;
 }
 
-void FillScene(const wire::SceneInput& in, store::Scene* scene) {
-  scene->kind = std::string(wire::SceneKindName(in.kind));
+void FillScene(const core::SceneInput& in, store::Scene* scene) {
+  scene->kind = std::string(core::SceneKindName(in.kind));
   scene->frame_rate = in.frame_rate;
   scene->video_url = in.video_url;
-  scene->upload_to_scale = in.kind == wire::SceneKind::kVideo ? in.upload_to_scale : true;
+  scene->upload_to_scale = in.kind == core::SceneKind::kVideo ? in.upload_to_scale : true;
   scene->metadata_json = in.metadata_json;
 }
 
 using Layout = std::vector<std::tuple<int64_t, std::string, std::string>>;  // frame, sensor, ref
 
-Layout LayoutOf(const wire::SceneInput& in) {
+Layout LayoutOf(const core::SceneInput& in) {
   Layout out;
   for (size_t f = 0; f < in.frames.size(); ++f) {
-    for (const wire::SceneItemInput& item : in.frames[f].items) {
+    for (const core::SceneItemInput& item : in.frames[f].items) {
       out.emplace_back(static_cast<int64_t>(f), item.sensor, item.reference_id);
     }
   }
@@ -66,15 +61,15 @@ Layout LayoutOf(const std::vector<store::SceneFrame>& frames) {
   return out;
 }
 
-void RecordError(SceneUploadCounts* counts, std::string error) {
+void RecordError(core::SceneUploadCounts* counts, std::string error) {
   ++counts->scenes_errored;
   counts->errors.push_back(std::move(error));
 }
 
 // Replaces an existing scene's fields and frame items, if the structure is unchanged.
 Status UpdateExistingScene(store::Tx& tx, const std::string& dataset_id, store::Scene scene,
-                           const wire::SceneInput& in, SceneUploadCounts* counts) {
-  std::string kind(wire::SceneKindName(in.kind));
+                           const core::SceneInput& in, core::SceneUploadCounts* counts) {
+  std::string kind(core::SceneKindName(in.kind));
   if (scene.kind != kind) {
     RecordError(counts, "Scene " + in.reference_id + ": is stored as a " + scene.kind +
                             " scene and cannot be updated as a " + kind + " scene");
@@ -87,8 +82,8 @@ Status UpdateExistingScene(store::Tx& tx, const std::string& dataset_id, store::
                             "sensor names and frame reference ids); nothing changed");
     return Status::Ok();
   }
-  for (const wire::SceneFrameInput& frame : in.frames) {
-    for (const wire::SceneItemInput& in_item : frame.items) {
+  for (const core::SceneFrameInput& frame : in.frames) {
+    for (const core::SceneItemInput& in_item : frame.items) {
       NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
                                tx.items().FindByRef(dataset_id, in_item.reference_id));
       if (!item) return Internal("frame item " + in_item.reference_id + " of a scene is missing");
@@ -103,11 +98,11 @@ Status UpdateExistingScene(store::Tx& tx, const std::string& dataset_id, store::
 }
 
 // Creates a new scene with its frame items, unless a frame reference id is taken.
-Status InsertNewScene(store::Tx& tx, const std::string& dataset_id, const wire::SceneInput& in,
-                      SceneUploadCounts* counts) {
+Status InsertNewScene(store::Tx& tx, const std::string& dataset_id, const core::SceneInput& in,
+                      core::SceneUploadCounts* counts) {
   // Validate everything before the first write, so an invalid scene leaves nothing behind.
-  for (const wire::SceneFrameInput& frame : in.frames) {
-    for (const wire::SceneItemInput& item : frame.items) {
+  for (const core::SceneFrameInput& frame : in.frames) {
+    for (const core::SceneItemInput& item : frame.items) {
       NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> taken,
                                tx.items().FindByRef(dataset_id, item.reference_id));
       if (!taken) continue;
@@ -132,7 +127,7 @@ Status InsertNewScene(store::Tx& tx, const std::string& dataset_id, const wire::
   std::vector<store::SceneFrame> layout;
   for (size_t f = 0; f < in.frames.size(); ++f) {
     int64_t position = 0;
-    for (const wire::SceneItemInput& in_item : in.frames[f].items) {
+    for (const core::SceneItemInput& in_item : in.frames[f].items) {
       store::Item item;
       item.id = core::NewId("di");
       item.dataset_id = dataset_id;
@@ -155,8 +150,8 @@ Status InsertNewScene(store::Tx& tx, const std::string& dataset_id, const wire::
 
 // Applies one parsed scene inside `tx`. Per-scene problems land in `counts`; a non-ok Status
 // means the store failed.
-Status ApplyScene(store::Tx& tx, const std::string& dataset_id, const wire::SceneInput& in,
-                  bool update, SceneUploadCounts* counts) {
+Status ApplyScene(store::Tx& tx, const std::string& dataset_id, const core::SceneInput& in,
+                  bool update, core::SceneUploadCounts* counts) {
   NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> existing,
                            tx.scenes().FindByRef(dataset_id, in.reference_id));
   if (existing) {
@@ -169,92 +164,8 @@ Status ApplyScene(store::Tx& tx, const std::string& dataset_id, const wire::Scen
   return InsertNewScene(tx, dataset_id, in, counts);
 }
 
-std::string ProgressMessage(const SceneUploadCounts& counts) {
-  wire::JsonWriter w;
-  w.BeginObject().Key("scene_upload_progress").BeginObject();
-  w.Key("errors").BeginArray();
-  for (size_t i = 0; i < counts.errors.size() && i < kMaxMessageErrors; ++i) {
-    w.String(counts.errors[i]);
-  }
-  w.EndArray();
-  w.Key("dataset_id").String(counts.dataset_id);
-  w.Key("new_scenes").Int(counts.new_scenes);
-  w.Key("ignored_scenes").Int(counts.ignored_scenes);
-  w.Key("scenes_errored").Int(counts.scenes_errored);
-  w.Key("updated_scenes").Int(counts.updated_scenes);
-  return w.EndObject().EndObject().Take();
-}
-
-bool IsBlank(std::string_view line) {
-  return line.find_first_not_of(" \t\r") == std::string_view::npos;
-}
-
-Status RunSceneUploadJob(JobRun& run, wire::SceneKind kind) {
-  Context& ctx = run.ctx();
-  const store::Job& job = run.job();
-  wire::JsonDoc request_doc;
-  NUCLEUS_RETURN_IF_ERROR(request_doc.Parse(job.request_json, "job request"));
-  wire::JsonObject request;
-  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(request_doc.root(), "job request", &request));
-  std::string blob;
-  bool update = false;
-  NUCLEUS_RETURN_IF_ERROR(wire::GetString(request, "blob", "job request", &blob));
-  NUCLEUS_RETURN_IF_ERROR(wire::OptBool(request, "update", "job request", &update));
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) {
-    return SceneDataset(tx, job.owner, job.dataset_id).status();
-  }));
-
-  // Lidar jobs report one step; video jobs one step per scene (scenes.md §2.5).
-  int64_t total = 1;
-  if (kind == wire::SceneKind::kVideo) {
-    total = 0;
-    NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(blob, [&](std::string_view line) {
-      if (!IsBlank(line)) ++total;
-      return Status::Ok();
-    }));
-  }
-  SceneUploadCounts counts;
-  counts.dataset_id = job.dataset_id;
-  run.SetMessage(ProgressMessage(counts));
-  NUCLEUS_RETURN_IF_ERROR(run.Progress(0, std::max<int64_t>(total, 1)));
-
-  int64_t index = 0;
-  Status read = ctx.blobs.ForEachLine(blob, [&](std::string_view line) -> Status {
-    if (IsBlank(line)) return Status::Ok();
-    size_t this_index = static_cast<size_t>(index++);
-    wire::JsonDoc doc;
-    wire::SceneInput scene;
-    Status parsed = doc.Parse(line, "scene " + std::to_string(this_index));
-    if (parsed.ok()) parsed = wire::ParseScene(doc.root(), kind, this_index, &scene);
-    if (!parsed.ok()) {
-      RecordError(&counts, parsed.message());
-    } else {
-      // One transaction per scene: a failed scene leaves nothing, the others stay.
-      SceneUploadCounts delta;
-      NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) {
-        delta = SceneUploadCounts{};
-        return ApplyScene(tx, job.dataset_id, scene, update, &delta);
-      }));
-      counts.new_scenes += delta.new_scenes;
-      counts.ignored_scenes += delta.ignored_scenes;
-      counts.updated_scenes += delta.updated_scenes;
-      counts.scenes_errored += delta.scenes_errored;
-      for (std::string& e : delta.errors) counts.errors.push_back(std::move(e));
-    }
-    if (kind == wire::SceneKind::kVideo) {
-      run.SetMessage(ProgressMessage(counts));
-      return run.Progress(index, std::max<int64_t>(total, index));
-    }
-    return Status::Ok();
-  });
-  NUCLEUS_RETURN_IF_ERROR(read);
-  NUCLEUS_RETURN_IF_ERROR(run.AddErrors(counts.errors));
-  run.SetMessage(ProgressMessage(counts));
-  return run.Progress(std::max<int64_t>(total, index), std::max<int64_t>(total, index));
-}
-
 Status LoadView(store::Tx& tx, const std::string& dataset_id, store::Scene scene,
-                SceneView* view) {
+                core::SceneView* view) {
   view->scene = std::move(scene);
   NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::SceneFrame> frames,
                            tx.scenes().Frames(view->scene.rowid));
@@ -269,7 +180,8 @@ Status LoadView(store::Tx& tx, const std::string& dataset_id, store::Scene scene
       last_frame = f.frame_index;
     }
     if (!f.sensor.empty()) sensors.insert(f.sensor);
-    view->items.push_back(SceneFrameItem{std::move(*item), f.frame_index, std::move(f.sensor)});
+    view->items.push_back(
+        core::SceneFrameItem{std::move(*item), f.frame_index, std::move(f.sensor)});
   }
   view->num_sensors = static_cast<int64_t>(sensors.size());
   return Status::Ok();
@@ -277,16 +189,16 @@ Status LoadView(store::Tx& tx, const std::string& dataset_id, store::Scene scene
 
 }  // namespace
 
-Result<SceneUploadCounts> UploadScenes(Context& ctx, const std::string& owner,
-                                       const std::string& dataset_id, const SceneBatch& batch,
-                                       bool update) {
-  SceneUploadCounts counts;
+Result<core::SceneUploadCounts> UploadScenes(Context& ctx, const std::string& owner,
+                                             const std::string& dataset_id,
+                                             const core::SceneBatch& batch, bool update) {
+  core::SceneUploadCounts counts;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-    counts = SceneUploadCounts{};
+    counts = core::SceneUploadCounts{};
     counts.dataset_id = dataset_id;
     NUCLEUS_RETURN_IF_ERROR(SceneDataset(tx, owner, dataset_id).status());
     for (const std::string& e : batch.parse_errors) RecordError(&counts, e);
-    for (const wire::SceneInput& scene : batch.scenes) {
+    for (const core::SceneInput& scene : batch.scenes) {
       NUCLEUS_RETURN_IF_ERROR(ApplyScene(tx, dataset_id, scene, update, &counts));
     }
     return Status::Ok();
@@ -295,23 +207,35 @@ Result<SceneUploadCounts> UploadScenes(Context& ctx, const std::string& owner,
 }
 
 Result<store::Job> SubmitSceneUpload(Context& ctx, const std::string& owner,
-                                     const std::string& dataset_id, wire::SceneKind kind,
+                                     const std::string& dataset_id, core::SceneKind kind,
                                      const std::string& request_id, bool update) {
   if (ctx.jobs == nullptr) return Internal("no job service in this process");
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) {
-    return SceneDataset(tx, owner, dataset_id).status();
-  }));
-  NUCLEUS_ASSIGN_OR_RETURN(std::string blob, UploadedPayload(ctx, owner, dataset_id, request_id));
-  wire::JsonWriter w;
-  w.BeginObject().Key("blob").String(blob).Key("request_id").String(request_id);
-  w.Key("update").Bool(update).EndObject();
+  NUCLEUS_RETURN_IF_ERROR(
+      ctx.store.Read([&](store::Tx& tx) { return SceneDataset(tx, owner, dataset_id).status(); }));
+  core::JobRequest job;
+  NUCLEUS_ASSIGN_OR_RETURN(job.payload, UploadedPayload(ctx, owner, dataset_id, request_id));
+  job.request_id = request_id;
+  job.update = update;
   return ctx.jobs->Submit(owner, dataset_id,
-                          kind == wire::SceneKind::kLidar ? kLidarSceneJobType : kVideoSceneJobType,
-                          w.Take());
+                          kind == core::SceneKind::kLidar ? kLidarSceneJobType : kVideoSceneJobType,
+                          job);
 }
 
-Status RunLidarSceneUploadJob(JobRun& run) { return RunSceneUploadJob(run, wire::SceneKind::kLidar); }
-Status RunVideoSceneUploadJob(JobRun& run) { return RunSceneUploadJob(run, wire::SceneKind::kVideo); }
+Status CheckSceneUploadTarget(JobRun& run) {
+  const store::Job& job = run.job();
+  return run.ctx().store.Read(
+      [&](store::Tx& tx) { return SceneDataset(tx, job.owner, job.dataset_id).status(); });
+}
+
+Result<core::SceneUploadCounts> ApplyUploadedScene(JobRun& run, const core::SceneInput& scene) {
+  const store::Job& job = run.job();
+  core::SceneUploadCounts delta;
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) {
+    delta = core::SceneUploadCounts{};
+    return ApplyScene(tx, job.dataset_id, scene, run.request().update, &delta);
+  }));
+  return delta;
+}
 
 Result<std::vector<store::Scene>> ListScenes(Context& ctx, const std::string& owner,
                                              const std::string& dataset_id) {
@@ -324,9 +248,9 @@ Result<std::vector<store::Scene>> ListScenes(Context& ctx, const std::string& ow
   return out;
 }
 
-Result<SceneView> GetScene(Context& ctx, const std::string& owner, const std::string& dataset_id,
-                           const std::string& reference_id) {
-  SceneView view;
+Result<core::SceneView> GetScene(Context& ctx, const std::string& owner,
+                                 const std::string& dataset_id, const std::string& reference_id) {
+  core::SceneView view;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> scene,
@@ -337,10 +261,10 @@ Result<SceneView> GetScene(Context& ctx, const std::string& owner, const std::st
   return view;
 }
 
-Result<SceneView> GetSceneOfItem(Context& ctx, const std::string& owner,
-                                 const std::string& dataset_id,
-                                 const std::string& item_reference_id) {
-  SceneView view;
+Result<core::SceneView> GetSceneOfItem(Context& ctx, const std::string& owner,
+                                       const std::string& dataset_id,
+                                       const std::string& item_reference_id) {
+  core::SceneView view;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
@@ -374,37 +298,23 @@ Status DeleteScene(Context& ctx, const std::string& owner, const std::string& da
   });
 }
 
-Result<SceneMetadataCounts> UpdateSceneMetadataInTx(
-    store::Tx& tx, const std::string& dataset_id,
-    const std::vector<core::MetadataUpdateInput>& updates) {
-  SceneMetadataCounts counts;
-  counts.dataset_id = dataset_id;
+Status UpdateSceneMetadataInTx(store::Tx& tx, const std::string& dataset_id,
+                               const std::vector<core::MetadataUpdateInput>& updates,
+                               const core::MetadataMerger& merger, core::MetadataOutcome* out) {
   for (const core::MetadataUpdateInput& u : updates) {
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> scene,
                              tx.scenes().FindByRef(dataset_id, u.reference_id));
     if (!scene) {
-      ++counts.ignored_scenes;
-      counts.unknown_reference_ids.push_back(u.reference_id);
+      ++out->ignored;
+      out->unknown_reference_ids.push_back(u.reference_id);
       continue;
     }
     NUCLEUS_ASSIGN_OR_RETURN(std::string merged,
-                             wire::MergeJsonObjects(scene->metadata_json, u.metadata_json));
+                             merger.MergeScene(scene->metadata_json, u.metadata_json));
     NUCLEUS_RETURN_IF_ERROR(tx.scenes().UpdateMetadata(scene->rowid, merged));
-    ++counts.updated_scenes;
+    ++out->updated;
   }
-  return counts;
-}
-
-Result<SceneMetadataCounts> UpdateSceneMetadata(Context& ctx, const std::string& owner,
-                                                const std::string& dataset_id,
-                                                const std::vector<core::MetadataUpdateInput>& updates) {
-  SceneMetadataCounts counts;
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    NUCLEUS_ASSIGN_OR_RETURN(counts, UpdateSceneMetadataInTx(tx, dataset_id, updates));
-    return Status::Ok();
-  }));
-  return counts;
+  return Status::Ok();
 }
 
 Result<std::optional<store::Scene>> FindSceneByRef(store::Tx& tx, const std::string& dataset_id,

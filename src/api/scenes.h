@@ -7,7 +7,7 @@
 //   existing, update=false                -> nothing changes                     (ignored_scenes)
 //   existing, update=true, same structure -> scene fields and frame items replaced (updated_scenes)
 //   existing, update=true, new structure  -> nothing changes, error recorded      (scenes_errored)
-//   invalid (wire::ParseScene, or a frame reference id that belongs to another scene or item)
+//   invalid (wire/scenes.h, or a frame reference id that belongs to another scene or item)
 //                                         -> nothing stored for it               (scenes_errored)
 // Frame items are ordinary dataset items (`scene_id` set): scenes in upload order, frames by
 // index, the items of a lidar frame in key order. A video-file scene has no items and its video is
@@ -22,95 +22,57 @@
 #include "api/context.h"
 #include "api/jobs.h"
 #include "core/items.h"
+#include "core/scenes.h"
 #include "nucleus/result.h"
 #include "store/items.h"
 #include "store/scenes.h"
-#include "wire/scenes.h"
 
 namespace nucleus::api {
 
 inline constexpr const char* kLidarSceneJobType = "uploadLidarScene";
 inline constexpr const char* kVideoSceneJobType = "uploadVideoScene";
 
-struct SceneUploadCounts {
-  std::string dataset_id;
-  int64_t new_scenes = 0;
-  int64_t ignored_scenes = 0;
-  int64_t updated_scenes = 0;
-  int64_t scenes_errored = 0;
-  std::vector<std::string> errors;  // one per errored scene, "Scene <ref>: ..."
-};
-
-// The scenes of one sync request: those that parsed, and the parse errors of the others (each
-// counted as an errored scene).
-struct SceneBatch {
-  std::vector<wire::SceneInput> scenes;
-  std::vector<std::string> parse_errors;
-};
-
 // Sync upload (§2.3), one transaction. InvalidArgument when the dataset is not a scene dataset.
-// Each scene was parsed for the route's kind (wire::ParseScene).
-Result<SceneUploadCounts> UploadScenes(Context& ctx, const std::string& owner,
-                                       const std::string& dataset_id, const SceneBatch& batch,
-                                       bool update);
+// Each scene was parsed for the route's kind (wire/scenes.h).
+Result<core::SceneUploadCounts> UploadScenes(Context& ctx, const std::string& owner,
+                                             const std::string& dataset_id,
+                                             const core::SceneBatch& batch, bool update);
 
 // Async upload (§2.2): checks the dataset and the uploaded payload, then submits a job of type
-// uploadLidarScene / uploadVideoScene that reads the NDJSON (one scene per line).
+// uploadLidarScene / uploadVideoScene (JobRequest: payload, request_id, update) whose handler
+// (server/) reads the NDJSON, one scene per line, with the two calls below.
 Result<store::Job> SubmitSceneUpload(Context& ctx, const std::string& owner,
-                                     const std::string& dataset_id, wire::SceneKind kind,
+                                     const std::string& dataset_id, core::SceneKind kind,
                                      const std::string& request_id, bool update);
-
-// Job handlers (registered in job_handlers.cc). Each scene is applied in its own transaction;
-// the job completes (with per-scene errors) unless the payload itself is unreadable.
-Status RunLidarSceneUploadJob(JobRun& run);
-Status RunVideoSceneUploadJob(JobRun& run);
-
-// A frame item with its place in the scene.
-struct SceneFrameItem {
-  store::Item item;
-  int64_t frame_index = 0;
-  std::string sensor;  // "" for video frames
-};
-
-struct SceneView {
-  store::Scene scene;
-  std::vector<SceneFrameItem> items;  // by frame index, then position in the frame
-  int64_t num_frames = 0;
-  int64_t num_sensors = 0;  // distinct sensor names (lidar)
-};
+// The job's dataset must still be the owner's and a scene dataset.
+Status CheckSceneUploadTarget(JobRun& run);
+// Applies one scene of the job in its own transaction (a failed scene leaves nothing, the others
+// stay), with the request's `update`; returns that scene's counts.
+Result<core::SceneUploadCounts> ApplyUploadedScene(JobRun& run, const core::SceneInput& scene);
 
 // In upload order.
 Result<std::vector<store::Scene>> ListScenes(Context& ctx, const std::string& owner,
                                              const std::string& dataset_id);
 // NotFound "Scene <ref> not found in dataset <ds>".
-Result<SceneView> GetScene(Context& ctx, const std::string& owner, const std::string& dataset_id,
-                           const std::string& reference_id);
+Result<core::SceneView> GetScene(Context& ctx, const std::string& owner,
+                                 const std::string& dataset_id, const std::string& reference_id);
 // The scene holding the item with `item_reference_id`; NotFound when none does.
-Result<SceneView> GetSceneOfItem(Context& ctx, const std::string& owner,
-                                 const std::string& dataset_id,
-                                 const std::string& item_reference_id);
+Result<core::SceneView> GetSceneOfItem(Context& ctx, const std::string& owner,
+                                       const std::string& dataset_id,
+                                       const std::string& item_reference_id);
 // Removes the scene, its frame items (with their annotations and predictions) and its scene
 // categories, in one transaction.
 Status DeleteScene(Context& ctx, const std::string& owner, const std::string& dataset_id,
                    const std::string& reference_id);
 
-// Scene-level metadata update (§3.6), for `POST dataset/{ds}/metadata` with "level": "scene".
-// Entries are the item variant's (core/items.h); `camera_params_json` is ignored at scene level.
-struct SceneMetadataCounts {
-  std::string dataset_id;
-  int64_t updated_scenes = 0;
-  int64_t ignored_scenes = 0;                 // unknown reference ids
-  std::vector<std::string> unknown_reference_ids;
-};
-// Merges each entry's metadata into its scene's (given keys overwrite or add, other keys stay),
-// in one transaction. Frame items are not touched.
-Result<SceneMetadataCounts> UpdateSceneMetadata(Context& ctx, const std::string& owner,
-                                                const std::string& dataset_id,
-                                                const std::vector<core::MetadataUpdateInput>& updates);
-// The same inside a caller's transaction (the dataset's ownership already checked).
-Result<SceneMetadataCounts> UpdateSceneMetadataInTx(
-    store::Tx& tx, const std::string& dataset_id,
-    const std::vector<core::MetadataUpdateInput>& updates);
+// Scene-level metadata update (§3.6), for `POST dataset/{ds}/metadata` with "level": "scene",
+// inside the caller's transaction (the dataset's ownership already checked): merges each entry's
+// metadata into its scene's (given keys overwrite or add, other keys stay; `camera_params_json` is
+// ignored at scene level) and counts the scenes in `out` (unknown reference ids are ignored and
+// listed). Frame items are not touched.
+Status UpdateSceneMetadataInTx(store::Tx& tx, const std::string& dataset_id,
+                               const std::vector<core::MetadataUpdateInput>& updates,
+                               const core::MetadataMerger& merger, core::MetadataOutcome* out);
 
 // --- Scene categories (§4), called by the annotation and prediction uploaders inside their
 // transaction after a "category" object's reference id did not name an item. ---

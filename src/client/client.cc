@@ -11,7 +11,10 @@
 #include <thread>
 #include <tuple>
 
-#include "client/convert.h"
+#include "client/annotation_json.h"
+#include "client/evaluation_json.h"
+#include "client/item_json.h"
+#include "client/json_fields.h"
 #include "client/transport.h"
 #include "core/ids.h"
 #include "core/strings.h"
@@ -239,14 +242,7 @@ Result<UploadResponse> Upload(const std::shared_ptr<Transport>& transport,
     }
   }
   const ProgressCallback& progress = options.progress ? options.progress : t.options().progress;
-  auto append_object = [predictions](const T& o, std::string* out) {
-    if constexpr (std::is_same_v<T, Prediction>) {
-      (void)predictions;
-      client::AppendPrediction(o, out);
-    } else {
-      client::AppendAnnotation(o, out);
-    }
-  };
+  auto append_object = [](const T& o, std::string* out) { client::AppendObjectJson(o, out); };
 
   UploadResponse result;
   if (options.asynchronous) {
@@ -303,7 +299,6 @@ Result<UploadResponse> Upload(const std::shared_ptr<Transport>& transport,
     slice = ",\"trained_slice_id\":" + Quoted(*options.trained_slice_id);
   }
   std::vector<Json> responses;
-  std::mutex responses_mu;
 
   // 1. Local masks: multipart, up to 10 requests at once.
   if (!local.empty()) {
@@ -585,15 +580,14 @@ Result<PredictionGroups> ModelRun::ungrouped_export() {
 
 // -------------------------------------------------------------------------------------- Model
 
-Result<ModelRun> Model::create_run(const std::string& name, const Dataset& dataset,
-                                   const std::vector<Prediction>& predictions,
-                                   const Json& metadata, bool asynchronous) {
-  Json payload = Json::object({{"name", name}, {"reference_id", reference_id_}});
-  if (!metadata.empty()) payload["metadata"] = metadata;
-  std::string body = payload.dump();
+namespace {
+// POST dataset/{id}/modelRun/create (Model::create_run, NucleusClient::create_model_run).
+// Internal when the answer reports a failure (a truthy status_code) or names no model_run_id.
+Result<ModelRun> CreateModelRun(const std::shared_ptr<internal::Transport>& transport,
+                                const std::string& dataset_id, const std::string& body) {
   NUCLEUS_ASSIGN_OR_RETURN(
       Json answer,
-      CallJson(*transport_, "POST", "dataset/" + dataset.id() + "/modelRun/create", body));
+      CallJson(*transport, "POST", "dataset/" + dataset_id + "/modelRun/create", body));
   if (const Json* code = answer.find("status_code");
       code && !(code->is_null() || (code->is_bool() && !code->as_bool()) ||
                 (code->is_number() && code->as_double() == 0))) {
@@ -604,7 +598,16 @@ Result<ModelRun> Model::create_run(const std::string& name, const Dataset& datas
   if (run_id == nullptr || !run_id->is_string()) {
     return Internal("model run creation answered without model_run_id: " + answer.dump());
   }
-  ModelRun run = Access::MakeRun(transport_, run_id->as_string(), dataset.id());
+  return Access::MakeRun(transport, run_id->as_string(), dataset_id);
+}
+}  // namespace
+
+Result<ModelRun> Model::create_run(const std::string& name, const Dataset& dataset,
+                                   const std::vector<Prediction>& predictions,
+                                   const Json& metadata, bool asynchronous) {
+  Json payload = Json::object({{"name", name}, {"reference_id", reference_id_}});
+  if (!metadata.empty()) payload["metadata"] = metadata;
+  NUCLEUS_ASSIGN_OR_RETURN(ModelRun run, CreateModelRun(transport_, dataset.id(), payload.dump()));
   if (!predictions.empty()) {
     PredictOptions options;
     options.asynchronous = asynchronous;
@@ -1103,20 +1106,7 @@ ModelRun NucleusClient::get_model_run(const std::string& model_run_id,
 
 Result<ModelRun> NucleusClient::create_model_run(const std::string& dataset_id,
                                                  const Json& payload) {
-  NUCLEUS_ASSIGN_OR_RETURN(
-      Json answer,
-      CallJson(*transport_, "POST", "dataset/" + dataset_id + "/modelRun/create", payload.dump()));
-  if (const Json* code = answer.find("status_code");
-      code && !(code->is_null() || (code->is_bool() && !code->as_bool()) ||
-                (code->is_number() && code->as_double() == 0))) {
-    const Json* error = answer.find("error");
-    return Internal("model run creation failed: " + (error ? error->dump() : answer.dump()));
-  }
-  const Json* run_id = answer.find("model_run_id");
-  if (run_id == nullptr || !run_id->is_string()) {
-    return Internal("model run creation answered without model_run_id: " + answer.dump());
-  }
-  return Access::MakeRun(transport_, run_id->as_string(), dataset_id);
+  return CreateModelRun(transport_, dataset_id, payload.dump());
 }
 
 Result<Json> NucleusClient::delete_model_run(const std::string& model_run_id) {

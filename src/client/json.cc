@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "client/convert.h"
+#include "client/json_fields.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
 

@@ -1,22 +1,13 @@
 // Small methods of the SDK value types (include/nucleus/types.h).
 #include "nucleus/types.h"
 
-#include "client/convert.h"
+#include "client/annotation_json.h"
+#include "client/item_json.h"
 #include "wire/json_reader.h"
 
 namespace nucleus {
 
 bool DatasetItem::is_local() const { return client::IsLocalPath(image_location); }
-
-size_t AnnotationGroups::size() const {
-  return box.size() + line.size() + polygon.size() + keypoints.size() + cuboid.size() +
-         segmentation.size() + category.size() + multicategory.size();
-}
-
-size_t PredictionGroups::size() const {
-  return box.size() + line.size() + polygon.size() + keypoints.size() + cuboid.size() +
-         segmentation.size() + category.size();
-}
 
 ConfusionCategory EvaluationMatch::confusion_category() const {
   if (true_positive || model_prediction_label == ground_truth_annotation_label) {
@@ -28,13 +19,13 @@ ConfusionCategory EvaluationMatch::confusion_category() const {
 
 std::string to_json(const Prediction& p) {
   std::string out;
-  client::AppendPrediction(p, &out);
+  client::AppendObjectJson(p, &out);
   return out;
 }
 
 std::string to_json(const Annotation& a) {
   std::string out;
-  client::AppendAnnotation(a, &out);
+  client::AppendObjectJson(a, &out);
   return out;
 }
 

@@ -140,4 +140,57 @@ struct ParsedAnnotation {
   std::string payload_json;
 };
 
+// ---- Requests and results of the ground-truth use cases (api/annotations.h) ----
+
+// One object of an annotate call: parsed, or the parser's error for it (decoded by
+// wire/annotations_request.h).
+struct AnnotationInput {
+  std::optional<ParsedAnnotation> parsed;  // nullopt when it did not parse
+  std::string error;                       // the parse error when !parsed
+  bool is_segmentation = false;            // counts toward the segmentation stats
+  // The object as sent, compact JSON (for an async job's error entries); "" in sync calls.
+  std::string raw_json;
+};
+
+// POST dataset/{ds}/annotate, sync (JSON or multipart): the objects in the order they are
+// applied ("annotations" then "segmentations" for JSON; the reverse for multipart).
+struct AnnotateRequest {
+  std::vector<AnnotationInput> objects;
+  bool update = false;
+};
+
+// Counts of one annotate call (annotations.md §3.3). Masks are also counted on their own for the
+// async job's `segmentation_upload` message.
+struct AnnotateCounts {
+  int64_t processed = 0;  // created + replaced
+  int64_t ignored = 0;    // already existed and update was false
+  std::vector<std::string> errors;
+  // The input each entry of `errors` is about (index into the call's objects).
+  std::vector<size_t> error_inputs;
+  int64_t segmentations_processed = 0;
+  int64_t segmentations_ignored = 0;
+  int64_t segmentations_errored = 0;
+  bool had_segmentations = false;
+};
+
+// POST dataset/{ds}/annotate?async=1: the signed-URL upload to read.
+struct AnnotationUploadRequest {
+  std::string request_id;
+  bool update = false;
+};
+
+// DELETE annotation/{ds}.
+struct AnnotationDeletionRequest {
+  std::vector<std::string> reference_ids;
+  bool keep_history = true;  // accepted for the client's sake; nothing is versioned
+};
+
+// POST dataset/{ds}/add_taxonomy (annotations.md §8).
+struct NewTaxonomy {
+  std::string name;
+  std::string type;  // "category" | "multicategory"
+  std::vector<std::string> labels;
+  bool update = false;
+};
+
 }  // namespace nucleus::core

@@ -30,4 +30,8 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // Standard base64 decoding; returns false on bad input.
 bool Base64Decode(std::string_view in, std::string* out);
 
+// Appends `s` in double quotes with JSON's escapes (a"b becomes "a\"b"): how error messages
+// quote user text (ids, labels), byte for byte what wire's JSON writer prints for a string.
+void AppendQuoted(std::string_view s, std::string* out);
+
 }  // namespace nucleus::core

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <span>
@@ -40,9 +42,9 @@ void GroupByCategoryImage(std::span<const uint32_t> category, std::span<const ui
   for (uint32_t idx : by_image) order[pos[category[idx]]++] = idx;
 }
 
-// A detection's hot fields, stored contiguously in (category, image) order so the evaluation
-// reads memory sequentially instead of chasing indices into the detection arrays.
-struct DtRec {
+// One detection as the evaluation reads it (copied out of the grouped arrays; the compiler
+// drops the loads of fields a caller does not use).
+struct DtRef {
   double score;
   double area;
   geometry::Box box;
@@ -50,85 +52,166 @@ struct DtRec {
   uint32_t index;  // into CocoDetections, for masks and keypoints
 };
 
-// Storage for `n` records that are all written before being read, without the zero fill of
-// std::vector::resize (26 MB on one thread for 475k detections): each page is first touched by
-// the thread that scatters into it. DtRec is an aggregate (implicit-lifetime), so the storage
-// of ::operator new holds its objects.
-struct RawDelete {
-  void operator()(DtRec* p) const { ::operator delete(static_cast<void*>(p)); }
+// Detections in (category, image) order as parallel arrays, read sequentially per category.
+struct DtSpan {
+  const double* score = nullptr;
+  const double* area = nullptr;
+  const geometry::Box* box = nullptr;
+  const uint32_t* image = nullptr;
+  const uint32_t* index = nullptr;
+  size_t count = 0;
+
+  size_t size() const { return count; }
+  DtRef operator[](size_t i) const { return {score[i], area[i], box[i], image[i], index[i]}; }
+  DtSpan subspan(size_t offset, size_t n) const {
+    return {score + offset, area + offset, box + offset, image + offset, index + offset, n};
+  }
 };
-using DtRecArray = std::unique_ptr<DtRec[], RawDelete>;
-DtRecArray AllocateDtRecs(size_t n) {
-  return DtRecArray(static_cast<DtRec*>(::operator new(std::max<size_t>(n, 1) * sizeof(DtRec))));
+
+// Storage for `n` elements that are all written before being read, without the zero fill of
+// std::vector::resize: each page is first touched by the thread that writes it. For trivial
+// (implicit-lifetime) types only.
+template <typename T>
+struct RawDelete {
+  void operator()(T* p) const { ::operator delete(static_cast<void*>(p)); }
+};
+template <typename T>
+using RawArray = std::unique_ptr<T[], RawDelete<T>>;
+template <typename T>
+RawArray<T> AllocateRaw(size_t n) {
+  return RawArray<T>(static_cast<T*>(::operator new(std::max<size_t>(n, 1) * sizeof(T))));
 }
 
-// Detection records ordered by (category, image), file order kept within each pair.
+// The file indices of the detections ordered by (category, image), file order kept within each
+// pair; `cat_begin[k]` is where category k starts.
 // With at least 64k detections and at most 4M (category, image) keys: one stable counting sort
 // on the key, each of `threads` parts counting and then scattering its own contiguous range of
-// detections (key major, part minor, so file order is kept); one array of records is written,
-// on one thread too (the two-pass scatter below writes a second, temporary one: 26 MB of fresh
-// pages for 475k detections). Otherwise (few detections, or too many keys for the counts) two
-// stable scatter passes that read sequentially (by image, then by category). Both give the
-// same order.
-void GroupDetections(const CocoDetections& dt, size_t num_categories, size_t num_images,
-                     int threads, DtRecArray& recs, std::vector<uint32_t>& cat_begin) {
+// detections (key major, part minor, so file order is kept). Otherwise two stable counting
+// passes (by image, then by category). Both give the same order.
+void OrderDetections(const CocoDetections& dt, size_t num_categories, size_t num_images,
+                     int threads, std::vector<uint32_t>& order, std::vector<uint32_t>& cat_begin) {
   const size_t n = dt.size();
+  const size_t keys = num_categories * num_images;
+  if (n < (1 << 16) || keys > (size_t{1} << 22)) {
+    GroupByCategoryImage(dt.category, dt.image, num_categories, num_images, order, cat_begin);
+    return;
+  }
   cat_begin.assign(num_categories + 1, 0);
   for (size_t i = 0; i < n; ++i) ++cat_begin[dt.category[i] + 1];
   for (size_t k = 0; k < num_categories; ++k) cat_begin[k + 1] += cat_begin[k];
-  auto record = [&](size_t i) {
-    return DtRec{dt.scores[i], dt.areas[i], dt.boxes[i], dt.image[i], static_cast<uint32_t>(i)};
+  const size_t parts = static_cast<size_t>(std::max(1, threads));
+  std::vector<std::vector<uint32_t>> next(parts);
+  auto range = [&](size_t p) {
+    return std::pair<size_t, size_t>{n * p / parts, n * (p + 1) / parts};
   };
-  const size_t keys = num_categories * num_images;
-  if (n >= (1 << 16) && keys <= (size_t{1} << 22)) {
-    const size_t parts = static_cast<size_t>(std::max(1, threads));
-    std::vector<std::vector<uint32_t>> next(parts);
-    auto range = [&](size_t p) {
-      return std::pair<size_t, size_t>{n * p / parts, n * (p + 1) / parts};
-    };
-    ParallelFor(parts, threads, [&](size_t p, size_t) {
-      next[p].assign(keys, 0);
-      const auto [begin, end] = range(p);
-      for (size_t i = begin; i < end; ++i) {
-        ++next[p][static_cast<size_t>(dt.category[i]) * num_images + dt.image[i]];
-      }
-    });
-    uint32_t at = 0;
-    for (size_t key = 0; key < keys; ++key) {
-      for (size_t p = 0; p < parts; ++p) {
-        const uint32_t count = next[p][key];
-        next[p][key] = at;
-        at += count;
-      }
+  ParallelFor(parts, threads, [&](size_t p, size_t) {
+    next[p].assign(keys, 0);
+    const auto [begin, end] = range(p);
+    for (size_t i = begin; i < end; ++i) {
+      ++next[p][static_cast<size_t>(dt.category[i]) * num_images + dt.image[i]];
     }
-    recs = AllocateDtRecs(n);
-    ParallelFor(parts, threads, [&](size_t p, size_t) {
-      const auto [begin, end] = range(p);
-      std::vector<uint32_t>& slot = next[p];
-      for (size_t i = begin; i < end; ++i) {
-        recs[slot[static_cast<size_t>(dt.category[i]) * num_images + dt.image[i]]++] = record(i);
-      }
-    });
-    return;
+  });
+  uint32_t at = 0;
+  for (size_t key = 0; key < keys; ++key) {
+    for (size_t p = 0; p < parts; ++p) {
+      const uint32_t count = next[p][key];
+      next[p][key] = at;
+      at += count;
+    }
   }
-  DtRecArray by_image = AllocateDtRecs(n);
-  {
-    std::vector<uint32_t> start(num_images + 1, 0);
-    for (size_t i = 0; i < n; ++i) ++start[dt.image[i] + 1];
-    for (size_t i = 0; i < num_images; ++i) start[i + 1] += start[i];
-    for (size_t i = 0; i < n; ++i) by_image[start[dt.image[i]]++] = record(i);
+  order.resize(n);
+  ParallelFor(parts, threads, [&](size_t p, size_t) {
+    const auto [begin, end] = range(p);
+    std::vector<uint32_t>& slot = next[p];
+    for (size_t i = begin; i < end; ++i) {
+      order[slot[static_cast<size_t>(dt.category[i]) * num_images + dt.image[i]]++] =
+          static_cast<uint32_t>(i);
+    }
+  });
+}
+
+// Detections regrouped by (category, image) for the evaluation: their file indices, and their
+// score, area, box and image as parallel arrays in that order.
+struct DtGrouping {
+  std::vector<uint32_t> cat_begin;
+  std::vector<uint32_t> index;
+  DtSpan all;
+  // Storage when the caller's arrays are not permuted in place.
+  RawArray<double> score, area;
+  RawArray<geometry::Box> box;
+  RawArray<uint32_t> image;
+
+  DtSpan Category(size_t k) const {
+    return all.subspan(cat_begin[k], cat_begin[k + 1] - cat_begin[k]);
   }
-  std::vector<uint32_t> pos(cat_begin.begin(), cat_begin.end() - 1);
-  recs = AllocateDtRecs(n);
-  for (size_t j = 0; j < n; ++j) {
-    const DtRec& r = by_image[j];
-    recs[pos[dt.category[r.index]]++] = r;
+};
+
+// Gathers out[j] = in[order[j]] on `threads` threads.
+template <typename T>
+RawArray<T> Gather(const std::vector<T>& in, const std::vector<uint32_t>& order, int threads) {
+  RawArray<T> out = AllocateRaw<T>(order.size());
+  const size_t parts = static_cast<size_t>(std::max(1, threads));
+  ParallelFor(parts, threads, [&](size_t p, size_t) {
+    const size_t end = order.size() * (p + 1) / parts;
+    for (size_t j = order.size() * p / parts; j < end; ++j) out[j] = in[order[j]];
+  });
+  return out;
+}
+
+// Reorders the arrays so that position j holds what was at order[j], in place: one walk along
+// the permutation's cycles moves all of them (a visited bit per position), no second copy.
+void PermuteInPlace(const std::vector<uint32_t>& order, std::vector<double>& score,
+                    std::vector<double>& area, std::vector<geometry::Box>& box,
+                    std::vector<uint32_t>& image) {
+  const size_t n = order.size();
+  std::vector<uint64_t> visited((n + 63) / 64, 0);
+  auto seen = [&](size_t j) { return (visited[j >> 6] >> (j & 63)) & 1; };
+  for (size_t start = 0; start < n; ++start) {
+    if (seen(start)) continue;
+    const double s0 = score[start], a0 = area[start];
+    const geometry::Box b0 = box[start];
+    const uint32_t i0 = image[start];
+    size_t j = start;
+    for (;;) {
+      visited[j >> 6] |= uint64_t{1} << (j & 63);
+      const size_t from = order[j];
+      if (from == start) break;
+      score[j] = score[from], area[j] = area[from], box[j] = box[from], image[j] = image[from];
+      j = from;
+    }
+    score[j] = s0, area[j] = a0, box[j] = b0, image[j] = i0;
   }
 }
 
+// Groups the detections. With `owned` (the same object as `dt`, given up by the caller) and one
+// thread, its score, area, box and image arrays are reordered where they are and its category
+// array is released, so grouping needs no second copy of the detections (56 bytes each: 26 MB
+// of fresh pages for 475k; the walk along the permutation costs ~0.03 s more than a gather on
+// 475k). Otherwise they are gathered into new arrays, one task per array.
+void GroupDetections(const CocoDetections& dt, CocoDetections* owned, size_t num_categories,
+                     size_t num_images, int threads, DtGrouping& g) {
+  OrderDetections(dt, num_categories, num_images, threads, g.index, g.cat_begin);
+  g.all.count = dt.size();
+  g.all.index = g.index.data();
+  if (owned != nullptr && threads <= 1) {
+    std::vector<uint32_t>().swap(owned->category);
+    PermuteInPlace(g.index, owned->scores, owned->areas, owned->boxes, owned->image);
+    g.all.score = owned->scores.data(), g.all.area = owned->areas.data();
+    g.all.box = owned->boxes.data(), g.all.image = owned->image.data();
+    return;
+  }
+  std::function<void()> tasks[] = {[&] { g.box = Gather(dt.boxes, g.index, 1); },
+                                   [&] { g.score = Gather(dt.scores, g.index, 1); },
+                                   [&] { g.area = Gather(dt.areas, g.index, 1); },
+                                   [&] { g.image = Gather(dt.image, g.index, 1); }};
+  ParallelFor(std::size(tasks), threads, [&](size_t t, size_t) { tasks[t](); });
+  g.all.score = g.score.get(), g.all.area = g.area.get();
+  g.all.box = g.box.get(), g.all.image = g.image.get();
+}
+
 struct Grouping {
-  std::vector<uint32_t> gt_order, gt_cat_begin, dt_cat_begin;
-  DtRecArray dt_recs;
+  std::vector<uint32_t> gt_order, gt_cat_begin;
+  DtGrouping dt;
 };
 
 // Per-thread scratch, reused across categories.
@@ -180,8 +263,8 @@ class CategoryEvaluator {
   void Run(uint32_t k, Scratch& s) const {
     const uint32_t* gts = g_.gt_order.data() + g_.gt_cat_begin[k];
     const size_t n_gt = g_.gt_cat_begin[k + 1] - g_.gt_cat_begin[k];
-    const DtRec* dts = g_.dt_recs.get() + g_.dt_cat_begin[k];
-    const size_t n_dt = g_.dt_cat_begin[k + 1] - g_.dt_cat_begin[k];
+    const DtSpan dts = g_.dt.Category(k);
+    const size_t n_dt = dts.size();
     if (n_gt == 0 && n_dt == 0) return;  // no evalImgs entry at all: precision stays -1
 
     s.scores.clear();
@@ -197,7 +280,7 @@ class CategoryEvaluator {
       while (g_end < n_gt && gt_.image[gts[g_end]] == img) ++g_end;
       while (d_end < n_dt && dts[d_end].image == img) ++d_end;
       EvaluateCell(std::span<const uint32_t>(gts + gi, g_end - gi),
-                   std::span<const DtRec>(dts + di, d_end - di), s, npig);
+                   dts.subspan(di, d_end - di), s, npig);
       gi = g_end;
       di = d_end;
     }
@@ -205,7 +288,7 @@ class CategoryEvaluator {
   }
 
  private:
-  void EvaluateCell(std::span<const uint32_t> cell_gts, std::span<const DtRec> cell, Scratch& s,
+  void EvaluateCell(std::span<const uint32_t> cell_gts, const DtSpan& cell, Scratch& s,
                     std::vector<size_t>& npig) const {
     // Detections by score, highest first; ties keep file order (np.argsort mergesort).
     s.dts.resize(cell.size());
@@ -311,7 +394,7 @@ class CategoryEvaluator {
     return p_.iou_type == IouType::kKeypoints && gt_.num_keypoints[g] == 0;
   }
 
-  void ComputeIous(std::span<const uint32_t> cell_gts, std::span<const DtRec> cell,
+  void ComputeIous(std::span<const uint32_t> cell_gts, const DtSpan& cell,
                    Scratch& s) const {
     const size_t D = s.dts.size(), G = cell_gts.size();
     s.ious.assign(D * G, 0.0);
@@ -355,7 +438,7 @@ class CategoryEvaluator {
       }
     }
     for (size_t d = 0; d < D; ++d) {
-      const DtRec& det = cell[s.dts[d]];
+      const DtRef det = cell[s.dts[d]];
       double* row = s.ious.data() + d * G;
       double mx = -std::numeric_limits<double>::infinity();
       for (size_t j = 0; j < G; ++j) {
@@ -505,33 +588,42 @@ CocoParams DefaultCocoParams(IouType iou_type) {
   return p;
 }
 
-CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
-                            const CocoParams& params, int threads) {
+namespace {
+
+// EvaluateCoco; `owned` (the same object as `dt`, or nullptr) may be reordered.
+CocoEvalResult Evaluate(const CocoGroundTruth& gt, const CocoDetections& dt,
+                        const CocoParams& params, int threads, CocoDetections* owned) {
   CocoEvalResult result;
   result.num_iou = static_cast<int>(params.iou_thresholds.size());
   result.num_recall = static_cast<int>(params.recall_thresholds.size());
   result.num_categories = static_cast<int>(gt.category_ids.size());
   result.num_areas = static_cast<int>(params.area_ranges.size());
   result.num_max_dets = static_cast<int>(params.max_dets.size());
-  result.precision.assign(static_cast<size_t>(result.num_iou) * result.num_recall *
-                              result.num_categories * result.num_areas * result.num_max_dets,
-                          -1.0);
-  result.recall.assign(static_cast<size_t>(result.num_iou) * result.num_categories *
-                           result.num_areas * result.num_max_dets,
-                       -1.0);
-  if (result.num_iou > kMaxIouThresholds || result.num_categories == 0) return result;
+  auto allocate_result = [&] {
+    result.precision.assign(static_cast<size_t>(result.num_iou) * result.num_recall *
+                                result.num_categories * result.num_areas * result.num_max_dets,
+                            -1.0);
+    result.recall.assign(static_cast<size_t>(result.num_iou) * result.num_categories *
+                             result.num_areas * result.num_max_dets,
+                         -1.0);
+  };
+  if (result.num_iou > kMaxIouThresholds || result.num_categories == 0) {
+    allocate_result();
+    return result;
+  }
 
   Grouping grouping;
   const size_t num_k = gt.category_ids.size(), num_i = gt.image_ids.size();
   GroupByCategoryImage(gt.category, gt.image, num_k, num_i, grouping.gt_order,
                        grouping.gt_cat_begin);
-  GroupDetections(dt, num_k, num_i, threads, grouping.dt_recs, grouping.dt_cat_begin);
+  GroupDetections(dt, owned, num_k, num_i, threads, grouping.dt);
+  allocate_result();
 
   // Biggest categories first, so the threads finish together.
   std::vector<uint32_t> cats(num_k);
   for (size_t k = 0; k < num_k; ++k) cats[k] = static_cast<uint32_t>(k);
   auto weight = [&](uint32_t k) {
-    return (grouping.dt_cat_begin[k + 1] - grouping.dt_cat_begin[k]) +
+    return (grouping.dt.cat_begin[k + 1] - grouping.dt.cat_begin[k]) +
            (grouping.gt_cat_begin[k + 1] - grouping.gt_cat_begin[k]);
   };
   std::stable_sort(cats.begin(), cats.end(),
@@ -543,6 +635,18 @@ CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
   ParallelFor(num_k, workers,
               [&](size_t task, size_t worker) { evaluator.Run(cats[task], scratch[worker]); });
   return result;
+}
+
+}  // namespace
+
+CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
+                            const CocoParams& params, int threads) {
+  return Evaluate(gt, dt, params, threads, nullptr);
+}
+
+CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, CocoDetections&& dt,
+                            const CocoParams& params, int threads) {
+  return Evaluate(gt, dt, params, threads, &dt);
 }
 
 namespace {

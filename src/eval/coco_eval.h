@@ -61,6 +61,13 @@ struct CocoEvalResult {
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
                             const CocoParams& params, int threads = 1);
 
+// The same result, consuming `dt`: on one thread its scores, areas, boxes and image arrays are
+// reordered in place for the evaluation (by category and image) and its category array is
+// released, where the const overload copies them (56 bytes per detection of fresh memory:
+// nucleus eval, issue 15). `dt` is left valid but unspecified.
+CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, CocoDetections&& dt,
+                            const CocoParams& params, int threads = 1);
+
 // One line of COCOeval.summarize: what it averages and the value.
 struct CocoSummaryLine {
   bool is_ap = true;

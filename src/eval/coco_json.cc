@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <utility>
@@ -81,13 +81,16 @@ struct RawAnnotations {
 
   size_t size() const { return has.size(); }
 
-  // Frees the per-annotation arrays and the polygon, string and keypoint buffers once they are
-  // copied out; keeps `counts` and `rle_chars`, which masks point into.
-  void ReleaseAllButMasks() {
-    RawAnnotations kept;
-    kept.counts = std::move(counts);
-    kept.rle_chars = std::move(rle_chars);
-    *this = std::move(kept);
+  // Empties every array for the next chunk, keeping the capacity (a worker's arrays are reused
+  // from chunk to chunk; `counts` and `rle_chars` have usually been moved out by then).
+  void Clear() {
+    for (auto* v : {&id, &image_id, &category_id}) v->clear();
+    for (auto* v : {&areas, &scores, &coords, &kp_values}) v->clear();
+    for (auto* v : {&seg_h, &seg_w, &seg_first, &seg_count, &counts, &kp_first, &kp_count}) {
+      v->clear();
+    }
+    boxes.clear(), iscrowd.clear(), num_keypoints.clear(), has.clear(), offsets.clear();
+    seg_kind.clear(), rings.clear(), rle_strings.clear(), rle_chars.clear();
   }
 
   void Reserve(size_t n) {
@@ -585,6 +588,10 @@ bool ParseGroundTruthText(const char* data, size_t size, size_t capacity,
       }
       (images ? has_images : has_categories) = true;
     } else if (key == "annotations") {
+      // Address space for one annotation per 128 bytes of the file, so the arrays do not grow
+      // by copying (each doubling left the old copy's pages behind); pages never written are
+      // never touched, and more annotations than that still work.
+      gt.annotations.Reserve(size / 128 + 16);
       od::array array;
       if (v.get_array().get(array)) {
         problem.Set(at, "", "field \"annotations\" must be an array");
@@ -654,8 +661,11 @@ RleMask ToMask(const RawAnnotations& raw, size_t i, uint32_t image_h, uint32_t i
   return geometry::RleMerge(views, false);
 }
 
-Result<CocoGroundTruth> ResolveGroundTruth(RawGroundTruth raw, JsonText text,
-                                           std::string_view name, IouType iou_type, int threads) {
+// COCO()'s index of the ground truth, all but the masks: `kept` receives the raw index of each
+// kept annotation (RasterizeGroundTruth makes their masks). Resolving detections needs only this.
+Result<CocoGroundTruth> ResolveGroundTruthIds(const RawGroundTruth& raw, JsonText text,
+                                              std::string_view name, IouType iou_type,
+                                              std::vector<uint32_t>& kept) {
   CocoGroundTruth gt;
   // Images: unique by id (the last entry wins, as in a dict), ascending.
   {
@@ -680,8 +690,10 @@ Result<CocoGroundTruth> ResolveGroundTruth(RawGroundTruth raw, JsonText text,
 
   const RawAnnotations& a = raw.annotations;
   const size_t n = a.size();
-  std::vector<uint32_t> kept;
+  kept.clear();
   kept.reserve(n);
+  gt.ids.reserve(n), gt.image.reserve(n), gt.category.reserve(n), gt.boxes.reserve(n);
+  gt.areas.reserve(n), gt.iscrowd.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const uint16_t has = a.has[i];
     auto missing = [&](const char* field) {
@@ -721,25 +733,51 @@ Result<CocoGroundTruth> ResolveGroundTruth(RawGroundTruth raw, JsonText text,
       gt.num_keypoints.push_back(nk);
     }
   }
-  if (iou_type == IouType::kSegm) {
-    gt.masks.resize(kept.size());
-    ParallelFor(kept.size(), threads, [&](size_t j, size_t) {
-      const uint32_t img = gt.image[j];
-      gt.masks[j] = ToMask(a, kept[j], gt.image_heights[img], gt.image_widths[img]);
-    });
-  }
   return gt;
+}
+
+// segm: the kept annotations' masks (polygons rasterized with their image's size), one task
+// per annotation on `threads` threads.
+void RasterizeGroundTruth(const RawGroundTruth& raw, const std::vector<uint32_t>& kept,
+                          IouType iou_type, int threads, CocoGroundTruth& gt) {
+  if (iou_type != IouType::kSegm) return;
+  gt.masks.resize(kept.size());
+  ParallelFor(kept.size(), threads, [&](size_t j, size_t) {
+    const uint32_t img = gt.image[j];
+    gt.masks[j] = ToMask(raw.annotations, kept[j], gt.image_heights[img], gt.image_widths[img]);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Detections.
 
-// A padded parse buffer for one chunk of a result array: "[" + objects + "]".
+// A chunk's detections after loadRes' rules: the kept ones (category in the ground truth), in
+// file order and in CocoDetections' layout, waiting to be appended to it.
+struct ResolvedChunk {
+  bool done = false;
+  size_t parsed = 0;  // detections parsed in the chunk, kept or not (numbering for errors)
+  std::vector<uint32_t> image, category;
+  std::vector<Box> boxes, mask_boxes;
+  std::vector<double> areas, scores;
+  // segm: masks are views into `counts`; mask_strings (when the chunk kept any mask compressed)
+  // views into `rle_chars` or the result text. Moving the vectors keeps the views valid.
+  std::vector<geometry::RleView> masks;
+  std::vector<std::string_view> mask_strings;
+  std::vector<uint32_t> counts;
+  std::vector<char> rle_chars;
+  std::vector<double> kp_values;
+  std::vector<uint32_t> kp_sizes;
+  Problem problem;  // `where` is set when reporting: the index needs the earlier chunks' counts
+  size_t problem_index = 0;  // in the chunk
+};
+
+// One ~1 MiB range of a result array (or the whole array, when it is parsed as one document).
 struct Chunk {
   uint64_t begin = 0;  // file offset of the chunk's first object
   uint64_t end = 0;    // file offset just past its last object
-  RawAnnotations raw;
-  Problem problem;
+  RawAnnotations raw;  // parsed, when it waits to be resolved
+  ResolvedChunk resolved;
+  Problem problem;     // a parse problem
   bool ok = false;
 };
 
@@ -793,17 +831,22 @@ std::vector<std::pair<uint64_t, uint64_t>> SplitArray(std::string_view text, siz
 // The reservations are made when the first mask is met, so bbox results reserve nothing.
 void ReserveCounts(size_t json_bytes, RawAnnotations& raw) { raw.json_bytes = json_bytes; }
 
-// One worker's parser and "[" + chunk + "]" buffer, reused from chunk to chunk: chunks of
-// ~1 MiB keep simdjson's structural index (4 bytes per token) and the copy in cache, where one
-// document for a whole 40 MB file wrote ~50 MB of index to fresh memory.
+// One worker's parser, "[" + chunk + "]" buffer and parsed arrays, reused from chunk to chunk:
+// chunks of ~1 MiB keep simdjson's structural index (4 bytes per token) and the copy in cache,
+// where one document for a whole 40 MB file wrote ~50 MB of index to fresh memory; a chunk is
+// resolved right after it is parsed, so the parsed arrays (~100 bytes per detection) take a
+// chunk's worth of memory per worker instead of the whole file's.
 struct ChunkParser {
   od::parser parser;
   std::unique_ptr<char[]> buffer;
   size_t capacity = 0;
+  RawAnnotations raw;
+  ResolvedChunk staging;
 };
 
 inline constexpr size_t kChunkBytes = size_t{1} << 20;
 
+// Parses `chunk` into p.raw (emptied first).
 bool ParseChunk(JsonText text, Chunk& chunk, const FieldOptions& options, ChunkParser& p) {
   const size_t len = chunk.end - chunk.begin;
   if (p.capacity < len + 2) {
@@ -818,12 +861,13 @@ bool ParseChunk(JsonText text, Chunk& chunk, const FieldOptions& options, ChunkP
   std::memset(buffer + len + 2, ' ', simdjson::SIMDJSON_PADDING);
   const Locator loc{buffer, static_cast<int64_t>(chunk.begin) - 1};
   // A bbox result takes ~85 bytes, a segm one a few hundred: reserving for one per 128 bytes
-  // costs at most one doubling, and wastes little of each chunk's (huge) pages.
-  chunk.raw.results = true;
-  chunk.raw.Reserve(len / 128 + 16);
-  if (options.segmentation) ReserveCounts(len, chunk.raw);
+  // costs at most one doubling (once per worker: the arrays are reused).
+  p.raw.Clear();
+  p.raw.results = true;
+  p.raw.Reserve(len / 128 + 16);
+  if (options.segmentation) ReserveCounts(len, p.raw);
   return ParseAnnotationArray(p.parser, buffer, len + 2, len + 2 + simdjson::SIMDJSON_PADDING,
-                              loc, options, "", 0, chunk.raw, chunk.problem);
+                              loc, options, "", 0, p.raw, chunk.problem);
 }
 
 // The result array cut into ~1 MiB chunks of whole objects (none if it cannot be cut).
@@ -856,27 +900,13 @@ FieldOptions DetectionOptions(IouType iou_type, bool rle_in_place) {
   return FieldOptions{true, iou_type == IouType::kKeypoints, true, rle_in_place};
 }
 
-// Parses the result array into ~1 MiB chunks on `threads` threads, or (when it cannot be cut,
-// a chunk fails, or `split` is false) as one document on one thread, which is also what
-// reports an error precisely. Sets `problem` on failure.
-std::vector<Chunk> ParseDetectionChunks(JsonText text, IouType iou_type, int threads,
-                                        Problem& problem, bool split, bool rle_in_place) {
+// The result array parsed as one document on one thread (when it cannot be cut or a chunk
+// failed to parse): also what reports a syntax error precisely. One chunk, parsed, not yet
+// resolved; none and `problem` set on failure.
+std::vector<Chunk> ParseWholeResultArray(JsonText text, IouType iou_type, bool rle_in_place,
+                                         Problem& problem) {
   const FieldOptions options = DetectionOptions(iou_type, rle_in_place);
-  std::vector<Chunk> chunks;
-  if (split) {
-    chunks = SplitChunks(text);
-    if (!chunks.empty()) {
-      std::vector<ChunkParser> parsers(static_cast<size_t>(std::max(1, threads)));
-      ParallelFor(chunks.size(), threads, [&](size_t c, size_t worker) {
-        chunks[c].ok = ParseChunk(text, chunks[c], options, parsers[worker]);
-      });
-      bool all_ok = true;
-      for (const Chunk& c : chunks) all_ok = all_ok && c.ok;
-      if (all_ok) return chunks;
-      chunks.clear();
-    }
-  }
-  chunks.resize(1);
+  std::vector<Chunk> chunks(1);
   chunks[0].raw.results = true;
   chunks[0].raw.Reserve(text.size() / 80 + 16);
   if (options.segmentation) ReserveCounts(text.size(), chunks[0].raw);
@@ -894,19 +924,9 @@ std::vector<Chunk> ParseDetectionChunks(JsonText text, IouType iou_type, int thr
 
 enum class ResultKind { kBbox, kSegm, kKeypoints };
 
-Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText text,
-                                         std::string_view name, const CocoGroundTruth& gt,
-                                         IouType iou_type, int threads) {
-  CocoDetections dt;
-  size_t total = 0;
-  for (const Chunk& c : chunks) total += c.raw.size();
-  if (total == 0) {
-    if (iou_type == IouType::kKeypoints) dt.keypoint_offsets.push_back(0);
-    return dt;
-  }
-  // loadRes decides the kind of results from the first one.
-  const RawAnnotations& first = chunks[0].raw;
-  ResultKind kind;
+// loadRes decides the kind of results from the first one. False, with `problem` set, when it
+// has none of them.
+bool KindOfFirst(const RawAnnotations& first, ResultKind& kind, Problem& problem) {
   if (first.has[0] & kHasBbox) {
     kind = ResultKind::kBbox;
   } else if (first.has[0] & kHasSegm) {
@@ -914,218 +934,449 @@ Result<CocoDetections> ResolveDetections(std::vector<Chunk>& chunks, JsonText te
   } else if (first.has[0] & kHasKeypoints) {
     kind = ResultKind::kKeypoints;
   } else {
-    Problem p;
-    p.Set(first.offsets[0], "[0]",
-          "the first result has no \"bbox\", \"segmentation\" or \"keypoints\"");
-    return MakeError(name, text, p);
+    problem.Set(first.offsets[0], "[0]",
+                "the first result has no \"bbox\", \"segmentation\" or \"keypoints\"");
+    return false;
   }
-  FlatIdMap images(gt.image_ids), categories(gt.category_ids);
+  return true;
+}
 
-  // Pass 1 (parallel per chunk): validate, map ids, count kept detections.
-  std::vector<size_t> chunk_base(chunks.size() + 1, 0), kept_base(chunks.size() + 1, 0);
-  for (size_t c = 0; c < chunks.size(); ++c)
-    chunk_base[c + 1] = chunk_base[c] + chunks[c].raw.size();
-  std::vector<std::vector<uint32_t>> image_index(chunks.size()), category_index(chunks.size());
-  std::vector<Problem> problems(chunks.size());
-  ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
-    const RawAnnotations& raw = chunks[c].raw;
-    image_index[c].resize(raw.size());
-    category_index[c].resize(raw.size());
-    for (size_t i = 0; i < raw.size(); ++i) {
-      const uint16_t has = raw.has[i];
-      auto fail = [&](std::string what) {
-        problems[c].Set(raw.offsets[i], Where("", chunk_base[c] + i), std::move(what));
-      };
-      if (!(has & kHasImage)) return fail("missing field \"image_id\"");
-      if (!(has & kHasCategory)) return fail("missing field \"category_id\"");
-      if (!(has & kHasScore)) return fail("missing field \"score\"");
-      if (kind == ResultKind::kBbox && !(has & kHasBbox)) {
-        return fail("missing field \"bbox\" (the first result has one)");
-      }
-      if (kind == ResultKind::kSegm && !(has & kHasSegm)) {
-        return fail("missing field \"segmentation\" (the first result has one)");
-      }
-      if (kind == ResultKind::kKeypoints && !(has & kHasKeypoints)) {
-        return fail("missing field \"keypoints\" (the first result has them)");
-      }
-      if (iou_type == IouType::kSegm && kind != ResultKind::kBbox && !(has & kHasSegm)) {
-        return fail("missing field \"segmentation\"");
-      }
-      if (iou_type == IouType::kKeypoints && !(has & kHasKeypoints)) {
-        return fail("missing field \"keypoints\"");
-      }
-      const uint32_t img = images.Find(raw.image_id[i]);
-      if (img == FlatIdMap::kNotFound) {
-        return fail("image_id " + std::to_string(raw.image_id[i]) +
-                    " is not an image of the ground truth");
-      }
-      image_index[c][i] = img;
-      category_index[c][i] = categories.Find(raw.category_id[i]);
+// Applies loadRes' rules to parsed detections, one chunk at a time. Thread-safe (const).
+class DetectionResolver {
+ public:
+  DetectionResolver(const CocoGroundTruth& gt, ResultKind kind, IouType iou_type,
+                    std::string_view text)
+      : gt_(gt),
+        images_(gt.image_ids),
+        categories_(gt.category_ids),
+        kind_(kind),
+        iou_type_(iou_type),
+        text_(text.data()) {}
+
+  // Validates the chunk's detections, maps their ids and fills `out` with the kept ones (on a
+  // problem, out.problem is set and `out` is partial). raw.counts and raw.rle_chars move into
+  // `out` when it keeps masks (its views point into them); the rest of `raw` stays as it is.
+  void Resolve(RawAnnotations& raw, ResolvedChunk& out) const;
+
+ private:
+  // Appends one kept detection's box and area as loadRes derives them and (segm) its mask box
+  // and mask: (first, size) in raw.counts, appended there when made here; compressed ones get
+  // (first << 1 | in text, size) in `strings` instead.
+  void ResolveOne(RawAnnotations& raw, size_t i, uint32_t img, ResolvedChunk& out,
+                  std::vector<std::pair<size_t, size_t>>& spans,
+                  std::vector<std::pair<uint64_t, int64_t>>& strings) const;
+
+  const CocoGroundTruth& gt_;
+  FlatIdMap images_, categories_;
+  ResultKind kind_;
+  IouType iou_type_;
+  const char* text_;
+};
+
+void DetectionResolver::Resolve(RawAnnotations& raw, ResolvedChunk& out) const {
+  out.done = true;
+  out.parsed = raw.size();
+  const bool need_masks = iou_type_ == IouType::kSegm;
+  const bool any_strings = need_masks && !raw.rle_strings.empty();
+  const size_t n = raw.size();
+  out.image.reserve(n), out.category.reserve(n), out.boxes.reserve(n), out.areas.reserve(n);
+  out.scores.reserve(n);
+  if (need_masks) out.mask_boxes.reserve(n), out.masks.reserve(n);
+  if (any_strings) out.mask_strings.reserve(n);
+  std::vector<std::pair<size_t, size_t>> spans;        // segm: (first, size) in raw.counts
+  // compressed masks: (first << 1 | in text, size), size -1 for a mask that is not one
+  std::vector<std::pair<uint64_t, int64_t>> strings;
+  for (size_t i = 0; i < n; ++i) {
+    const uint16_t has = raw.has[i];
+    auto fail = [&](std::string what) {
+      out.problem.Set(raw.offsets[i], "", std::move(what));
+      out.problem_index = i;
+    };
+    if (!(has & kHasImage)) return fail("missing field \"image_id\"");
+    if (!(has & kHasCategory)) return fail("missing field \"category_id\"");
+    if (!(has & kHasScore)) return fail("missing field \"score\"");
+    if (kind_ == ResultKind::kBbox && !(has & kHasBbox)) {
+      return fail("missing field \"bbox\" (the first result has one)");
     }
-  });
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    if (problems[c].set) return MakeError(name, text, problems[c]);
-    size_t kept = 0;
-    for (uint32_t k : category_index[c]) kept += k != FlatIdMap::kNotFound;
-    kept_base[c + 1] = kept_base[c] + kept;
+    if (kind_ == ResultKind::kSegm && !(has & kHasSegm)) {
+      return fail("missing field \"segmentation\" (the first result has one)");
+    }
+    if (kind_ == ResultKind::kKeypoints && !(has & kHasKeypoints)) {
+      return fail("missing field \"keypoints\" (the first result has them)");
+    }
+    if (iou_type_ == IouType::kSegm && kind_ != ResultKind::kBbox && !(has & kHasSegm)) {
+      return fail("missing field \"segmentation\"");
+    }
+    if (iou_type_ == IouType::kKeypoints && !(has & kHasKeypoints)) {
+      return fail("missing field \"keypoints\"");
+    }
+    const uint32_t img = images_.Find(raw.image_id[i]);
+    if (img == FlatIdMap::kNotFound) {
+      return fail("image_id " + std::to_string(raw.image_id[i]) +
+                  " is not an image of the ground truth");
+    }
+    const uint32_t cat = categories_.Find(raw.category_id[i]);
+    if (cat == FlatIdMap::kNotFound) continue;  // loadRes keeps it, COCOeval never reads it
+    out.image.push_back(img);
+    out.category.push_back(cat);
+    out.scores.push_back(raw.scores[i]);
+    ResolveOne(raw, i, img, out, spans, strings);
+    if (iou_type_ == IouType::kKeypoints) {
+      const auto kb = raw.kp_values.begin() + raw.kp_first[i];
+      out.kp_values.insert(out.kp_values.end(), kb, kb + raw.kp_count[i]);
+      out.kp_sizes.push_back(raw.kp_count[i]);
+    }
+  }
+  if (!need_masks) return;
+  // The chunk's counts are complete: point the views into them (a move keeps them valid).
+  out.counts = std::move(raw.counts);
+  for (size_t j = 0; j < spans.size(); ++j) {
+    out.masks[j] = geometry::RleView(
+        out.masks[j].height, out.masks[j].width,
+        std::span<const uint32_t>(out.counts.data() + spans[j].first, spans[j].second));
+  }
+  if (!any_strings) return;
+  out.rle_chars = std::move(raw.rle_chars);
+  for (const auto& [first, size] : strings) {
+    if (size == -1) {
+      out.mask_strings.emplace_back();
+    } else {
+      const char* base = (first & 1) ? text_ : out.rle_chars.data();
+      out.mask_strings.emplace_back(base + (first >> 1), static_cast<size_t>(size));
+    }
+  }
+}
+
+void DetectionResolver::ResolveOne(RawAnnotations& raw, size_t i, uint32_t img,
+                                   ResolvedChunk& out,
+                                   std::vector<std::pair<size_t, size_t>>& spans,
+                                   std::vector<std::pair<uint64_t, int64_t>>& strings) const {
+  const bool need_masks = iou_type_ == IouType::kSegm;
+  Box box = raw.boxes[i];
+  double area = 0;
+  RleMask mask;  // for masks made here (polygons, boxes); RLE ones are read in place
+  bool made_here = false;
+  geometry::RleView view;
+  const RleString* compact = nullptr;  // a kept-compressed mask: `view` has no counts
+  const bool have_mask = (raw.has[i] & kHasSegm) && (need_masks || kind_ == ResultKind::kSegm);
+  if (have_mask) {
+    if (raw.seg_kind[i] == SegKind::kRle) {
+      view = geometry::RleView(
+          raw.seg_h[i], raw.seg_w[i],
+          std::span<const uint32_t>(raw.counts.data() + raw.seg_first[i], raw.seg_count[i]));
+    } else if (raw.seg_kind[i] == SegKind::kRleString) {
+      compact = &raw.rle_strings[raw.seg_first[i]];
+      view = geometry::RleView(raw.seg_h[i], raw.seg_w[i], {});
+    } else {
+      mask = ToMask(raw, i, gt_.image_heights[img], gt_.image_widths[img]);
+      view = mask;
+      made_here = true;
+    }
+  }
+  Box mask_box;
+  switch (kind_) {
+    case ResultKind::kBbox:
+      area = box.width * box.height;
+      if (need_masks && !(raw.has[i] & kHasSegm)) {
+        // loadRes gives box results the polygon of their box as segmentation.
+        const double x1 = box.x, x2 = box.x + box.width, y1 = box.y, y2 = box.y + box.height;
+        const double xy[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
+        mask = geometry::RleFromPolygon(xy, gt_.image_heights[img], gt_.image_widths[img]);
+        view = mask;
+        made_here = true;
+      }
+      if (need_masks) mask_box = compact ? compact->box : geometry::RleToBbox(view);
+      break;
+    case ResultKind::kSegm:
+      area = compact ? compact->area
+                     : static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
+      if (!(raw.has[i] & kHasBbox)) box = compact ? compact->box : geometry::RleToBbox(view);
+      if (need_masks) {
+        mask_box = !(raw.has[i] & kHasBbox) ? box
+                   : compact                ? compact->box
+                                            : geometry::RleToBbox(view);
+      }
+      break;
+    case ResultKind::kKeypoints: {
+      const double* kp = raw.kp_values.data() + raw.kp_first[i];
+      const uint32_t count = raw.kp_count[i] / 3;
+      double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+      if (count > 0) {
+        x0 = x1 = kp[0];
+        y0 = y1 = kp[1];
+        for (size_t j = 1; j < count; ++j) {
+          x0 = std::min(x0, kp[3 * j]), x1 = std::max(x1, kp[3 * j]);
+          y0 = std::min(y0, kp[3 * j + 1]), y1 = std::max(y1, kp[3 * j + 1]);
+        }
+      }
+      area = (x1 - x0) * (y1 - y0);
+      box = Box{x0, y0, x1 - x0, y1 - y0};
+      if (need_masks) mask_box = compact ? compact->box : geometry::RleToBbox(view);
+      break;
+    }
+  }
+  out.boxes.push_back(box);
+  out.areas.push_back(area);
+  if (!need_masks) return;
+  out.mask_boxes.push_back(mask_box);
+  // Masks stay where the parser decoded them (raw.counts); masks made here are appended.
+  size_t first = have_mask && !compact ? raw.seg_first[i] : 0;
+  if (made_here) {
+    first = raw.counts.size();
+    raw.counts.insert(raw.counts.end(), mask.counts.begin(), mask.counts.end());
+  }
+  spans.emplace_back(first, view.counts.size());
+  out.masks.emplace_back(view.height, view.width, std::span<const uint32_t>());
+  if (!raw.rle_strings.empty()) {
+    if (compact == nullptr) {
+      strings.emplace_back(0, -1);
+    } else {
+      strings.emplace_back((compact->first << 1) | (compact->in_text ? 1 : 0),
+                           static_cast<int64_t>(compact->size));
+    }
+  }
+}
+
+// Appends resolved chunks, in file order, to one CocoDetections.
+class DetectionSink {
+ public:
+  explicit DetectionSink(IouType iou_type) : iou_type_(iou_type) {
+    if (iou_type == IouType::kKeypoints) dt_.keypoint_offsets.push_back(0);
   }
 
-  // Pass 2 (parallel per chunk): fill the final arrays.
-  const size_t n = kept_base.back();
-  const bool need_masks = iou_type == IouType::kSegm;
-  std::vector<uint32_t> mask_h, mask_w;
-  std::vector<size_t> mask_first, mask_len;
-  std::vector<uint64_t> string_first;  // compressed masks: offset in their chunk's rle_chars
-  std::vector<uint32_t> string_len;
-  std::vector<uint8_t> string_in_text;  // 1: string_first is an offset in `text`
-  bool any_strings = false;
-  for (const Chunk& c : chunks) any_strings = any_strings || !c.raw.rle_strings.empty();
-  // Sizing the arrays zero-fills tens of MB of fresh pages: one task per array, biggest first,
-  // so that with several threads it is not a serial phase.
-  std::vector<std::function<void()>> sizing = {
-      [&] { dt.boxes.resize(n); }, [&] { dt.areas.resize(n); }, [&] { dt.scores.resize(n); },
-      [&] { dt.image.resize(n); }, [&] { dt.category.resize(n); }};
-  if (need_masks) {
-    dt.mask_counts.resize(chunks.size());
-    sizing.insert(sizing.begin(), {[&] { dt.mask_boxes.resize(n); }, [&] { dt.masks.resize(n); },
-                                   [&] { mask_first.resize(n); }, [&] { mask_len.resize(n); }});
-    sizing.push_back([&] { mask_h.resize(n), mask_w.resize(n); });
-    if (any_strings) {
-      dt.mask_chars.resize(chunks.size());
-      sizing.insert(sizing.begin(), [&] { dt.mask_strings.resize(n); });
-      sizing.push_back(
-          [&] { string_first.resize(n), string_len.resize(n), string_in_text.resize(n); });
+  // Address space for `n` detections (pages are touched as they are written), so appending
+  // never copies the arrays.
+  void Reserve(size_t n) {
+    dt_.image.reserve(n), dt_.category.reserve(n), dt_.boxes.reserve(n), dt_.areas.reserve(n);
+    dt_.scores.reserve(n);
+    if (iou_type_ == IouType::kSegm) dt_.mask_boxes.reserve(n), dt_.masks.reserve(n);
+    reserved_ = n;
+  }
+
+  // Appends r's detections and empties r (its arrays keep their capacity; its mask buffers move
+  // into the detections, which its views point into).
+  void Append(ResolvedChunk& r) {
+    const size_t before = dt_.size();
+    auto append = [](auto& dest, auto& part) {
+      dest.insert(dest.end(), part.begin(), part.end());
+      part.clear();
+    };
+    append(dt_.image, r.image), append(dt_.category, r.category), append(dt_.boxes, r.boxes);
+    append(dt_.areas, r.areas), append(dt_.scores, r.scores);
+    if (iou_type_ == IouType::kSegm) {
+      append(dt_.mask_boxes, r.mask_boxes), append(dt_.masks, r.masks);
+      dt_.mask_counts.push_back(std::move(r.counts));
+      r.counts.clear();
+      if (!r.mask_strings.empty()) {
+        if (dt_.mask_strings.empty()) dt_.mask_strings.reserve(std::max(reserved_, dt_.size()));
+        dt_.mask_strings.resize(before);  // chunks without compressed masks: empty views
+        append(dt_.mask_strings, r.mask_strings);
+        dt_.mask_chars.push_back(std::move(r.rle_chars));
+        r.rle_chars.clear();
+      } else if (!dt_.mask_strings.empty()) {
+        dt_.mask_strings.resize(dt_.size());
+      }
+    }
+    if (iou_type_ == IouType::kKeypoints) {
+      dt_.keypoint_values.insert(dt_.keypoint_values.end(), r.kp_values.begin(),
+                                 r.kp_values.end());
+      for (uint32_t s : r.kp_sizes) dt_.keypoint_offsets.push_back(dt_.keypoint_offsets.back() + s);
+      r.kp_values.clear(), r.kp_sizes.clear();
+    }
+    parsed_ += r.parsed;
+    r.done = false;
+    r.parsed = 0;
+  }
+
+  size_t parsed() const { return parsed_; }  // detections parsed in the appended chunks
+  CocoDetections Take() { return std::move(dt_); }
+
+ private:
+  IouType iou_type_;
+  CocoDetections dt_;
+  size_t parsed_ = 0;
+  size_t reserved_ = 0;
+};
+
+// Resolves each result chunk as soon as it is parsed and appends it (in file order) to the
+// detections, so a worker's parsed and resolved arrays are reused from chunk to chunk: what
+// outlives a chunk is its detections in their final arrays (56 bytes each for bbox), where
+// holding every chunk's parsed arrays (~100 bytes per detection, ≈ 45 MB for 475k boxes) was
+// most of the fresh memory of a run. Resolving needs the ground truth (parsed concurrently by
+// ParseCocoFiles) and the kind of results (decided by the first result, in chunk 0); a chunk
+// parsed before both are known keeps its parsed arrays and is resolved by whichever thread
+// completes them, and a chunk resolved before its predecessors are appended waits in its own
+// arrays (on one thread nothing waits: the ground truth and the chunks come in order).
+// A chunk with a problem is not appended, nor any after it (FinishDetections reports it).
+// Thread-safe.
+class StreamingResolver {
+ public:
+  StreamingResolver(std::vector<Chunk>& chunks, JsonText text, IouType iou_type)
+      : chunks_(chunks), text_(text), iou_type_(iou_type), sink_(iou_type) {}
+
+  // Reserves the detections' arrays (once; before anything is appended). A valid detection
+  // takes at least ~50 bytes of JSON ({"image_id":0,"category_id":0,"score":0,
+  // "keypoints":[]},): reserving for one per 48 bytes means the arrays never grow by copying,
+  // and pages never written are never touched (more, invalid, ones still work). ParseCocoFiles
+  // calls it right after the ground truth is parsed, so the arrays take the memory that
+  // parser's structural index has just freed (12 MB for a 9 MB file) instead of fresh pages.
+  void ReserveOutput() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ReserveOutputLocked();
+  }
+
+  // The ground truth is resolved and stays alive and unchanged (nullptr: it failed, and no
+  // chunk is resolved).
+  void SetGroundTruth(const CocoGroundTruth* gt) {
+    std::vector<size_t> drain;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ReserveOutputLocked();
+      gt_ = gt;
+      drain = MaybeStartLocked();
+    }
+    ResolveDeferred(drain);
+  }
+
+  // Chunk c parsed without error into `raw` (a worker's; `staging` is the worker's too): resolves
+  // and appends it now, or keeps it.
+  void Parsed(size_t c, RawAnnotations& raw, ResolvedChunk& staging) {
+    std::vector<size_t> drain;
+    bool now = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (c == 0) {
+        kind_known_ = true;
+        kind_ok_ = raw.size() > 0 && KindOfFirst(raw, kind_, kind_problem_);
+        drain = MaybeStartLocked();
+      }
+      now = resolver_.has_value();
+      if (!now) {
+        chunks_[c].raw = std::move(raw);
+        deferred_.push_back(c);
+      }
+    }
+    if (now) {
+      resolver_->Resolve(raw, staging);
+      Commit(c, staging);
+    }
+    ResolveDeferred(drain);
+  }
+
+  // After every chunk went through Parsed: the detections appended so far (chunks
+  // [0, committed())) and how many were parsed in them.
+  size_t committed() const { return next_; }
+  DetectionSink& sink() { return sink_; }
+
+ private:
+  void ReserveOutputLocked() {
+    if (reserved_ || chunks_.empty()) return;
+    reserved_ = true;
+    sink_.Reserve(text_.size() / 48 + 16);
+  }
+
+  // Once the ground truth and the kind are known: the resolver, and the chunks kept until then.
+  std::vector<size_t> MaybeStartLocked() {
+    if (resolver_ || gt_ == nullptr || !kind_known_ || !kind_ok_) return {};
+    resolver_.emplace(*gt_, kind_, iou_type_, text_);
+    return std::move(deferred_);
+  }
+
+  void ResolveDeferred(const std::vector<size_t>& drain) {
+    for (size_t c : drain) {
+      ResolvedChunk staging;
+      resolver_->Resolve(chunks_[c].raw, staging);
+      chunks_[c].raw = RawAnnotations();
+      Commit(c, staging);
     }
   }
-  ParallelFor(sizing.size(), threads, [&](size_t t, size_t) { sizing[t](); });
-  std::vector<std::vector<double>> kp_values(chunks.size());
-  std::vector<std::vector<uint32_t>> kp_sizes(chunks.size());
-  ParallelFor(chunks.size(), threads, [&](size_t c, size_t) {
-    const RawAnnotations& raw = chunks[c].raw;
-    size_t o = kept_base[c];
-    // Masks stay where the parser decoded them (raw.counts, moved into dt.mask_counts below);
-    // masks made here (polygons, boxes) are appended behind them.
-    std::vector<uint32_t>* store = need_masks ? &chunks[c].raw.counts : nullptr;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (category_index[c][i] == FlatIdMap::kNotFound) continue;
-      const uint32_t img = image_index[c][i];
-      dt.image[o] = img;
-      dt.category[o] = category_index[c][i];
-      dt.scores[o] = raw.scores[i];
-      Box box = raw.boxes[i];
-      double area = 0;
-      RleMask mask;  // for masks made here (polygons, boxes); RLE ones are read in place
-      bool made_here = false;
-      geometry::RleView view;
-      const RleString* compact = nullptr;  // a kept-compressed mask: `view` has no counts
-      const bool have_mask = (raw.has[i] & kHasSegm) && (need_masks || kind == ResultKind::kSegm);
-      if (have_mask) {
-        if (raw.seg_kind[i] == SegKind::kRle) {
-          view = geometry::RleView(
-              raw.seg_h[i], raw.seg_w[i],
-              std::span<const uint32_t>(raw.counts.data() + raw.seg_first[i], raw.seg_count[i]));
-        } else if (raw.seg_kind[i] == SegKind::kRleString) {
-          compact = &raw.rle_strings[raw.seg_first[i]];
-          view = geometry::RleView(raw.seg_h[i], raw.seg_w[i], {});
-        } else {
-          mask = ToMask(raw, i, gt.image_heights[img], gt.image_widths[img]);
-          view = mask;
-          made_here = true;
-        }
-      }
-      switch (kind) {
-        case ResultKind::kBbox:
-          area = box.width * box.height;
-          if (need_masks && !(raw.has[i] & kHasSegm)) {
-            // loadRes gives box results the polygon of their box as segmentation.
-            const double x1 = box.x, x2 = box.x + box.width, y1 = box.y, y2 = box.y + box.height;
-            const double xy[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
-            mask = geometry::RleFromPolygon(xy, gt.image_heights[img], gt.image_widths[img]);
-            view = mask;
-            made_here = true;
-          }
-          break;
-        case ResultKind::kSegm:
-          area = compact ? compact->area
-                         : static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
-          if (!(raw.has[i] & kHasBbox)) box = compact ? compact->box : geometry::RleToBbox(view);
-          if (need_masks) {
-            dt.mask_boxes[o] = !(raw.has[i] & kHasBbox) ? box
-                               : compact            ? compact->box
-                                                    : geometry::RleToBbox(view);
-          }
-          break;
-        case ResultKind::kKeypoints: {
-          const double* kp = raw.kp_values.data() + raw.kp_first[i];
-          const uint32_t count = raw.kp_count[i] / 3;
-          double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-          if (count > 0) {
-            x0 = x1 = kp[0];
-            y0 = y1 = kp[1];
-            for (size_t j = 1; j < count; ++j) {
-              x0 = std::min(x0, kp[3 * j]), x1 = std::max(x1, kp[3 * j]);
-              y0 = std::min(y0, kp[3 * j + 1]), y1 = std::max(y1, kp[3 * j + 1]);
-            }
-          }
-          area = (x1 - x0) * (y1 - y0);
-          box = Box{x0, y0, x1 - x0, y1 - y0};
-          break;
-        }
-      }
-      dt.boxes[o] = box;
-      dt.areas[o] = area;
-      if (store && kind != ResultKind::kSegm) {
-        dt.mask_boxes[o] = compact ? compact->box : geometry::RleToBbox(view);
-      }
-      if (store && compact) {
-        string_first[o] = compact->first, string_len[o] = compact->size;
-        string_in_text[o] = compact->in_text;
-      }
-      if (store) {
-        mask_h[o] = view.height, mask_w[o] = view.width, mask_len[o] = view.counts.size();
-        if (made_here) {
-          mask_first[o] = store->size();
-          store->insert(store->end(), mask.counts.begin(), mask.counts.end());
-        } else {
-          mask_first[o] = have_mask && !compact ? raw.seg_first[i] : 0;
-        }
-      }
-      if (iou_type == IouType::kKeypoints) {
-        const auto kb = raw.kp_values.begin() + raw.kp_first[i];
-        kp_values[c].insert(kp_values[c].end(), kb, kb + raw.kp_count[i]);
-        kp_sizes[c].push_back(raw.kp_count[i]);
-      }
-      ++o;
+
+  // Appends chunk c if it is the next one, then the ones waiting behind it; else it waits.
+  void Commit(size_t c, ResolvedChunk& staging) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (c != next_ || staging.problem.set) {
+      chunks_[c].resolved = std::move(staging);
+      staging = ResolvedChunk();
+      return;
     }
-    // This chunk is copied out: its ~120 bytes per detection go back to the heap now, so what
-    // is allocated next (the evaluator's records) reuses them instead of fresh pages.
-    chunks[c].raw.ReleaseAllButMasks();
-    std::vector<uint32_t>().swap(image_index[c]);
-    std::vector<uint32_t>().swap(category_index[c]);
+    sink_.Append(staging);
+    for (++next_; next_ < chunks_.size(); ++next_) {
+      ResolvedChunk& waiting = chunks_[next_].resolved;
+      if (!waiting.done || waiting.problem.set) break;
+      sink_.Append(waiting);
+      waiting = ResolvedChunk();
+    }
+  }
+
+  std::vector<Chunk>& chunks_;
+  const JsonText text_;
+  const IouType iou_type_;
+  std::mutex mu_;
+  const CocoGroundTruth* gt_ = nullptr;
+  bool kind_known_ = false, kind_ok_ = false;
+  ResultKind kind_ = ResultKind::kBbox;
+  Problem kind_problem_;
+  std::vector<size_t> deferred_;
+  std::optional<DetectionResolver> resolver_;
+  size_t next_ = 0;  // chunks [0, next_) are appended
+  bool reserved_ = false;
+  DetectionSink sink_;
+};
+
+// Parses the chunks of a result array on `threads` threads, each handed to `resolver` once
+// parsed. False when the array could not be cut or a chunk failed to parse.
+bool ParseChunksStreaming(JsonText text, std::vector<Chunk>& chunks, const FieldOptions& options,
+                          int threads, StreamingResolver& resolver) {
+  if (chunks.empty()) return false;
+  std::vector<ChunkParser> parsers(static_cast<size_t>(std::max(1, threads)));
+  ParallelFor(chunks.size(), threads, [&](size_t c, size_t worker) {
+    ChunkParser& p = parsers[worker];
+    chunks[c].ok = ParseChunk(text, chunks[c], options, p);
+    if (chunks[c].ok) resolver.Parsed(c, p.raw, p.staging);
   });
-  if (need_masks) {  // the chunk buffers are complete: point the views into them
-    for (size_t c = 0; c < chunks.size(); ++c) {
-      dt.mask_counts[c] = std::move(chunks[c].raw.counts);
-      if (any_strings) dt.mask_chars[c] = std::move(chunks[c].raw.rle_chars);
-      for (size_t o = kept_base[c]; o < kept_base[c + 1]; ++o) {
-        dt.masks[o] = geometry::RleView(
-            mask_h[o], mask_w[o],
-            std::span<const uint32_t>(dt.mask_counts[c].data() + mask_first[o], mask_len[o]));
-        if (any_strings && string_len[o] > 0) {
-          const char* base = string_in_text[o] ? text.data() : dt.mask_chars[c].data();
-          dt.mask_strings[o] = std::string_view(base + string_first[o], string_len[o]);
-        }
-      }
-    }
+  for (const Chunk& c : chunks) {
+    if (!c.ok) return false;
   }
-  if (iou_type == IouType::kKeypoints) {
-    dt.keypoint_offsets.push_back(0);
-    for (size_t c = 0; c < chunks.size(); ++c) {
-      dt.keypoint_values.insert(dt.keypoint_values.end(), kp_values[c].begin(), kp_values[c].end());
-      for (uint32_t s : kp_sizes[c]) dt.keypoint_offsets.push_back(dt.keypoint_offsets.back() + s);
-    }
+  return true;
+}
+
+// Resolves the chunks not resolved yet (all of them when the kind or the ground truth was
+// not known while parsing, as in the one-thread fallback), reports the first problem in file
+// order and appends the chunks not appended yet (from `first`) to `sink`.
+Result<CocoDetections> FinishDetections(std::vector<Chunk>& chunks, size_t first,
+                                        DetectionSink& sink, JsonText text,
+                                        std::string_view name, const CocoGroundTruth& gt,
+                                        IouType iou_type, int threads) {
+  if (first < chunks.size() && !chunks[first].resolved.done) {
+    size_t parsed = 0;
+    for (size_t c = first; c < chunks.size(); ++c) parsed += chunks[c].raw.size();
+    if (parsed == 0) return sink.Take();  // an empty result list
+    ResultKind kind;
+    Problem problem;
+    if (!KindOfFirst(chunks[0].raw, kind, problem)) return MakeError(name, text, problem);
+    const DetectionResolver resolver(gt, kind, iou_type, text);
+    ParallelFor(chunks.size() - first, threads, [&](size_t k, size_t) {
+      Chunk& chunk = chunks[first + k];
+      resolver.Resolve(chunk.raw, chunk.resolved);
+      chunk.raw = RawAnnotations();
+    });
   }
-  return dt;
+  size_t base = sink.parsed(), n = 0;
+  for (size_t c = first; c < chunks.size(); ++c) {
+    ResolvedChunk& r = chunks[c].resolved;
+    if (r.problem.set) {
+      r.problem.where = Where("", base + r.problem_index);
+      return MakeError(name, text, r.problem);
+    }
+    base += r.parsed;
+    n += r.image.size();
+  }
+  if (n > 0) sink.Reserve(sink.parsed() + n);
+  for (size_t c = first; c < chunks.size(); ++c) {
+    sink.Append(chunks[c].resolved);
+    chunks[c].resolved = ResolvedChunk();
+  }
+  return sink.Take();
 }
 
 FieldOptions GroundTruthOptions(IouType iou_type) {
@@ -1148,50 +1399,75 @@ Result<RawGroundTruth> ParseRawGroundTruth(JsonText text, std::string_view name,
 Result<CocoGroundTruth> ParseCocoGroundTruth(JsonText text, std::string_view name,
                                              IouType iou_type, int threads) {
   NUCLEUS_ASSIGN_OR_RETURN(RawGroundTruth raw, ParseRawGroundTruth(text, name, iou_type));
-  return ResolveGroundTruth(std::move(raw), text, name, iou_type, threads);
+  std::vector<uint32_t> kept;
+  NUCLEUS_ASSIGN_OR_RETURN(CocoGroundTruth gt,
+                           ResolveGroundTruthIds(raw, text, name, iou_type, kept));
+  RasterizeGroundTruth(raw, kept, iou_type, threads, gt);
+  return gt;
 }
 
 Result<CocoDetections> ParseCocoDetections(JsonText text, std::string_view name,
                                            const CocoGroundTruth& gt, IouType iou_type,
                                            int threads) {
-  Problem problem;
-  std::vector<Chunk> chunks = ParseDetectionChunks(text, iou_type, threads, problem,
-                                                   /*split=*/true, /*rle_in_place=*/false);
-  if (problem.set) return MakeError(name, text, problem);
-  return ResolveDetections(chunks, text, name, gt, iou_type, threads);
+  std::vector<Chunk> chunks = SplitChunks(text);
+  StreamingResolver resolver(chunks, text, iou_type);
+  resolver.SetGroundTruth(&gt);
+  const FieldOptions options = DetectionOptions(iou_type, /*rle_in_place=*/false);
+  if (!ParseChunksStreaming(text, chunks, options, threads, resolver)) {
+    Problem problem;
+    chunks = ParseWholeResultArray(text, iou_type, /*rle_in_place=*/false, problem);
+    if (problem.set) return MakeError(name, text, problem);
+    DetectionSink sink(iou_type);
+    return FinishDetections(chunks, 0, sink, text, name, gt, iou_type, threads);
+  }
+  return FinishDetections(chunks, resolver.committed(), resolver.sink(), text, name, gt,
+                          iou_type, threads);
 }
 
 Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
                                  JsonText dt_text, std::string_view dt_name,
                                  IouType iou_type, int threads, bool dt_text_outlives_result) {
   // One pool of tasks: the ground truth first (the biggest single task), then the ~1 MiB
-  // chunks of the result array. A chunk that fails sends the results to the one-thread parser.
+  // chunks of the result array, each resolved as soon as it is parsed (StreamingResolver). A
+  // chunk that fails sends the results to the one-thread parser.
   std::vector<Chunk> chunks = SplitChunks(dt_text);
-  std::vector<ChunkParser> parsers(static_cast<size_t>(std::max(1, threads)));
+  StreamingResolver resolver(chunks, dt_text, iou_type);
   std::optional<Result<RawGroundTruth>> raw_gt;
+  std::optional<Result<CocoGroundTruth>> gt;
+  std::vector<uint32_t> gt_kept;
   const FieldOptions options = DetectionOptions(iou_type, dt_text_outlives_result);
+  std::vector<ChunkParser> parsers(static_cast<size_t>(std::max(1, threads)));
   ParallelFor(1 + chunks.size(), threads, [&](size_t task, size_t worker) {
     if (task == 0) {
       raw_gt.emplace(ParseRawGroundTruth(gt_text, gt_name, iou_type));
-    } else {
-      chunks[task - 1].ok = ParseChunk(dt_text, chunks[task - 1], options, parsers[worker]);
+      resolver.ReserveOutput();
+      if (raw_gt->ok()) gt.emplace(ResolveGroundTruthIds(**raw_gt, gt_text, gt_name, iou_type,
+                                                          gt_kept));
+      resolver.SetGroundTruth(gt.has_value() && gt->ok() ? &**gt : nullptr);
+      return;
     }
+    Chunk& chunk = chunks[task - 1];
+    chunk.ok = ParseChunk(dt_text, chunk, options, parsers[worker]);
+    if (chunk.ok) resolver.Parsed(task - 1, parsers[worker].raw, parsers[worker].staging);
   });
   parsers.clear();
   if (!raw_gt->ok()) return raw_gt->status();
   bool all_ok = !chunks.empty();
   for (const Chunk& c : chunks) all_ok = all_ok && c.ok;
+  DetectionSink fallback_sink(iou_type);
   if (!all_ok) {
     Problem dt_problem;
-    chunks = ParseDetectionChunks(dt_text, iou_type, 1, dt_problem, /*split=*/false,
-                                  dt_text_outlives_result);
+    chunks = ParseWholeResultArray(dt_text, iou_type, dt_text_outlives_result, dt_problem);
     if (dt_problem.set) return MakeError(dt_name, dt_text, dt_problem);
   }
+  if (!gt->ok()) return gt->status();
   CocoFiles files;
+  files.gt = std::move(**gt);
+  RasterizeGroundTruth(**raw_gt, gt_kept, iou_type, threads, files.gt);
   NUCLEUS_ASSIGN_OR_RETURN(
-      files.gt, ResolveGroundTruth(std::move(**raw_gt), gt_text, gt_name, iou_type, threads));
-  NUCLEUS_ASSIGN_OR_RETURN(
-      files.dt, ResolveDetections(chunks, dt_text, dt_name, files.gt, iou_type, threads));
+      files.dt, FinishDetections(chunks, all_ok ? resolver.committed() : 0,
+                                 all_ok ? resolver.sink() : fallback_sink, dt_text, dt_name,
+                                 files.gt, iou_type, threads));
   return files;
 }
 

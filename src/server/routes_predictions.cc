@@ -10,6 +10,7 @@
 #include "api/predictions.h"
 #include "server/route_helpers.h"
 #include "server/routes.h"
+#include "wire/annotations_request.h"
 
 namespace nucleus::server {
 
@@ -238,7 +239,7 @@ void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std:
     }
     auto stored = api::StoreMaskFile(ctx, file->content);
     if (AnsweredError(stored, res)) return;
-    api::AttachStoredMaskUrl(a, req.base_url + "/blob/" + *stored);
+    wire::AttachStoredMaskUrl(a, req.base_url + "/blob/" + *stored);
     kept.push_back(std::move(a));
   }
   batch.objects = std::move(kept);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,18 @@ struct Annotation {
 
 enum class PutOutcome { kInserted, kReplaced, kIgnored };
 
+// One annotation to write with PutMany; the views borrow the caller's buffers for the call.
+struct AnnotationWrite {
+  int64_t item_rowid = 0;
+  std::string_view id;  // "ann_..." (used only when the row is new)
+  std::string_view type;
+  std::string_view identity;
+  std::string_view annotation_id;
+  std::string_view label;
+  std::span<const std::string> labels;
+  std::string_view payload_json;
+};
+
 // The fields whole-dataset matching reads (api/run_matching.cc), borrowed from the store: the
 // views are valid only during the callback that receives them.
 struct AnnotationRef {
@@ -50,6 +63,11 @@ class AnnotationRepo {
   // Stores `annotation` unless (item_rowid, identity) exists: then replaces it when `update`,
   // else leaves the stored one unchanged.
   virtual Result<PutOutcome> Put(const Annotation& annotation, bool update) = 0;
+  // As Put for each of `rows` (all of dataset `dataset_id`) in order, in fewer statements: a row
+  // repeating an earlier row's (item_rowid, identity) meets it as existing. Returns how many
+  // were written: inserted, plus replaced when `update` (the others were ignored).
+  virtual Result<int64_t> PutMany(const std::string& dataset_id,
+                                  std::span<const AnnotationWrite> rows, bool update) = 0;
   // In insertion order.
   virtual Result<std::vector<Annotation>> ListByItem(int64_t item_rowid) = 0;
   virtual Result<std::optional<Annotation>> FindByAnnotationId(int64_t item_rowid,

@@ -4,35 +4,29 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "core/items.h"
 #include "nucleus/result.h"
 
 namespace nucleus::store {
 
-struct Item {
-  int64_t rowid = 0;  // store-internal key; 0 until inserted
-  std::string id;     // "di_..."
-  std::string dataset_id;
-  int64_t seq = 0;    // insertion order within the dataset (assigned by Insert)
-  std::string reference_id;
-  std::string image_url;       // user URL, or our blob URL for uploaded files ("" if none)
-  std::string pointcloud_url;  // "" if none
-  std::string metadata_json = "{}";
-  // Other keys echoed on read, as a JSON object's members without braces, e.g.
-  // "\"width\":640,\"height\":480" ("" when none).
-  std::string extra_json;
-  std::string scene_id;  // "" unless the item is a frame of a scene
-};
+using Item = core::Item;  // core/items.h
 
 class ItemRepo {
  public:
   virtual ~ItemRepo() = default;
   // Assigns rowid and seq (end of the insertion order) into `item`.
   virtual Status Insert(Item* item) = 0;
+  // Inserts `items`, in order, at the end of `dataset_id`'s insertion order: the same rows as
+  // Insert on each in turn (rowid and seq assigned into each), written with a few multi-row
+  // statements. Their reference ids must be distinct and new to the dataset (else the unique key
+  // fails the call); each item's own `dataset_id` is not read.
+  virtual Status InsertMany(const std::string& dataset_id, std::span<Item> items) = 0;
   // Replaces every field but rowid, id, dataset_id and seq.
   virtual Status Replace(const Item& item) = 0;
   virtual Status UpdateMetadata(int64_t rowid, const std::string& metadata_json) = 0;

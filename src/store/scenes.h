@@ -13,23 +13,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/scenes.h"
 #include "nucleus/result.h"
 #include "store/annotations.h"  // PutOutcome
 
 namespace nucleus::store {
 
-struct Scene {
-  int64_t rowid = 0;  // store-internal key; 0 until inserted
-  std::string id;     // "scn_..."
-  std::string dataset_id;
-  int64_t seq = 0;    // upload order within the dataset (assigned by Insert)
-  std::string reference_id;
-  std::string kind;   // "lidar" | "video"
-  std::optional<int64_t> frame_rate;   // video frame lists only
-  std::optional<std::string> video_url;
-  bool upload_to_scale = true;         // video scenes only
-  std::string metadata_json = "{}";
-};
+using Scene = core::Scene;  // core/scenes.h
 
 // One frame item's place in its scene.
 struct SceneFrame {

@@ -31,7 +31,7 @@ std::string Members(std::string object_json) {
 }
 
 // One frame item (§1.1). `what` names it, e.g. "item \"lidar\" of frame 0".
-Status ParseItem(JsonValue value, const std::string& what, SceneItemInput* out) {
+Status ParseItem(JsonValue value, const std::string& what, core::SceneItemInput* out) {
   JsonObject obj;
   NUCLEUS_RETURN_IF_ERROR(AsObject(value, what, &obj));
   NUCLEUS_RETURN_IF_ERROR(GetString(obj, "reference_id", what, &out->reference_id));
@@ -61,26 +61,25 @@ Status ParseItem(JsonValue value, const std::string& what, SceneItemInput* out) 
   return Status::Ok();
 }
 
-Status ParseMetadata(JsonObject obj, const std::string& name, SceneInput* out) {
+Status ParseMetadata(JsonObject obj, const std::string& name, core::SceneInput* out) {
   return Prefixed(name, OptObjectJson(obj, "metadata", "the scene", &out->metadata_json));
 }
 
 // Item reference ids must be unique across the frames of a scene.
-Status CheckUniqueRefs(const SceneInput& scene) {
+Status CheckUniqueRefs(const core::SceneInput& scene) {
   std::unordered_set<std::string> seen;
-  for (const SceneFrameInput& frame : scene.frames) {
-    for (const SceneItemInput& item : frame.items) {
+  for (const core::SceneFrameInput& frame : scene.frames) {
+    for (const core::SceneItemInput& item : frame.items) {
       if (!seen.insert(item.reference_id).second) {
-        return SceneError(scene.reference_id,
-                          "duplicate frame reference id " + item.reference_id +
-                              " (Duplicate frames found within the scene)");
+        return SceneError(scene.reference_id, "duplicate frame reference id " + item.reference_id +
+                                                  " (Duplicate frames found within the scene)");
       }
     }
   }
   return Status::Ok();
 }
 
-Status ParseLidar(JsonObject obj, SceneInput* out) {
+Status ParseLidar(JsonObject obj, core::SceneInput* out) {
   const std::string& name = out->reference_id;
   if (HasKey(obj, "frame_rate") || HasKey(obj, "video_url")) {
     return SceneError(name,
@@ -96,10 +95,10 @@ Status ParseLidar(JsonObject obj, SceneInput* out) {
     std::string frame_what = "frame " + std::to_string(index);
     JsonObject frame;
     NUCLEUS_RETURN_IF_ERROR(Prefixed(name, AsObject(frame_value, frame_what, &frame)));
-    SceneFrameInput parsed;
+    core::SceneFrameInput parsed;
     std::vector<std::string> pointclouds;
     for (auto [key, item_value] : frame) {
-      SceneItemInput item;
+      core::SceneItemInput item;
       item.sensor = std::string(key);
       NUCLEUS_RETURN_IF_ERROR(Prefixed(
           name, ParseItem(item_value, "item \"" + item.sensor + "\" of " + frame_what, &item)));
@@ -125,15 +124,17 @@ Status ParseLidar(JsonObject obj, SceneInput* out) {
     out->frames.push_back(std::move(parsed));
     ++index;
   }
-  if (out->frames.empty()) return SceneError(name, "has no frames; a lidar scene needs at least one");
+  if (out->frames.empty())
+    return SceneError(name, "has no frames; a lidar scene needs at least one");
   return CheckUniqueRefs(*out);
 }
 
-Status ParseVideo(JsonObject obj, SceneInput* out) {
+Status ParseVideo(JsonObject obj, core::SceneInput* out) {
   const std::string& name = out->reference_id;
   NUCLEUS_RETURN_IF_ERROR(ParseMetadata(obj, name, out));
   NUCLEUS_RETURN_IF_ERROR(Prefixed(name, OptInt(obj, "frame_rate", "the scene", &out->frame_rate)));
-  NUCLEUS_RETURN_IF_ERROR(Prefixed(name, OptString(obj, "video_url", "the scene", &out->video_url)));
+  NUCLEUS_RETURN_IF_ERROR(
+      Prefixed(name, OptString(obj, "video_url", "the scene", &out->video_url)));
   NUCLEUS_RETURN_IF_ERROR(
       Prefixed(name, OptBool(obj, "upload_to_scale", "the scene", &out->upload_to_scale)));
   if (out->frame_rate && *out->frame_rate < 1) {
@@ -153,13 +154,13 @@ Status ParseVideo(JsonObject obj, SceneInput* out) {
                           "is a lidar scene (its frames map sensor names to items); upload it "
                           "with upload_scenes");
       }
-      SceneItemInput item;
+      core::SceneItemInput item;
       NUCLEUS_RETURN_IF_ERROR(Prefixed(name, ParseItem(frame_value, what, &item)));
       if (item.is_pointcloud) {
-        return SceneError(name, what + " (" + item.reference_id +
-                                    ") is a point cloud; video frames are images");
+        return SceneError(
+            name, what + " (" + item.reference_id + ") is a point cloud; video frames are images");
       }
-      SceneFrameInput parsed;
+      core::SceneFrameInput parsed;
       parsed.items.push_back(std::move(item));
       out->frames.push_back(std::move(parsed));
       ++index;
@@ -180,15 +181,51 @@ Status ParseVideo(JsonObject obj, SceneInput* out) {
   return CheckUniqueRefs(*out);
 }
 
-}  // namespace
-
-std::string_view SceneKindName(SceneKind kind) {
-  return kind == SceneKind::kLidar ? "lidar" : "video";
+// A frame item as read back (scenes.md §3.2/§3.4): the location under image_url or
+// pointcloud_url (never `url`), then the stored extras ("type", width/height, camera_params).
+std::string FrameItemJson(const core::Item& item) {
+  JsonWriter w;
+  w.BeginObject().Key("id").String(item.id).Key("reference_id").String(item.reference_id);
+  if (!item.pointcloud_url.empty()) {
+    w.Key("pointcloud_url").String(item.pointcloud_url);
+  } else {
+    w.Key("image_url").String(item.image_url);
+  }
+  w.Key("metadata").Raw(item.metadata_json.empty() ? "{}" : item.metadata_json);
+  std::string json = w.EndObject().Take();
+  if (!item.extra_json.empty()) {
+    json.pop_back();
+    json += ',';
+    json += item.extra_json;
+    json += '}';
+  }
+  return json;
 }
 
-Status ParseScene(JsonValue value, SceneKind kind, size_t index, SceneInput* out) {
+// §3.2 for a lidar scene: frames of sensor-keyed items.
+std::string LidarSceneJson(const core::SceneView& view, JsonWriter& w) {
+  w.Key("length").Int(view.num_frames).Key("num_sensors").Int(view.num_sensors);
+  w.Key("metadata").Raw(view.scene.metadata_json);
+  w.Key("frames").BeginArray();
+  int64_t open_frame = -1;
+  for (const core::SceneFrameItem& f : view.items) {
+    if (f.frame_index != open_frame) {
+      if (open_frame >= 0) w.EndObject();
+      w.BeginObject();
+      open_frame = f.frame_index;
+    }
+    w.Key(f.sensor).Raw(FrameItemJson(f.item));
+  }
+  if (open_frame >= 0) w.EndObject();
+  w.EndArray();
+  return w.EndObject().Take();
+}
+
+}  // namespace
+
+Status ParseScene(JsonValue value, core::SceneKind kind, size_t index, core::SceneInput* out) {
   std::string fallback = "scene " + std::to_string(index);
-  *out = SceneInput{};
+  *out = core::SceneInput{};
   out->kind = kind;
   JsonObject obj;
   if (!value.is_object()) {
@@ -200,7 +237,7 @@ Status ParseScene(JsonValue value, SceneKind kind, size_t index, SceneInput* out
   if (out->reference_id.empty()) {
     return FieldError(fallback, "reference_id", "must not be empty");
   }
-  return kind == SceneKind::kLidar ? ParseLidar(obj, out) : ParseVideo(obj, out);
+  return kind == core::SceneKind::kLidar ? ParseLidar(obj, out) : ParseVideo(obj, out);
 }
 
 Result<std::string> MergeJsonObjects(std::string_view base_json, std::string_view patch_json) {
@@ -227,6 +264,92 @@ Result<std::string> MergeJsonObjects(std::string_view base_json, std::string_vie
     w.Key(key).Raw(Minify(value));
   }
   return w.EndObject().Take();
+}
+
+}  // namespace nucleus::wire
+
+namespace nucleus::wire {
+
+Result<core::SceneUploadRequest> DecodeSceneUploadBody(std::string_view body, core::SceneKind kind,
+                                                       bool async, const Limits& limits) {
+  constexpr std::string_view kWhat = "request body";
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return InvalidArgument("request body must be a JSON object, got an empty body");
+  }
+  JsonDoc doc;
+  JsonObject obj;
+  NUCLEUS_RETURN_IF_ERROR(doc.Parse(body));
+  NUCLEUS_RETURN_IF_ERROR(AsObject(doc.root(), kWhat, &obj));
+  core::SceneUploadRequest out;
+  NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "update", kWhat, &out.update));
+  if (async) {
+    NUCLEUS_RETURN_IF_ERROR(GetString(obj, "requestId", kWhat, &out.request_id));
+    return out;
+  }
+  JsonArray scenes;
+  NUCLEUS_RETURN_IF_ERROR(GetArray(obj, "scenes", kWhat, &scenes));
+  NUCLEUS_RETURN_IF_ERROR(
+      CheckCount(kWhat, "scenes", scenes.size(), limits.max_batch_objects, "max_batch_objects"));
+  size_t index = 0;
+  for (JsonValue value : scenes) {
+    core::SceneInput scene;
+    Status parsed = ParseScene(value, kind, index++, &scene);
+    if (parsed.ok()) {
+      out.batch.scenes.push_back(std::move(scene));
+    } else {
+      out.batch.parse_errors.push_back(parsed.message());
+    }
+  }
+  return out;
+}
+
+Status DecodeSceneLine(std::string_view line, core::SceneKind kind, size_t index,
+                       core::SceneInput* out) {
+  JsonDoc doc;
+  NUCLEUS_RETURN_IF_ERROR(doc.Parse(line, "scene " + std::to_string(index)));
+  return ParseScene(doc.root(), kind, index, out);
+}
+
+// The client tells the kinds apart by key presence: a lidar scene must carry neither
+// `frame_rate` nor `video_url`; a video scene carries at least one of them.
+std::string EncodeScene(const core::SceneView& view) {
+  const core::Scene& s = view.scene;
+  JsonWriter w;
+  w.BeginObject().Key("id").String(s.id).Key("reference_id").String(s.reference_id);
+  w.Key("type").String(s.kind);
+  if (s.kind == "lidar") return LidarSceneJson(view, w);
+  if (s.frame_rate) w.Key("frame_rate").Int(*s.frame_rate);
+  if (s.video_url) w.Key("video_url").String(*s.video_url);
+  w.Key("upload_to_scale").Bool(s.upload_to_scale);
+  bool has_frames = s.frame_rate.has_value() || !view.items.empty();
+  if (has_frames) w.Key("length").Int(view.num_frames);
+  w.Key("metadata").Raw(s.metadata_json);
+  if (has_frames) {
+    w.Key("frames").BeginArray();
+    for (const core::SceneFrameItem& f : view.items) w.Raw(FrameItemJson(f.item));
+    w.EndArray();
+  }
+  return w.EndObject().Take();
+}
+
+std::string EncodeSceneList(const std::vector<core::Scene>& scenes) {
+  JsonWriter w;
+  w.BeginObject().Key("scenes").BeginArray();
+  for (const core::Scene& s : scenes) {
+    w.BeginObject().Key("id").String(s.id).Key("reference_id").String(s.reference_id);
+    w.Key("type").String(s.kind).Key("metadata").Raw(s.metadata_json).EndObject();
+  }
+  return w.EndArray().EndObject().Take();
+}
+
+std::string EncodeSceneUploadCounts(const core::SceneUploadCounts& c) {
+  JsonWriter w;
+  w.BeginObject().Key("dataset_id").String(c.dataset_id);
+  w.Key("new_scenes").Int(c.new_scenes).Key("ignored_scenes").Int(c.ignored_scenes);
+  w.Key("updated_scenes").Int(c.updated_scenes).Key("scenes_errored").Int(c.scenes_errored);
+  w.Key("errors").BeginArray();
+  for (const std::string& e : c.errors) w.String(e);
+  return w.EndArray().EndObject().Take();
 }
 
 }  // namespace nucleus::wire

@@ -14,45 +14,32 @@
 #include <string_view>
 #include <vector>
 
+#include "core/scenes.h"
 #include "nucleus/result.h"
 #include "wire/json_reader.h"
+#include "wire/limits.h"
 
 namespace nucleus::wire {
 
-enum class SceneKind { kLidar, kVideo };
-
-// "lidar" | "video"
-std::string_view SceneKindName(SceneKind kind);
-
-// One frame item (§1.1): becomes one dataset item.
-struct SceneItemInput {
-  std::string reference_id;
-  std::string sensor;  // lidar: the frame object's key; video: ""
-  bool is_pointcloud = false;
-  std::string url;     // image or point-cloud location, stored as sent
-  std::string metadata_json = "{}";  // verbatim (camera_params included)
-  // Other keys echoed on item reads, as object members without braces:
-  // "type", then "width"/"height" when sent, then the top-level "camera_params" copy.
-  std::string extra_json;
-};
-
-struct SceneFrameInput {
-  std::vector<SceneItemInput> items;  // lidar: key order of the frame object; video: one item
-};
-
-struct SceneInput {
-  SceneKind kind = SceneKind::kLidar;
-  std::string reference_id;
-  std::string metadata_json = "{}";  // an absent or null `metadata` is {}
-  std::optional<int64_t> frame_rate;  // video frame lists
-  std::optional<std::string> video_url;
-  bool upload_to_scale = true;
-  std::vector<SceneFrameInput> frames;  // empty only for video-file scenes
-};
-
 // Parses `value` as a scene of `kind` (the route's). `index` names the scene in errors when it
 // has no usable reference id ("scene 3").
-Status ParseScene(JsonValue value, SceneKind kind, size_t index, SceneInput* out);
+Status ParseScene(JsonValue value, core::SceneKind kind, size_t index, core::SceneInput* out);
+
+// POST {ds}/upload_scenes | upload_video_scenes: {"update": bool, "requestId": "..." (async),
+// "scenes": [...] (sync, at most max_batch_objects)}. Each scene is parsed for the route's `kind`;
+// one that fails lands in batch.parse_errors.
+Result<core::SceneUploadRequest> DecodeSceneUploadBody(std::string_view body, core::SceneKind kind,
+                                                       bool async, const Limits& limits);
+// One NDJSON line of an async scene upload (scene `index` of the payload).
+Status DecodeSceneLine(std::string_view line, core::SceneKind kind, size_t index,
+                       core::SceneInput* out);
+
+// The scene object of §3.2 with its frame items.
+std::string EncodeScene(const core::SceneView& view);
+// {"scenes": [{"id", "reference_id", "type", "metadata"}, ...]}
+std::string EncodeSceneList(const std::vector<core::Scene>& scenes);
+// {"dataset_id", "new_scenes", "ignored_scenes", "updated_scenes", "scenes_errored", "errors"}
+std::string EncodeSceneUploadCounts(const core::SceneUploadCounts& counts);
 
 // `base` with the members of `patch` written over it (both compact JSON objects; a non-object
 // base counts as {}): keys of `patch` overwrite or add, other keys of `base` stay in place.

@@ -12,6 +12,7 @@
 #include "api/uploads.h"
 #include "core/ids.h"
 #include "core/strings.h"
+#include "wire/job_codec.h"
 #include "store/items.h"
 #include "store/jobs.h"
 #include "store/sqlite/sqlite_store.h"
@@ -40,7 +41,8 @@ class BlobGcTest : public ::testing::Test {
     fs::create_directories(dir_);
     store_ = std::move(store::sqlite::SqliteStore::Open((dir_ / "nucleus.db").string())).value();
     blobs_ = std::move(store::OpenLocalBlobStore((dir_ / "blobs").string())).value();
-    ctx_ = std::make_unique<Context>(Context{*store_, *blobs_, clock_, nullptr, "key"});
+    ctx_ = std::make_unique<Context>(
+        Context{*store_, *blobs_, clock_, nullptr, "key", {}, &wire::JobCodec()});
     dataset_ = CreateDataset(*ctx_, "owner", NewDataset{.name = "d"}).value().id;
   }
   void TearDown() override {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/ids.h"
+#include "wire/job_codec.h"
 #include "store/blobs.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -39,7 +40,7 @@ class JobsTest : public ::testing::Test {
     store_ = std::move(store::sqlite::SqliteStore::Open((dir_ / "nucleus.db").string())).value();
     blobs_ = std::move(store::OpenLocalBlobStore((dir_ / "blobs").string())).value();
     ctx_ = std::make_unique<Context>(
-        Context{*store_, *blobs_, core::SystemClock::Get(), nullptr, "key"});
+        Context{*store_, *blobs_, core::SystemClock::Get(), nullptr, "key", {}, &wire::JobCodec()});
   }
   store::Job Read(const std::string& id) {
     store::Job job;

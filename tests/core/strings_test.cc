@@ -53,5 +53,14 @@ TEST(StringsTest, ConstantTimeEqualsComparesContentAndLength) {
   EXPECT_FALSE(ConstantTimeEquals("abc", "abcd"));
 }
 
+TEST(StringsTest, AppendQuotedEscapesAsJsonStrings) {
+  std::string out = "ref ";
+  AppendQuoted("a\"b\\c\n\t\x01 é", &out);
+  EXPECT_EQ(out, "ref \"a\\\"b\\\\c\\n\\t\\u0001 é\"");
+  std::string plain;
+  AppendQuoted("img_1.jpg", &plain);
+  EXPECT_EQ(plain, "\"img_1.jpg\"");
+}
+
 }  // namespace
 }  // namespace nucleus::core

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -187,6 +189,125 @@ TEST(CocoJsonTest, BadCompressedRleResultNamesTheDetection) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("[0]"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("invalid character"), std::string::npos) << s.message();
+}
+
+// A result file of a few MiB is parsed in ~1 MiB chunks, each resolved as soon as it is parsed
+// and appended in file order (on several threads a chunk may wait for the ground truth, or for
+// the chunks before it): the detections must be exactly the file's, in its order, without
+// the ones of unknown categories, whatever the thread count and entry point.
+struct ManyResults {
+  std::string gt, dt;
+  std::vector<int> image, category;  // of the kept detections, in file order
+  std::vector<double> x, score;
+};
+
+ManyResults MakeManyResults(int count, int bad_image_at) {
+  ManyResults m;
+  char buf[200];
+  m.gt = R"({"images":[)";
+  for (int i = 1; i <= 50; ++i) {
+    std::snprintf(buf, sizeof buf, R"(%s{"id":%d,"width":640,"height":480})", i > 1 ? "," : "",
+                  i * 10);
+    m.gt += buf;
+  }
+  m.gt += R"(],"categories":[{"id":1},{"id":2},{"id":3}],"annotations":[)";
+  for (int a = 0; a < 150; ++a) {  // one box per image and category, where detections overlap
+    std::snprintf(buf, sizeof buf,
+                  R"(%s{"id":%d,"image_id":%d,"category_id":%d,"bbox":[%d,5,60,50],)"
+                  R"("area":3000,"iscrowd":0})",
+                  a ? "," : "", a + 1, 10 * (1 + a % 50), 1 + a / 50, (a * 37) % 600);
+    m.gt += buf;
+  }
+  m.gt += "]}";
+  m.dt = "[";
+  for (int d = 0; d < count; ++d) {
+    const int image = 10 * (1 + d % 50), category = 1 + d % 4;  // category 4: not in the GT
+    const int x = d % 601;
+    const double score = (d % 997) / 997.0;
+    std::snprintf(buf, sizeof buf,
+                  R"(%s{"image_id":%d,"category_id":%d,"bbox":[%d,5,60,50],"score":%.17g})",
+                  d ? ",\n" : "", d == bad_image_at ? 7 : image, category, x, score);
+    m.dt += buf;
+    if (category == 4) continue;
+    m.image.push_back(image / 10 - 1);
+    m.category.push_back(category - 1);
+    m.x.push_back(x);
+    m.score.push_back(score);
+  }
+  m.dt += "]";
+  return m;
+}
+
+void ExpectDetections(const ManyResults& m, const CocoDetections& dt) {
+  ASSERT_EQ(dt.size(), m.image.size());
+  ASSERT_EQ(dt.image.size(), m.image.size());
+  ASSERT_EQ(dt.category.size(), m.image.size());
+  ASSERT_EQ(dt.boxes.size(), m.image.size());
+  ASSERT_EQ(dt.areas.size(), m.image.size());
+  for (size_t i = 0; i < m.image.size(); ++i) {
+    ASSERT_EQ(dt.image[i], static_cast<uint32_t>(m.image[i])) << i;
+    ASSERT_EQ(dt.category[i], static_cast<uint32_t>(m.category[i])) << i;
+    ASSERT_EQ(dt.boxes[i].x, m.x[i]) << i;
+    ASSERT_EQ(dt.scores[i], m.score[i]) << i;
+    ASSERT_EQ(dt.areas[i], 3000.0) << i;
+  }
+}
+
+TEST(CocoJsonTest, ChunkedResultsKeepFileOrderOnAnyThreadCount) {
+  const ManyResults m = MakeManyResults(60000, -1);  // ~5 MB: several chunks
+  ASSERT_GT(m.dt.size(), size_t{4} << 20);
+  for (int threads = 1; threads <= 3; ++threads) {
+    SCOPED_TRACE(threads);
+    Result<CocoFiles> files = ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json",
+                                             IouType::kBbox, threads);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    ExpectDetections(m, files->dt);
+    Result<CocoDetections> dt =
+        ParseCocoDetections(Padded(m.dt), "dt.json", files->gt, IouType::kBbox, threads);
+    ASSERT_TRUE(dt.ok()) << dt.status().ToString();
+    ExpectDetections(m, *dt);
+  }
+}
+
+TEST(CocoJsonTest, ProblemInALaterChunkNamesItsIndexInTheFile) {
+  const ManyResults m = MakeManyResults(60000, 45678);
+  for (int threads = 1; threads <= 2; ++threads) {
+    SCOPED_TRACE(threads);
+    Result<CocoFiles> files = ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json",
+                                             IouType::kBbox, threads);
+    ASSERT_FALSE(files.ok());
+    const std::string message = files.status().message();
+    EXPECT_NE(message.find("dt.json: line 45679, column 1"), std::string::npos) << message;
+    EXPECT_NE(message.find("[45678]: image_id 7 is not an image of the ground truth"),
+              std::string::npos)
+        << message;
+  }
+}
+
+// The rvalue EvaluateCoco reorders the detections in place on one thread (a walk along the
+// permutation's cycles) and gathers them on more: both must give the const overload's result,
+// on the small-set grouping (two passes) and the counting sort (from 64k detections).
+TEST(CocoJsonTest, EvaluatingAMovedDetectionSetGivesTheSameResult) {
+  for (int count : {20000, 80000}) {
+    const ManyResults m = MakeManyResults(count, -1);
+    Result<CocoFiles> files =
+        ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json", IouType::kBbox, 1);
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    const CocoParams params = DefaultCocoParams(IouType::kBbox);
+    const CocoEvalResult kept = EvaluateCoco(files->gt, files->dt, params, 1);
+    EXPECT_NE(std::count(kept.precision.begin(), kept.precision.end(), -1.0),
+              static_cast<std::ptrdiff_t>(kept.precision.size()));  // not vacuous
+    for (int threads = 1; threads <= 2; ++threads) {
+      SCOPED_TRACE(testing::Message() << count << " detections, " << threads << " threads");
+      Result<CocoFiles> again =
+          ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json", IouType::kBbox, 1);
+      ASSERT_TRUE(again.ok());
+      const CocoEvalResult moved =
+          EvaluateCoco(again->gt, std::move(again->dt), params, threads);
+      EXPECT_EQ(kept.precision, moved.precision);
+      EXPECT_EQ(kept.recall, moved.recall);
+    }
+  }
 }
 
 }  // namespace

@@ -321,6 +321,24 @@ def test_box_second_upload_ignored_then_replaced(api, items_ds):
     assert [b["label"] for b in refloc(api, items_ds, "car.jpeg")["box"]] == ["truck"]
 
 
+def test_repeats_within_one_request_meet_the_earlier_object_and_order_is_kept(api, dataset):
+    # More objects than one multi-row statement holds, a mask in the middle (written on its own)
+    # and the first box repeated at the end: as if the objects were applied one by one.
+    refs = [f"r{i}.jpeg" for i in range(3)]
+    add_items(api, dataset, refs)
+    boxes = [box(refs[i % 3], f"b{i}", label=f"l{i}") for i in range(100)]
+    body = boxes[:50] + [mask(refs[0])] + boxes[50:] + [box(refs[0], "b0", label="again")]
+    out = annotate(api, dataset, body)
+    assert (out["annotations_processed"], out["annotations_ignored"]) == (101, 1), out
+    first = refloc(api, dataset, refs[0])
+    assert [b["label"] for b in first["box"]] == [f"l{i}" for i in range(0, 100, 3)]
+    assert len(first["segmentation"]) == 1
+    out = annotate(api, dataset, body, update=True)
+    assert (out["annotations_processed"], out["annotations_ignored"]) == (102, 0), out
+    labels = [b["label"] for b in refloc(api, dataset, refs[0])["box"]]
+    assert labels == ["again"] + [f"l{i}" for i in range(3, 100, 3)]
+
+
 def test_polygon_second_upload_ignored_then_replaced(api, items_ds):
     annotate(api, items_ds, [polygon("car.jpeg", "p")])
     assert annotate(api, items_ds, [polygon("car.jpeg", "p", shift=1)])["annotations_ignored"] == 1

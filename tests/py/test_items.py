@@ -117,6 +117,26 @@ def test_update_true_replaces_item_and_metadata_wholesale(api, dataset):
     assert api.get(f"dataset/{dataset}/size").json()["count"] == 2
 
 
+def test_reference_id_repeated_in_one_append_counts_as_existing_the_second_time(api, dataset):
+    """Items apply in order even though new ones are written together: a repeat of a new
+    reference id is ignored, or with update=true replaces it in place; an existing item that
+    comes between keeps its own position."""
+    append(api, dataset, [item("old", metadata={"v": 0})])
+    body = append(api, dataset, [item("a", metadata={"v": 1}), item("old", metadata={"v": 9}),
+                                 item("b"), item("a", metadata={"v": 2})])
+    assert (body["new_items"], body["updated_items"], body["ignored_items"]) == (2, 0, 2)
+    body = append(api, dataset, [item("c", metadata={"v": 1}), item("old", metadata={"v": 3}),
+                                 item("c", "https://example.com/c2.jpg", {"v": 2}), item("d")],
+                  update=True)
+    assert (body["new_items"], body["updated_items"], body["ignored_items"]) == (2, 2, 0)
+    got = all_items(api, dataset)
+    assert [i["reference_id"] for i in got] == ["old", "a", "b", "c", "d"]
+    assert [i["metadata"] for i in got] == [{"v": 3}, {"v": 1}, {}, {"v": 2}, {}]
+    assert got[3]["image_url"] == "https://example.com/c2.jpg"
+    assert len({i["id"] for i in got}) == 5
+    assert api.get(f"dataset/{dataset}/iloc/3").json()["item"]["reference_id"] == "c"
+
+
 def test_invalid_items_become_upload_errors_and_the_rest_is_kept(api, dataset):
     bad_type = {"reference_id": "bad1", "image_url": IMG, "metadata": "not an object"}
     no_url = {"reference_id": "bad2", "metadata": {}}

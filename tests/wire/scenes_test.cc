@@ -7,6 +7,9 @@
 namespace nucleus::wire {
 namespace {
 
+using core::SceneInput;
+using core::SceneKind;
+
 Status Parse(const std::string& json, SceneKind kind, SceneInput* out) {
   JsonDoc doc;
   NUCLEUS_RETURN_IF_ERROR(doc.Parse(json));

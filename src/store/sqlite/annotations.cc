@@ -1,5 +1,8 @@
 #include "store/annotations.h"
 
+#include <algorithm>
+#include <span>
+
 #include "store/sqlite/json_text.h"
 #include "store/sqlite/sqlite_repos.h"
 
@@ -9,6 +12,29 @@ namespace {
 constexpr const char* kAnnotationColumns =
     "a.rowid, a.id, a.dataset_id, a.item_rowid, a.type, a.identity, a.annotation_id, a.label, "
     "a.payload, a.labels";
+
+// Rows per multi-row INSERT of PutMany: one sqlite3_step writes this many annotations, which
+// amortises the per-statement cost over the batch (as predictions do; docs/benchmarks.md,
+// "Ground-truth annotate").
+constexpr size_t kRowsPerStatement = 64;
+constexpr int kParamsPerRow = 9;
+
+// "INSERT ... VALUES (?,...),(?,...) ON CONFLICT ..." for `rows` rows; replaces keep the row
+// and its id, as Put does.
+std::string InsertSql(size_t rows, bool update) {
+  std::string sql =
+      "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, annotation_id, label, "
+      "payload, labels) VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ',';
+    sql += "(?,?,?,?,?,?,?,?,?)";
+  }
+  sql += update ? " ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
+                  "annotation_id = excluded.annotation_id, label = excluded.label, "
+                  "payload = excluded.payload, labels = excluded.labels"
+                : " ON CONFLICT (item_rowid, identity) DO NOTHING";
+  return sql;
+}
 
 class SqliteAnnotationRepo final : public AnnotationRepo {
  public:
@@ -43,6 +69,32 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     }
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     return outcome;
+  }
+
+  Result<int64_t> PutMany(const std::string& dataset_id, std::span<const AnnotationWrite> rows,
+                          bool update) override {
+    int64_t written = 0;
+    size_t done = 0;
+    while (done < rows.size()) {
+      const size_t n = std::min(kRowsPerStatement, rows.size() - done);
+      // Full chunks share one cached statement; the tail gets its own (also cached by text).
+      Stmt stmt = db_.Prepare(SqlFor(n, update));
+      int p = 1;
+      for (size_t i = 0; i < n; ++i) {
+        const AnnotationWrite& r = rows[done + i];
+        std::string& labels = labels_[i];
+        EncodeStringList(r.labels, &labels);
+        stmt.BindStatic(p, r.id).BindStatic(p + 1, dataset_id).Bind(p + 2, r.item_rowid);
+        stmt.BindStatic(p + 3, r.type).BindStatic(p + 4, r.identity);
+        stmt.BindStatic(p + 5, r.annotation_id).BindStatic(p + 6, r.label);
+        stmt.BindStatic(p + 7, r.payload_json).BindStatic(p + 8, labels);
+        p += kParamsPerRow;
+      }
+      NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+      written += db_.Changes();
+      done += n;
+    }
+    return written;
   }
 
   Result<std::vector<Annotation>> ListByItem(int64_t item_rowid) override {
@@ -129,8 +181,15 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
 
   Result<int64_t> DeleteByIdentity(const std::string& dataset_id,
                                    const std::string& identity) override {
+    // Category identities ("category:<taxonomy>", "multicategory:<taxonomy>") have the partial
+    // index of migration v9, which SQLite uses only when the query repeats its WHERE term. Any
+    // other identity is looked for among the dataset's rows.
+    const bool category =
+        identity.starts_with("category:") || identity.starts_with("multicategory:");
     NUCLEUS_RETURN_IF_ERROR(
-        db_.Prepare("DELETE FROM annotations WHERE dataset_id = ? AND identity = ?")
+        db_.Prepare(category ? "DELETE FROM annotations WHERE dataset_id = ? AND identity = ? AND "
+                               "(identity GLOB 'category:*' OR identity GLOB 'multicategory:*')"
+                             : "DELETE FROM annotations WHERE dataset_id = ? AND identity = ?")
             .Bind(1, dataset_id)
             .Bind(2, identity)
             .Exec());
@@ -171,7 +230,16 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     return a;
   }
 
+  const std::string& SqlFor(size_t rows, bool update) {
+    std::string& slot = sql_[update ? 1 : 0][rows];
+    if (slot.empty()) slot = InsertSql(rows, update);
+    return slot;
+  }
+
   Db& db_;
+  std::string sql_[2][kRowsPerStatement + 1];
+  // The labels text of the rows of one statement, bound without copies; reused across calls.
+  std::string labels_[kRowsPerStatement];
 };
 
 }  // namespace

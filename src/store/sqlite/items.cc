@@ -1,9 +1,38 @@
 #include "store/items.h"
 
+#include <algorithm>
+
 #include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {
+
+// Rows per multi-row INSERT of InsertMany: one sqlite3_step writes this many items, which
+// amortises the per-statement cost over the batch (docs/benchmarks.md, "Item append").
+constexpr size_t kRowsPerStatement = 64;
+constexpr int kParamsPerRow = 10;
+
+// Reference ids per lookup statement of ResolveRefs.
+constexpr size_t kRefsPerLookup = 128;
+
+std::string LookupSql(size_t refs) {
+  std::string sql =
+      "SELECT reference_id, rowid FROM items WHERE dataset_id = ? AND reference_id IN (";
+  for (size_t i = 0; i < refs; ++i) sql += i > 0 ? ",?" : "?";
+  sql += ")";
+  return sql;
+}
+
+std::string InsertManySql(size_t rows) {
+  std::string sql =
+      "INSERT INTO items (rowid, id, dataset_id, seq, reference_id, image_url, pointcloud_url, "
+      "metadata, extra, scene_id) VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ',';
+    sql += "(?,?,?,?,?,?,?,?,?,?)";
+  }
+  return sql;
+}
 
 constexpr const char* kItemColumns =
     "rowid, id, dataset_id, seq, reference_id, image_url, pointcloud_url, metadata, extra, "
@@ -18,8 +47,9 @@ class SqliteItemRepo final : public ItemRepo {
     {
       // The dataset's high-water mark, never MAX(seq) + 1: a deleted last position is not
       // handed out again (a pager holding `seq > token` would skip the new one).
-      Stmt stmt = db_.Prepare("UPDATE datasets SET item_seq_hwm = item_seq_hwm + 1 WHERE id = ? "
-                              "RETURNING item_seq_hwm");
+      Stmt stmt = db_.Prepare(
+          "UPDATE datasets SET item_seq_hwm = item_seq_hwm + 1 WHERE id = ? "
+          "RETURNING item_seq_hwm");
       stmt.Bind(1, item->dataset_id);
       if (stmt.Step()) seq = stmt.Int(0);
       NUCLEUS_RETURN_IF_ERROR(stmt.status());
@@ -39,6 +69,51 @@ class SqliteItemRepo final : public ItemRepo {
             .Exec());
     item->rowid = db_.LastInsertRowid();
     item->seq = seq;
+    return Status::Ok();
+  }
+
+  Status InsertMany(const std::string& dataset_id, std::span<Item> items) override {
+    if (items.empty()) return Status::Ok();
+    const auto n = static_cast<int64_t>(items.size());
+    int64_t last_seq = 0, last_rowid = 0;
+    {
+      // One bump of the high-water mark (see Insert) reserves the batch's positions.
+      Stmt stmt = db_.Prepare(
+          "UPDATE datasets SET item_seq_hwm = item_seq_hwm + ? WHERE id = ? "
+          "RETURNING item_seq_hwm");
+      stmt.Bind(1, n).Bind(2, dataset_id);
+      if (stmt.Step()) last_seq = stmt.Int(0);
+      NUCLEUS_RETURN_IF_ERROR(stmt.status());
+      if (last_seq == 0) return NotFound("no dataset " + dataset_id);
+    }
+    {
+      // The rowids SQLite would pick for one insert after another (largest + 1), named here so
+      // each item learns its own from a multi-row statement.
+      Stmt stmt = db_.Prepare("SELECT COALESCE(MAX(rowid), 0) FROM items");
+      if (stmt.Step()) last_rowid = stmt.Int(0);
+      NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      items[static_cast<size_t>(i)].rowid = last_rowid + 1 + i;
+      items[static_cast<size_t>(i)].seq = last_seq - n + 1 + i;
+    }
+    for (size_t done = 0; done < items.size();) {
+      const size_t rows = std::min(kRowsPerStatement, items.size() - done);
+      std::string& sql = insert_sql_[rows];
+      if (sql.empty()) sql = InsertManySql(rows);
+      Stmt stmt = db_.Prepare(sql);
+      int p = 1;
+      for (size_t i = done; i < done + rows; ++i, p += kParamsPerRow) {
+        const Item& item = items[i];
+        stmt.Bind(p, item.rowid).BindStatic(p + 1, item.id).BindStatic(p + 2, dataset_id);
+        stmt.Bind(p + 3, item.seq).BindStatic(p + 4, item.reference_id);
+        stmt.BindStatic(p + 5, item.image_url).BindStatic(p + 6, item.pointcloud_url);
+        stmt.BindStatic(p + 7, item.metadata_json).BindStatic(p + 8, item.extra_json);
+        stmt.BindStatic(p + 9, item.scene_id);
+      }
+      NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+      done += rows;
+    }
     return Status::Ok();
   }
 
@@ -101,8 +176,8 @@ class SqliteItemRepo final : public ItemRepo {
     // Still a walk over `index` entries of the (dataset_id, seq) index: seq has gaps after
     // deletions, so position `index` is not seq `index + 1`. The walk stays in that index
     // (it holds the rowid), never touching the table.
-    Stmt stmt = db_.Prepare(
-        "SELECT rowid FROM items WHERE dataset_id = ? ORDER BY seq LIMIT 1 OFFSET ?");
+    Stmt stmt =
+        db_.Prepare("SELECT rowid FROM items WHERE dataset_id = ? ORDER BY seq LIMIT 1 OFFSET ?");
     stmt.Bind(1, dataset_id).Bind(2, index);
     return OneRowid(stmt);
   }
@@ -131,13 +206,20 @@ class SqliteItemRepo final : public ItemRepo {
       const std::string& dataset_id, const std::vector<std::string>& reference_ids) override {
     std::unordered_map<std::string, int64_t> out;
     out.reserve(reference_ids.size());
-    Stmt stmt = db_.Prepare("SELECT rowid FROM items WHERE dataset_id = ? AND reference_id = ?");
-    for (const std::string& ref : reference_ids) {
-      if (out.count(ref) != 0) continue;
-      stmt.Bind(1, dataset_id).Bind(2, ref);
-      if (stmt.Step()) out.emplace(ref, stmt.Int(0));
+    // Up to kRefsPerLookup ids per statement: one step per found item instead of a statement
+    // (bind, step, reset) per id.
+    for (size_t done = 0; done < reference_ids.size();) {
+      const size_t n = std::min(kRefsPerLookup, reference_ids.size() - done);
+      std::string& sql = lookup_sql_[n];
+      if (sql.empty()) sql = LookupSql(n);
+      Stmt stmt = db_.Prepare(sql);
+      stmt.BindStatic(1, dataset_id);
+      for (size_t i = 0; i < n; ++i) {
+        stmt.BindStatic(static_cast<int>(i) + 2, reference_ids[done + i]);
+      }
+      while (stmt.Step()) out.emplace(stmt.View(0), stmt.Int(1));
       NUCLEUS_RETURN_IF_ERROR(stmt.status());
-      stmt.Reset();
+      done += n;
     }
     return out;
   }
@@ -175,6 +257,8 @@ class SqliteItemRepo final : public ItemRepo {
   }
 
   Db& db_;
+  std::string insert_sql_[kRowsPerStatement + 1];  // InsertManySql(n), built on first use
+  std::string lookup_sql_[kRefsPerLookup + 1];     // LookupSql(n), likewise
 };
 
 }  // namespace

@@ -26,8 +26,16 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 }  // namespace
 
 std::string EncodeStringList(const std::vector<std::string>& values) {
+  std::string out;
+  EncodeStringList(values, &out);
+  return out;
+}
+
+void EncodeStringList(std::span<const std::string> values, std::string* out_text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "[";
+  std::string& out = *out_text;
+  out.clear();
+  out.push_back('[');
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out.push_back(',');
     out.push_back('"');
@@ -36,7 +44,10 @@ std::string EncodeStringList(const std::vector<std::string>& values) {
         out.push_back('\\');
         out.push_back(static_cast<char>(c));
       } else if (c < 0x20) {
-        out += "\\u00";
+        out.push_back('\\');
+        out.push_back('u');
+        out.push_back('0');
+        out.push_back('0');
         out.push_back(kHex[c >> 4]);
         out.push_back(kHex[c & 15]);
       } else {
@@ -46,7 +57,6 @@ std::string EncodeStringList(const std::vector<std::string>& values) {
     out.push_back('"');
   }
   out.push_back(']');
-  return out;
 }
 
 std::vector<std::string> DecodeStringList(const std::string& text) {

@@ -349,6 +349,21 @@ UPDATE datasets SET
   scene_seq_hwm = (SELECT COALESCE(MAX(seq), 0) FROM scenes WHERE scenes.dataset_id = datasets.id);
 )sql";
 
+// v9: ground truth is no longer indexed by (dataset_id, identity). Identities repeat across items
+// ("id:box-1" on every image), so each new row went into the middle of that index: about half of
+// an annotate's SQLite time at 200k rows (docs/benchmarks.md, "Ground-truth annotate"). Reads
+// by dataset use an index on dataset_id alone (its entries end in the rowid, so new rows append),
+// and the one lookup by identity, a taxonomy's deletion, has a partial index over category
+// identities (few: one per item and taxonomy). SqliteAnnotationRepo::DeleteByIdentity repeats
+// its WHERE term, which is what lets SQLite use it. Idempotent, so a database whose version was
+// set back (tests/py/test_prediction_boxes.py replays v6 onwards) migrates again.
+constexpr const char* kV9AnnotationIndexes = R"sql(
+DROP INDEX IF EXISTS annotations_by_identity;
+CREATE INDEX IF NOT EXISTS annotations_by_dataset ON annotations(dataset_id);
+CREATE INDEX IF NOT EXISTS annotations_by_category ON annotations(dataset_id, identity)
+  WHERE identity GLOB 'category:*' OR identity GLOB 'multicategory:*';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -361,6 +376,7 @@ const std::vector<Migration>& Migrations() {
       {6, kV6PredictionBoxes},
       {7, kV7JobAttempts},
       {8, kV8SeqHighWaterMarks},
+      {9, kV9AnnotationIndexes},
   };
   return migrations;
 }

@@ -63,6 +63,56 @@ TEST_P(StoreConformanceTest, ItemInsertAssignsRowidAndIncreasingSeq) {
   }));
 }
 
+// InsertMany is Insert on each item in turn: positions after the existing (and deleted) ones, in
+// order, each item told its rowid and seq; a reference id already taken fails the whole call.
+TEST_P(StoreConformanceTest, InsertManyAppendsInOrderAsInsertDoes) {
+  Dataset ds = AddDataset("owner_a");
+  Item a = AddItem(ds.id, "a");
+  Item gone = AddItem(ds.id, "gone");
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().Delete(gone.rowid); }));
+  std::vector<Item> batch(150);  // more than one multi-row statement, and a tail
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].id = NextId("di_");
+    batch[i].reference_id = "b" + std::to_string(i);
+    batch[i].image_url = "s3://x/" + std::to_string(i);
+    batch[i].metadata_json = R"({"i":)" + std::to_string(i) + "}";
+    batch[i].extra_json = i % 2 == 0 ? R"("width":3)" : "";
+  }
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().InsertMany(ds.id, batch); }));
+  EXPECT_GT(batch.front().seq, gone.seq);
+  std::set<int64_t> rowids = {a.rowid};
+  for (size_t i = 1; i < batch.size(); ++i) EXPECT_LT(batch[i - 1].seq, batch[i].seq);
+  for (const Item& item : batch) rowids.insert(item.rowid);
+  EXPECT_EQ(rowids.size(), batch.size() + 1);
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Item> all, tx.items().List(ds.id, 0, 1000));
+    EXPECT_EQ(all.size(), batch.size() + 1);
+    for (size_t i = 0; i < batch.size() && i + 1 < all.size(); ++i) {
+      const Item& got = all[i + 1];
+      EXPECT_EQ(got.id, batch[i].id);
+      EXPECT_EQ(got.rowid, batch[i].rowid);
+      EXPECT_EQ(got.seq, batch[i].seq);
+      EXPECT_EQ(got.dataset_id, ds.id);
+      EXPECT_EQ(got.reference_id, batch[i].reference_id);
+      EXPECT_EQ(got.metadata_json, batch[i].metadata_json);
+      EXPECT_EQ(got.extra_json, batch[i].extra_json);
+    }
+    return Status::Ok();
+  }));
+  std::vector<Item> taken(2);
+  taken[0].id = NextId("di_");
+  taken[0].reference_id = "new";
+  taken[1].id = NextId("di_");
+  taken[1].reference_id = "a";
+  EXPECT_EQ(Write([&](Tx& tx) { return tx.items().InsertMany(ds.id, taken); }).code(),
+            StatusCode::kAlreadyExists);
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<int64_t> none, tx.items().FindRowidByRef(ds.id, "new"));
+    EXPECT_FALSE(none.has_value());
+    return Status::Ok();
+  }));
+}
+
 // A client pages with "seq > token": a position freed by deleting the last items must not be
 // handed out again, or an item appended after the deletion is skipped by that pager.
 TEST_P(StoreConformanceTest, DeletedLastPositionsAreNotReused) {
@@ -298,6 +348,80 @@ TEST_P(StoreConformanceTest, AnnotationPutInsertsIgnoresOrReplacesByItemAndIdent
   }));
 }
 
+// PutMany behaves as Put row by row: across the statements it is split into (more than 64 rows
+// here), and for a row repeating an earlier row of the same call.
+TEST_P(StoreConformanceTest, AnnotationPutManyIsPutRowByRowInOrder) {
+  Dataset ds = AddDataset("owner_a");
+  Item a = AddItem(ds.id, "a");
+  Item b = AddItem(ds.id, "b");
+  std::vector<Annotation> anns;
+  for (int i = 0; i < 150; ++i) {
+    const Item& item = i % 2 == 0 ? a : b;
+    std::string identity = "id:", label = "l", payload = "{\"i\":";
+    identity.append(std::to_string(i / 2));
+    label.append(std::to_string(i));
+    payload.append(std::to_string(i)).append("}");
+    anns.push_back(NewAnnotation(item, identity, label, payload));
+  }
+  anns[149].labels = {"multi \"quoted\"", "second"};  // labels are kept as a list
+  // Row 150 repeats row 0's (item, identity): ignored without update, replacing with it.
+  anns.push_back(NewAnnotation(a, "id:0", "again", R"({"again":true})"));
+  auto writes = [&](const std::vector<Annotation>& rows) {
+    std::vector<AnnotationWrite> out;
+    for (const Annotation& r : rows) {
+      out.push_back(AnnotationWrite{r.item_rowid, r.id, r.type, r.identity, r.annotation_id,
+                                    r.label, r.labels, r.payload_json});
+    }
+    return out;
+  };
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t written,
+                             tx.annotations().PutMany(ds.id, writes(anns), false));
+    EXPECT_EQ(written, 150);
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> of_a, tx.annotations().ListByItem(a.rowid));
+    EXPECT_EQ(of_a.size(), 75u);
+    if (!of_a.empty()) {
+      EXPECT_EQ(of_a[0].id, anns[0].id);
+      EXPECT_EQ(of_a[0].payload_json, R"({"i":0})");
+      EXPECT_EQ(of_a[0].dataset_id, ds.id);
+      EXPECT_EQ(of_a.back().identity, "id:74");
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> of_b, tx.annotations().ListByItem(b.rowid));
+    EXPECT_EQ(of_b.size(), 75u);
+    if (!of_b.empty()) {
+      EXPECT_EQ(of_b.back().labels, (std::vector<std::string>{"multi \"quoted\"", "second"}));
+      EXPECT_EQ(of_b.back().type, "box");
+      EXPECT_EQ(of_b.back().annotation_id, "id:74");
+    }
+    return Status::Ok();
+  }));
+  // With update every row is written; replaced rows keep their id and position.
+  std::vector<Annotation> again = {NewAnnotation(a, "id:0", "first", R"({"n":1})"),
+                                   NewAnnotation(a, "id:0", "second", R"({"n":2})"),
+                                   NewAnnotation(b, "id:new", "new", "{}")};
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx.annotations().PutMany(ds.id, writes(again), true));
+    EXPECT_EQ(written, 3);
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> of_a, tx.annotations().ListByItem(a.rowid));
+    EXPECT_EQ(of_a.size(), 75u);
+    if (!of_a.empty()) {
+      EXPECT_EQ(of_a[0].id, anns[0].id);
+      EXPECT_EQ(of_a[0].label, "second");
+      EXPECT_EQ(of_a[0].payload_json, R"({"n":2})");
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<std::string> labels, tx.annotations().Labels(ds.id));
+    EXPECT_EQ(std::count(labels.begin(), labels.end(), "multi \"quoted\""), 1);
+    EXPECT_EQ(std::count(labels.begin(), labels.end(), "l0"), 0);  // replaced
+    return Status::Ok();
+  }));
+}
+
 TEST_P(StoreConformanceTest, AnnotationsListInInsertionOrderGroupedByItemOrder) {
   Dataset ds = AddDataset("owner_a");
   Item a = AddItem(ds.id, "a");
@@ -414,6 +538,42 @@ TEST_P(StoreConformanceTest, ScanDatasetStopsAtTheFirstErrorAndReturnsIt) {
   EXPECT_EQ(status.code(), StatusCode::kNotFound);
   EXPECT_EQ(status.message(), "stop here");
   EXPECT_EQ(calls, 2);
+}
+
+// Whatever the identity's kind (a taxonomy's, or an id), every row of the dataset with it goes.
+TEST_P(StoreConformanceTest, AnnotationDeleteByIdentityFindsEveryKindOfIdentity) {
+  Dataset ds = AddDataset("owner_a");
+  Item a = AddItem(ds.id, "a");
+  Item b = AddItem(ds.id, "b");
+  Annotation multi = NewAnnotation(a, "multicategory:tags", "x", "{}");
+  multi.type = "multicategory";
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    for (const Annotation& ann :
+         {multi, NewAnnotation(b, "multicategory:tags", "y", "{}"),
+          NewAnnotation(a, "id:car", "car", "{}"), NewAnnotation(b, "id:car", "car", "{}"),
+          NewAnnotation(b, "id:bus", "bus", "{}")}) {
+      NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(ann, false).status());
+    }
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t tags,
+                             tx.annotations().DeleteByIdentity(ds.id, "multicategory:tags"));
+    EXPECT_EQ(tags, 2);
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t cars, tx.annotations().DeleteByIdentity(ds.id, "id:car"));
+    EXPECT_EQ(cars, 2);
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t none, tx.annotations().DeleteByIdentity(ds.id, "category:"));
+    EXPECT_EQ(none, 0);
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> left, tx.annotations().ListByDataset(ds.id));
+    EXPECT_EQ(left.size(), 1u);
+    if (!left.empty()) {
+      EXPECT_EQ(left[0].identity, "id:bus");
+    }
+    return Status::Ok();
+  }));
 }
 
 TEST_P(StoreConformanceTest, AnnotationDeletesCountWhatWentAndStayInScope) {

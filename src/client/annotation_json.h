@@ -1,20 +1,21 @@
-// JSON ⇄ SDK value types for the client: what the Python client sends (key sets and order of
-// annotations.md §2, predictions.md §1, items.md §1.1) and how it reads answers back
-// (predictions.md §2, datasets.md §11, evaluation.md, jobs.md). Internal to src/client.
+// Annotations and predictions ⇄ JSON: the object the Python client sends for each shape (key
+// sets and order of docs/api/annotations.md §2 and predictions.md §1) and how the client reads
+// them back (predictions.md §2, datasets.md §11). Internal to src/client.
+//
+// One encoder and one decoder per shape serve both roles (include/nucleus/types.h: Box<R>, ...);
+// the role's own keys (a prediction's confidence and class_pdf, ground truth's task_id) are
+// written and read in one place. Every overload pair below is one template instantiated twice.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "nucleus/json.h"
 #include "nucleus/result.h"
 #include "nucleus/types.h"
 #include "wire/json_reader.h"
 
 namespace nucleus::client {
-
-Json ToJson(wire::JsonValue value);
 
 // Python's str() of a number as used in default annotation ids: integral values without ".0"
 // (as Python prints the ints users normally pass), others in shortest round-trip form.
@@ -28,28 +29,23 @@ bool HasAnnotationId(const Prediction& p);
 bool HasAnnotationId(const Annotation& a);
 const std::string& ReferenceIdOf(const Prediction& p);
 const std::string& ReferenceIdOf(const Annotation& a);
+// Null for segmentations, which have no task_id.
 const std::optional<std::string>* TaskIdOf(const Annotation& a);
-// Segmentations whose mask_url is a local path (scheme not http/https/s3/gs).
-bool IsLocalPath(std::string_view location);
 const SegmentationPrediction* AsSegmentation(const Prediction& p);
 const SegmentationAnnotation* AsSegmentation(const Annotation& a);
 
-void AppendPrediction(const Prediction& p, std::string* out);
-void AppendAnnotation(const Annotation& a, std::string* out);
-// `update` is written only inside multipart item arrays.
-void AppendItem(const DatasetItem& item, std::optional<bool> update, std::string* out);
-void AppendCommit(const CommitOptions& options, std::string* out);
-void AppendAllowedMatches(const std::vector<AllowedMatch>& matches, std::string* out);
+// Appends the object's compact JSON to `out`.
+void AppendObjectJson(const Prediction& p, std::string* out);
+void AppendObjectJson(const Annotation& a, std::string* out);
 
+// One object; its "type" chooses the shape (anything else or none is a segmentation mask, as in
+// the Python client). InvalidArgument naming the object and the missing key.
 Result<Prediction> ParsePrediction(wire::JsonValue value);
 Result<Annotation> ParseAnnotation(wire::JsonValue value);
-// A group object {"box": [...], ...}; unknown group keys are an error as in the Python client.
+// A group object {"box": [...], ...}; the group key, not the object's type, chooses the shape.
+// Unknown prediction group keys are an error; unknown or null annotation groups are skipped
+// (both as in the Python client).
 Result<PredictionGroups> ParsePredictionGroups(wire::JsonValue value);
 Result<AnnotationGroups> ParseAnnotationGroups(wire::JsonValue value);
-Result<DatasetItem> ParseItem(wire::JsonValue value);
-Result<EvaluationMatch> ParseEvaluationMatch(wire::JsonValue value);
-Result<EvaluationV2> ParseEvaluationV2(wire::JsonValue value);
-Result<EvaluationCharts> ParseCharts(wire::JsonValue value);
-Result<EvaluationExamples> ParseExamples(wire::JsonValue value);
 
 }  // namespace nucleus::client

@@ -1,0 +1,94 @@
+// What an async job carries: the request it runs (set by the use case that submits it) and the
+// message it shows with its status (jobs.md). Plain values; thread-compatible.
+//
+// Both are typed so that api/ never writes or reads JSON: one codec (core::JobCodec, implemented
+// in wire/job_codec.h and reached through api::Context::job_codec) turns them into the text kept
+// in the store and back. Rows written by earlier versions decode unchanged.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "nucleus/result.h"
+
+namespace nucleus::core {
+
+// Options of a model-run commit (model_runs.md §3), also kept on the run for its next commit.
+struct CommitOptions {
+  // true (the default) matches regardless of labels; allowed_label_matches implies false.
+  bool class_agnostic = true;
+  // (ground_truth_label, model_prediction_label) pairs that may match when !class_agnostic,
+  // besides identical labels (which always may).
+  std::vector<std::pair<std::string, std::string>> allowed_label_matches;
+};
+
+// One struct for every job type; a type reads only the fields its comment names.
+struct JobRequest {
+  // Async uploads (uploadDatasetItems, uploadAnnotations, uploadPredictions, scene upload,
+  // metadataUpdate): the blob key of the uploaded payload and the signed-URL request it came from.
+  std::string payload;
+  std::string request_id;
+  bool update = false;
+  // uploadPredictions and modelRunCommit.
+  std::string model_run_id;
+  // modelRunCommit.
+  CommitOptions commit;
+  // Model deletion.
+  std::string model_id;
+  // Evaluation.
+  std::string evaluation_id;
+  // Annotation deletion.
+  std::vector<std::string> reference_ids;
+  // Anything else a job type needs that has no field of its own: the request body as sent
+  // (kept as bytes; decoded by the job's handler). "" when unused.
+  std::string body;
+};
+
+// The `message` object shown with a job's status: an ordered list of fields whose values are
+// integers, strings, string lists or nested objects, e.g.
+//   JobMessage m;
+//   m.Object("prediction_upload").Int("total", 10).String("model_run_id", run_id);
+// shows {"prediction_upload":{"total":10,"model_run_id":"run_..."}}.
+class JobMessage;
+
+struct JobMessageField {
+  enum class Kind { kInt, kString, kStrings, kObject };
+  std::string name;
+  Kind kind = Kind::kInt;
+  int64_t int_value = 0;
+  std::string string_value;
+  std::vector<std::string> strings;
+  std::vector<JobMessage> object;  // kObject: exactly one element
+};
+
+class JobMessage {
+ public:
+  JobMessage& Int(std::string name, int64_t value);
+  JobMessage& String(std::string name, std::string value);
+  JobMessage& Strings(std::string name, std::vector<std::string> values);
+  // Adds a nested object `name` and returns it, to add its fields (the reference stays valid
+  // until the next field is added to this message).
+  JobMessage& Object(std::string name);
+  const std::vector<JobMessageField>& fields() const { return fields_; }
+
+ private:
+  std::vector<JobMessageField> fields_;
+};
+
+// The store keeps requests and messages as text; this turns them into it and back. Implemented
+// by wire/ (JSON, the shapes of jobs.md and of rows written by earlier versions).
+class JobCodec {
+ public:
+  virtual ~JobCodec() = default;
+  virtual std::string EncodeRequest(const JobRequest& request) const = 0;
+  // `job_type` lets a type whose stored request has a shape of its own (metadataUpdate keeps the
+  // body as sent) be read back. InvalidArgument naming the job request on malformed text.
+  virtual Result<JobRequest> DecodeRequest(std::string_view job_type,
+                                           std::string_view text) const = 0;
+  virtual std::string EncodeMessage(const JobMessage& message) const = 0;
+};
+
+}  // namespace nucleus::core
