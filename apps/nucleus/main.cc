@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "server/geometry_backfill.h"
 #include "server/job_handlers.h"
 #include "server/http_server.h"
 #include "store/blobs.h"
@@ -88,6 +89,15 @@ int Serve(const std::string& data, const std::string& listen,
 
   auto dir = OpenDataDir(data);
   if (!dir.ok()) return Fail(dir.status());
+  // Rows stored before migration v10 get their packed geometry before any commit can run.
+  auto backfill = nucleus::server::BackfillPackedGeometry(*dir->store);
+  if (!backfill.ok()) return Fail(backfill.status());
+  if (backfill->annotations + backfill->predictions > 0) {
+    nucleus::core::LogInfo("packed geometry backfilled: " + std::to_string(backfill->annotations) +
+                           " annotations, " + std::to_string(backfill->predictions) +
+                           " predictions (" + std::to_string(backfill->unparsed) +
+                           " payloads without geometry)");
+  }
   nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
                             dir->signing_key, limits, &nucleus::wire::JobCodec()};
   nucleus::api::JobService jobs(ctx);

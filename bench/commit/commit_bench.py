@@ -11,6 +11,12 @@ decimals, most overlapping some GT), then commits the run and reports the commit
   /usr/bin/python3 bench/commit/commit_bench.py --url http://127.0.0.1:PORT/v1/nucleus --key KEY
 
 Deterministic (seeded). --items / --preds-per-item shrink it for a quick check.
+
+--shape polygon makes every ground-truth object and prediction a hexagon inscribed in the box it
+would have been (6 vertices, same labels and scores): the run whose commit used to parse every
+payload. --shape mask adds one ground-truth mask and one predicted mask (--mask-segments
+segments each) per item to the boxes (masks are read, not matched; --preds-per-item 0
+--gt-per-item 0 leaves only the masks).
 """
 import argparse
 import base64
@@ -30,6 +36,8 @@ def main():
     ap.add_argument("--preds-per-item", type=int, default=100)
     ap.add_argument("--gt-per-item", type=float, default=7.2)
     ap.add_argument("--commits", type=int, default=3, help="commit this many times, report each")
+    ap.add_argument("--shape", choices=["box", "polygon", "mask"], default="box")
+    ap.add_argument("--mask-segments", type=int, default=20)
     ap.add_argument("--server-pid", type=int,
                     help="also report the server's CPU time (user+sys) per commit")
     ap.add_argument("--run", help="commit this existing run (e.g. after a rebuild) instead of "
@@ -64,10 +72,11 @@ def main():
             x, y = rng.uniform(0, 640 - w), rng.uniform(0, 480 - h)
             label = rng.choice(labels)
             boxes.append((x, y, w, h, label))
-            gts.append({"label": label, "type": "box", "reference_id": r,
-                        "annotation_id": f"g{g}",
-                        "geometry": {"x": round(x, 2), "y": round(y, 2), "width": round(w, 2),
-                                     "height": round(h, 2)}})
+            gts.append(shaped(args.shape, {"label": label, "type": "box", "reference_id": r,
+                                           "annotation_id": f"g{g}",
+                                           "geometry": {"x": round(x, 2), "y": round(y, 2),
+                                                        "width": round(w, 2),
+                                                        "height": round(h, 2)}}))
         for p in range(args.preds_per_item):
             if boxes and rng.random() < 0.7:
                 x, y, w, h, label = rng.choice(boxes)
@@ -78,10 +87,17 @@ def main():
             else:
                 w, h = rng.uniform(5, 150), rng.uniform(5, 150)
                 x, y, label = rng.uniform(0, 600), rng.uniform(0, 450), rng.choice(labels)
-            preds.append({"label": label, "type": "box", "reference_id": r,
-                          "annotation_id": f"p{p}", "confidence": round(rng.random(), 3),
-                          "geometry": {"x": round(x, 2), "y": round(y, 2), "width": round(w, 2),
-                                       "height": round(h, 2)}})
+            preds.append(shaped(args.shape, {
+                "label": label, "type": "box", "reference_id": r, "annotation_id": f"p{p}",
+                "confidence": round(rng.random(), 3),
+                "geometry": {"x": round(x, 2), "y": round(y, 2), "width": round(w, 2),
+                             "height": round(h, 2)}}))
+        if args.shape == "mask":
+            for out in (gts, preds):
+                out.append({"type": "mask", "reference_id": r,
+                            "mask_url": f"https://example.com/masks/{r}.png",
+                            "annotations": [{"label": labels[k % len(labels)] + str(k),
+                                             "index": k} for k in range(args.mask_segments)]})
     t = time.time()
     for start in range(0, len(gts), 5000):
         post(f"dataset/{ds}/annotate", {"update": False, "annotations": gts[start:start + 5000]})
@@ -89,9 +105,21 @@ def main():
     run = run["model_run_id"]
     for start in range(0, len(preds), 5000):
         post(f"modelRun/{run}/predict", {"update": False, "annotations": preds[start:start + 5000]})
-    print(f"dataset {ds}: {len(refs)} items, {len(gts)} GT boxes; run {run}: {len(preds)} "
-          f"predictions (upload {time.time() - t:.1f} s)")
+    print(f"dataset {ds}: {len(refs)} items, {len(gts)} GT objects; run {run}: {len(preds)} "
+          f"predictions ({args.shape}; upload {time.time() - t:.1f} s)")
     commit(s, args, post, run)
+
+
+def shaped(shape, obj):
+    """`obj` (a box) as a hexagon inscribed in its box for --shape polygon, else unchanged."""
+    if shape != "polygon":
+        return obj
+    g = obj["geometry"]
+    x, y, w, h = g["x"], g["y"], g["width"], g["height"]
+    corners = [(x + w / 4, y), (x + 3 * w / 4, y), (x + w, y + h / 2), (x + 3 * w / 4, y + h),
+               (x + w / 4, y + h), (x, y + h / 2)]
+    return dict(obj, type="polygon",
+                geometry={"vertices": [{"x": round(a, 2), "y": round(b, 2)} for a, b in corners]})
 
 
 def server_cpu(pid):

@@ -16,6 +16,7 @@
 #include "api/blob_gc.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/packed_geometry.h"
 #include "wire/job_codec.h"
 #include "store/blobs.h"
 #include "store/datasets.h"
@@ -125,6 +126,12 @@ int main(int argc, char** argv) {
           return tx.models().InsertRun(&run);
         }),
         "run");
+  // The packed geometry (core/packed_geometry.h) of the box {1, 2, 3, 4}.
+  nucleus::core::AnnotationGeometry box;
+  box.box = {1, 2, 3, 4};
+  std::string box_geometry;
+  nucleus::core::AppendPackedGeometry(nucleus::core::AnnotationType::kBox, box, {}, {},
+                                      &box_geometry);
   for (size_t start = 0; start < n; start += kBatch) {
     std::vector<std::string> payloads, ids;
     std::vector<store::PredictionWrite> rows;
@@ -145,7 +152,7 @@ int main(int argc, char** argv) {
       r.label = "car";
       r.confidence = 0.5;
       r.payload_json = payloads[k];
-      r.box = store::PredictionBox{1, 2, 3, 4};
+      r.geometry = box_geometry;
       rows.push_back(std::move(r));
     }
     Check(db.Write([&](store::Tx& tx) -> Status {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/ids.h"
+#include "core/packed_geometry.h"
 #include "store/datasets.h"
 #include "store/items.h"
 #include "store/models.h"
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
         "setup");
 
   // Row inputs, built once (the server builds them from the parsed request).
-  std::vector<std::string> payloads(n), identities(n), ann_ids(n), pred_ids(n);
+  std::vector<std::string> payloads(n), identities(n), ann_ids(n), pred_ids(n), geometries(n);
   std::vector<store::PredictionWrite> rows(n);
   for (size_t i = 0; i < n; ++i) {
     size_t item = i / per_item;  // an image's predictions arrive together
@@ -125,9 +126,13 @@ int main(int argc, char** argv) {
     r.label = i % 2 ? "bus" : "car";
     r.confidence = static_cast<double>(i % 100) / 100;
     r.payload_json = payloads[i];
-    // As the server writes it beside the payload (migration v6).
-    r.box = store::PredictionBox{static_cast<double>(i % 640), static_cast<double>(i % 480),
-                                 static_cast<double>(10 + i % 50), static_cast<double>(10 + i % 40)};
+    // As the server writes it beside the payload (migration v10).
+    nucleus::core::AnnotationGeometry g;
+    g.box = {static_cast<double>(i % 640), static_cast<double>(i % 480),
+             static_cast<double>(10 + i % 50), static_cast<double>(10 + i % 40)};
+    nucleus::core::AppendPackedGeometry(nucleus::core::AnnotationType::kBox, g, {}, {},
+                                        &geometries[i]);
+    r.geometry = geometries[i];
   }
 
   auto pass = [&](const char* name, bool update) {

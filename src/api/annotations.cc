@@ -8,6 +8,7 @@
 
 #include "api/uploads.h"
 #include "core/ids.h"
+#include "core/packed_geometry.h"
 #include "core/strings.h"
 #include "store/datasets.h"
 #include "store/items.h"
@@ -94,6 +95,10 @@ class RowWriter {
     row.payload_json = a.payload_json;
     rows_.push_back(row);
     ids_.append(core::NewId("ann"));
+    // What commit matches with (parse once); viewed at Flush, once geometry_ stops growing.
+    const size_t start = geometry_.size();
+    core::AppendPackedGeometry(a, &geometry_);
+    geometry_ends_.push_back({start, geometry_.size()});
     return Status::Ok();
   }
 
@@ -103,12 +108,16 @@ class RowWriter {
     const size_t id_size = ids_.size() / rows_.size();  // every id has the same length
     for (size_t r = 0; r < rows_.size(); ++r) {
       rows_[r].id = std::string_view(ids_).substr(r * id_size, id_size);
+      const auto [begin, end] = geometry_ends_[r];
+      rows_[r].geometry = std::string_view(geometry_).substr(begin, end - begin);
     }
     NUCLEUS_ASSIGN_OR_RETURN(int64_t written, repo_.PutMany(dataset_id_, rows_, update_));
     counts_->processed += written;
     counts_->ignored += static_cast<int64_t>(rows_.size()) - written;
     rows_.clear();
     ids_.clear();
+    geometry_.clear();
+    geometry_ends_.clear();
     return Status::Ok();
   }
 
@@ -125,6 +134,7 @@ class RowWriter {
     row.label = a.label;
     row.labels = a.labels;
     row.payload_json = a.payload_json;
+    core::AppendPackedGeometry(a, &row.geometry);  // what commit matches with (parse once)
     NUCLEUS_ASSIGN_OR_RETURN(store::PutOutcome outcome, repo_.Put(row, update_));
     const bool ignored = outcome == store::PutOutcome::kIgnored;
     (ignored ? counts_->ignored : counts_->processed) += 1;
@@ -138,6 +148,8 @@ class RowWriter {
   AnnotateCounts* counts_;
   std::vector<store::AnnotationWrite> rows_;
   std::string ids_;  // the server ids of rows_, back to back
+  std::string geometry_;  // the packed geometry of rows_, back to back
+  std::vector<std::pair<size_t, size_t>> geometry_ends_;  // [begin, end) of each in geometry_
 };
 
 // The distinct reference ids of the parsed inputs.

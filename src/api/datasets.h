@@ -6,25 +6,14 @@
 #include <vector>
 
 #include "api/context.h"
+#include "core/datasets.h"
 #include "nucleus/result.h"
 #include "store/datasets.h"
 
 namespace nucleus::api {
 
-struct NewDataset {
-  std::string name;
-  bool is_scene = false;
-  bool use_privacy_mode = false;
-  std::string annotation_metadata_schema_json = "null";
-  std::string item_metadata_schema_json = "null";
-};
-
-struct DatasetInfo {
-  store::Dataset dataset;
-  int64_t length = 0;
-  std::vector<std::string> model_run_ids;
-  std::vector<std::string> slice_ids;
-};
+using core::DatasetInfo;
+using core::NewDataset;
 
 Result<store::Dataset> CreateDataset(Context& ctx, const std::string& owner, NewDataset input);
 Result<std::vector<store::Dataset>> ListDatasets(Context& ctx, const std::string& owner);

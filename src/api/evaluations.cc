@@ -13,8 +13,6 @@
 #include "store/datasets.h"
 #include "store/models.h"
 #include "store/predictions.h"
-#include "wire/json_reader.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
@@ -249,33 +247,6 @@ ExampleType TypeOf(const store::MatchRow& r) {
   return r.prediction_rowid != 0 ? ExampleType::kFalsePositive : ExampleType::kFalseNegative;
 }
 
-std::string AllowedMatchesJson(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  wire::JsonWriter w;
-  w.BeginArray();
-  for (const auto& [gt, pred] : pairs) {
-    w.BeginObject().Key("groundTruthLabel").String(gt);
-    w.Key("modelPredictionLabel").String(pred).EndObject();
-  }
-  return w.EndArray().Take();
-}
-
-Status ParseAllowedMatchesJson(const std::string& json, CommitOptions* options) {
-  wire::JsonDoc doc;
-  NUCLEUS_RETURN_IF_ERROR(doc.Parse(json, "allowed_label_matches"));
-  wire::JsonArray arr;
-  NUCLEUS_RETURN_IF_ERROR(wire::AsArray(doc.root(), "allowed_label_matches", &arr));
-  for (wire::JsonValue e : arr) {
-    wire::JsonObject o;
-    if (e.get(o) != simdjson::SUCCESS) continue;
-    std::string gt, pred;
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(o, "groundTruthLabel", "label match", &gt));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(o, "modelPredictionLabel", "label match", &pred));
-    options->allowed_label_matches.emplace_back(std::move(gt), std::move(pred));
-  }
-  options->class_agnostic = options->allowed_label_matches.empty();
-  return Status::Ok();
-}
-
 // The succeeded evaluation's match set, filtered.
 Status LoadRows(Context& ctx, const std::string& owner, const std::string& id,
                 const MatchFilters& filters, std::vector<store::MatchRow>* rows,
@@ -300,23 +271,6 @@ Status LoadRows(Context& ctx, const std::string& owner, const std::string& id,
 }
 
 }  // namespace
-
-bool ParsePatchMode(std::string_view text, PatchMode* out) {
-  static const std::pair<std::string_view, PatchMode> kModes[] = {
-      {"iou", PatchMode::kIou},
-      {"false_positive", PatchMode::kFalsePositive},
-      {"false_negative", PatchMode::kFalseNegative},
-      {"predictions_only", PatchMode::kPredictionsOnly},
-      {"ground_truth_only", PatchMode::kGroundTruthOnly},
-  };
-  for (const auto& [name, mode] : kModes) {
-    if (name == text) {
-      *out = mode;
-      return true;
-    }
-  }
-  return false;
-}
 
 Result<ObjectsPage> QueryObjects(Context& ctx, const std::string& owner, const ObjectsQuery& q) {
   NUCLEUS_ASSIGN_OR_RETURN(int64_t offset, ParseToken(q.page_token));
@@ -390,14 +344,18 @@ Result<store::Evaluation> CreateEvaluation(Context& ctx, const std::string& owne
     e.model_run_id = run.id;
     e.dataset_id = run.dataset_id;
     e.name = std::move(input.name);
-    e.allowed_label_matches_json = AllowedMatchesJson(input.allowed_label_matches);
+    e.allowed_label_matches_json = std::move(input.allowed_label_matches_json);
     e.allowed_label_matches_id = std::move(input.allowed_label_matches_id);
     e.created_at_ms = core::ToUnixMillis(ctx.clock.Now());
     return tx.evaluations().Insert(&e);
   }));
-  wire::JsonWriter w;
-  w.BeginObject().Key("evaluation_id").String(e.id).EndObject();
-  Result<store::Job> job = ctx.jobs->Submit(owner, e.dataset_id, kEvaluationJobType, w.Take());
+  // The job carries the label matches typed; the evaluation keeps them as shown.
+  core::JobRequest request;
+  request.evaluation_id = e.id;
+  request.model_run_id = e.model_run_id;
+  request.commit.allowed_label_matches = std::move(input.allowed_label_matches);
+  request.commit.class_agnostic = request.commit.allowed_label_matches.empty();
+  Result<store::Job> job = ctx.jobs->Submit(owner, e.dataset_id, kEvaluationJobType, request);
   if (!job.ok()) {
     e.status = "failed";
     e.error_message = job.status().message();
@@ -444,52 +402,78 @@ Status DeleteEvaluation(Context& ctx, const std::string& owner, const std::strin
   });
 }
 
+namespace {
+
+// The evaluation's label matches, from its job's request. A job queued by an earlier version
+// named only the evaluation, whose stored matches are kept as shown, not typed: such an
+// evaluation with label matches fails, asking to be created again.
+Status CommitOptionsOf(const core::JobRequest& request, const store::Evaluation& e,
+                       CommitOptions* options) {
+  *options = request.commit;
+  if (request.model_run_id.empty() && e.allowed_label_matches_json != "[]") {
+    return FailedPrecondition("evaluation " + e.id +
+                              " was queued by an earlier version of the server; create it again");
+  }
+  return Status::Ok();
+}
+
+// Marks the evaluation "computing"; NotFound when it (or its run) was deleted meanwhile.
+Status StartEvaluation(Context& ctx, const std::string& owner, const std::string& id,
+                       store::Evaluation* e, store::ModelRun* run) {
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(*e, tx.evaluations().Get(owner, id));
+    NUCLEUS_ASSIGN_OR_RETURN(*run, tx.models().GetRun(owner, e->model_run_id));
+    e->status = "computing";
+    return tx.evaluations().Update(*e);
+  });
+}
+
+// Records how the computation ended ("succeeded", or "failed" with its error), unless the
+// evaluation was deleted meanwhile.
+Status FinishEvaluation(Context& ctx, const std::string& owner, const std::string& id,
+                        const Status& computed) {
+  return ctx.store.Write([&](store::Tx& tx) -> Status {
+    Result<store::Evaluation> current = tx.evaluations().Get(owner, id);
+    if (!current.ok()) {
+      return current.status().code() == StatusCode::kNotFound ? Status::Ok() : current.status();
+    }
+    current->status = computed.ok() ? "succeeded" : "failed";
+    if (!computed.ok()) current->error_message = computed.message();
+    return tx.evaluations().Update(*current);
+  });
+}
+
+}  // namespace
+
 Status RunEvaluationJob(JobRun& job) {
   Context& ctx = job.ctx();
   const std::string& owner = job.job().owner;
-  std::string id;
-  {
-    wire::JsonDoc doc;
-    NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.job().request_json, "evaluation request"));
-    wire::JsonObject obj;
-    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "evaluation request", &obj));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(obj, "evaluation_id", "evaluation request", &id));
+  const std::string& id = job.request().evaluation_id;
+  if (id.empty()) {
+    return InvalidArgument("field \"evaluation_id\" of evaluation request: is required");
   }
   store::Evaluation e;
   store::ModelRun run;
-  Status found = ctx.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(e, tx.evaluations().Get(owner, id));
-    NUCLEUS_ASSIGN_OR_RETURN(run, tx.models().GetRun(owner, e.model_run_id));
-    e.status = "computing";
-    return tx.evaluations().Update(e);
-  });
+  Status found = StartEvaluation(ctx, owner, id, &e, &run);
   if (found.code() == StatusCode::kNotFound) {
-    job.SetMessage("{\"evaluation\":\"deleted before it ran\"}");
+    job.SetMessage(core::JobMessage().String("evaluation", "deleted before it ran"));
     return Status::Ok();  // deleted meanwhile: nothing to do
   }
   NUCLEUS_RETURN_IF_ERROR(found);
   CommitOptions options;
-  Status computed = ParseAllowedMatchesJson(e.allowed_label_matches_json, &options);
+  Status computed = CommitOptionsOf(job.request(), e, &options);
   Result<MatchSummary> summary = MatchSummary{};
   if (computed.ok()) {
     summary = ComputeMatchSet(ctx, run, options, e.id);
     computed = summary.status();
   }
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
-    Result<store::Evaluation> current = tx.evaluations().Get(owner, id);
-    if (!current.ok()) return current.status().code() == StatusCode::kNotFound
-                                  ? Status::Ok()
-                                  : current.status();
-    current->status = computed.ok() ? "succeeded" : "failed";
-    if (!computed.ok()) current->error_message = computed.message();
-    return tx.evaluations().Update(*current);
-  }));
+  NUCLEUS_RETURN_IF_ERROR(FinishEvaluation(ctx, owner, id, computed));
   if (!computed.ok()) return computed;
-  wire::JsonWriter w;
-  w.BeginObject().Key("evaluation_id").String(id);
-  w.Key("predictions").Int(summary->predictions).Key("ground_truth").Int(summary->ground_truth);
-  w.Key("matches").Int(summary->matches).EndObject();
-  job.SetMessage(w.Take());
+  job.SetMessage(core::JobMessage()
+                     .String("evaluation_id", id)
+                     .Int("predictions", summary->predictions)
+                     .Int("ground_truth", summary->ground_truth)
+                     .Int("matches", summary->matches));
   return Status::Ok();
 }
 

@@ -18,6 +18,7 @@
 #include "api/context.h"
 #include "api/jobs.h"
 #include "api/run_matching.h"
+#include "core/evaluations.h"
 #include "nucleus/result.h"
 #include "store/evaluations.h"
 #include "store/matches.h"
@@ -28,26 +29,9 @@ inline constexpr const char* kEvaluationJobType = "evaluationV2";
 
 // ---- queryObjectsPage (evaluation.md §1) ----
 
-enum class PatchMode { kIou, kFalsePositive, kFalseNegative, kPredictionsOnly, kGroundTruthOnly };
-// "iou", "false_positive", ...; false for any other text.
-bool ParsePatchMode(std::string_view text, PatchMode* out);
-
-struct ObjectsQuery {
-  std::string dataset_id;
-  PatchMode mode = PatchMode::kIou;
-  std::optional<std::string> model_run_id;  // required unless kGroundTruthOnly
-  std::string page_token;                   // "" for the first page
-  int64_t page_size = 10000;
-};
-
-struct ObjectsPage {
-  // kGroundTruthOnly / kPredictionsOnly: the stored objects' JSON.
-  std::vector<std::string> objects_json;
-  // The match modes: the rows with their ids.
-  std::vector<store::MatchView> matches;
-  std::string model_run_id;
-  std::string next_page_token;  // "" on the last page
-};
+using core::ObjectsPage;
+using core::ObjectsQuery;
+using core::PatchMode;
 
 // InvalidArgument for a bad token or a missing run id; NotFound for another owner's dataset or
 // run, or a run of another dataset; FailedPrecondition when the run has not been committed.
@@ -55,11 +39,7 @@ Result<ObjectsPage> QueryObjects(Context& ctx, const std::string& owner, const O
 
 // ---- Evaluations V2 (evaluation.md §2) ----
 
-struct NewEvaluation {
-  std::optional<std::string> name;
-  std::vector<std::pair<std::string, std::string>> allowed_label_matches;  // (gt, prediction)
-  std::optional<std::string> allowed_label_matches_id;
-};
+using core::NewEvaluation;
 
 // Records a "pending" evaluation and submits its job (temporal_workflow_id = the job id).
 Result<store::Evaluation> CreateEvaluation(Context& ctx, const std::string& owner,
@@ -74,82 +54,20 @@ Status DeleteEvaluation(Context& ctx, const std::string& owner, const std::strin
 // The job: "computing", then "succeeded" with the match set stored, or "failed".
 Status RunEvaluationJob(JobRun& job);
 
-struct Range {
-  std::optional<double> min;
-  std::optional<double> max;
-  bool Contains(double v) const { return (!min || v >= *min) && (!max || v <= *max); }
-};
-
-// evaluation.md §2.6 filter keys. Unset members do not filter.
-struct MatchFilters {
-  std::optional<Range> confidence;
-  std::optional<Range> iou;
-  std::optional<std::vector<std::string>> pred_labels;
-  std::optional<std::vector<std::string>> gt_labels;
-  std::optional<bool> label_equality;  // true: "EQ", false: "NEQ" (pairs only)
-  std::optional<bool> has_ground_truth;
-  bool tide_background = false;
-};
-
-struct ChartsQuery {
-  double iou_threshold = 0.5;
-  MatchFilters filters;
-};
-
-struct LabelValue {
-  std::string label;
-  double value = 0;
-};
-
-struct Charts {
-  std::optional<double> map50, map75, map50_95;
-  std::vector<LabelValue> per_class_ap;
-  struct Cell {
-    std::string gt_label, pred_label;
-    int64_t count = 0;
-  };
-  std::vector<Cell> confusion;  // non-zero cells; "background" names the extra row/column
-  struct Bucket {
-    double min = 0, max = 0;
-    int64_t count = 0;
-  };
-  std::vector<Bucket> score_histogram;
-  std::vector<double> iou_thresholds;
-  int64_t tp = 0, fp = 0, fn = 0, preds_with_confidence = 0;
-  std::optional<double> ap_small, ap_medium, ap_large;
-  struct PrPoint {
-    std::string label;
-    double recall = 0, precision = 0;
-  };
-  std::vector<PrPoint> pr_curve;
-  int64_t tide_tp = 0, tide_localization = 0, tide_classification = 0, tide_both = 0,
-          tide_duplicate = 0, tide_background = 0, tide_missed = 0;
-};
+using core::Charts;
+using core::ChartsQuery;
+using core::LabelValue;
+using core::MatchFilters;
+using core::Range;
 
 // FailedPrecondition until the evaluation has succeeded.
 Result<Charts> EvaluationCharts(Context& ctx, const std::string& owner, const std::string& id,
                                 const ChartsQuery& query);
 
-enum class ExampleType { kTruePositive, kFalsePositive, kFalseNegative };
-
-struct ExamplesQuery {
-  std::optional<ExampleType> match_type;  // unset: every row
-  int64_t limit = 50;
-  int64_t offset = 0;
-  std::string sort_by;     // "", "confidence" or "iou"
-  bool descending = true;  // sort_order "desc" (default) or "asc"
-  MatchFilters filters;
-};
-
-struct Example {
-  store::MatchView view;
-  ExampleType type = ExampleType::kFalsePositive;
-};
-
-struct ExamplesPage {
-  std::vector<Example> rows;
-  int64_t total = 0;
-};
+using core::Example;
+using core::ExamplesPage;
+using core::ExamplesQuery;
+using core::ExampleType;
 
 // A pair is a true positive when its labels match (equal or allowed) and its IoU is at least
 // 0.5; its prediction is otherwise a false positive and its ground truth a false negative.

@@ -1,20 +1,15 @@
 #include "api/job_handlers.h"
 
-#include "api/model_runs.h"
-#include "api/predictions.h"
-
 #include "api/annotations.h"
 #include "api/evaluations.h"
-#include "api/items.h"
+#include "api/model_runs.h"
 #include "api/models.h"
-#include "api/scenes.h"
 
 namespace nucleus::api {
 
 void RegisterJobHandlers(JobService& jobs) {
   jobs.Register(kAnnotationDeletionJobType, RunAnnotationDeletionJob);
   jobs.Register(kModelRunCommitJobType, RunCommitJob);
-  jobs.Register(kPredictionUploadJobType, RunPredictionUploadJob);
   jobs.Register(kEvaluationJobType, RunEvaluationJob);
   jobs.Register(kModelDeletionJobType, RunModelDeletionJob);
 }

@@ -53,11 +53,7 @@ using JobHandler = std::function<Status(JobRun&)>;
 // Runs of one job at most: the first and two retries after the process died during it.
 inline constexpr int64_t kMaxJobAttempts = 3;
 
-// The job as the client sees it (status already mapped for the polling loop).
-struct JobView {
-  store::Job job;
-  std::string visible_status;  // "Running" for Queued, and on the first read of any job
-};
+using core::JobView;
 
 class JobService {
  public:

@@ -4,48 +4,9 @@
 #include "core/ids.h"
 #include "store/datasets.h"
 #include "store/predictions.h"
-#include "wire/json_reader.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
-
-std::string CommitRequestJson(const std::string& run_id, const CommitOptions& options) {
-  wire::JsonWriter w;
-  w.BeginObject().Key("model_run_id").String(run_id);
-  w.Key("class_agnostic").Bool(options.class_agnostic);
-  w.Key("allowed_label_matches").BeginArray();
-  for (const auto& [gt, pred] : options.allowed_label_matches) {
-    w.BeginObject().Key("ground_truth_label").String(gt);
-    w.Key("model_prediction_label").String(pred).EndObject();
-  }
-  w.EndArray().EndObject();
-  return w.Take();
-}
-
-Status ParseCommitRequest(const std::string& json, std::string* run_id, CommitOptions* options) {
-  wire::JsonDoc doc;
-  NUCLEUS_RETURN_IF_ERROR(doc.Parse(json, "commit request"));
-  wire::JsonObject obj;
-  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "commit request", &obj));
-  NUCLEUS_RETURN_IF_ERROR(wire::GetString(obj, "model_run_id", "commit request", run_id));
-  NUCLEUS_RETURN_IF_ERROR(
-      wire::OptBool(obj, "class_agnostic", "commit request", &options->class_agnostic));
-  wire::JsonValue v;
-  wire::JsonArray pairs;
-  if (wire::Find(obj, "allowed_label_matches", &v) && v.get(pairs) == simdjson::SUCCESS) {
-    for (wire::JsonValue e : pairs) {
-      wire::JsonObject pair;
-      if (e.get(pair) != simdjson::SUCCESS) continue;
-      std::string gt, pred;
-      NUCLEUS_RETURN_IF_ERROR(wire::GetString(pair, "ground_truth_label", "label match", &gt));
-      NUCLEUS_RETURN_IF_ERROR(
-          wire::GetString(pair, "model_prediction_label", "label match", &pred));
-      options->allowed_label_matches.emplace_back(std::move(gt), std::move(pred));
-    }
-  }
-  return Status::Ok();
-}
 
 store::ModelRun NewRun(Context& ctx, const std::string& owner, const store::Model& model,
                        const std::string& dataset_id, std::string name) {
@@ -175,21 +136,28 @@ Result<store::Job> SubmitCommit(Context& ctx, const std::string& owner, const st
                                 const CommitOptions& options) {
   if (ctx.jobs == nullptr) return Internal("no job service");
   store::ModelRun run;
+  core::JobRequest request;
+  request.commit = options;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(run, tx.models().GetRun(owner, run_id));
-    run.commit_request_json = CommitRequestJson(run.id, options);
+    request.model_run_id = run.id;
+    // Kept on the run for its next commit, as the job codec writes it.
+    run.commit_request_json = ctx.job_codec->EncodeRequest(request);
     run.status = "Committing";
     return tx.models().UpdateRun(run);
   }));
-  return ctx.jobs->Submit(owner, run.dataset_id, kModelRunCommitJobType, run.commit_request_json);
+  return ctx.jobs->Submit(owner, run.dataset_id, kModelRunCommitJobType, request);
 }
 
 Status RunCommitJob(JobRun& job) {
   Context& ctx = job.ctx();
-  std::string run_id;
-  CommitOptions options;
-  NUCLEUS_RETURN_IF_ERROR(ParseCommitRequest(job.job().request_json, &run_id, &options));
-  NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, GetModelRun(ctx, job.job().owner, run_id));
+  const core::JobRequest& request = job.request();
+  const CommitOptions& options = request.commit;
+  if (request.model_run_id.empty()) {
+    return InvalidArgument("field \"model_run_id\" of commit request: is required");
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run,
+                           GetModelRun(ctx, job.job().owner, request.model_run_id));
   NUCLEUS_ASSIGN_OR_RETURN(MatchSummary summary, MatchRunPredictions(ctx, run, options, job));
   int64_t predictions = summary.predictions;
   if (!summary.computed) {
@@ -203,16 +171,15 @@ Status RunCommitJob(JobRun& job) {
     current.status = summary.computed ? "Committed" : "Committed (matching pending)";
     return tx.models().UpdateRun(current);
   }));
-  wire::JsonWriter w;
-  w.BeginObject().Key("model_run_commit").BeginObject();
-  w.Key("model_run_id").String(run.id);
-  w.Key("matching").String(summary.computed ? "computed" : "pending");
-  w.Key("predictions").Int(predictions);
+  core::JobMessage message;
+  core::JobMessage& commit = message.Object("model_run_commit");
+  commit.String("model_run_id", run.id)
+      .String("matching", summary.computed ? "computed" : "pending")
+      .Int("predictions", predictions);
   if (summary.computed) {
-    w.Key("ground_truth").Int(summary.ground_truth).Key("matches").Int(summary.matches);
+    commit.Int("ground_truth", summary.ground_truth).Int("matches", summary.matches);
   }
-  w.EndObject().EndObject();
-  job.SetMessage(w.Take());
+  job.SetMessage(message);
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 #include "api/context.h"
 #include "api/jobs.h"
 #include "api/run_matching.h"
+#include "core/models.h"
 #include "nucleus/result.h"
 #include "store/jobs.h"
 #include "store/models.h"
@@ -19,12 +20,7 @@ namespace nucleus::api {
 
 inline constexpr const char* kModelRunCommitJobType = "modelRunCommit";
 
-struct NewModelRun {
-  std::string name;
-  std::optional<std::string> reference_id;  // the model's; null/absent creates a model
-  std::string metadata_json = "{}";
-  std::string annotation_metadata_schema_json = "null";
-};
+using core::NewModelRun;
 
 // POST dataset/{ds}/modelRun/create: attaches the run to the owner's model with that reference id,
 // creating the model (named after the run) when there is none.

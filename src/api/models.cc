@@ -6,8 +6,6 @@
 #include "api/model_runs.h"
 #include "core/ids.h"
 #include "store/predictions.h"
-#include "wire/json_reader.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
@@ -101,10 +99,10 @@ Status DeleteModel(Context& ctx, const std::string& owner, const std::string& id
       return DeleteModelRows(tx, m.rowid);
     });
   }
-  wire::JsonWriter w;
-  w.BeginObject().Key("model_id").String(id).EndObject();
+  core::JobRequest request;
+  request.model_id = id;
   return ctx.jobs
-      ->Submit(owner, "", kModelDeletionJobType, w.Take(),
+      ->Submit(owner, "", kModelDeletionJobType, request,
                [&](store::Tx& tx) -> Status {
                  NUCLEUS_ASSIGN_OR_RETURN(store::Model m, tx.models().Get(owner, id));
                  return tx.models().Retire(m.rowid);
@@ -114,13 +112,9 @@ Status DeleteModel(Context& ctx, const std::string& owner, const std::string& id
 
 Status RunModelDeletionJob(JobRun& job) {
   Context& ctx = job.ctx();
-  std::string model_id;
-  {
-    wire::JsonDoc doc;
-    NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.job().request_json, "model deletion request"));
-    wire::JsonObject obj;
-    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "model deletion request", &obj));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(obj, "model_id", "model deletion request", &model_id));
+  const std::string& model_id = job.request().model_id;
+  if (model_id.empty()) {
+    return InvalidArgument("field \"model_id\" of model deletion request: is required");
   }
   const std::string retired_owner = std::string(store::kRetiredOwnerPrefix) + model_id;
   std::optional<store::Model> model;
@@ -156,13 +150,12 @@ Status RunModelDeletionJob(JobRun& job) {
         ctx.store.Write([&](store::Tx& tx) { return DeleteModelRows(tx, model->rowid); }));
     NUCLEUS_RETURN_IF_ERROR(job.Progress(steps, steps));
   }
-  wire::JsonWriter w;
-  w.BeginObject().Key("model_deletion").BeginObject();
-  w.Key("model_id").String(model_id);
-  w.Key("model_runs").Int(static_cast<int64_t>(runs.size()));
-  w.Key("predictions").Int(deleted);
-  w.EndObject().EndObject();
-  job.SetMessage(w.Take());
+  core::JobMessage message;
+  message.Object("model_deletion")
+      .String("model_id", model_id)
+      .Int("model_runs", static_cast<int64_t>(runs.size()))
+      .Int("predictions", deleted);
+  job.SetMessage(message);
   return Status::Ok();
 }
 

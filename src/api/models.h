@@ -6,19 +6,13 @@
 #include <vector>
 
 #include "api/context.h"
+#include "core/models.h"
 #include "nucleus/result.h"
 #include "store/models.h"
 
 namespace nucleus::api {
 
-struct NewModel {
-  std::string name;
-  std::string reference_id;
-  std::string metadata_json = "{}";
-  std::string bundle_name;
-  std::vector<std::string> tags;
-  std::vector<std::string> trained_slice_ids;
-};
+using core::NewModel;
 
 // POST models/add. AlreadyExists when the owner has a model with that reference id.
 Result<store::Model> CreateModel(Context& ctx, const std::string& owner, NewModel input);

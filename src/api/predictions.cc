@@ -1,6 +1,5 @@
 #include "api/predictions.h"
 
-#include <cmath>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -11,16 +10,12 @@
 #include "api/scenes.h"
 #include "api/uploads.h"
 #include "core/ids.h"
+#include "core/packed_geometry.h"
 #include "store/items.h"
 #include "store/models.h"
-#include "wire/json_writer.h"
 
 namespace nucleus::api {
 namespace {
-
-// Lines per transaction (and per progress step) of an async upload: the sync batch size, so a
-// chunk costs what one sync request costs.
-constexpr size_t kAsyncChunk = 5000;
 
 // The wording the client's tests look for (jobs.md §5, annotations.md §3.2).
 std::string UnknownReferenceMessage(std::string_view reference_id) {
@@ -30,12 +25,50 @@ std::string UnknownReferenceMessage(std::string_view reference_id) {
   return out;
 }
 
-// An async job's error entry: compact JSON naming the object as sent and the reason.
-std::string ErrorEntry(const PredictionBatch& batch, size_t index, std::string message) {
-  if (index >= batch.raw_json.size()) return message;
-  wire::JsonWriter w;
-  w.BeginObject().Key("annotation").Raw(batch.raw_json[index]).Key("error").String(message);
-  return w.EndObject().Take();
+// Quotes `s` for an error message as JSON would ("a\"b"), so ids read unambiguously.
+std::string Quoted(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default:
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+      }
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// Records an error about object `object` of the batch as passed in (-1: none).
+void AddError(PredictCounts* counts, int64_t object, std::string message) {
+  counts->errors.push_back(std::move(message));
+  counts->error_objects.push_back(object);
+  ++counts->errored;
 }
 
 struct ItemIdentity {
@@ -45,132 +78,193 @@ struct ItemIdentity {
     return item_rowid == o.item_rowid && identity == o.identity;
   }
 };
-struct ItemIdentityHash {
-  size_t operator()(const ItemIdentity& k) const {
-    return std::hash<std::string_view>()(k.identity) ^
-           (static_cast<size_t>(k.item_rowid) * 0x9E3779B97F4A7C15ull);
+
+// The (item, identity) pairs of one batch, to find repeats: open addressing in one allocation,
+// since a node-based set costs a malloc per prediction inside the write transaction.
+class IdentitySet {
+ public:
+  explicit IdentitySet(size_t expected) {
+    size_t capacity = 16;
+    while (capacity < expected * 2) capacity *= 2;
+    slots_.resize(capacity);
+  }
+  // False when `key` was inserted before.
+  bool Insert(const ItemIdentity& key) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = (std::hash<std::string_view>()(key.identity) ^
+                (static_cast<size_t>(key.item_rowid) * 0x9E3779B97F4A7C15ull)) &
+               mask;
+    while (slots_[i].used) {
+      if (slots_[i].key == key) return false;
+      i = (i + 1) & mask;
+    }
+    slots_[i] = Slot{key, true};
+    return true;
+  }
+
+ private:
+  struct Slot {
+    ItemIdentity key{0, {}};
+    bool used = false;
+  };
+  std::vector<Slot> slots_;
+};
+
+// What a batch needs for its write that needs no transaction, prepared before it so that the
+// store's writer lock is held for less: the distinct reference ids, and a server id per object
+// (every id has the same length; ids of objects that are not written are never used).
+struct PreparedBatch {
+  std::vector<std::string> refs;
+  std::string ids;
+  size_t id_size = 0;
+
+  explicit PreparedBatch(const std::vector<core::ParsedAnnotation>& objects) {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(objects.size());
+    std::string_view previous;
+    for (const core::ParsedAnnotation& a : objects) {
+      if (a.reference_id == previous) continue;  // a detector's output comes item by item
+      previous = a.reference_id;
+      if (seen.insert(a.reference_id).second) refs.push_back(a.reference_id);
+    }
+    id_size = core::NewId("pred").size();
+    ids.reserve(objects.size() * id_size);
+    for (size_t i = 0; i < objects.size(); ++i) ids += core::NewId("pred");
+  }
+  std::string_view IdOf(size_t object) const {
+    return std::string_view(ids).substr(object * id_size, id_size);
   }
 };
 
-// The write half of PutPredictions, inside the caller's transaction.
-Status WriteBatch(store::Tx& tx, const store::ModelRun& run, const PredictionBatch& batch,
-                  bool update, PredictCounts* counts) {
-  const std::vector<wire::ParsedAnnotation>& objects = batch.objects;
-  // Resolve each distinct reference id once.
-  std::vector<std::string> refs;
-  {
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(objects.size());
-    for (const wire::ParsedAnnotation& a : objects) {
-      if (seen.insert(a.reference_id).second) refs.push_back(a.reference_id);
+// The write half of PutPredictions, inside the caller's transaction. `origin[i]` is the position
+// of objects[i] in the batch as passed in (for PredictCounts::error_objects).
+class BatchWriter {
+ public:
+  BatchWriter(store::Tx& tx, const store::ModelRun& run, bool update, PredictCounts* counts)
+      : tx_(tx), run_(run), update_(update), counts_(counts) {}
+
+  Status Write(const std::vector<core::ParsedAnnotation>& objects,
+               const std::vector<int64_t>& origin, const PreparedBatch& prepared) {
+    NUCLEUS_ASSIGN_OR_RETURN(rowids_, tx_.items().ResolveRefs(run_.dataset_id, prepared.refs));
+    IdentitySet identities(objects.size());
+    std::vector<store::PredictionWrite> rows;
+    rows.reserve(objects.size());
+    std::string packed;  // each row's packed geometry, one after another (viewed below)
+    packed.reserve(objects.size() * 40);
+    std::vector<size_t> packed_end;
+    packed_end.reserve(objects.size());
+    for (size_t i = 0; i < objects.size(); ++i) {
+      const core::ParsedAnnotation& a = objects[i];
+      int64_t item_rowid = 0;
+      NUCLEUS_ASSIGN_OR_RETURN(bool keep, Admit(a, origin[i], &identities, &item_rowid));
+      if (!keep) continue;
+      rows.push_back(RowOf(a, item_rowid));
+      rows.back().id = prepared.IdOf(i);
+      core::AppendPackedGeometry(a, &packed);  // what commit matches with (parse once)
+      packed_end.push_back(packed.size());
     }
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const size_t from = r == 0 ? 0 : packed_end[r - 1];
+      rows[r].geometry = std::string_view(packed).substr(from, packed_end[r] - from);
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx_.predictions().PutMany(run_.rowid, rows, update_));
+    counts_->processed += written;
+    if (!update_) counts_->ignored += static_cast<int64_t>(rows.size()) - written;
+    return Status::Ok();
   }
-  NUCLEUS_ASSIGN_OR_RETURN(auto rowids, tx.items().ResolveRefs(run.dataset_id, refs));
 
-  // Server ids of new rows, in one buffer (every id has the same length).
-  const std::string sample = core::NewId("pred");
-  std::string ids;
-  ids.reserve(objects.size() * sample.size());
-
-  std::vector<store::PredictionWrite> rows;
-  rows.reserve(objects.size());
-  std::vector<size_t> row_object;  // index into objects of each row, for the id views
-  row_object.reserve(objects.size());
-  std::unordered_set<ItemIdentity, ItemIdentityHash> identities;
-  identities.reserve(objects.size());
-  std::unordered_map<int64_t, bool> is_pointcloud;  // item rowid -> point cloud, for cuboids
-  for (size_t i = 0; i < objects.size(); ++i) {
-    const wire::ParsedAnnotation& a = objects[i];
-    auto it = rowids.find(a.reference_id);
-    if (it == rowids.end() && a.type == core::AnnotationType::kCategory) {
+ private:
+  // Whether `a` becomes a row (its item in `item_rowid`); false when it was a scene category
+  // (written here) or an error (recorded).
+  Result<bool> Admit(const core::ParsedAnnotation& a, int64_t object, IdentitySet* identities,
+                     int64_t* item_rowid) {
+    // Objects come item by item (a detector's output per image): look up each run of them once.
+    if (!have_last_ || a.reference_id != last_ref_) {
+      have_last_ = true;
+      last_ref_ = a.reference_id;
+      last_ = rowids_.find(a.reference_id);
+    }
+    const auto it = last_;
+    if (it == rowids_.end() && a.type == core::AnnotationType::kCategory) {
       // A category naming a scene rather than an item is a scene category (scenes.md §4.2).
       NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> scene,
-                               FindSceneByRef(tx, run.dataset_id, a.reference_id));
+                               FindSceneByRef(tx_, run_.dataset_id, a.reference_id));
       if (scene) {
-        SceneCategoryInput category{run.id, a.taxonomy_name, a.label, a.payload_json};
+        SceneCategoryInput category{run_.id, a.taxonomy_name, a.label, a.payload_json};
         NUCLEUS_ASSIGN_OR_RETURN(store::PutOutcome outcome,
-                                 PutSceneCategory(tx, *scene, category, update));
-        if (outcome == store::PutOutcome::kIgnored) {
-          ++counts->ignored;
-        } else {
-          ++counts->processed;
-        }
-        continue;
+                                 PutSceneCategory(tx_, *scene, category, update_));
+        ++(outcome == store::PutOutcome::kIgnored ? counts_->ignored : counts_->processed);
+        return false;
       }
     }
-    if (it == rowids.end()) {
-      counts->errors.push_back(ErrorEntry(batch, i, UnknownReferenceMessage(a.reference_id)));
-      ++counts->errored;
-      continue;
+    if (it == rowids_.end()) {
+      AddError(counts_, object, UnknownReferenceMessage(a.reference_id));
+      return false;
     }
     if (a.type == core::AnnotationType::kCuboid) {
-      // Cuboids live on point clouds (scenes.md §5.1), as for ground truth.
-      auto known = is_pointcloud.find(it->second);
-      if (known == is_pointcloud.end()) {
-        NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> target,
-                                 tx.items().FindByRef(run.dataset_id, a.reference_id));
-        known = is_pointcloud.emplace(it->second, target && !target->pointcloud_url.empty()).first;
-      }
-      if (!known->second) {
-        counts->errors.push_back(ErrorEntry(
-            batch, i,
-            "Cuboid prediction " + a.annotation_id.value_or("") + " for reference_id " +
-                a.reference_id +
-                " rejected: the item is not a point cloud (cuboids go on the point-cloud frames "
-                "of a lidar scene)."));
-        ++counts->errored;
-        continue;
+      NUCLEUS_ASSIGN_OR_RETURN(bool on_pointcloud, IsPointCloud(it->second, a.reference_id));
+      if (!on_pointcloud) {
+        AddError(counts_, object,
+                 "Cuboid prediction " + a.annotation_id.value_or("") + " for reference_id " +
+                     a.reference_id +
+                     " rejected: the item is not a point cloud (cuboids go on the point-cloud "
+                     "frames of a lidar scene).");
+        return false;
       }
     }
-    if (!identities.insert(ItemIdentity{it->second, a.identity}).second) {
+    if (!identities->Insert(ItemIdentity{it->second, a.identity})) {
       std::string what = a.type == core::AnnotationType::kSegmentation
                              ? "a second mask for the same item"
                              : (a.annotation_id ? "the annotation_id \"" + *a.annotation_id + "\""
                                                 : "the taxonomy of an earlier category");
-      counts->errors.push_back(
-          ErrorEntry(batch, i,
-                     "prediction for reference_id " + a.reference_id + " repeats " + what +
-                         " within one request; only the first was used"));
-      ++counts->errored;
-      continue;
+      AddError(counts_, object,
+               "prediction for reference_id " + a.reference_id + " repeats " + what +
+                   " within one request; only the first was used");
+      return false;
     }
-    std::string id = core::NewId("pred");
-    ids.append(id);
+    *item_rowid = it->second;
+    return true;
+  }
+
+  // Cuboids live on point clouds (scenes.md §5.1), as for ground truth.
+  Result<bool> IsPointCloud(int64_t item_rowid, const std::string& reference_id) {
+    auto known = is_pointcloud_.find(item_rowid);
+    if (known == is_pointcloud_.end()) {
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> target,
+                               tx_.items().FindByRef(run_.dataset_id, reference_id));
+      known = is_pointcloud_.emplace(item_rowid, target && !target->pointcloud_url.empty()).first;
+    }
+    return known->second;
+  }
+
+  static store::PredictionWrite RowOf(const core::ParsedAnnotation& a, int64_t item_rowid) {
     store::PredictionWrite row;
-    row.item_rowid = it->second;
+    row.item_rowid = item_rowid;
     row.type = core::AnnotationTypeName(a.type);
     row.identity = a.identity;
     if (a.annotation_id) row.annotation_id = *a.annotation_id;
     row.label = a.label;
     row.confidence = a.confidence;
     row.payload_json = a.payload_json;
-    if (a.type == core::AnnotationType::kBox) {
-      // The payload prints these doubles in shortest round-trip form: the stored box is exactly
-      // what parsing the payload would give (non-finite values print as null: none stored).
-      const core::BoxGeometry& b = a.geometry.box;
-      if (std::isfinite(b.x) && std::isfinite(b.y) && std::isfinite(b.width) &&
-          std::isfinite(b.height)) {
-        row.box = store::PredictionBox{b.x, b.y, b.width, b.height};
-      }
-    }
-    rows.push_back(row);
-    row_object.push_back(i);
+    return row;
   }
-  for (size_t r = 0; r < rows.size(); ++r) {
-    rows[r].id = std::string_view(ids).substr(r * sample.size(), sample.size());
-  }
-  NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx.predictions().PutMany(run.rowid, rows, update));
-  counts->processed += written;
-  if (!update) counts->ignored += static_cast<int64_t>(rows.size()) - written;
-  return Status::Ok();
-}
+
+  store::Tx& tx_;
+  const store::ModelRun& run_;
+  const bool update_;
+  PredictCounts* counts_;
+  std::unordered_map<std::string, int64_t> rowids_;
+  bool have_last_ = false;  // last_ref_ and last_ are set
+  std::string_view last_ref_;
+  std::unordered_map<std::string, int64_t>::const_iterator last_;
+  std::unordered_map<int64_t, bool> is_pointcloud_;  // item rowid -> point cloud, for cuboids
+};
 
 // Hands the predictions of the item `find_item` names to `fn`, inside one read snapshot;
 // `describe` names the item in the NotFound message (built only then).
 Status ItemPredictions(
     Context& ctx, const std::string& owner, const std::string& run_id,
-    const std::function<Result<std::optional<int64_t>>(store::Tx&, const std::string&)>&
-        find_item,
+    const std::function<Result<std::optional<int64_t>>(store::Tx&, const std::string&)>& find_item,
     const std::function<std::string()>& describe, const ItemPredictionsFn& fn) {
   return ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
@@ -180,64 +274,34 @@ Status ItemPredictions(
   });
 }
 
-bool IsBlank(std::string_view line) {
-  for (char c : line) {
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-  }
-  return true;
-}
-
 // Moves the objects past max_predictions_per_item on their item out of `batch.objects` into
-// `batch.errors` (before any write, so nothing of them is stored).
-void ApplyItemCap(PerItemCounter& counter, PredictionBatch* batch) {
-  const bool has_raw = batch->raw_json.size() == batch->objects.size();
+// `counts` (before any write, so nothing of them is stored); `origin` gets the position in the
+// batch as passed in of each object kept.
+void ApplyItemCap(PerItemCounter& counter, PredictionBatch* batch, PredictCounts* counts,
+                  std::vector<int64_t>* origin) {
+  origin->reserve(batch->objects.size());
   size_t kept = 0;
   for (size_t i = 0; i < batch->objects.size(); ++i) {
-    wire::ParsedAnnotation& a = batch->objects[i];
-    std::string what = "prediction (reference_id ";
-    wire::AppendJsonString(a.reference_id, &what);
+    core::ParsedAnnotation& a = batch->objects[i];
+    std::string what = "prediction (reference_id " + Quoted(a.reference_id);
     if (a.annotation_id) {
       what += ", annotation_id ";
-      wire::AppendJsonString(*a.annotation_id, &what);
+      what += Quoted(*a.annotation_id);
     }
     what += ")";
     std::string error = counter.Admit(a.reference_id, what);
     if (!error.empty()) {
-      batch->errors.push_back(ErrorEntry(*batch, i, std::move(error)));
-      ++batch->parse_failures;
+      AddError(counts, static_cast<int64_t>(i), std::move(error));
       continue;
     }
-    if (kept != i) {
-      batch->objects[kept] = std::move(a);
-      if (has_raw) batch->raw_json[kept] = std::move(batch->raw_json[i]);
-    }
+    if (kept != i) batch->objects[kept] = std::move(a);
+    origin->push_back(static_cast<int64_t>(i));
     ++kept;
   }
   batch->objects.resize(kept);
-  if (has_raw) batch->raw_json.resize(kept);
 }
 
 }  // namespace
-
-void ParsePredictionArray(wire::JsonArray array, bool segmentations, int64_t first_index,
-                          const wire::Limits& limits, PredictionBatch* batch) {
-  wire::AnnotationParseOptions options;
-  options.prediction = true;
-  options.default_to_mask = segmentations;
-  options.limits = &limits;
-  batch->objects.reserve(batch->objects.size() + array.size());
-  int64_t index = first_index;
-  for (wire::JsonValue value : array) {
-    Result<wire::ParsedAnnotation> parsed = wire::ParseAnnotation(value, index, options);
-    if (parsed.ok()) {
-      batch->objects.push_back(std::move(parsed).value());
-    } else {
-      batch->errors.push_back(parsed.status().message());
-      ++batch->parse_failures;
-    }
-    ++index;
-  }
-}
 
 Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
                                      const std::string& run_id, PredictionBatch batch, bool update,
@@ -248,19 +312,34 @@ Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
                         "max_predictions_per_item");
     per_item = &*own_counter;
   }
-  ApplyItemCap(*per_item, &batch);
+  // The parse failures come first, then the objects over the cap, then the write-time errors.
+  PredictCounts refused;
+  for (std::string& e : batch.errors) AddError(&refused, -1, std::move(e));
+  std::vector<int64_t> origin;
+  if (own_counter &&
+      static_cast<int64_t>(batch.objects.size()) <= ctx.limits.max_predictions_per_item) {
+    // No item can pass the cap within this batch alone.
+    origin.resize(batch.objects.size());
+    for (size_t i = 0; i < origin.size(); ++i) origin[i] = static_cast<int64_t>(i);
+  } else {
+    ApplyItemCap(*per_item, &batch, &refused, &origin);
+  }
+  const PreparedBatch prepared(batch.objects);
   PredictCounts counts;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = PredictCounts{};
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
     counts.dataset_id = run.dataset_id;
-    return WriteBatch(tx, run, batch, update, &counts);
+    return BatchWriter(tx, run, update, &counts).Write(batch.objects, origin, prepared);
   }));
-  counts.errored += batch.parse_failures;
-  if (!batch.errors.empty()) {
-    batch.errors.insert(batch.errors.end(), std::make_move_iterator(counts.errors.begin()),
-                        std::make_move_iterator(counts.errors.end()));
-    counts.errors = std::move(batch.errors);
+  counts.errored += refused.errored;
+  if (!refused.errors.empty()) {
+    refused.errors.insert(refused.errors.end(), std::make_move_iterator(counts.errors.begin()),
+                          std::make_move_iterator(counts.errors.end()));
+    refused.error_objects.insert(refused.error_objects.end(), counts.error_objects.begin(),
+                                 counts.error_objects.end());
+    counts.errors = std::move(refused.errors);
+    counts.error_objects = std::move(refused.error_objects);
   }
   return counts;
 }
@@ -271,91 +350,12 @@ Result<store::Job> SubmitPredictionUpload(Context& ctx, const std::string& owner
                                           const std::string& request_id, bool update) {
   if (ctx.jobs == nullptr) return Internal("no job service");
   NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, GetModelRun(ctx, owner, run_id));
-  NUCLEUS_ASSIGN_OR_RETURN(std::string blob,
+  core::JobRequest request;
+  NUCLEUS_ASSIGN_OR_RETURN(request.payload,
                            UploadedPayload(ctx, owner, upload_dataset_id, request_id));
-  wire::JsonWriter w;
-  w.BeginObject().Key("model_run_id").String(run.id).Key("blob").String(blob);
-  w.Key("update").Bool(update).EndObject();
-  return ctx.jobs->Submit(owner, run.dataset_id, kPredictionUploadJobType, w.Take());
-}
-
-Status RunPredictionUploadJob(JobRun& job) {
-  Context& ctx = job.ctx();
-  const std::string& owner = job.job().owner;
-  std::string run_id, blob;
-  bool update = false;
-  {
-    wire::JsonDoc doc;
-    wire::JsonObject req;
-    NUCLEUS_RETURN_IF_ERROR(doc.Parse(job.job().request_json, "job request"));
-    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(doc.root(), "job request", &req));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(req, "model_run_id", "job request", &run_id));
-    NUCLEUS_RETURN_IF_ERROR(wire::GetString(req, "blob", "job request", &blob));
-    NUCLEUS_RETURN_IF_ERROR(wire::OptBool(req, "update", "job request", &update));
-  }
-
-  int64_t lines = 0;
-  NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(blob, [&](std::string_view line) {
-    if (!IsBlank(line)) ++lines;
-    return Status::Ok();
-  }));
-  const int64_t total_steps =
-      std::max<int64_t>(1, (lines + static_cast<int64_t>(kAsyncChunk) - 1) /
-                               static_cast<int64_t>(kAsyncChunk));
-  NUCLEUS_RETURN_IF_ERROR(job.Progress(0, total_steps));
-
-  wire::AnnotationParseOptions options;
-  options.prediction = true;
-  options.limits = &ctx.limits;
-  // Across the whole upload: an item cannot collect more than the cap over several chunks.
-  PerItemCounter per_item(ctx.limits.max_predictions_per_item, "predictions",
-                          "max_predictions_per_item");
-  int64_t total = 0, processed = 0, ignored = 0, errored = 0, steps = 0;
-  PredictionBatch batch;
-  wire::JsonDoc doc;
-
-  auto flush = [&]() -> Status {
-    if (batch.objects.empty() && batch.errors.empty()) return Status::Ok();
-    NUCLEUS_ASSIGN_OR_RETURN(
-        PredictCounts counts,
-        PutPredictions(ctx, owner, run_id, std::move(batch), update, &per_item));
-    batch = PredictionBatch{};
-    processed += counts.processed;
-    ignored += counts.ignored;
-    errored += counts.errored;
-    NUCLEUS_RETURN_IF_ERROR(job.AddErrors(counts.errors));
-    ++steps;
-    return job.Progress(std::min(steps, total_steps), total_steps);
-  };
-
-  NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(blob, [&](std::string_view line) -> Status {
-    if (IsBlank(line)) return Status::Ok();
-    const int64_t index = total++;
-    Status parsed_json = doc.Parse(line, "line " + std::to_string(index + 1));
-    Result<wire::ParsedAnnotation> parsed =
-        parsed_json.ok() ? wire::ParseAnnotation(doc.root(), index, options)
-                         : Result<wire::ParsedAnnotation>(parsed_json);
-    if (parsed.ok()) {
-      batch.objects.push_back(std::move(parsed).value());
-      batch.raw_json.emplace_back(line);
-    } else {
-      wire::JsonWriter w;
-      w.BeginObject().Key("line").Int(index + 1).Key("error").String(parsed.status().message());
-      batch.errors.push_back(w.EndObject().Take());
-      ++batch.parse_failures;
-    }
-    if (batch.objects.size() + batch.errors.size() >= kAsyncChunk) return flush();
-    return Status::Ok();
-  }));
-  NUCLEUS_RETURN_IF_ERROR(flush());
-
-  wire::JsonWriter w;
-  w.BeginObject().Key("prediction_upload").BeginObject();
-  w.Key("total").Int(total).Key("errored").Int(errored).Key("ignored").Int(ignored);
-  w.Key("processed").Int(processed).Key("model_run_id").String(run_id);
-  w.EndObject().EndObject();
-  job.SetMessage(w.Take());
-  return job.Progress(total_steps, total_steps);
+  request.model_run_id = run.id;
+  request.update = update;
+  return ctx.jobs->Submit(owner, run.dataset_id, kPredictionUploadJobType, request);
 }
 
 Status PredictionsAtIndex(Context& ctx, const std::string& owner, const std::string& run_id,
@@ -371,8 +371,7 @@ Status PredictionsOfItemId(Context& ctx, const std::string& owner, const std::st
   return ItemPredictions(
       ctx, owner, run_id,
       [&](store::Tx& tx, const std::string& ds) -> Result<std::optional<int64_t>> {
-        NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item,
-                                 tx.items().FindById(ds, item_id));
+        NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item, tx.items().FindById(ds, item_id));
         if (!item) return std::optional<int64_t>();
         return std::optional<int64_t>(item->rowid);
       },

@@ -18,38 +18,17 @@
 #include "api/context.h"
 #include "api/item_caps.h"
 #include "api/jobs.h"
+#include "core/predictions.h"
 #include "nucleus/result.h"
 #include "store/jobs.h"
 #include "store/predictions.h"
-#include "wire/annotations.h"
-#include "wire/json_reader.h"
 
 namespace nucleus::api {
 
 inline constexpr const char* kPredictionUploadJobType = "uploadPredictions";
 
-// The objects of one upload, parsed; `raw_json` (parallel to `objects`, or empty) keeps each
-// object as sent for async job error entries.
-struct PredictionBatch {
-  std::vector<wire::ParsedAnnotation> objects;
-  std::vector<std::string> raw_json;
-  std::vector<std::string> errors;  // objects that did not parse
-  int64_t parse_failures = 0;
-};
-
-// Parses the elements of an "annotations" (or, with `segmentations`, a "segmentations") array;
-// `first_index` numbers the objects in error messages.
-// The object-level caps of `limits` apply to each object.
-void ParsePredictionArray(wire::JsonArray array, bool segmentations, int64_t first_index,
-                          const wire::Limits& limits, PredictionBatch* batch);
-
-struct PredictCounts {
-  std::string dataset_id;  // the run's
-  int64_t processed = 0;  // created + replaced
-  int64_t ignored = 0;    // already existed and update was false
-  int64_t errored = 0;    // parse failures, unknown reference ids, repeats within the request
-  std::vector<std::string> errors;
-};
+using core::PredictCounts;
+using core::PredictionBatch;
 
 // Writes the batch into run `run_id` (model_runs.md §4). The batch is consumed.
 // Objects past max_predictions_per_item on their item become errors before anything is written;
@@ -60,16 +39,14 @@ Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
 
 // POST modelRun/{run}/predict?async=1 and dataset/{ds}/model/{prj}/uploadPredictions?async=1:
 // checks the run and the payload uploaded under `request_id` to `upload_dataset_id`'s signed URL,
-// then submits an "uploadPredictions" job that streams it (one prediction object per line).
+// then submits an "uploadPredictions" job (core::JobRequest: payload, model_run_id, update) that
+// streams it, one prediction object per line. Its handler decodes lines, so it is composed in
+// server/ (server/job_handlers.h) from the prediction decoder of the wire layer and
+// PutPredictions.
 Result<store::Job> SubmitPredictionUpload(Context& ctx, const std::string& owner,
                                           const std::string& run_id,
                                           const std::string& upload_dataset_id,
                                           const std::string& request_id, bool update);
-// The job handler: one transaction and one progress step per chunk of lines; per-object failures
-// become job errors (naming the reference id) and the job still completes with message
-// {"prediction_upload": {"total", "errored", "ignored", "processed"}}. Memory does not grow with
-// the payload.
-Status RunPredictionUploadJob(JobRun& run);
 
 // Reads of one item's predictions in a run: `fn` gets them in insertion order, inside the read
 // snapshot, as store::PredictionRepo::ReadItem gives them (type and payload_json; views valid

@@ -14,18 +14,15 @@
 
 #include "api/context.h"
 #include "api/jobs.h"
+#include "core/jobs.h"
 #include "eval/matching.h"
 #include "nucleus/result.h"
 #include "store/models.h"
 
 namespace nucleus::api {
 
-struct CommitOptions {
-  // true (the default) matches regardless of labels; allowed_label_matches implies false.
-  bool class_agnostic = true;
-  // (ground_truth_label, model_prediction_label) pairs that may match when !class_agnostic.
-  std::vector<std::pair<std::string, std::string>> allowed_label_matches;
-};
+// The commit options are the job request's (core/jobs.h).
+using CommitOptions = core::CommitOptions;
 
 struct MatchSummary {
   bool computed = false;  // true once matches were stored
@@ -40,7 +37,10 @@ Result<MatchSummary> MatchRunPredictions(Context& ctx, const store::ModelRun& ru
 
 // Matches the run's box, polygon and cuboid predictions against the dataset's ground truth of
 // the same kinds (eval/matching.h) and replaces match set `set_key` (store/matches.h) with the
-// result, in one transaction. MatchRunPredictions uses the run id as the key; an evaluation uses
+// result, in one transaction. Shapes come from the stored packed geometry
+// (core/packed_geometry.h); payloads are neither read nor parsed, and an object without packed
+// geometry (its payload did not parse, or a row the start-up backfill has not reached) is not
+// matched. MatchRunPredictions uses the run id as the key; an evaluation uses
 // its own id. Other kinds (lines, keypoints, masks, categories) are not matched.
 // Candidate pairs come from eval::MatchItemIndexed (no ground truth x prediction matrix). An
 // item with more than `max_candidate_pairs` overlapping pairs (IoU > 0, labels allowed), or

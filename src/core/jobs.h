@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -89,6 +90,40 @@ class JobCodec {
   virtual Result<JobRequest> DecodeRequest(std::string_view job_type,
                                            std::string_view text) const = 0;
   virtual std::string EncodeMessage(const JobMessage& message) const = 0;
+};
+
+// A job as the store keeps it and the server shows it (jobs.md).
+struct Job {
+  std::string id;  // "job_..."
+  std::string owner;
+  std::string dataset_id;  // "" when not tied to a dataset
+  std::string type;        // "uploadDatasetItems", "uploadAnnotations", ...
+  std::string status;      // "Queued", "Running", "Completed", "Errored_User", "Errored_Server"
+  std::string request_json = "{}";  // what the worker needs to run it
+  std::string message_json = "{}";  // shown as `message` in job status
+  int64_t completed_steps = 0;
+  int64_t total_steps = 0;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  int64_t status_reads = 0;  // how often a client has read the status (see JobService)
+  int64_t attempts = 0;      // how often a worker has claimed it (ClaimNext counts)
+};
+
+// Which jobs a listing (POST jobs) returns.
+struct JobFilter {
+  std::string owner;
+  std::optional<std::string> dataset_id;
+  std::vector<std::string> types;  // empty = all
+  std::optional<int64_t> from_ms;  // inclusive
+  std::optional<int64_t> to_ms;    // inclusive
+  bool show_completed = false;
+  int64_t limit = 50000;
+};
+
+// A job as the client sees it: the status mapped for the client's polling loop.
+struct JobView {
+  Job job;
+  std::string visible_status;  // "Running" for Queued, and on the first read of any job
 };
 
 }  // namespace nucleus::core

@@ -3,11 +3,10 @@
 namespace nucleus::server {
 
 void RegisterServerJobHandlers(api::JobService& jobs) {
-  // Each area adds one line here, e.g. RegisterPredictionUploadJob(jobs);
   RegisterAnnotationUploadJob(jobs);
-
   RegisterItemJobs(jobs);
   RegisterSceneJobs(jobs);
+  RegisterPredictionUploadJob(jobs);
 }
 
 }  // namespace nucleus::server

@@ -10,12 +10,13 @@ namespace nucleus::server {
 // Registers every handler below.
 void RegisterServerJobHandlers(api::JobService& jobs);
 
-// "uploadAnnotations" (routes_annotations.cc).
+// uploadAnnotations (routes_annotations.cc).
 void RegisterAnnotationUploadJob(api::JobService& jobs);
-
 // uploadDatasetItems and metadataUpdate (item_jobs.cc).
 void RegisterItemJobs(api::JobService& jobs);
 // uploadLidarScene and uploadVideoScene (scene_jobs.cc).
 void RegisterSceneJobs(api::JobService& jobs);
+// uploadPredictions (prediction_upload_job.cc).
+void RegisterPredictionUploadJob(api::JobService& jobs);
 
 }  // namespace nucleus::server

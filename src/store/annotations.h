@@ -1,7 +1,8 @@
 // Ground-truth annotations of dataset items. Identity within an item is `identity` (derived per
 // type by wire/annotations.h: "id:<annotation_id>", "category:<taxonomy>", "segmentation", ...);
-// the payload is the normalised JSON object returned on read. Scene categories live with the
-// scenes (store/scenes.h).
+// the payload is the normalised JSON object returned on read; the packed geometry
+// (core/packed_geometry.h, migration v10) is kept beside it for matching, which never reads the
+// payload. Scene categories live with the scenes (store/scenes.h).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "nucleus/result.h"
+#include "store/payload_row.h"
 
 namespace nucleus::store {
 
@@ -30,6 +32,10 @@ struct Annotation {
   // labels); feeds class_labels.
   std::vector<std::string> labels;
   std::string payload_json;  // the object as returned on read
+  // Packed geometry of the object the payload shows. Put: "" stores it as missing (NULL), which
+  // the start-up backfill derives from the payload (PayloadsWithoutGeometry); read: "" when
+  // missing or none.
+  std::string geometry;
 };
 
 enum class PutOutcome { kInserted, kReplaced, kIgnored };
@@ -44,6 +50,7 @@ struct AnnotationWrite {
   std::string_view label;
   std::span<const std::string> labels;
   std::string_view payload_json;
+  std::string_view geometry;  // packed (core/packed_geometry.h); "" stores it as missing (NULL)
 };
 
 // The fields whole-dataset matching reads (api/run_matching.cc), borrowed from the store: the
@@ -54,7 +61,9 @@ struct AnnotationRef {
   int64_t item_seq = 0;  // the item's insertion position in its dataset
   std::string_view type;
   std::string_view label;
-  std::string_view payload_json;
+  // Packed geometry; empty when the payload has none that parses, or when missing (written
+  // before migration v10 and not yet backfilled).
+  std::string_view geometry;
 };
 
 class AnnotationRepo {
@@ -79,6 +88,12 @@ class AnnotationRepo {
   // the first non-ok Status of `fn`, which is returned.
   virtual Status ScanDataset(const std::string& dataset_id,
                              const std::function<Status(const AnnotationRef&)>& fn) = 0;
+  // Up to `limit` annotations (of every dataset) whose packed geometry is missing, with rowid >
+  // after_rowid, in rowid order: the start-up backfill's input (a partial index serves it).
+  virtual Result<std::vector<PayloadRow>> PayloadsWithoutGeometry(int64_t after_rowid,
+                                                                  int64_t limit) = 0;
+  // Stores the packed geometry of annotation `rowid` ("" = the payload has none: not matched).
+  virtual Status SetGeometry(int64_t rowid, std::string_view packed) = 0;
   virtual Result<int64_t> DeleteByItem(int64_t item_rowid) = 0;
   virtual Result<int64_t> DeleteByIds(const std::vector<std::string>& ids) = 0;
   // Deletes every annotation of the dataset with this identity (e.g. "category:<taxonomy>" when

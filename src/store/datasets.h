@@ -6,21 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "core/datasets.h"
 #include "nucleus/result.h"
 
 namespace nucleus::store {
 
-struct Dataset {
-  std::string id;  // "ds_..."
-  std::string owner;
-  std::string name;
-  bool is_scene = false;
-  bool use_privacy_mode = false;
-  std::string annotation_metadata_schema_json = "null";  // stored verbatim
-  std::string item_metadata_schema_json = "null";
-  std::vector<std::string> tags;  // insertion order, no duplicates
-  int64_t created_at_ms = 0;
-};
+// The record lives in core/ so that wire/ can encode it.
+using Dataset = core::Dataset;
 
 struct Taxonomy {
   std::string dataset_id;

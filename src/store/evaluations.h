@@ -7,27 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "core/evaluations.h"
 #include "nucleus/result.h"
 
 namespace nucleus::store {
 
-struct Evaluation {
-  int64_t rowid = 0;
-  std::string id;  // "evalv2_..."
-  std::string owner;
-  int64_t run_rowid = 0;
-  std::string model_run_id;
-  std::string dataset_id;
-  std::optional<std::string> name;
-  // "pending", "computing", "succeeded", "failed", "cancelled"
-  std::string status = "pending";
-  std::string job_id;
-  std::optional<std::string> error_message;
-  // [{"groundTruthLabel": ..., "modelPredictionLabel": ...}] as returned on read.
-  std::string allowed_label_matches_json = "[]";
-  std::optional<std::string> allowed_label_matches_id;
-  int64_t created_at_ms = 0;
-};
+// The record lives in core/ (core/evaluations.h) so that wire/ can encode it.
+using Evaluation = core::Evaluation;
 
 class EvaluationRepo {
  public:

@@ -7,40 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "core/jobs.h"
 #include "nucleus/result.h"
 
 namespace nucleus::store {
 
-struct Job {
-  std::string id;  // "job_..."
-  std::string owner;
-  std::string dataset_id;  // "" when not tied to a dataset
-  std::string type;        // "uploadDatasetItems", "uploadAnnotations", ...
-  std::string status;      // "Queued", "Running", "Completed", "Errored_User", "Errored_Server"
-  std::string request_json = "{}";  // what the worker needs to run it
-  std::string message_json = "{}";  // shown as `message` in job status
-  int64_t completed_steps = 0;
-  int64_t total_steps = 0;
-  int64_t created_at_ms = 0;
-  int64_t updated_at_ms = 0;
-  int64_t status_reads = 0;  // how often a client has read the status (see JobService)
-  int64_t attempts = 0;      // how often a worker has claimed it (ClaimNext counts)
-};
+// The records live in core/ (core/jobs.h) so that wire/ can encode them.
+using Job = core::Job;
+using JobFilter = core::JobFilter;
 
 // What RequeueRunning did.
 struct RecoveredJobs {
   int64_t requeued = 0;   // back to Queued
   int64_t abandoned = 0;  // out of attempts: now Errored_Server
-};
-
-struct JobFilter {
-  std::string owner;
-  std::optional<std::string> dataset_id;
-  std::vector<std::string> types;  // empty = all
-  std::optional<int64_t> from_ms;  // inclusive
-  std::optional<int64_t> to_ms;    // inclusive
-  bool show_completed = false;
-  int64_t limit = 50000;
 };
 
 class JobRepo {

@@ -9,39 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "core/models.h"
 #include "nucleus/result.h"
 
 namespace nucleus::store {
 
-struct Model {
-  int64_t rowid = 0;  // store-internal key; 0 until inserted
-  std::string id;     // "prj_..."
-  std::string owner;
-  std::string name;
-  std::string reference_id;
-  std::string metadata_json = "{}";
-  std::string bundle_name;                     // "" when none
-  std::vector<std::string> tags;               // insertion order, no duplicates
-  std::vector<std::string> trained_slice_ids;  // insertion order, no duplicates
-  int64_t created_at_ms = 0;
-};
-
-struct ModelRun {
-  int64_t rowid = 0;  // store-internal key; 0 until inserted
-  std::string id;     // "run_..."
-  std::string owner;
-  int64_t model_rowid = 0;
-  std::string model_id;  // filled on read (joined from models)
-  std::string dataset_id;
-  std::string name;
-  std::string metadata_json = "{}";
-  std::string annotation_metadata_schema_json = "null";
-  std::string trained_slice_id;  // "" when none
-  // "Started" on creation; the commit job moves it ("Committing", "Committed", ...).
-  std::string status = "Started";
-  std::string commit_request_json;  // last commit's options ("" before any commit)
-  int64_t created_at_ms = 0;
-};
+// The records live in core/ so that wire/ can encode them.
+using Model = core::Model;
+using ModelRun = core::ModelRun;
 
 // A retired model and its runs belong to the owner "retired:<model id>": no owner-scoped lookup or
 // listing sees them any more, while their deletion (a job: a run can hold millions of

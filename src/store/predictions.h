@@ -1,8 +1,9 @@
 // Predictions of model runs (predictions.md). Identity within a run is (item, identity) with the
 // identity key of wire/annotations.h (annotations.md §3.1): a second put of the same identity is
 // ignored, or replaces the stored prediction in place (keeping its id and position) when
-// `update`. The payload is the exact JSON object returned on read; type, label and confidence are
-// kept beside it for matching. Scene-level category predictions live in store/scenes.h.
+// `update`. The payload is the exact JSON object returned on read; type, label, confidence and the
+// packed geometry (core/packed_geometry.h, migration v10) are kept beside it for matching, which
+// never reads the payload. Scene-level category predictions live in store/scenes.h.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +15,13 @@
 #include <vector>
 
 #include "nucleus/result.h"
+#include "store/payload_row.h"
 
 namespace nucleus::store {
 
-// A box prediction's geometry (x, y = top-left), stored beside the payload (migration v6) so
-// whole-run matching reads four doubles instead of parsing the payload JSON. Always equal to the
-// payload's geometry: the payload prints these doubles in shortest round-trip form.
+// A box prediction's geometry (x, y = top-left) as migration v6 stored it beside the payload
+// (the `box` column). Migration v9 moved these into the packed geometry; only migrations read
+// it now.
 struct PredictionBox {
   double x = 0;
   double y = 0;
@@ -28,9 +30,7 @@ struct PredictionBox {
 };
 
 // The box of a payload our writer printed: `"geometry":{"x":N,"y":N,"width":N,"height":N}` with
-// nothing else inside. False on anything else (the caller then parses the payload in full). The
-// migration v6 backfill and the commit's read of rows without a stored box both use it, so a
-// stored box is always exactly what the payload scan gives.
+// nothing else inside. False on anything else. Migration v6's backfill of the box column.
 bool ScanPayloadBox(std::string_view payload_json, PredictionBox* box);
 
 // One prediction to write; views borrow the caller's buffers for the duration of PutMany.
@@ -43,7 +43,10 @@ struct PredictionWrite {
   std::string_view label;
   std::optional<double> confidence;
   std::string_view payload_json;
-  std::optional<PredictionBox> box;  // box predictions only
+  // The packed geometry (core/packed_geometry.h) of the object the payload shows. Empty: stored
+  // as missing (NULL), which the start-up backfill derives from the payload (PayloadsWithout-
+  // Geometry).
+  std::string_view geometry;
 };
 
 struct Prediction {
@@ -57,6 +60,7 @@ struct Prediction {
   std::string label;
   std::optional<double> confidence;
   std::string payload_json;
+  std::string geometry;  // packed; "" when missing or none
 };
 
 // The fields whole-run matching reads (api/run_matching.cc), borrowed from the store: the views
@@ -67,9 +71,11 @@ struct PredictionRef {
   std::string_view type;
   std::string_view label;
   std::optional<double> confidence;
-  // The stored box of a box prediction, when it has one (rows written before migration v6 whose
-  // payload did not scan have none); then payload_json is left empty, else it is the payload.
-  std::optional<PredictionBox> box;
+  // ScanRun: the packed geometry (core/packed_geometry.h); empty when the payload has none that
+  // parses, or when missing (a row written before migration v10 that the start-up backfill has
+  // not reached). ReadItem leaves it empty.
+  std::string_view geometry;
+  // ReadItem only (ScanRun leaves it empty: matching never reads the payload).
   std::string_view payload_json;
 };
 
@@ -102,6 +108,14 @@ class PredictionRepo {
   // The smallest and largest rowid of the run's predictions and their count; {0, -1, 0} when it
   // has none.
   virtual Result<RowidRange> RunRowidRange(int64_t run_rowid) = 0;
+  // Up to `limit` of the predictions (of every run) whose packed geometry is missing (written
+  // before migration v10, or with an empty PredictionWrite::geometry), with rowid > after_rowid,
+  // in rowid order: the start-up backfill's input. Served by a partial index, so it costs
+  // nothing once every row has its geometry.
+  virtual Result<std::vector<PayloadRow>> PayloadsWithoutGeometry(int64_t after_rowid,
+                                                                  int64_t limit) = 0;
+  // Stores the packed geometry of prediction `rowid` ("" = the payload has none: not matched).
+  virtual Status SetGeometry(int64_t rowid, std::string_view packed) = 0;
   // Streams the run's predictions with rowid in [first_rowid, last_rowid] in insertion order
   // (items interleaved as they were uploaded), without copying: the fast whole-run read for
   // callers that group by item themselves. Disjoint parts of RunRowidRange() may be scanned on

@@ -41,6 +41,15 @@ using core::ParsedAnnotation;
 Result<ParsedAnnotation> ParseAnnotation(JsonValue value, int64_t index,
                                          const AnnotationParseOptions& options = {});
 
+// As above, given `source`: text that may begin with the object's payload exactly as this parser
+// writes it (the object as the client sent it, or the rest of the request body from where the
+// object starts). When it does, the payload is copied from `source` instead of being written
+// again (parse once: a client that sends compact JSON in our key order pays no re-serialisation)
+// and *canonical_size is its length; else *canonical_size is 0. The result is the same either way.
+Result<ParsedAnnotation> ParseAnnotation(JsonValue value, int64_t index,
+                                         const AnnotationParseOptions& options,
+                                         std::string_view source, size_t* canonical_size);
+
 // Describes the object in error messages, e.g. `annotation 3 (reference_id "a.jpg")`,
 // from whatever of reference_id / annotation_id can be read. Exposed for batch-level errors.
 std::string DescribeAnnotation(JsonValue value, int64_t index, bool prediction);

@@ -201,6 +201,28 @@ def test_model_level_async_upload(api, dataset):
     assert "nope" in errors and "line 3" in errors
 
 
+def test_async_upload_error_entries_and_message_are_exact(api, dataset):
+    """The job's error entries: a line that did not parse as {"line", "error"}; an object refused
+    after parsing as {"annotation": the object as sent, "error"}; the message's keys in order."""
+    add_items(api, dataset, ["img_1"])
+    _, model_ref = create_model(api)
+    run = create_run(api, dataset, model_ref)
+    ghost = box("nope", "b")
+    request_id = upload_ndjson(api, dataset, [box("img_1", "a", confidence=0.5), ghost,
+                                              "{not json", ""])
+    r = api.post(f"modelRun/{run}/predict?async=1", {"requestId": request_id, "update": False})
+    assert r.status_code == 200, r.text
+    status = wait_job(api, r.json()["job_id"])
+    assert status["status"] == "Completed"
+    upload = status["message"]["prediction_upload"]
+    assert list(upload.items()) == [("total", 3), ("errored", 2), ("ignored", 0),
+                                    ("processed", 1), ("model_run_id", run)]
+    errors = [json.loads(e) for e in api.get(f"job/{r.json()['job_id']}/errors").json()]
+    assert errors[0]["line"] == 3 and errors[0]["error"].startswith("line 3 is not valid JSON")
+    assert errors[1] == {"annotation": ghost, "error": "Item with id nope doesn't exist."}
+    assert len(errors) == 2
+
+
 def test_seed_story(api, dataset):
     """dataset, items, ground truth, model, run, 20,000 boxes with class_pdf in 4 batches,
     re-upload ignored / updated, exact reads, async with errors."""

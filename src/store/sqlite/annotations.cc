@@ -11,27 +11,28 @@ namespace {
 
 constexpr const char* kAnnotationColumns =
     "a.rowid, a.id, a.dataset_id, a.item_rowid, a.type, a.identity, a.annotation_id, a.label, "
-    "a.payload, a.labels";
+    "a.payload, a.labels, a.geometry";
 
 // Rows per multi-row INSERT of PutMany: one sqlite3_step writes this many annotations, which
 // amortises the per-statement cost over the batch (as predictions do; docs/benchmarks.md,
 // "Ground-truth annotate").
 constexpr size_t kRowsPerStatement = 64;
-constexpr int kParamsPerRow = 9;
+constexpr int kParamsPerRow = 10;
 
 // "INSERT ... VALUES (?,...),(?,...) ON CONFLICT ..." for `rows` rows; replaces keep the row
 // and its id, as Put does.
 std::string InsertSql(size_t rows, bool update) {
   std::string sql =
       "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, annotation_id, label, "
-      "payload, labels) VALUES ";
+      "payload, labels, geometry) VALUES ";
   for (size_t i = 0; i < rows; ++i) {
     if (i > 0) sql += ',';
-    sql += "(?,?,?,?,?,?,?,?,?)";
+    sql += "(?,?,?,?,?,?,?,?,?,?)";
   }
   sql += update ? " ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
                   "annotation_id = excluded.annotation_id, label = excluded.label, "
-                  "payload = excluded.payload, labels = excluded.labels"
+                  "payload = excluded.payload, labels = excluded.labels, "
+                  "geometry = excluded.geometry"
                 : " ON CONFLICT (item_rowid, identity) DO NOTHING";
   return sql;
 }
@@ -44,12 +45,15 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     // One statement decides: insert, replace in place (keeping the row and its id), or ignore.
     Stmt stmt = db_.Prepare(
         update ? "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, "
-                 "annotation_id, label, payload, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "annotation_id, label, payload, labels, geometry) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
                  "annotation_id = excluded.annotation_id, label = excluded.label, "
-                 "payload = excluded.payload, labels = excluded.labels RETURNING (id = ?)"
+                 "payload = excluded.payload, labels = excluded.labels, "
+                 "geometry = excluded.geometry RETURNING (id = ?)"
                : "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, "
-                 "annotation_id, label, payload, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                 "annotation_id, label, payload, labels, geometry) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                  "ON CONFLICT (item_rowid, identity) DO NOTHING RETURNING 1");
     stmt.Bind(1, a.id)
         .Bind(2, a.dataset_id)
@@ -60,7 +64,12 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
         .Bind(7, a.label)
         .Bind(8, a.payload_json)
         .Bind(9, EncodeStringList(a.labels));
-    if (update) stmt.Bind(10, a.id);
+    if (a.geometry.empty()) {
+      stmt.BindNull(10);  // missing: the start-up backfill derives it
+    } else {
+      stmt.BindBlobStatic(10, a.geometry);
+    }
+    if (update) stmt.Bind(11, a.id);
     PutOutcome outcome = PutOutcome::kIgnored;
     if (stmt.Step()) {
       outcome = (!update || stmt.Int(0) != 0) ? PutOutcome::kInserted : PutOutcome::kReplaced;
@@ -88,6 +97,11 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
         stmt.BindStatic(p + 3, r.type).BindStatic(p + 4, r.identity);
         stmt.BindStatic(p + 5, r.annotation_id).BindStatic(p + 6, r.label);
         stmt.BindStatic(p + 7, r.payload_json).BindStatic(p + 8, labels);
+        if (r.geometry.empty()) {
+          stmt.BindNull(p + 9);  // missing: the start-up backfill derives it
+        } else {
+          stmt.BindBlobStatic(p + 9, r.geometry);
+        }
         p += kParamsPerRow;
       }
       NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
@@ -141,10 +155,10 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     if (count == 0) return Status::Ok();
     const bool by_range = last - first + 1 <= 4 * count;
     Stmt stmt = db_.Prepare(
-        by_range ? "SELECT a.rowid, a.item_rowid, i.seq, a.type, a.label, a.payload "
+        by_range ? "SELECT a.rowid, a.item_rowid, i.seq, a.type, a.label, a.geometry "
                    "FROM annotations a NOT INDEXED CROSS JOIN items i ON i.rowid = a.item_rowid "
                    "WHERE a.rowid BETWEEN ?1 AND ?2 AND a.dataset_id = ?3"
-                 : "SELECT a.rowid, a.item_rowid, i.seq, a.type, a.label, a.payload "
+                 : "SELECT a.rowid, a.item_rowid, i.seq, a.type, a.label, a.geometry "
                    "FROM annotations a CROSS JOIN items i ON i.rowid = a.item_rowid "
                    "WHERE a.dataset_id = ?3");  // ?1, ?2 unused
     stmt.Bind(1, first).Bind(2, last).Bind(3, dataset_id);
@@ -155,10 +169,30 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
       a.item_seq = stmt.Int(2);
       a.type = stmt.View(3);
       a.label = stmt.View(4);
-      a.payload_json = stmt.View(5);
+      a.geometry = stmt.BlobView(5);
       NUCLEUS_RETURN_IF_ERROR(fn(a));
     }
     return stmt.status();
+  }
+
+  Result<std::vector<PayloadRow>> PayloadsWithoutGeometry(int64_t after_rowid,
+                                                          int64_t limit) override {
+    // `geometry IS NULL` matches the partial index annotations_without_geometry (v10).
+    Stmt stmt = db_.Prepare(
+        "SELECT rowid, type, payload FROM annotations WHERE geometry IS NULL AND rowid > ? "
+        "ORDER BY rowid LIMIT ?");
+    stmt.Bind(1, after_rowid).Bind(2, limit);
+    std::vector<PayloadRow> out;
+    while (stmt.Step()) out.push_back({stmt.Int(0), stmt.Text(1), stmt.Text(2)});
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  Status SetGeometry(int64_t rowid, std::string_view packed) override {
+    return db_.Prepare("UPDATE annotations SET geometry = ? WHERE rowid = ?")
+        .BindBlobStatic(1, packed)
+        .Bind(2, rowid)
+        .Exec();
   }
 
   Result<int64_t> DeleteByItem(int64_t item_rowid) override {
@@ -227,6 +261,7 @@ class SqliteAnnotationRepo final : public AnnotationRepo {
     a.label = stmt.Text(7);
     a.payload_json = stmt.Text(8);
     a.labels = DecodeStringList(stmt.Text(9));
+    a.geometry = std::string(stmt.BlobView(10));
     return a;
   }
 

@@ -1,7 +1,6 @@
 #include "store/predictions.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 
 #include "store/sqlite/sqlite_repos.h"
@@ -10,7 +9,8 @@ namespace nucleus::store::sqlite {
 namespace {
 
 constexpr const char* kPredictionColumns =
-    "rowid, id, run_rowid, item_rowid, type, identity, annotation_id, label, confidence, payload";
+    "rowid, id, run_rowid, item_rowid, type, identity, annotation_id, label, confidence, payload, "
+    "geometry";
 
 // Rows per multi-row INSERT: one sqlite3_step writes this many predictions, which amortises the
 // per-statement cost over the batch (see docs/benchmarks.md, "Prediction ingest").
@@ -21,7 +21,7 @@ constexpr int kParamsPerRow = 10;
 std::string InsertSql(size_t rows, bool update) {
   std::string sql =
       "INSERT INTO predictions (run_rowid, item_rowid, identity, id, type, annotation_id, label, "
-      "confidence, payload, box) VALUES ";
+      "confidence, payload, geometry) VALUES ";
   for (size_t i = 0; i < rows; ++i) {
     if (i > 0) sql += ',';
     sql += "(?,?,?,?,?,?,?,?,?,?)";
@@ -29,23 +29,9 @@ std::string InsertSql(size_t rows, bool update) {
   sql += update ? " ON CONFLICT (run_rowid, item_rowid, identity) DO UPDATE SET "
                   "type = excluded.type, annotation_id = excluded.annotation_id, "
                   "label = excluded.label, confidence = excluded.confidence, "
-                  "payload = excluded.payload, box = excluded.box"
+                  "payload = excluded.payload, geometry = excluded.geometry"
                 : " ON CONFLICT (run_rowid, item_rowid, identity) DO NOTHING";
   return sql;
-}
-
-// The box column (migration v6): x, y, width, height as 4 doubles in host byte order, as the
-// match chunks store doubles. A view of the caller's PredictionBox, which is 4 packed doubles.
-static_assert(sizeof(PredictionBox) == 4 * sizeof(double));
-std::string_view PackBox(const PredictionBox& box) {
-  return std::string_view(reinterpret_cast<const char*>(&box), sizeof box);
-}
-
-std::optional<PredictionBox> UnpackBox(std::string_view bytes) {
-  if (bytes.size() != sizeof(PredictionBox)) return std::nullopt;
-  PredictionBox box;
-  std::memcpy(&box, bytes.data(), sizeof box);
-  return box;
 }
 
 // ReadItem's working buffers: the rows' text, where each row lies in it, and the refs.
@@ -87,10 +73,10 @@ class SqlitePredictionRepo final : public PredictionRepo {
           stmt.BindNull(p + 7);
         }
         stmt.BindStatic(p + 8, r.payload_json);
-        if (r.box) {
-          stmt.BindBlobStatic(p + 9, PackBox(*r.box));
+        if (!r.geometry.empty()) {
+          stmt.BindBlobStatic(p + 9, r.geometry);
         } else {
-          stmt.BindNull(p + 9);
+          stmt.BindNull(p + 9);  // missing: the start-up backfill derives it
         }
         p += kParamsPerRow;
       }
@@ -189,9 +175,10 @@ class SqlitePredictionRepo final : public PredictionRepo {
   Status ScanRun(int64_t run_rowid, int64_t first_rowid, int64_t last_rowid,
                  const std::function<Status(const PredictionRef&)>& fn) override {
     // The table is read in rowid order over the range (sequential pages, no per-row index
-    // probe, no sort); rows of other runs inside the range are filtered out.
+    // probe, no sort); rows of other runs inside the range are filtered out. The payload is
+    // not read: the packed geometry stands for it.
     Stmt stmt = db_.Prepare(
-        "SELECT rowid, item_rowid, type, label, confidence, box, payload FROM predictions "
+        "SELECT rowid, item_rowid, type, label, confidence, geometry FROM predictions "
         "NOT INDEXED WHERE rowid BETWEEN ? AND ? AND run_rowid = ? ORDER BY rowid");
     stmt.Bind(1, first_rowid).Bind(2, last_rowid).Bind(3, run_rowid);
     PredictionRef p;
@@ -201,12 +188,30 @@ class SqlitePredictionRepo final : public PredictionRepo {
       p.type = stmt.View(2);
       p.label = stmt.View(3);
       p.confidence = stmt.IsNull(4) ? std::nullopt : std::optional<double>(stmt.Double(4));
-      // With a stored box the payload is left unread.
-      p.box = UnpackBox(stmt.BlobView(5));
-      p.payload_json = p.box ? std::string_view() : stmt.View(6);
+      p.geometry = stmt.BlobView(5);
       NUCLEUS_RETURN_IF_ERROR(fn(p));
     }
     return stmt.status();
+  }
+
+  Result<std::vector<PayloadRow>> PayloadsWithoutGeometry(int64_t after_rowid,
+                                                          int64_t limit) override {
+    // `geometry IS NULL` matches the partial index predictions_without_geometry (v10).
+    Stmt stmt = db_.Prepare(
+        "SELECT rowid, type, payload FROM predictions WHERE geometry IS NULL AND rowid > ? "
+        "ORDER BY rowid LIMIT ?");
+    stmt.Bind(1, after_rowid).Bind(2, limit);
+    std::vector<PayloadRow> out;
+    while (stmt.Step()) out.push_back({stmt.Int(0), stmt.Text(1), stmt.Text(2)});
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  Status SetGeometry(int64_t rowid, std::string_view packed) override {
+    return db_.Prepare("UPDATE predictions SET geometry = ? WHERE rowid = ?")
+        .BindBlobStatic(1, packed)
+        .Bind(2, rowid)
+        .Exec();
   }
 
   Result<int64_t> CountByRun(int64_t run_rowid) override {
@@ -251,6 +256,7 @@ class SqlitePredictionRepo final : public PredictionRepo {
     p->label.assign(stmt.View(7));
     p->confidence = stmt.IsNull(8) ? std::nullopt : std::optional<double>(stmt.Double(8));
     p->payload_json.assign(stmt.View(9));
+    p->geometry.assign(stmt.BlobView(10));
   }
 
   Db& db_;

@@ -1,8 +1,10 @@
 #include "store/sqlite/schema.h"
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
+#include "core/packed_geometry.h"
 #include "store/predictions.h"
 
 namespace nucleus::store::sqlite {
@@ -364,6 +366,37 @@ CREATE INDEX IF NOT EXISTS annotations_by_category ON annotations(dataset_id, id
   WHERE identity GLOB 'category:*' OR identity GLOB 'multicategory:*';
 )sql";
 
+// v10: every prediction and ground-truth annotation keeps the packed geometry of its object
+// (core/packed_geometry.h) beside the payload, written at upload from the parsed object, so a
+// commit neither reads nor parses payloads (issue 11, "parse once"). v6's box column is folded
+// in (nucleus_pack_box below) and emptied. Other rows keep NULL: deriving their geometry needs
+// the payload's JSON parser, which the store does not have, so the server's start-up backfill
+// does it (server/geometry_backfill.h), finding them through the partial indexes (which hold
+// only NULL rows, so they are empty and cost nothing once the backfill is done).
+constexpr const char* kV10PackedGeometry = R"sql(
+ALTER TABLE predictions ADD COLUMN geometry BLOB;
+ALTER TABLE annotations ADD COLUMN geometry BLOB;
+UPDATE predictions SET geometry = nucleus_pack_box(box), box = NULL WHERE box IS NOT NULL;
+CREATE INDEX predictions_without_geometry ON predictions(rowid) WHERE geometry IS NULL;
+CREATE INDEX annotations_without_geometry ON annotations(rowid) WHERE geometry IS NULL;
+)sql";
+
+// v6's box (4 doubles in host byte order) as packed geometry; NULL for anything else.
+void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+  PredictionBox box;
+  if (sqlite3_value_type(argv[0]) != SQLITE_BLOB ||
+      sqlite3_value_bytes(argv[0]) != static_cast<int>(sizeof box)) {
+    sqlite3_result_null(context);
+    return;
+  }
+  std::memcpy(&box, sqlite3_value_blob(argv[0]), sizeof box);
+  core::AnnotationGeometry g;
+  g.box = {box.x, box.y, box.width, box.height};
+  std::string packed;
+  core::AppendPackedGeometry(core::AnnotationType::kBox, g, {}, {}, &packed);
+  sqlite3_result_blob(context, packed.data(), static_cast<int>(packed.size()), SQLITE_TRANSIENT);
+}
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -377,6 +410,7 @@ const std::vector<Migration>& Migrations() {
       {7, kV7JobAttempts},
       {8, kV8SeqHighWaterMarks},
       {9, kV9AnnotationIndexes},
+      {10, kV10PackedGeometry},
   };
   return migrations;
 }
@@ -393,6 +427,12 @@ Status Migrate(Db& db) {
                               SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, &PayloadBoxFunction,
                               nullptr, nullptr) != SQLITE_OK) {
     return db.Error("register nucleus_payload_box");
+  }
+  // Used by migration v9.
+  if (sqlite3_create_function(db.raw(), "nucleus_pack_box", 1,
+                              SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, &PackBoxFunction,
+                              nullptr, nullptr) != SQLITE_OK) {
+    return db.Error("register nucleus_pack_box");
   }
   for (const Migration& m : Migrations()) {
     if (m.version <= current) continue;

@@ -282,8 +282,8 @@ TEST_P(StoreConformanceTest, DeletingAnItemDeletesItsAnnotationsAndPredictions) 
     NUCLEUS_RETURN_IF_ERROR(
         tx.annotations().Put(NewAnnotation(b, "id:1", "car", "{}"), false).status());
     PredictionWrite rows[2];
-    rows[0] = {a.rowid, "pred_a", "box", "id:1", "1", "car", 0.5, "{}", std::nullopt};
-    rows[1] = {b.rowid, "pred_b", "box", "id:1", "1", "car", 0.5, "{}", std::nullopt};
+    rows[0] = {a.rowid, "pred_a", "box", "id:1", "1", "car", 0.5, "{}", ""};
+    rows[1] = {b.rowid, "pred_b", "box", "id:1", "1", "car", 0.5, "{}", ""};
     NUCLEUS_RETURN_IF_ERROR(tx.predictions().PutMany(run.rowid, rows, false).status());
     return tx.items().Delete(a.rowid);
   }));
@@ -467,30 +467,30 @@ TEST_P(StoreConformanceTest, ScanDatasetViewsHoldForTheCallbackAndMatchListByDat
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
     Annotation poly = NewAnnotation(b, "id:p", "person", R"({"type":"polygon","label":"person"})");
     poly.type = "polygon";
+    poly.geometry = std::string("\x03poly\0\xff", 7);  // opaque bytes to the store
     NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(poly, false).status());
-    NUCLEUS_RETURN_IF_ERROR(
-        tx.annotations()
-            .Put(NewAnnotation(a, "id:c", "car", R"({"type":"box","label":"car"})"), false)
-            .status());
+    Annotation car = NewAnnotation(a, "id:c", "car", R"({"type":"box","label":"car"})");
+    car.geometry = "\x01box";
+    NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(car, false).status());
     return tx.annotations().Put(NewAnnotation(o, "id:z", "zebra", "{}"), false).status();
   }));
   struct Seen {
     int64_t rowid, item_rowid, item_seq;
-    std::string type, label, payload;
+    std::string type, label, geometry;
   };
   std::vector<Seen> seen;
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     return tx.annotations().ScanDataset(ds.id, [&](const AnnotationRef& ref) -> Status {
       std::string type(ref.type);
       std::string label(ref.label);
-      std::string payload(ref.payload_json);
+      std::string geometry(ref.geometry);
       // Other reads in the same Tx during the callback must not disturb the views.
       NUCLEUS_RETURN_IF_ERROR(tx.items().FindByRef(ds.id, "a").status());
       NUCLEUS_RETURN_IF_ERROR(tx.annotations().ListByItem(ref.item_rowid).status());
       EXPECT_EQ(ref.type, type);
       EXPECT_EQ(ref.label, label);
-      EXPECT_EQ(ref.payload_json, payload);
-      seen.push_back({ref.rowid, ref.item_rowid, ref.item_seq, type, label, payload});
+      EXPECT_EQ(ref.geometry, geometry);
+      seen.push_back({ref.rowid, ref.item_rowid, ref.item_seq, type, label, geometry});
       return Status::Ok();
     });
   }));
@@ -502,16 +502,75 @@ TEST_P(StoreConformanceTest, ScanDatasetViewsHoldForTheCallbackAndMatchListByDat
   EXPECT_EQ(seen[0].item_seq, a.seq);
   EXPECT_EQ(seen[0].label, "car");
   EXPECT_EQ(seen[0].type, "box");
-  EXPECT_EQ(seen[0].payload, R"({"type":"box","label":"car"})");
+  EXPECT_EQ(seen[0].geometry, "\x01box");
   EXPECT_EQ(seen[1].item_rowid, b.rowid);
   EXPECT_EQ(seen[1].item_seq, b.seq);
   EXPECT_EQ(seen[1].type, "polygon");
-  EXPECT_EQ(seen[1].payload, R"({"type":"polygon","label":"person"})");
+  EXPECT_EQ(seen[1].geometry, std::string("\x03poly\0\xff", 7));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> list, tx.annotations().ListByDataset(ds.id));
     EXPECT_EQ(list.size(), 2u);
     for (size_t i = 0; i < list.size() && i < seen.size(); ++i)
       EXPECT_EQ(list[i].rowid, seen[i].rowid);
+    return Status::Ok();
+  }));
+}
+
+// The packed geometry is stored as written (opaque bytes), read back with the annotation and
+// replaced by an update. Rows written without one are listed by PayloadsWithoutGeometry, across
+// datasets, in rowid order and paged by after_rowid, until SetGeometry gives them one ("" too).
+TEST_P(StoreConformanceTest, AnnotationsWithoutGeometryAreListedUntilSet) {
+  Item a = AddItem(AddDataset("owner_a").id, "a");
+  Item o = AddItem(AddDataset("owner_b").id, "o");
+  const std::string packed("\x01b\0x", 4);
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    Annotation with = NewAnnotation(a, "id:1", "car", R"({"n":1})");
+    with.geometry = packed;
+    NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(with, false).status());
+    NUCLEUS_RETURN_IF_ERROR(
+        tx.annotations().Put(NewAnnotation(a, "id:2", "car", R"({"n":2})"), false).status());
+    return tx.annotations().Put(NewAnnotation(o, "id:3", "bus", R"({"n":3})"), false).status();
+  }));
+  std::vector<PayloadRow> missing;
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(missing, tx.annotations().PayloadsWithoutGeometry(0, 10));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<PayloadRow> page,
+                             tx.annotations().PayloadsWithoutGeometry(missing.at(0).rowid, 5));
+    EXPECT_EQ(page.size(), 1u);
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> list, tx.annotations().ListByItem(a.rowid));
+    EXPECT_EQ(list.size(), 2u);
+    if (list.size() == 2) {
+      EXPECT_EQ(list[0].geometry, packed);
+      EXPECT_EQ(list[1].geometry, "");
+    }
+    return Status::Ok();
+  }));
+  ASSERT_EQ(missing.size(), 2u);
+  EXPECT_EQ(missing[0].payload_json, R"({"n":2})");
+  EXPECT_EQ(missing[0].type, "box");
+  EXPECT_EQ(missing[1].payload_json, R"({"n":3})");
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.annotations().SetGeometry(missing[0].rowid, packed));
+    return tx.annotations().SetGeometry(missing[1].rowid, "");
+  }));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<PayloadRow> left,
+                             tx.annotations().PayloadsWithoutGeometry(0, 10));
+    EXPECT_TRUE(left.empty());
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<Annotation> list, tx.annotations().ListByItem(a.rowid));
+    EXPECT_EQ(list.at(1).geometry, packed);
+    return Status::Ok();
+  }));
+  // An update replaces the geometry with the row's; one written without is missing again.
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    Annotation again = NewAnnotation(a, "id:1", "car", R"({"n":10})");
+    NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(again, true).status());
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<PayloadRow> left,
+                             tx.annotations().PayloadsWithoutGeometry(0, 10));
+    EXPECT_EQ(left.size(), 1u);
+    if (left.size() == 1) {
+      EXPECT_EQ(left[0].payload_json, R"({"n":10})");
+    }
     return Status::Ok();
   }));
 }

@@ -136,7 +136,7 @@ TEST_P(StoreConformanceTest, RetiredModelsAndRunsLeaveTheOwnersView) {
 }
 
 // Box predictions of one item; owns the strings its rows' views point into, so it must outlive
-// the PutMany it is passed to.
+// the PutMany it is passed to. Their geometry is opaque bytes to the store (a NUL inside).
 class Boxes {
  public:
   Boxes(int64_t item_rowid, std::vector<std::string> ids, std::vector<std::string> identities,
@@ -152,11 +152,12 @@ class Boxes {
       rows_[i].label = "car";
       rows_[i].confidence = 0.5;
       rows_[i].payload_json = payloads_[i];
-      rows_[i].box = PredictionBox{1, 2, 3, 4};
+      rows_[i].geometry = kGeometry;
     }
   }
   Boxes(const Boxes&) = delete;
   Boxes& operator=(const Boxes&) = delete;
+  static constexpr std::string_view kGeometry{"\x01geo\0box", 9};
   PredictionWrite& operator[](size_t i) { return rows_[i]; }
   operator std::span<const PredictionWrite>() const { return rows_; }
 
@@ -169,13 +170,15 @@ struct StoredPrediction {
   int64_t rowid;
   std::string id, identity, label, payload;
   std::optional<double> confidence;
+  std::string geometry;
 };
 
 std::vector<StoredPrediction> RunPredictions(Store& store, int64_t run_rowid) {
   std::vector<StoredPrediction> out;
   Status status = store.Read([&](Tx& tx) {
     return tx.predictions().ForEachInRun(run_rowid, [&](const Prediction& p) {
-      out.push_back({p.rowid, p.id, p.identity, p.label, p.payload_json, p.confidence});
+      out.push_back(
+          {p.rowid, p.id, p.identity, p.label, p.payload_json, p.confidence, p.geometry});
       return Status::Ok();
     });
   });
@@ -333,9 +336,87 @@ TEST_P(StoreConformanceTest, PredictionReadsFollowItemAndInsertionOrder) {
   }));
 }
 
+// The packed geometry is stored as written (bytes the store does not interpret) and replaced
+// by an update. Rows written without one are listed by PayloadsWithoutGeometry, across runs, in
+// rowid order and paged by after_rowid, until SetGeometry gives them one ("" included: "none").
+TEST_P(StoreConformanceTest, PredictionsWithoutGeometryAreListedUntilSet) {
+  Dataset ds = AddDataset("owner_a");
+  Item item = AddItem(ds.id, "img");
+  Model m = AddModel("owner_a", "m");
+  ModelRun run = AddRun(m, ds.id);
+  ModelRun other = AddRun(m, ds.id);
+  const std::string packed("\x03p\0q", 4);
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    Boxes rows(item.rowid, {"pred_1", "pred_2", "pred_3"}, {"id:a", "id:b", "id:c"},
+               {R"({"v":1})", R"({"v":2})", R"({"v":3})"});
+    rows[1].geometry = "";
+    rows[2].geometry = "";
+    rows[2].type = "polygon";
+    NUCLEUS_RETURN_IF_ERROR(tx.predictions().PutMany(run.rowid, rows, false).status());
+    Boxes more(item.rowid, {"pred_4"}, {"id:d"}, {R"({"v":4})"});
+    more[0].geometry = "";
+    return tx.predictions().PutMany(other.rowid, more, false).status();
+  }));
+  std::vector<PayloadRow> missing;
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(missing, tx.predictions().PayloadsWithoutGeometry(0, 10));
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<PayloadRow> page,
+                             tx.predictions().PayloadsWithoutGeometry(missing.at(0).rowid, 1));
+    EXPECT_EQ(page.size(), 1u);
+    if (page.size() == 1) {
+      EXPECT_EQ(page[0].rowid, missing.at(1).rowid);
+    }
+    return Status::Ok();
+  }));
+  ASSERT_EQ(missing.size(), 3u);
+  EXPECT_EQ(missing[0].payload_json, R"({"v":2})");
+  EXPECT_EQ(missing[0].type, "box");
+  EXPECT_EQ(missing[1].payload_json, R"({"v":3})");
+  EXPECT_EQ(missing[1].type, "polygon");
+  EXPECT_EQ(missing[2].payload_json, R"({"v":4})");
+  EXPECT_TRUE(missing[0].rowid < missing[1].rowid && missing[1].rowid < missing[2].rowid);
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.predictions().SetGeometry(missing[0].rowid, ""));
+    return tx.predictions().SetGeometry(missing[1].rowid, packed);
+  }));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<PayloadRow> left,
+                             tx.predictions().PayloadsWithoutGeometry(0, 10));
+    EXPECT_EQ(left.size(), 1u);
+    if (left.size() == 1) {
+      EXPECT_EQ(left[0].rowid, missing[2].rowid);
+    }
+    return Status::Ok();
+  }));
+  std::vector<StoredPrediction> got = RunPredictions(*store_, run.rowid);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].geometry, Boxes::kGeometry);
+  EXPECT_EQ(got[1].geometry, "");
+  EXPECT_EQ(got[2].geometry, packed);
+  // An update replaces the geometry with the row's; one written without is missing again.
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    Boxes rows(item.rowid, {"pred_x", "pred_y"}, {"id:a", "id:c"}, {"{}", "{}"});
+    rows[0].geometry = packed;
+    rows[1].geometry = "";
+    return tx.predictions().PutMany(run.rowid, rows, true).status();
+  }));
+  got = RunPredictions(*store_, run.rowid);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].geometry, packed);
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<PayloadRow> left,
+                             tx.predictions().PayloadsWithoutGeometry(0, 10));
+    EXPECT_EQ(left.size(), 2u);
+    if (!left.empty()) {
+      EXPECT_EQ(left[0].rowid, got[2].rowid);
+    }
+    return Status::Ok();
+  }));
+}
+
 // RunRowidRange bounds the run; ScanRun over disjoint parts of it (each in its own Read) yields
-// every prediction once in insertion order, with the stored box instead of the payload for box
-// predictions.
+// every prediction once in insertion order, with its packed geometry (bytes as written, empty
+// when written without) and without its payload.
 TEST_P(StoreConformanceTest, ScanRunOverDisjointRangesCoversTheRunOnce) {
   Dataset ds = AddDataset("owner_a");
   Item a = AddItem(ds.id, "a");
@@ -350,19 +431,17 @@ TEST_P(StoreConformanceTest, ScanRunOverDisjointRangesCoversTheRunOnce) {
     EXPECT_EQ(empty.count, 0);
     return Status::Ok();
   }));
-  std::vector<std::string> expected;
+  std::vector<std::string> expected;  // each row's geometry
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
     for (int i = 0; i < 10; ++i) {
       std::string n = std::to_string(i);
       Boxes rows(i % 2 ? a.rowid : b.rowid, {"pred_" + n}, {"id:" + n}, {"{\"n\":" + n + "}"});
-      if (i % 3 == 0) {  // a polygon: no stored box, the payload is handed out
-        rows[0].type = "polygon";
-        rows[0].box.reset();
-      } else {
-        rows[0].box = PredictionBox{double(i), 2, 3, 4};
-      }
+      // A NUL and a high byte inside; every third row written without geometry.
+      std::string geometry = i % 3 == 0 ? "" : std::string("g\0\xff", 3) + n;
+      rows[0].geometry = geometry;
+      if (i % 3 == 0) rows[0].type = "polygon";
       NUCLEUS_RETURN_IF_ERROR(tx.predictions().PutMany(run.rowid, rows, false).status());
-      expected.push_back("{\"n\":" + n + "}");
+      expected.push_back(geometry);
       // Rows of another run in between.
       Boxes noise(a.rowid, {"pred_o" + n}, {"id:" + n}, {"{}"});
       NUCLEUS_RETURN_IF_ERROR(tx.predictions().PutMany(other.rowid, noise, false).status());
@@ -378,8 +457,7 @@ TEST_P(StoreConformanceTest, ScanRunOverDisjointRangesCoversTheRunOnce) {
   ASSERT_LT(range.first, range.last);
   int64_t mid = range.first + (range.last - range.first) / 2;
   std::vector<int64_t> rowids;
-  std::map<int64_t, std::string> payload_by_rowid;
-  std::map<int64_t, std::optional<PredictionBox>> box_by_rowid;
+  std::map<int64_t, std::string> geometry_by_rowid;
   for (auto [lo, hi] : {std::pair{range.first, mid}, std::pair{mid + 1, range.last}}) {
     NUCLEUS_ASSERT_OK(Read([&](Tx& tx) {
       return tx.predictions().ScanRun(run.rowid, lo, hi, [&](const PredictionRef& ref) {
@@ -387,27 +465,16 @@ TEST_P(StoreConformanceTest, ScanRunOverDisjointRangesCoversTheRunOnce) {
         EXPECT_LE(ref.rowid, hi);
         EXPECT_EQ(ref.label, "car");
         EXPECT_EQ(ref.confidence, std::optional<double>(0.5));
+        EXPECT_EQ(ref.payload_json, "") << "matching never reads the payload";
         rowids.push_back(ref.rowid);
-        payload_by_rowid[ref.rowid] = std::string(ref.payload_json);
-        box_by_rowid[ref.rowid] = ref.box;
+        geometry_by_rowid[ref.rowid] = std::string(ref.geometry);
         return Status::Ok();
       });
     }));
   }
   ASSERT_EQ(rowids.size(), 10u);
   EXPECT_TRUE(std::is_sorted(rowids.begin(), rowids.end()));
-  for (int i = 0; i < 10; ++i) {
-    int64_t rowid = rowids[i];
-    if (i % 3 == 0) {
-      EXPECT_FALSE(box_by_rowid[rowid].has_value()) << i;
-      EXPECT_EQ(payload_by_rowid[rowid], expected[i]);
-    } else {
-      ASSERT_TRUE(box_by_rowid[rowid].has_value()) << i;
-      EXPECT_EQ(box_by_rowid[rowid]->x, double(i));
-      EXPECT_EQ(box_by_rowid[rowid]->height, 4);
-      EXPECT_EQ(payload_by_rowid[rowid], "") << "a stored box leaves payload_json empty";
-    }
-  }
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(geometry_by_rowid[rowids[i]], expected[i]) << i;
   int calls = 0;
   Status stopped = Read([&](Tx& tx) {
     return tx.predictions().ScanRun(run.rowid, range.first, range.last, [&](const PredictionRef&) {

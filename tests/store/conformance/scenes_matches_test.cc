@@ -212,8 +212,8 @@ TEST_P(StoreConformanceTest, MatchSetsAreReplacedWholeAndPagedByKind) {
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(tx.annotations().Put(ann, false).status());
     PredictionWrite rows[2];
-    rows[0] = {w.item.rowid, "pred_m1", "box", "id:p1", "p1", "car", 0.9, "{}", std::nullopt};
-    rows[1] = {w.other_item.rowid, "pred_m2", "box", "id:p2", "p2", "car", 0.8, "{}", std::nullopt};
+    rows[0] = {w.item.rowid, "pred_m1", "box", "id:p1", "p1", "car", 0.9, "{}", ""};
+    rows[1] = {w.other_item.rowid, "pred_m2", "box", "id:p2", "p2", "car", 0.8, "{}", ""};
     return tx.predictions().PutMany(w.run.rowid, rows, false).status();
   }));
   NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
