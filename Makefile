@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 DATA ?= ./nucleus-data
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: deps build run test dev-test tsan-test fuzz bench clean
+.PHONY: deps build run test dev-test tsan-test fuzz bench tidy clean
 
 deps:
 	@bash scripts/deps.sh
@@ -40,6 +40,13 @@ fuzz: deps
 
 bench: build
 	@bash scripts/bench.sh
+
+# clang-tidy (.clang-tidy) over src/, each file with its layer's flags; needs only a configured
+# build (compile_commands.json), not a built one. Not part of `make test`.
+tidy:
+	@bash scripts/deps.sh clang-tidy
+	@cmake --preset release >/dev/null
+	@bash scripts/tidy.sh build $(JOBS)
 
 clean:
 	rm -rf build build-dev build-tsan build-fuzz

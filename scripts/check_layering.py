@@ -18,13 +18,16 @@ ALLOWED = {
     "eval": {"eval", "geometry", "core"},
     "store": {"store", "core"},
     "store/sqlite": {"store/sqlite", "store", "core"},
-    "jobs": {"jobs", "core"},
+    "jobs": {"jobs", "store", "core"},
     "wire": {"wire", "core"},
-    "api": {"api", "eval", "geometry", "store", "jobs", "wire", "core"},
+    "api": {"api", "eval", "geometry", "store", "jobs", "core"},
     "server": {"server", "api", "wire", "store", "core"},
     "client": {"client", "wire", "core"},
-    "cli": {"cli", "client", "eval", "geometry", "wire", "core"},
+    "cli": {"cli", "client", "eval", "wire", "core"},
 }
+ALLOWED["api"].add("wire")  # TEMPORARY (issue 11): delete once api/ no longer includes wire/
+# The same arrows are the include roots of the top-level CMakeLists.txt (nucleus_layer), which
+# make the compiler refuse what this script reports.
 # third-party header -> the layers that may include it.
 HOMES = {
     "sqlite3.h": {"store/sqlite"},

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nucleus-cpp needs, only those that are missing. Idempotent.
+#   scripts/deps.sh [EXTRA_PACKAGE...]   # extras for one target only (make tidy: clang-tidy)
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config
@@ -11,6 +12,7 @@ packages=(
   # (libclang_rt.fuzzer*.a ship in libclang-rt-14-dev), llvm-symbolizer for readable reports.
   clang libclang-rt-14-dev llvm
   git  # .ci/run tests a fresh clone
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

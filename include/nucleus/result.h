@@ -49,7 +49,10 @@ class [[nodiscard]] Result {
 // NUCLEUS_ASSIGN_OR_RETURN(auto x, Compute()); returns the Status if Compute() failed.
 #define NUCLEUS_ASSIGN_OR_RETURN(lhs, expr) \
   NUCLEUS_ASSIGN_OR_RETURN_IMPL_(NUCLEUS_CONCAT_(nucleus_result_, __COUNTER__), lhs, expr)
+// `lhs` is a declaration (`auto x`) and `tmp` a generated name: neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define NUCLEUS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                   \
   if (!tmp.ok()) return tmp.status();                  \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

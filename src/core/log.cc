@@ -33,7 +33,7 @@ const char* Name(LogLevel level) {
 class Sink {
  public:
   static constexpr auto kFlushEvery = std::chrono::milliseconds(50);
-  static constexpr size_t kFlushBytes = 32 * 1024;
+  static constexpr size_t kFlushBytes = size_t{32} * 1024;
 
   static Sink& Get() {
     static Sink* sink = new Sink;  // NOLINT: intentionally leaked, see above

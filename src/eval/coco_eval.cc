@@ -524,11 +524,11 @@ class CategoryEvaluator {
         }
         for (int t = 0; t < num_t_; ++t) {
           auto& pts = s.points[t];
-          r_.recall[r_.RecallIndex(t, k, a, m)] = tp[t] / npig_d;
+          r_.recall[r_.RecallIndex(t, static_cast<int>(k), a, m)] = tp[t] / npig_d;
           for (size_t i = pts.size(); i-- > 1;) {
             if (pts[i].second > pts[i - 1].second) pts[i - 1].second = pts[i].second;
           }
-          double* precision = &r_.precision[r_.PrecisionIndex(t, 0, k, a, m)];
+          double* precision = &r_.precision[r_.PrecisionIndex(t, 0, static_cast<int>(k), a, m)];
           size_t j = 0;
           for (int r = 0; r < num_r; ++r) {
             const double thr = p_.recall_thresholds[r];

@@ -1104,7 +1104,7 @@ void DetectionResolver::ResolveOne(RawAnnotations& raw, size_t i, uint32_t img,
       if (count > 0) {
         x0 = x1 = kp[0];
         y0 = y1 = kp[1];
-        for (uint32_t j = 1; j < count; ++j) {
+        for (size_t j = 1; j < count; ++j) {
           x0 = std::min(x0, kp[3 * j]), x1 = std::max(x1, kp[3 * j]);
           y0 = std::min(y0, kp[3 * j + 1]), y1 = std::max(y1, kp[3 * j + 1]);
         }

@@ -290,13 +290,16 @@ RleMask RleFromPolygon(std::span<const double> xy, uint32_t height, uint32_t wid
                                         : static_cast<double>(xe - xs) / dy;
     const bool shallow = dx >= dy;
     const int steps = shallow ? dx : dy;
-    // Point d of this edge in boundary order (d = 0 .. steps), as maskApi.c computes it.
+    // Point d of this edge in boundary order (d = 0 .. steps), as maskApi.c computes it: its
+    // (int)(x + .5) rounding, not lround, or the masks would differ from pycocotools'.
     auto point_u = [&](int d) -> int {
       const int t = flip ? steps - d : d;
+      // NOLINTNEXTLINE(bugprone-incorrect-roundings)
       return shallow ? t + xs : static_cast<int>(xs + s * t + .5);
     };
     auto point_v = [&](int d) -> int {
       const int t = flip ? steps - d : d;
+      // NOLINTNEXTLINE(bugprone-incorrect-roundings)
       return shallow ? static_cast<int>(ys + s * t + .5) : t + ys;
     };
     auto emit = [&](int d) {

@@ -4,7 +4,7 @@
 #include <span>
 
 #include "store/sqlite/json_text.h"
-#include "store/sqlite/repo_factories.h"
+#include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {

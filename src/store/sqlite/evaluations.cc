@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "store/sqlite/repo_factories.h"
+#include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {

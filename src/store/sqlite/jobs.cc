@@ -1,6 +1,6 @@
 #include "store/jobs.h"
 
-#include "store/sqlite/repo_factories.h"
+#include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {

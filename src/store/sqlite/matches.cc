@@ -4,7 +4,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "store/sqlite/repo_factories.h"
+#include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {

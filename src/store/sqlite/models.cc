@@ -1,7 +1,7 @@
 #include "store/models.h"
 
 #include "store/sqlite/json_text.h"
-#include "store/sqlite/repo_factories.h"
+#include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {

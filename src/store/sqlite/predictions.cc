@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "store/sqlite/repo_factories.h"
+#include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {
@@ -46,7 +46,7 @@ struct ItemBuffers {
   std::vector<PredictionRef> refs;
 };
 // Above this a thread's ReadItem buffers are freed after use rather than kept.
-constexpr size_t kKeptBytes = 256 * 1024;
+constexpr size_t kKeptBytes = size_t{256} * 1024;
 
 class SqlitePredictionRepo final : public PredictionRepo {
  public:

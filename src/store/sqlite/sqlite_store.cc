@@ -1,7 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include "store/sqlite/repo_factories.h"
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {

@@ -1,4 +1,6 @@
-// Constructors of the SQLite repositories; each is defined in the area's own .cc file.
+// The SQLite implementation of each repository interface of store/ (KeyRepo, ItemRepo, ...):
+// NewXRepo(db) returns one that runs its statements on `db`, which must outlive it. SqliteStore's
+// transactions create them lazily; each is defined in its area's .cc file (keys.cc, items.cc...).
 #pragma once
 
 #include <memory>
