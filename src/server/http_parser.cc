@@ -62,41 +62,31 @@ HeadParse Fail(std::pair<int, std::string>* error, int status, std::string messa
   return HeadParse::kError;
 }
 
-}  // namespace
-
-const std::string* RequestHead::Find(std::string_view lower_name) const {
-  for (const auto& [name, value] : headers) {
-    if (name == lower_name) return &value;
-  }
-  return nullptr;
+HeadParse FailHeadTooLarge(std::pair<int, std::string>* error, const HeadLimits& limits) {
+  return Fail(error, 431, "request head is larger than " +
+                              std::to_string(limits.max_head_bytes) + " bytes");
 }
 
-HeadParse ParseRequestHead(std::string_view buffer, const HeadLimits& limits, RequestHead* head,
-                           size_t* consumed, std::pair<int, std::string>* error) {
-  // Tolerate empty lines before the request line (RFC 9112 §2.2), but only a few.
-  size_t pos = 0;
-  while (pos < buffer.size() && pos < 8 && (buffer[pos] == '\r' || buffer[pos] == '\n')) ++pos;
-
-  // The request line.
-  size_t line_end = buffer.find('\n', pos);
-  if (line_end == std::string_view::npos) {
-    if (buffer.size() - pos > limits.max_target_bytes + 32) {
-      // Whether the target or the method is long, the line is: name the likely culprit.
-      size_t sp = buffer.find(' ', pos);
-      if (sp != std::string_view::npos && sp - pos <= 32) {
-        return Fail(error, 414, "request target is longer than " +
-                                    std::to_string(limits.max_target_bytes) + " bytes");
-      }
-      return Fail(error, 400, "malformed request line");
+// No line end yet after `pos`: incomplete, unless the buffer is already past a limit.
+HeadParse UnendedRequestLine(std::string_view buffer, size_t pos, const HeadLimits& limits,
+                             std::pair<int, std::string>* error) {
+  if (buffer.size() - pos > limits.max_target_bytes + 32) {
+    // Whether the target or the method is long, the line is: name the likely culprit.
+    size_t sp = buffer.find(' ', pos);
+    if (sp != std::string_view::npos && sp - pos <= 32) {
+      return Fail(error, 414, "request target is longer than " +
+                                  std::to_string(limits.max_target_bytes) + " bytes");
     }
-    if (buffer.size() > limits.max_head_bytes) {
-      return Fail(error, 431, "request head is larger than " +
-                                  std::to_string(limits.max_head_bytes) + " bytes");
-    }
-    return HeadParse::kIncomplete;
+    return Fail(error, 400, "malformed request line");
   }
-  std::string_view line = buffer.substr(pos, line_end - pos);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (buffer.size() > limits.max_head_bytes) return FailHeadTooLarge(error, limits);
+  return HeadParse::kIncomplete;
+}
+
+// The request line (without its line end) into out's method, target and version: kComplete or
+// kError.
+HeadParse ParseRequestLine(std::string_view line, const HeadLimits& limits, RequestHead* out,
+                           std::pair<int, std::string>* error) {
   size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos || sp1 == 0) return Fail(error, 400, "malformed request line");
   size_t sp2 = line.find(' ', sp1 + 1);
@@ -127,102 +117,116 @@ HeadParse ParseRequestHead(std::string_view buffer, const HeadLimits& limits, Re
   if (version[7] != '0' && version[7] != '1') {
     return Fail(error, 505, "only HTTP/1.0 and HTTP/1.1 are supported");
   }
+  out->method.assign(method);
+  out->target.assign(target);
+  out->version_minor = version[7] - '0';
+  return HeadParse::kComplete;
+}
 
-  RequestHead out;
-  out.method.assign(method);
-  out.target.assign(target);
-  out.version_minor = version[7] - '0';
-
-  // Header fields, up to the empty line.
-  pos = line_end + 1;
-  while (true) {
-    if (pos > limits.max_head_bytes) {
-      return Fail(error, 431, "request head is larger than " +
-                                  std::to_string(limits.max_head_bytes) + " bytes");
+// One header field line (non-empty, without its line end) appended to out->headers: kComplete
+// or kError.
+HeadParse ParseHeaderField(std::string_view field, const HeadLimits& limits, RequestHead* out,
+                           std::pair<int, std::string>* error) {
+  if (field.front() == ' ' || field.front() == '\t') {
+    return Fail(error, 400, "obsolete header line folding is not accepted");
+  }
+  if (out->headers.size() >= limits.max_headers) {
+    return Fail(error, 431, "request has more than " + std::to_string(limits.max_headers) +
+                                " header fields");
+  }
+  size_t colon = field.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return Fail(error, 400, "malformed header field");
+  }
+  std::string_view name = field.substr(0, colon);
+  for (char c : name) {
+    if (!IsTokenChar(c)) return Fail(error, 400, "malformed header field name");
+  }
+  std::string_view value = Trim(field.substr(colon + 1));
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      return Fail(error, 400, "header field value has a control character");
     }
-    line_end = buffer.find('\n', pos);
+  }
+  out->headers.emplace_back(LowerCopy(name), std::string(value));
+  return HeadParse::kComplete;
+}
+
+// The header fields from `pos` up to the empty line; on kComplete *out moves to *head and
+// *consumed is the head's length.
+HeadParse ParseHeaderFields(std::string_view buffer, size_t pos, const HeadLimits& limits,
+                            RequestHead* out, RequestHead* head, size_t* consumed,
+                            std::pair<int, std::string>* error) {
+  while (true) {
+    if (pos > limits.max_head_bytes) return FailHeadTooLarge(error, limits);
+    size_t line_end = buffer.find('\n', pos);
     if (line_end == std::string_view::npos) {
-      if (buffer.size() > limits.max_head_bytes) {
-        return Fail(error, 431, "request head is larger than " +
-                                    std::to_string(limits.max_head_bytes) + " bytes");
-      }
+      if (buffer.size() > limits.max_head_bytes) return FailHeadTooLarge(error, limits);
       return HeadParse::kIncomplete;
     }
-    if (line_end + 1 > limits.max_head_bytes) {
-      return Fail(error, 431, "request head is larger than " +
-                                  std::to_string(limits.max_head_bytes) + " bytes");
-    }
+    if (line_end + 1 > limits.max_head_bytes) return FailHeadTooLarge(error, limits);
     std::string_view field = buffer.substr(pos, line_end - pos);
     pos = line_end + 1;
     if (!field.empty() && field.back() == '\r') field.remove_suffix(1);
     if (field.empty()) break;
-    if (field.front() == ' ' || field.front() == '\t') {
-      return Fail(error, 400, "obsolete header line folding is not accepted");
+    if (HeadParse r = ParseHeaderField(field, limits, out, error); r != HeadParse::kComplete) {
+      return r;
     }
-    if (out.headers.size() >= limits.max_headers) {
-      return Fail(error, 431, "request has more than " + std::to_string(limits.max_headers) +
-                                  " header fields");
-    }
-    size_t colon = field.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      return Fail(error, 400, "malformed header field");
-    }
-    std::string_view name = field.substr(0, colon);
-    for (char c : name) {
-      if (!IsTokenChar(c)) return Fail(error, 400, "malformed header field name");
-    }
-    std::string_view value = Trim(field.substr(colon + 1));
-    for (char c : value) {
-      const auto u = static_cast<unsigned char>(c);
-      if ((u < 0x20 && c != '\t') || u == 0x7f) {
-        return Fail(error, 400, "header field value has a control character");
-      }
-    }
-    out.headers.emplace_back(LowerCopy(name), std::string(value));
   }
-  *head = std::move(out);
+  *head = std::move(*out);
   *consumed = pos;
   return HeadParse::kComplete;
 }
 
-bool DecideFraming(const RequestHead& head, BodyFraming* framing,
-                   std::pair<int, std::string>* error) {
-  BodyFraming out;
+// The header fields DecideFraming looks at, gathered in one pass.
+struct FramingFields {
   const std::string* length = nullptr;
   const std::string* transfer = nullptr;
-  std::string codings;
+  std::string codings;  // every Content-Encoding value, comma-joined
   bool close = false;
   bool keep_alive = false;
+};
+
+// Gathers `f` (and out->expect_continue) in header order; repeated framing headers and an
+// unsupported Expect are errors.
+bool ScanFramingFields(const RequestHead& head, FramingFields* f, BodyFraming* out,
+                       std::pair<int, std::string>* error) {
   for (const auto& [name, value] : head.headers) {
     if (name == "content-length") {
-      if (length != nullptr && *length != value) {
+      if (f->length != nullptr && *f->length != value) {
         *error = {400, "conflicting Content-Length headers"};
         return false;
       }
-      length = &value;
+      f->length = &value;
     } else if (name == "transfer-encoding") {
-      if (transfer != nullptr) {
+      if (f->transfer != nullptr) {
         *error = {501, "more than one Transfer-Encoding header"};
         return false;
       }
-      transfer = &value;
+      f->transfer = &value;
     } else if (name == "content-encoding") {
-      if (!codings.empty()) codings += ',';
-      codings += value;
+      if (!f->codings.empty()) f->codings += ',';
+      f->codings += value;
     } else if (name == "connection") {
       for (std::string_view e : ListElements(value)) {
-        if (EqualsIgnoreCase(e, "close")) close = true;
-        if (EqualsIgnoreCase(e, "keep-alive")) keep_alive = true;
+        if (EqualsIgnoreCase(e, "close")) f->close = true;
+        if (EqualsIgnoreCase(e, "keep-alive")) f->keep_alive = true;
       }
     } else if (name == "expect") {
       if (!EqualsIgnoreCase(Trim(value), "100-continue")) {
         *error = {417, "only \"Expect: 100-continue\" is supported"};
         return false;
       }
-      out.expect_continue = true;
+      out->expect_continue = true;
     }
   }
-  out.keep_alive = head.version_minor == 1 ? !close : (keep_alive && !close);
+  return true;
+}
+
+// out->kind and out->length from Content-Length / Transfer-Encoding (either may be null).
+bool DecideBodyKind(const std::string* length, const std::string* transfer, BodyFraming* out,
+                    std::pair<int, std::string>* error) {
   if (length != nullptr && transfer != nullptr) {
     *error = {400, "a request cannot have both Content-Length and Transfer-Encoding"};
     return false;
@@ -233,7 +237,7 @@ bool DecideFraming(const RequestHead& head, BodyFraming* framing,
       *error = {501, "the only transfer coding supported is \"chunked\""};
       return false;
     }
-    out.kind = BodyFraming::Kind::kChunked;
+    out->kind = BodyFraming::Kind::kChunked;
   } else if (length != nullptr) {
     std::string_view digits = Trim(*length);
     if (digits.empty() || digits.size() > 19) {
@@ -248,9 +252,15 @@ bool DecideFraming(const RequestHead& head, BodyFraming* framing,
       }
       n = n * 10 + static_cast<uint64_t>(c - '0');  // 19 digits cannot overflow
     }
-    out.length = n;
-    out.kind = n == 0 ? BodyFraming::Kind::kNone : BodyFraming::Kind::kLength;
+    out->length = n;
+    out->kind = n == 0 ? BodyFraming::Kind::kNone : BodyFraming::Kind::kLength;
   }
+  return true;
+}
+
+// out->coding from the joined Content-Encoding values: at most one known coding.
+bool DecideCoding(std::string_view codings, BodyFraming* out,
+                  std::pair<int, std::string>* error) {
   std::vector<std::string_view> list = ListElements(codings);
   if (list.size() > 1) {
     *error = {415, "only one content coding is supported"};
@@ -259,17 +269,54 @@ bool DecideFraming(const RequestHead& head, BodyFraming* framing,
   if (!list.empty()) {
     std::string_view c = list[0];
     if (EqualsIgnoreCase(c, "gzip") || EqualsIgnoreCase(c, "x-gzip")) {
-      out.coding = BodyFraming::Coding::kGzip;
+      out->coding = BodyFraming::Coding::kGzip;
     } else if (EqualsIgnoreCase(c, "deflate")) {
-      out.coding = BodyFraming::Coding::kDeflate;
+      out->coding = BodyFraming::Coding::kDeflate;
     } else if (EqualsIgnoreCase(c, "br")) {
-      out.coding = BodyFraming::Coding::kBrotli;
+      out->coding = BodyFraming::Coding::kBrotli;
     } else if (!EqualsIgnoreCase(c, "identity")) {
       *error = {415, "unsupported Content-Encoding \"" + std::string(c) +
                          "\" (gzip, deflate, br or identity)"};
       return false;
     }
   }
+  return true;
+}
+
+}  // namespace
+
+const std::string* RequestHead::Find(std::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return &value;
+  }
+  return nullptr;
+}
+
+HeadParse ParseRequestHead(std::string_view buffer, const HeadLimits& limits, RequestHead* head,
+                           size_t* consumed, std::pair<int, std::string>* error) {
+  // Tolerate empty lines before the request line (RFC 9112 §2.2), but only a few.
+  size_t pos = 0;
+  while (pos < buffer.size() && pos < 8 && (buffer[pos] == '\r' || buffer[pos] == '\n')) ++pos;
+
+  size_t line_end = buffer.find('\n', pos);
+  if (line_end == std::string_view::npos) return UnendedRequestLine(buffer, pos, limits, error);
+  std::string_view line = buffer.substr(pos, line_end - pos);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  RequestHead out;
+  if (HeadParse r = ParseRequestLine(line, limits, &out, error); r != HeadParse::kComplete) {
+    return r;
+  }
+  return ParseHeaderFields(buffer, line_end + 1, limits, &out, head, consumed, error);
+}
+
+bool DecideFraming(const RequestHead& head, BodyFraming* framing,
+                   std::pair<int, std::string>* error) {
+  BodyFraming out;
+  FramingFields f;
+  if (!ScanFramingFields(head, &f, &out, error)) return false;
+  out.keep_alive = head.version_minor == 1 ? !f.close : (f.keep_alive && !f.close);
+  if (!DecideBodyKind(f.length, f.transfer, &out, error)) return false;
+  if (!DecideCoding(f.codings, &out, error)) return false;
   *framing = out;
   return true;
 }
@@ -280,98 +327,102 @@ Result<size_t> ChunkedDecoder::Feed(std::string_view in,
                                     const std::function<Status(std::string_view)>& out) {
   size_t i = 0;
   while (i < in.size() && state_ != State::kDone) {
-    const char c = in[i];
-    switch (state_) {
-      case State::kSize: {
-        int digit = -1;
-        if (c >= '0' && c <= '9') digit = c - '0';
-        if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-        if (digit >= 0) {
-          if (remaining_ > (UINT64_MAX >> 4)) return InvalidArgument("chunk size overflows");
-          remaining_ = (remaining_ << 4) | static_cast<uint64_t>(digit);
-          size_digits_ = true;
-        } else if (c == ';' || c == ' ' || c == '\t') {
-          if (!size_digits_) return InvalidArgument("malformed chunk size");
-          state_ = State::kSizeExt;
-        } else if (c == '\r') {
-          if (!size_digits_) return InvalidArgument("malformed chunk size");
-          state_ = State::kSizeLf;
-        } else if (c == '\n') {
-          if (!size_digits_) return InvalidArgument("malformed chunk size");
-          state_ = remaining_ == 0 ? State::kTrailer : State::kData;
-          line_bytes_ = 0;
-          trailer_line_empty_ = true;
-        } else {
-          return InvalidArgument("malformed chunk size");
-        }
-        if (++line_bytes_ > kChunkLineMax) return InvalidArgument("chunk size line too long");
-        ++i;
-        break;
-      }
-      case State::kSizeExt:
-        if (c == '\n') {
-          state_ = remaining_ == 0 ? State::kTrailer : State::kData;
-          line_bytes_ = 0;
-          trailer_line_empty_ = true;
-        } else if (c == '\r') {
-          state_ = State::kSizeLf;
-        }
-        if (state_ == State::kSizeExt && ++line_bytes_ > kChunkLineMax) {
-          return InvalidArgument("chunk size line too long");
-        }
-        ++i;
-        break;
-      case State::kSizeLf:
-        if (c != '\n') return InvalidArgument("malformed chunk size line");
-        state_ = remaining_ == 0 ? State::kTrailer : State::kData;
-        line_bytes_ = 0;
-        trailer_line_empty_ = true;
-        ++i;
-        break;
-      case State::kData: {
-        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size() - i));
-        NUCLEUS_RETURN_IF_ERROR(out(in.substr(i, take)));
-        remaining_ -= take;
-        i += take;
-        if (remaining_ == 0) state_ = State::kDataCr;
-        break;
-      }
-      case State::kDataCr:
-        if (c == '\r') {
-          state_ = State::kDataLf;
-        } else if (c == '\n') {
-          state_ = State::kSize;
-          size_digits_ = false;
-          line_bytes_ = 0;
-        } else {
-          return InvalidArgument("chunk data is longer than its size");
-        }
-        ++i;
-        break;
-      case State::kDataLf:
-        if (c != '\n') return InvalidArgument("chunk data is longer than its size");
-        state_ = State::kSize;
-        size_digits_ = false;
-        line_bytes_ = 0;
-        ++i;
-        break;
-      case State::kTrailer:
-        // Trailer fields are read and dropped; an empty line ends the body.
-        if (++line_bytes_ > kTrailerMax) return InvalidArgument("chunked trailer too long");
-        if (c == '\n') {
-          if (trailer_line_empty_) state_ = State::kDone;
-          trailer_line_empty_ = true;
-        } else if (c != '\r') {
-          trailer_line_empty_ = false;
-        }
-        ++i;
-        break;
-      case State::kDone:
-        break;
+    if (state_ == State::kData) {
+      size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size() - i));
+      NUCLEUS_RETURN_IF_ERROR(out(in.substr(i, take)));
+      remaining_ -= take;
+      i += take;
+      if (remaining_ == 0) state_ = State::kDataCr;
+      continue;
     }
+    NUCLEUS_RETURN_IF_ERROR(Step(in[i]));
+    ++i;
   }
   return i;
+}
+
+Status ChunkedDecoder::Step(char c) {
+  switch (state_) {
+    case State::kSize:
+      return SizeChar(c);
+    case State::kSizeExt:
+      if (c == '\n') {
+        EndSizeLine();
+      } else if (c == '\r') {
+        state_ = State::kSizeLf;
+      }
+      if (state_ == State::kSizeExt && ++line_bytes_ > kChunkLineMax) {
+        return InvalidArgument("chunk size line too long");
+      }
+      return Status::Ok();
+    case State::kSizeLf:
+      if (c != '\n') return InvalidArgument("malformed chunk size line");
+      EndSizeLine();
+      return Status::Ok();
+    case State::kDataCr:
+      if (c == '\r') {
+        state_ = State::kDataLf;
+        return Status::Ok();
+      }
+      if (c != '\n') return InvalidArgument("chunk data is longer than its size");
+      StartSizeLine();
+      return Status::Ok();
+    case State::kDataLf:
+      if (c != '\n') return InvalidArgument("chunk data is longer than its size");
+      StartSizeLine();
+      return Status::Ok();
+    case State::kTrailer:
+      // Trailer fields are read and dropped; an empty line ends the body.
+      if (++line_bytes_ > kTrailerMax) return InvalidArgument("chunked trailer too long");
+      if (c == '\n') {
+        if (trailer_line_empty_) state_ = State::kDone;
+        trailer_line_empty_ = true;
+      } else if (c != '\r') {
+        trailer_line_empty_ = false;
+      }
+      return Status::Ok();
+    case State::kData:  // Feed() hands data over itself
+    case State::kDone:
+      break;
+  }
+  return Status::Ok();
+}
+
+Status ChunkedDecoder::SizeChar(char c) {
+  int digit = -1;
+  if (c >= '0' && c <= '9') digit = c - '0';
+  if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+  if (digit >= 0) {
+    if (remaining_ > (UINT64_MAX >> 4)) return InvalidArgument("chunk size overflows");
+    remaining_ = (remaining_ << 4) | static_cast<uint64_t>(digit);
+    size_digits_ = true;
+  } else if (c == ';' || c == ' ' || c == '\t') {
+    if (!size_digits_) return InvalidArgument("malformed chunk size");
+    state_ = State::kSizeExt;
+  } else if (c == '\r') {
+    if (!size_digits_) return InvalidArgument("malformed chunk size");
+    state_ = State::kSizeLf;
+  } else if (c == '\n') {
+    if (!size_digits_) return InvalidArgument("malformed chunk size");
+    EndSizeLine();
+  } else {
+    return InvalidArgument("malformed chunk size");
+  }
+  if (++line_bytes_ > kChunkLineMax) return InvalidArgument("chunk size line too long");
+  return Status::Ok();
+}
+
+void ChunkedDecoder::EndSizeLine() {
+  state_ = remaining_ == 0 ? State::kTrailer : State::kData;
+  line_bytes_ = 0;
+  trailer_line_empty_ = true;
+}
+
+void ChunkedDecoder::StartSizeLine() {
+  state_ = State::kSize;
+  size_digits_ = false;
+  line_bytes_ = 0;
 }
 
 // ---- content codings --------------------------------------------------------------------------
@@ -565,6 +616,34 @@ bool HeaderParam(std::string_view value, std::string_view key, std::string* out)
   return false;
 }
 
+// A part's header lines (CRLF-separated, without the empty line) into part->name, filename and
+// content_type; a Content-Disposition with a name is required.
+Status ParsePartHeaders(std::string_view head, MultipartPart* part) {
+  bool has_disposition = false;
+  size_t line_start = 0;
+  while (line_start < head.size()) {
+    size_t line_end = head.find("\r\n", line_start);
+    if (line_end == std::string_view::npos) line_end = head.size();
+    std::string_view line = head.substr(line_start, line_end - line_start);
+    line_start = line_end + 2;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return InvalidArgument("malformed multipart header");
+    std::string_view name = Trim(line.substr(0, colon));
+    std::string_view value = Trim(line.substr(colon + 1));
+    if (EqualsIgnoreCase(name, "content-disposition")) {
+      has_disposition = true;
+      if (!HeaderParam(value, "name", &part->name)) {
+        return InvalidArgument("multipart part has no name");
+      }
+      HeaderParam(value, "filename", &part->filename);
+    } else if (EqualsIgnoreCase(name, "content-type")) {
+      part->content_type.assign(value);
+    }
+  }
+  if (!has_disposition) return InvalidArgument("multipart part has no Content-Disposition");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> MultipartBoundary(std::string_view content_type) {
@@ -619,29 +698,7 @@ Status ParseMultipart(std::string_view body, std::string_view boundary,
       }
     }
     MultipartPart part;
-    bool has_disposition = false;
-    std::string_view head = body.substr(pos, head_end - pos);
-    size_t line_start = 0;
-    while (line_start < head.size()) {
-      size_t line_end = head.find("\r\n", line_start);
-      if (line_end == std::string_view::npos) line_end = head.size();
-      std::string_view line = head.substr(line_start, line_end - line_start);
-      line_start = line_end + 2;
-      size_t colon = line.find(':');
-      if (colon == std::string_view::npos) return InvalidArgument("malformed multipart header");
-      std::string_view name = Trim(line.substr(0, colon));
-      std::string_view value = Trim(line.substr(colon + 1));
-      if (EqualsIgnoreCase(name, "content-disposition")) {
-        has_disposition = true;
-        if (!HeaderParam(value, "name", &part.name)) {
-          return InvalidArgument("multipart part has no name");
-        }
-        HeaderParam(value, "filename", &part.filename);
-      } else if (EqualsIgnoreCase(name, "content-type")) {
-        part.content_type.assign(value);
-      }
-    }
-    if (!has_disposition) return InvalidArgument("multipart part has no Content-Disposition");
+    NUCLEUS_RETURN_IF_ERROR(ParsePartHeaders(body.substr(pos, head_end - pos), &part));
     size_t content_start = head_end + head_len_extra;
     size_t next = body.find(delimiter, content_start);
     if (next == std::string_view::npos) return InvalidArgument("multipart body is truncated");

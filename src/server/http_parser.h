@@ -75,6 +75,12 @@ class ChunkedDecoder {
 
  private:
   enum class State { kSize, kSizeExt, kSizeLf, kData, kDataCr, kDataLf, kTrailer, kDone };
+  // One byte of a size line, the CRLF after chunk data or the trailer section (any state but
+  // kData and kDone).
+  Status Step(char c);
+  Status SizeChar(char c);  // a byte in State::kSize
+  void EndSizeLine();  // after a size line's LF: data, or the trailer after the last chunk
+  void StartSizeLine();  // after a chunk's data and its line end
   State state_ = State::kSize;
   uint64_t remaining_ = 0;  // data bytes left in the current chunk
   size_t line_bytes_ = 0;  // length of the current size line or trailer section so far

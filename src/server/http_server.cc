@@ -20,6 +20,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -248,7 +249,19 @@ class HttpServer::Impl {
   // --- workers ---
   void WorkerMain();
   void ServeConnection(Conn* c);
+  // One request on a worker, in named steps over an Exchange; the std::optional<After> steps
+  // return an answer when the request ends there, nullopt to go on.
+  struct Exchange;
   After HandleOne(Conn* c);
+  bool Finish(Exchange& x, bool close);  // writes and logs the answer; false: close after it
+  After FinishKeepingAlive(Exchange& x);  // Finish, keeping the connection if the client wishes
+  After AnswerWithoutBody(Exchange& x);
+  After Refuse(Exchange& x, const Status& status);
+  After BodyFailed(Exchange& x, const BodyReader& body, Status status);
+  std::optional<After> RouteRequest(Exchange& x, Router::Match* match);
+  std::optional<After> AdmitBody(Exchange& x, const RouteOptions& route);
+  std::optional<After> ReadBody(Exchange& x, BodyReader& body);
+  After RunHandler(Exchange& x, const Handler& handler, const BodyReader& body);
   void Rearm(Conn* c, Phase phase, int64_t deadline);
   bool AwaitNextRequest(Conn* c);
   void HandBack(Conn* c, After after);
@@ -798,84 +811,135 @@ std::string TooLarge(uint64_t limit, const char* flag) {
 
 }  // namespace
 
-After HttpServer::Impl::HandleOne(Conn* c) {
-  const auto start = std::chrono::steady_clock::now();
-  const RequestHead& head = c->head;
-  c->in.erase(0, c->head_len);
-  c->head_len = 0;
-
+// One request and its answer on a connection: what HandleOne's steps share. Lives on the
+// worker's stack for the request's duration.
+struct HttpServer::Impl::Exchange {
+  explicit Exchange(Conn* conn) : c(conn), head(conn->head) {}
+  const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  Conn* c;
+  const RequestHead& head;
   Request req;
   Response res;
   std::string route = "-";
   bool head_only = false;
-  auto finish = [&](bool close) {
-    bool written = WriteResponse(c, res, head_only, close);
-    if (options_.log_requests) {
-      auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "%.1fms", ms);
-      core::LogInfo(head.method + " " + route + " " + std::to_string(res.status) + " " + buf);
-    }
-    return written && !close;
-  };
-
   BodyFraming framing;
+  bool has_body = false;
+  bool multipart = false;
+  uint64_t limit = 0;  // the body limit of the matched route
+  const char* flag = "";  // the option that sets `limit`, named when it is passed
+};
+
+After HttpServer::Impl::HandleOne(Conn* c) {
+  Exchange x(c);
+  c->in.erase(0, c->head_len);
+  c->head_len = 0;
+
   std::pair<int, std::string> error;
-  if (!DecideFraming(head, &framing, &error)) {
-    res.Error(InvalidArgument(error.second));
-    res.status = error.first;
-    finish(true);
+  if (!DecideFraming(x.head, &x.framing, &error)) {
+    x.res.Error(InvalidArgument(error.second));
+    x.res.status = error.first;
+    Finish(x, true);
     return After::kLinger;
   }
-  const bool has_body = framing.kind != BodyFraming::Kind::kNone;
-  // An answer given without reading the body: a body already buffered whole is skipped (the
-  // official client sends "{}" on GETs), any other closes the connection after the answer.
-  auto answer_without_body = [&]() {
-    if (!has_body) return finish(!framing.keep_alive) ? After::kKeepAlive : After::kClose;
-    if (framing.kind == BodyFraming::Kind::kLength &&
-        framing.coding == BodyFraming::Coding::kIdentity && framing.length <= c->in.size()) {
-      c->in.erase(0, static_cast<size_t>(framing.length));
-      return finish(!framing.keep_alive) ? After::kKeepAlive : After::kClose;
-    }
-    finish(true);
-    return After::kLinger;
-  };
-  auto refuse = [&](const Status& status) {
-    res.Error(status);
-    return answer_without_body();
-  };
+  x.has_body = x.framing.kind != BodyFraming::Kind::kNone;
+  Router::Match match;
+  if (std::optional<After> answered = RouteRequest(x, &match)) return *answered;
+  if (std::optional<After> answered = AdmitBody(x, match.options)) return *answered;
 
+  BodyReader body(options_, c, x.framing);
+  // The handler calls read_body after this block: what it captures lives at function scope.
+  Status stream_status;
+  if (match.options.stream_body) {
+    x.req.read_body = [&](const std::function<Status(std::string_view)>& sink) {
+      if (body.started()) return FailedPrecondition("the request body was already read");
+      stream_status = body.Pump(x.limit, sink);
+      if (stream_status.code() == StatusCode::kPayloadTooLarge) {
+        stream_status = PayloadTooLarge(TooLarge(x.limit, x.flag));
+      }
+      return stream_status;
+    };
+  } else if (x.has_body) {
+    if (std::optional<After> answered = ReadBody(x, body)) return *answered;
+  }
+  return RunHandler(x, *match.handler, body);
+}
+
+bool HttpServer::Impl::Finish(Exchange& x, bool close) {
+  bool written = WriteResponse(x.c, x.res, x.head_only, close);
+  if (options_.log_requests) {
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - x.start)
+                  .count();
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.1fms", ms);
+    core::LogInfo(x.head.method + " " + x.route + " " + std::to_string(x.res.status) + " " + buf);
+  }
+  return written && !close;
+}
+
+After HttpServer::Impl::FinishKeepingAlive(Exchange& x) {
+  return Finish(x, !x.framing.keep_alive) ? After::kKeepAlive : After::kClose;
+}
+
+// An answer given without reading the body: a body already buffered whole is skipped (the
+// official client sends "{}" on GETs), any other closes the connection after the answer.
+After HttpServer::Impl::AnswerWithoutBody(Exchange& x) {
+  if (!x.has_body) return FinishKeepingAlive(x);
+  if (x.framing.kind == BodyFraming::Kind::kLength &&
+      x.framing.coding == BodyFraming::Coding::kIdentity && x.framing.length <= x.c->in.size()) {
+    x.c->in.erase(0, static_cast<size_t>(x.framing.length));
+    return FinishKeepingAlive(x);
+  }
+  Finish(x, true);
+  return After::kLinger;
+}
+
+After HttpServer::Impl::Refuse(Exchange& x, const Status& status) {
+  x.res.Error(status);
+  return AnswerWithoutBody(x);
+}
+
+// A body that fails while being read: the answer names why; the connection closes.
+After HttpServer::Impl::BodyFailed(Exchange& x, const BodyReader& body, Status status) {
+  if (status.code() == StatusCode::kPayloadTooLarge) {
+    status = PayloadTooLarge(TooLarge(x.limit, x.flag));
+  }
+  x.res.Error(status);
+  if (body.timed_out()) x.res.status = 408;
+  Finish(x, true);
+  return body.timed_out() ? After::kClose : After::kLinger;
+}
+
+// /healthz, the prefix, the route table, the base URL and the credentials (from the head: an
+// unauthenticated request never costs a body byte). An answer if the request ends here.
+std::optional<After> HttpServer::Impl::RouteRequest(Exchange& x, Router::Match* match) {
+  const RequestHead& head = x.head;
   std::string path;
-  SplitTarget(head.target, &path, &req.query);
+  SplitTarget(head.target, &path, &x.req.query);
   if (path == "/healthz") {
-    route = "/healthz";
-    res.Json("{\"status\":\"ok\"}");
-    return answer_without_body();
+    x.route = "/healthz";
+    x.res.Json("{\"status\":\"ok\"}");
+    return AnswerWithoutBody(x);
   }
   std::string method = head.method;
   if (method == "HEAD") {
     method = "GET";
-    head_only = true;
+    x.head_only = true;
   }
   if (!core::StartsWith(path, options_.prefix) ||
       (path.size() > options_.prefix.size() && path[options_.prefix.size()] != '/')) {
-    return refuse(NotFound("no such route: " + head.method + " " + path));
+    return Refuse(x, NotFound("no such route: " + head.method + " " + path));
   }
+  Request& req = x.req;
   req.method = method;
   req.path = path.substr(options_.prefix.size());
-
-  Router::Match match;
-  if (!router_.Find(req.method, req.path, &match)) {
-    After after = refuse(match.path_known ? Status(StatusCode::kNotFound,
-                                                   "method " + req.method + " not allowed on " +
-                                                       req.path)
-                                          : NotFound("no such route: " + req.method + " " +
-                                                     req.path));
-    return after;
+  if (!router_.Find(req.method, req.path, match)) {
+    return Refuse(x, match->path_known
+                         ? Status(StatusCode::kNotFound,
+                                  "method " + req.method + " not allowed on " + req.path)
+                         : NotFound("no such route: " + req.method + " " + req.path));
   }
-  route = match.pattern;
-  req.params = std::move(match.params);
+  x.route = match->pattern;
+  req.params = std::move(match->params);
   req.header_fields = &head.headers;
   const std::string* host = head.Find("host");
   if (host != nullptr && !host->empty()) {
@@ -883,112 +947,101 @@ After HttpServer::Impl::HandleOne(Conn* c) {
   } else {
     req.base_url = "http://" + options_.host + ":" + std::to_string(port_) + options_.prefix;
   }
-
-  // Credentials come from the head: an unauthenticated request never costs a body byte.
-  if (match.options.requires_auth) {
+  if (match->options.requires_auth) {
     Result<std::string> owner = keys_.Authenticate(CredentialOf(head));
-    if (!owner.ok()) return refuse(owner.status());
+    if (!owner.ok()) return Refuse(x, owner.status());
     req.owner = *owner;
   }
+  return std::nullopt;
+}
 
-  const bool multipart = !match.options.stream_body && IsMultipart(head);
-  const uint64_t limit = match.options.stream_body ? options_.max_upload_bytes
-                         : multipart               ? options_.max_multipart_bytes
-                                                   : options_.max_body_bytes;
-  const char* flag = match.options.stream_body ? "--max-upload-mb"
-                     : multipart               ? "--max-multipart-mb"
-                                               : "--max-body-mb";
-  if (framing.kind == BodyFraming::Kind::kLength && framing.length > limit) {
-    return refuse(PayloadTooLarge(TooLarge(limit, flag)));
+// The route's body limit against a declared length, then "100 Continue" if the client waits
+// for it. An answer if the request ends here.
+std::optional<After> HttpServer::Impl::AdmitBody(Exchange& x, const RouteOptions& route) {
+  x.multipart = !route.stream_body && IsMultipart(x.head);
+  x.limit = route.stream_body ? options_.max_upload_bytes
+            : x.multipart     ? options_.max_multipart_bytes
+                              : options_.max_body_bytes;
+  x.flag = route.stream_body ? "--max-upload-mb"
+           : x.multipart     ? "--max-multipart-mb"
+                             : "--max-body-mb";
+  if (x.framing.kind == BodyFraming::Kind::kLength && x.framing.length > x.limit) {
+    return Refuse(x, PayloadTooLarge(TooLarge(x.limit, x.flag)));
   }
-  if (has_body && framing.expect_continue) {
+  if (x.has_body && x.framing.expect_continue) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    (void)!::send(c->fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
+    (void)!::send(x.c->fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
   }
+  return std::nullopt;
+}
 
-  BodyReader body(options_, c, framing);
-  // A body that fails while being read: the answer names why; the connection closes.
-  auto body_failed = [&](Status status) {
-    if (status.code() == StatusCode::kPayloadTooLarge) status = PayloadTooLarge(TooLarge(limit, flag));
-    res.Error(status);
-    if (body.timed_out()) res.status = 408;
-    finish(true);
-    return body.timed_out() ? After::kClose : After::kLinger;
-  };
-  // The handler calls read_body after this block: what it captures lives at function scope.
-  Status stream_status;
-  if (match.options.stream_body) {
-    req.read_body = [&](const std::function<Status(std::string_view)>& sink) {
-      if (body.started()) return FailedPrecondition("the request body was already read");
-      stream_status = body.Pump(limit, sink);
-      if (stream_status.code() == StatusCode::kPayloadTooLarge) {
-        stream_status = PayloadTooLarge(TooLarge(limit, flag));
-      }
-      return stream_status;
-    };
-  } else if (has_body) {
-    // Large multipart bodies go to a file as they arrive; everything else to memory.
-    constexpr uint64_t kSpoolAbove = uint64_t{1} << 20;
-    const bool spool = multipart && (framing.kind != BodyFraming::Kind::kLength ||
-                                     framing.coding != BodyFraming::Coding::kIdentity ||
-                                     framing.length > kSpoolAbove);
-    std::shared_ptr<SpooledBody> spooled;
-    std::string_view content;
-    if (spool) {
-      auto created = SpooledBody::Create(options_.spool_dir);
-      if (!created.ok()) return body_failed(created.status());
-      spooled = *created;
-      Status read = body.Pump(limit, [&](std::string_view piece) { return spooled->Append(piece); });
-      if (!read.ok()) return body_failed(read);
-      auto mapped = spooled->Map();
-      if (!mapped.ok()) return refuse(mapped.status());
-      content = *mapped;
-      req.body_storage = spooled;
-    } else {
-      Status read = body.Pump(limit, [&](std::string_view piece) {
-        req.body.append(piece);
-        return Status::Ok();
-      });
-      if (!read.ok()) return body_failed(read);
-      content = req.body;
-    }
-    if (multipart) {
-      req.is_multipart = true;
-      Result<std::string> boundary = MultipartBoundary(*head.Find("content-type"));
-      std::vector<MultipartPart> parts;
-      Status parsed = boundary.ok() ? ParseMultipart(content, *boundary, MultipartLimits{}, &parts)
-                                    : boundary.status();
-      if (!parsed.ok()) {
-        res.Error(parsed);
-        return finish(!framing.keep_alive) ? After::kKeepAlive : After::kClose;
-      }
-      for (MultipartPart& p : parts) {
-        req.parts.push_back(FormPart{std::move(p.name), std::move(p.filename),
-                                     std::move(p.content_type), p.content});
-      }
-    }
+// A whole (not streamed) body into x.req: large multipart bodies go to a file as they arrive,
+// everything else to memory; multipart is then split into parts. An answer if the request ends
+// here.
+std::optional<After> HttpServer::Impl::ReadBody(Exchange& x, BodyReader& body) {
+  constexpr uint64_t kSpoolAbove = uint64_t{1} << 20;
+  const bool spool = x.multipart && (x.framing.kind != BodyFraming::Kind::kLength ||
+                                     x.framing.coding != BodyFraming::Coding::kIdentity ||
+                                     x.framing.length > kSpoolAbove);
+  std::string_view content;
+  if (spool) {
+    auto created = SpooledBody::Create(options_.spool_dir);
+    if (!created.ok()) return BodyFailed(x, body, created.status());
+    std::shared_ptr<SpooledBody> spooled = *created;
+    Status read =
+        body.Pump(x.limit, [&](std::string_view piece) { return spooled->Append(piece); });
+    if (!read.ok()) return BodyFailed(x, body, read);
+    auto mapped = spooled->Map();
+    if (!mapped.ok()) return Refuse(x, mapped.status());
+    content = *mapped;
+    x.req.body_storage = spooled;
+  } else {
+    Status read = body.Pump(x.limit, [&](std::string_view piece) {
+      x.req.body.append(piece);
+      return Status::Ok();
+    });
+    if (!read.ok()) return BodyFailed(x, body, read);
+    content = x.req.body;
   }
+  if (!x.multipart) return std::nullopt;
+  x.req.is_multipart = true;
+  Result<std::string> boundary = MultipartBoundary(*x.head.Find("content-type"));
+  std::vector<MultipartPart> parts;
+  Status parsed = boundary.ok() ? ParseMultipart(content, *boundary, MultipartLimits{}, &parts)
+                                : boundary.status();
+  if (!parsed.ok()) {
+    x.res.Error(parsed);
+    return FinishKeepingAlive(x);
+  }
+  for (MultipartPart& p : parts) {
+    x.req.parts.push_back(FormPart{std::move(p.name), std::move(p.filename),
+                                   std::move(p.content_type), p.content});
+  }
+  return std::nullopt;
+}
 
+// Runs the route's handler (its exceptions become 500s) and answers; a streamed body the
+// handler did not read to its end must not reach the next request.
+After HttpServer::Impl::RunHandler(Exchange& x, const Handler& handler, const BodyReader& body) {
   try {
-    (*match.handler)(req, res);
+    handler(x.req, x.res);
   } catch (const std::bad_alloc&) {
-    core::LogError("handler ran out of memory on " + route);
-    res.Error(Internal("internal error: out of memory"));
+    core::LogError("handler ran out of memory on " + x.route);
+    x.res.Error(Internal("internal error: out of memory"));
   } catch (const std::exception& e) {
     core::LogError(std::string("handler threw: ") + e.what());
-    res.Error(Internal(std::string("internal error: ") + e.what()));
+    x.res.Error(Internal(std::string("internal error: ") + e.what()));
   }
-  // A streamed body the handler did not read to its end must not reach the next request.
-  const bool consumed = !has_body || body.done();
+  const bool consumed = !x.has_body || body.done();
   if (body.timed_out()) {
-    finish(true);
+    Finish(x, true);
     return After::kClose;
   }
   if (!consumed) {
-    finish(true);
+    Finish(x, true);
     return After::kLinger;
   }
-  return finish(!framing.keep_alive) ? After::kKeepAlive : After::kClose;
+  return FinishKeepingAlive(x);
 }
 
 bool HttpServer::Impl::WriteResponse(Conn* c, const Response& res, bool head_only, bool close) {
