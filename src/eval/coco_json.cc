@@ -208,6 +208,291 @@ struct FieldOptions {
   bool rle_in_place = false;  // compact_rle: leave unescaped strings in the text (no copy)
 };
 
+// Where one annotation object sits, for its problems: the first failure records the problem at
+// `at` and returns false, so a step can `return site.Fail(...)` as the parser's lambda did.
+struct Site {
+  const Locator& loc;
+  std::string_view array_name;
+  size_t index;
+  Problem& problem;
+
+  bool Fail(uint64_t at, std::string what) const {
+    problem.Set(at, Where(array_name, index), std::move(what));
+    return false;
+  }
+};
+
+// "bbox": 4 numbers, or an empty array (no box). Sets kHasBbox in `has` for 4.
+inline bool ParseBbox(od::value& v, const Site& site, RawAnnotations& out, size_t i,
+                      uint16_t& has) {
+  od::array array;
+  if (v.get_array().get(array))
+    return site.Fail(LocationOf(v, site.loc), "field \"bbox\" must be an array of 4 numbers");
+  double b[4];
+  size_t n = 0;
+  for (auto element : array) {
+    double d;
+    if (n >= 4 || element.get_double().get(d)) {
+      return site.Fail(LocationOf(v, site.loc), "field \"bbox\" must be an array of 4 numbers");
+    }
+    b[n++] = d;
+  }
+  if (n == 4) {
+    out.boxes[i] = Box{b[0], b[1], b[2], b[3]};
+    has |= kHasBbox;
+  } else if (n != 0) {
+    return site.Fail(LocationOf(v, site.loc), "field \"bbox\" must be an array of 4 numbers");
+  }
+  return true;
+}
+
+// A list of polygons (arrays of numbers): rings into out.coords. `at` locates "segmentation".
+inline bool ParsePolygons(od::value& v, uint64_t at, const Site& site, RawAnnotations& out,
+                          size_t i) {
+  od::array polygons;
+  if (v.get_array().get(polygons)) return site.Fail(at, "malformed \"segmentation\"");
+  out.seg_kind[i] = SegKind::kPolygons;
+  out.seg_first[i] = static_cast<uint32_t>(out.rings.size());
+  for (auto polygon : polygons) {
+    od::value pv;
+    if (polygon.get(pv)) return site.Fail(at, "malformed \"segmentation\"");
+    const uint32_t begin = static_cast<uint32_t>(out.coords.size());
+    if (!GetNumbers(pv, out.coords)) {
+      return site.Fail(at,
+                       "\"segmentation\" must be a list of polygons (arrays of numbers) or "
+                       "an RLE object");
+    }
+    out.rings.emplace_back(begin, static_cast<uint32_t>(out.coords.size()));
+  }
+  out.seg_count[i] = static_cast<uint32_t>(out.rings.size()) - out.seg_first[i];
+  return true;
+}
+
+// RLE "size": [height, width], non-negative integers up to 1e9.
+inline bool ParseRleSize(od::value& rv, uint64_t rat, const Site& site, RawAnnotations& out,
+                         size_t i) {
+  std::vector<double> size;
+  if (!GetNumbers(rv, size) || size.size() != 2 || !(size[0] >= 0) || !(size[1] >= 0) ||
+      size[0] > 1e9 || size[1] > 1e9 || std::floor(size[0]) != size[0] ||
+      std::floor(size[1]) != size[1]) {
+    return site.Fail(rat, "RLE \"size\" must be [height, width]");
+  }
+  out.seg_h[i] = static_cast<uint32_t>(size[0]);
+  out.seg_w[i] = static_cast<uint32_t>(size[1]);
+  return true;
+}
+
+// compact_rle: the last "counts" of an RLE object when it is a string, kept compressed.
+struct CompactCounts {
+  std::string_view text;
+  bool set = false;      // the last "counts" was such a string
+  bool in_text = false;  // `text` points into the JSON text (else into the parser's buffer)
+  uint64_t at = 0;
+};
+
+// A compressed counts string under compact_rle, not decoded here: read in place when the
+// string has no escape (COCO's alphabet has no '"', so its first quote ends it); else unescaped
+// into the parser's string buffer. Both are valid until the parser is done with this document:
+// KeepCompactCounts decodes it.
+inline bool ReadCompactCounts(od::value& rv, uint64_t rat, const Site& site,
+                              CompactCounts& compact) {
+  const std::string_view token = rv.raw_json_token();
+  if (token.size() < 2 || token[0] != '"') {
+    return site.Fail(rat, "malformed RLE \"counts\" string");
+  }
+  const size_t end = token.find('"', 1);
+  if (end != std::string_view::npos &&
+      token.substr(1, end - 1).find('\\') == std::string_view::npos) {
+    od::raw_json_string raw_string;  // consumes the value, without a copy
+    if (rv.get_raw_json_string().get(raw_string)) {
+      return site.Fail(rat, "malformed RLE \"counts\" string");
+    }
+    compact.text = token.substr(1, end - 1);
+    compact.in_text = true;
+  } else if (rv.get_string().get(compact.text)) {
+    return site.Fail(rat, "malformed RLE \"counts\" string");
+  }
+  compact.set = true;
+  compact.at = rat;
+  return true;
+}
+
+// RLE "counts": a compressed string or an array of integers, decoded into out.counts (a later
+// "counts" replaces an earlier one), or under compact_rle a string kept in `compact`.
+inline bool ParseRleCounts(od::value& rv, uint64_t rat, const FieldOptions& options,
+                           const Site& site, RawAnnotations& out, size_t i,
+                           CompactCounts& compact) {
+  od::json_type ctype;
+  if (rv.type().get(ctype)) return site.Fail(rat, "malformed RLE \"counts\"");
+  out.counts.resize(out.seg_first[i]);
+  compact.set = compact.in_text = false;
+  const bool decode_here = !(ctype == od::json_type::string && options.compact_rle);
+  if (decode_here && out.counts.capacity() == 0) out.counts.reserve(out.json_bytes);
+  if (ctype == od::json_type::string && options.compact_rle) {
+    return ReadCompactCounts(rv, rat, site, compact);
+  }
+  if (ctype == od::json_type::string) {
+    std::string_view s;
+    if (rv.get_string().get(s)) return site.Fail(rat, "malformed RLE \"counts\" string");
+    Status status = geometry::AppendCountsFromString(s, out.counts);
+    if (!status.ok()) return site.Fail(rat, status.message());
+    return true;
+  }
+  od::array array;
+  if (rv.get_array().get(array)) {
+    return site.Fail(rat, "RLE \"counts\" must be a string or an array of integers");
+  }
+  for (auto element : array) {
+    uint64_t c;
+    if (element.get_uint64().get(c) || c > UINT32_MAX) {
+      return site.Fail(rat, "RLE \"counts\" must be a string or an array of integers");
+    }
+    out.counts.push_back(static_cast<uint32_t>(c));
+  }
+  return true;
+}
+
+// Validates and decodes a compact counts string into a small reused buffer, derives area and
+// box while it is in cache, and keeps only the string (kRleString).
+inline bool KeepCompactCounts(const CompactCounts& compact, const FieldOptions& options,
+                              const Site& site, RawAnnotations& out, size_t i) {
+  out.scratch.clear();
+  Status status = geometry::AppendCountsFromString(compact.text, out.scratch);
+  if (!status.ok()) return site.Fail(compact.at, status.message());
+  const geometry::RleView view(out.seg_h[i], out.seg_w[i], out.scratch);
+  RleString r;
+  r.size = static_cast<uint32_t>(compact.text.size());
+  r.area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
+  r.box = geometry::RleToBbox(view);
+  if (compact.in_text && options.rle_in_place) {
+    r.in_text = true;
+    r.first = site.loc.Offset(compact.text.data());
+  } else {
+    r.first = out.rle_chars.size();
+    out.rle_chars.insert(out.rle_chars.end(), compact.text.begin(), compact.text.end());
+  }
+  out.seg_kind[i] = SegKind::kRleString;
+  out.seg_first[i] = static_cast<uint32_t>(out.rle_strings.size());
+  out.seg_count[i] = 0;
+  out.rle_strings.push_back(r);
+  return true;
+}
+
+// An RLE object {"size": [h, w], "counts": ...}. `at` locates "segmentation".
+inline bool ParseRleObject(od::value& v, uint64_t at, const FieldOptions& options,
+                           const Site& site, RawAnnotations& out, size_t i) {
+  od::object rle;
+  if (v.get_object().get(rle)) return site.Fail(at, "malformed \"segmentation\"");
+  bool has_size = false, has_counts = false;
+  out.seg_kind[i] = SegKind::kRle;
+  out.seg_first[i] = static_cast<uint32_t>(out.counts.size());
+  if (out.rle_chars.capacity() == 0 && options.compact_rle) {
+    out.rle_chars.reserve(out.json_bytes);  // a string's bytes, at most the JSON's
+  }
+  CompactCounts compact;
+  for (auto rle_field : rle) {
+    od::raw_json_string rle_key;
+    od::value rv;
+    if (rle_field.key().get(rle_key) || rle_field.value().get(rv)) {
+      return site.Fail(at, "malformed \"segmentation\"");
+    }
+    const uint64_t rat = LocationOf(rv, site.loc);
+    if (rle_key == "size") {
+      if (!ParseRleSize(rv, rat, site, out, i)) return false;
+      has_size = true;
+    } else if (rle_key == "counts") {
+      if (!ParseRleCounts(rv, rat, options, site, out, i, compact)) return false;
+      has_counts = true;
+    }
+  }
+  if (!has_size || !has_counts) {
+    return site.Fail(at, "RLE \"segmentation\" needs \"size\" and \"counts\"");
+  }
+  out.seg_count[i] = static_cast<uint32_t>(out.counts.size()) - out.seg_first[i];
+  if (compact.set) return KeepCompactCounts(compact, options, site, out, i);
+  return true;
+}
+
+// "segmentation": polygons or an RLE object.
+inline bool ParseSegmentation(od::value& v, const FieldOptions& options, const Site& site,
+                              RawAnnotations& out, size_t i) {
+  const uint64_t at = LocationOf(v, site.loc);
+  od::json_type type;
+  if (v.type().get(type)) return site.Fail(at, "malformed \"segmentation\"");
+  if (type == od::json_type::array) return ParsePolygons(v, at, site, out, i);
+  if (type == od::json_type::object) return ParseRleObject(v, at, options, site, out, i);
+  return site.Fail(at, "\"segmentation\" must be a list of polygons or an RLE object");
+}
+
+// "keypoints" and "num_keypoints" (FieldOptions::keypoints); other keys are ignored.
+inline bool ParseKeypointField(const od::raw_json_string& key, od::value& v, const Site& site,
+                               RawAnnotations& out, size_t i, uint16_t& has) {
+  if (key == "keypoints") {
+    const uint64_t at = LocationOf(v, site.loc);
+    out.kp_first[i] = static_cast<uint32_t>(out.kp_values.size());
+    if (!GetNumbers(v, out.kp_values)) {
+      return site.Fail(at, "field \"keypoints\" must be an array of numbers");
+    }
+    out.kp_count[i] = static_cast<uint32_t>(out.kp_values.size()) - out.kp_first[i];
+    has |= kHasKeypoints;
+  } else if (key == "num_keypoints") {
+    const uint64_t at = LocationOf(v, site.loc);
+    int64_t n;
+    if (!GetId(v, n)) return site.Fail(at, "field \"num_keypoints\" must be an integer");
+    if (!out.results) out.num_keypoints[i] = static_cast<int32_t>(n);
+    has |= kHasNumKeypoints;
+  }
+  return true;
+}
+
+// One field of an annotation object; unknown keys (and those `options` turn off) are skipped.
+inline bool ParseAnnotationField(const od::raw_json_string& key, od::value& v,
+                                 const FieldOptions& options, const Site& site,
+                                 RawAnnotations& out, size_t i, uint16_t& has) {
+  const Locator& loc = site.loc;
+  if (key == "bbox") return ParseBbox(v, site, out, i, has);
+  if (key == "score") {
+    if (!GetDouble(v, out.scores[i]))
+      return site.Fail(LocationOf(v, loc), "field \"score\" must be a number");
+    has |= kHasScore;
+  } else if (key == "image_id") {
+    if (!GetId(v, out.image_id[i]))
+      return site.Fail(LocationOf(v, loc), "field \"image_id\" must be an integer");
+    has |= kHasImage;
+  } else if (key == "category_id") {
+    if (!GetId(v, out.category_id[i])) {
+      return site.Fail(LocationOf(v, loc), "field \"category_id\" must be an integer");
+    }
+    has |= kHasCategory;
+  } else if (key == "id") {
+    int64_t id;
+    if (!GetId(v, id)) return site.Fail(LocationOf(v, loc), "field \"id\" must be an integer");
+    if (!out.results) out.id[i] = id;
+    has |= kHasId;
+  } else if (key == "area") {
+    double area;
+    if (!GetDouble(v, area))
+      return site.Fail(LocationOf(v, loc), "field \"area\" must be a number");
+    if (!out.results) out.areas[i] = area;
+    has |= kHasArea;
+  } else if (key == "iscrowd") {
+    bool flag;
+    if (v.get_bool().get(flag)) {  // not a boolean: a number
+      double d;
+      if (!GetDouble(v, d))
+        return site.Fail(LocationOf(v, loc), "field \"iscrowd\" must be 0 or 1");
+      flag = d != 0;
+    }
+    if (!out.results) out.iscrowd[i] = flag;
+  } else if (key == "segmentation" && options.segmentation) {
+    if (!ParseSegmentation(v, options, site, out, i)) return false;
+    has |= kHasSegm;
+  } else if (options.keypoints) {
+    return ParseKeypointField(key, v, site, out, i, has);
+  }
+  return true;
+}
+
 // Parses one annotation or detection object into `out`. Returns false after recording a
 // problem; `out` then holds a partial entry.
 bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator& loc,
@@ -216,221 +501,22 @@ bool ParseAnnotation(od::value value, const FieldOptions& options, const Locator
   const uint64_t start = LocationOf(value, loc);
   out.PushDefault(start);
   const size_t i = out.size() - 1;
-  auto fail = [&](uint64_t at, std::string what) {
-    problem.Set(at, Where(array_name, index), std::move(what));
-    return false;
-  };
+  const Site site{loc, array_name, index, problem};
   od::object object;
-  if (value.get_object().get(object)) return fail(start, "expected an object");
+  if (value.get_object().get(object)) return site.Fail(start, "expected an object");
   uint16_t has = 0;
   for (auto field : object) {
     od::raw_json_string key;
     if (auto e = field.key().get(key)) {
-      return fail(LocationOf(value, loc),
-                  std::string("invalid JSON: ") + simdjson::error_message(e));
+      return site.Fail(LocationOf(value, loc),
+                       std::string("invalid JSON: ") + simdjson::error_message(e));
     }
     od::value v;
     if (auto e = field.value().get(v)) {
-      return fail(LocationOf(value, loc),
-                  std::string("invalid JSON: ") + simdjson::error_message(e));
+      return site.Fail(LocationOf(value, loc),
+                       std::string("invalid JSON: ") + simdjson::error_message(e));
     }
-    if (key == "bbox") {
-      od::array array;
-      if (v.get_array().get(array))
-        return fail(LocationOf(v, loc), "field \"bbox\" must be an array of 4 numbers");
-      double b[4];
-      size_t n = 0;
-      for (auto element : array) {
-        double d;
-        if (n >= 4 || element.get_double().get(d)) {
-          return fail(LocationOf(v, loc), "field \"bbox\" must be an array of 4 numbers");
-        }
-        b[n++] = d;
-      }
-      if (n == 4) {
-        out.boxes[i] = Box{b[0], b[1], b[2], b[3]};
-        has |= kHasBbox;
-      } else if (n != 0) {
-        return fail(LocationOf(v, loc), "field \"bbox\" must be an array of 4 numbers");
-      }
-    } else if (key == "score") {
-      if (!GetDouble(v, out.scores[i]))
-        return fail(LocationOf(v, loc), "field \"score\" must be a number");
-      has |= kHasScore;
-    } else if (key == "image_id") {
-      if (!GetId(v, out.image_id[i]))
-        return fail(LocationOf(v, loc), "field \"image_id\" must be an integer");
-      has |= kHasImage;
-    } else if (key == "category_id") {
-      if (!GetId(v, out.category_id[i])) {
-        return fail(LocationOf(v, loc), "field \"category_id\" must be an integer");
-      }
-      has |= kHasCategory;
-    } else if (key == "id") {
-      int64_t id;
-      if (!GetId(v, id)) return fail(LocationOf(v, loc), "field \"id\" must be an integer");
-      if (!out.results) out.id[i] = id;
-      has |= kHasId;
-    } else if (key == "area") {
-      double area;
-      if (!GetDouble(v, area)) return fail(LocationOf(v, loc), "field \"area\" must be a number");
-      if (!out.results) out.areas[i] = area;
-      has |= kHasArea;
-    } else if (key == "iscrowd") {
-      bool flag;
-      if (v.get_bool().get(flag)) {  // not a boolean: a number
-        double d;
-        if (!GetDouble(v, d)) return fail(LocationOf(v, loc), "field \"iscrowd\" must be 0 or 1");
-        flag = d != 0;
-      }
-      if (!out.results) out.iscrowd[i] = flag;
-    } else if (key == "segmentation" && options.segmentation) {
-      const uint64_t at = LocationOf(v, loc);
-      od::json_type type;
-      if (v.type().get(type)) return fail(at, "malformed \"segmentation\"");
-      if (type == od::json_type::array) {
-        od::array polygons;
-        if (v.get_array().get(polygons)) return fail(at, "malformed \"segmentation\"");
-        out.seg_kind[i] = SegKind::kPolygons;
-        out.seg_first[i] = static_cast<uint32_t>(out.rings.size());
-        for (auto polygon : polygons) {
-          od::value pv;
-          if (polygon.get(pv)) return fail(at, "malformed \"segmentation\"");
-          const uint32_t begin = static_cast<uint32_t>(out.coords.size());
-          if (!GetNumbers(pv, out.coords)) {
-            return fail(at,
-                        "\"segmentation\" must be a list of polygons (arrays of numbers) or "
-                        "an RLE object");
-          }
-          out.rings.emplace_back(begin, static_cast<uint32_t>(out.coords.size()));
-        }
-        out.seg_count[i] = static_cast<uint32_t>(out.rings.size()) - out.seg_first[i];
-      } else if (type == od::json_type::object) {
-        od::object rle;
-        if (v.get_object().get(rle)) return fail(at, "malformed \"segmentation\"");
-        bool has_size = false, has_counts = false;
-        out.seg_kind[i] = SegKind::kRle;
-        out.seg_first[i] = static_cast<uint32_t>(out.counts.size());
-        if (out.rle_chars.capacity() == 0 && options.compact_rle) {
-          out.rle_chars.reserve(out.json_bytes);  // a string's bytes, at most the JSON's
-        }
-        std::string_view counts_string;  // compact_rle: the last "counts" when it is a string
-        bool counts_compact = false, counts_in_text = false;
-        uint64_t counts_at = 0;
-        for (auto rle_field : rle) {
-          od::raw_json_string rle_key;
-          od::value rv;
-          if (rle_field.key().get(rle_key) || rle_field.value().get(rv)) {
-            return fail(at, "malformed \"segmentation\"");
-          }
-          const uint64_t rat = LocationOf(rv, loc);
-          if (rle_key == "size") {
-            std::vector<double> size;
-            if (!GetNumbers(rv, size) || size.size() != 2 || !(size[0] >= 0) || !(size[1] >= 0) ||
-                size[0] > 1e9 || size[1] > 1e9 || std::floor(size[0]) != size[0] ||
-                std::floor(size[1]) != size[1]) {
-              return fail(rat, "RLE \"size\" must be [height, width]");
-            }
-            out.seg_h[i] = static_cast<uint32_t>(size[0]);
-            out.seg_w[i] = static_cast<uint32_t>(size[1]);
-            has_size = true;
-          } else if (rle_key == "counts") {
-            od::json_type ctype;
-            if (rv.type().get(ctype)) return fail(rat, "malformed RLE \"counts\"");
-            out.counts.resize(out.seg_first[i]);
-            counts_compact = counts_in_text = false;
-            const bool decode_here = !(ctype == od::json_type::string && options.compact_rle);
-            if (decode_here && out.counts.capacity() == 0) out.counts.reserve(out.json_bytes);
-            if (ctype == od::json_type::string && options.compact_rle) {
-              // Read in place when the string has no escape (COCO's alphabet has no '"', so its
-              // first quote ends it); else unescaped into the parser's string buffer. Both are
-              // valid until the parser is done with this document: decoded below.
-              const std::string_view token = rv.raw_json_token();
-              if (token.size() < 2 || token[0] != '"') {
-                return fail(rat, "malformed RLE \"counts\" string");
-              }
-              const size_t end = token.find('"', 1);
-              if (end != std::string_view::npos &&
-                  token.substr(1, end - 1).find('\\') == std::string_view::npos) {
-                od::raw_json_string raw_string;  // consumes the value, without a copy
-                if (rv.get_raw_json_string().get(raw_string)) {
-                  return fail(rat, "malformed RLE \"counts\" string");
-                }
-                counts_string = token.substr(1, end - 1);
-                counts_in_text = true;
-              } else if (rv.get_string().get(counts_string)) {
-                return fail(rat, "malformed RLE \"counts\" string");
-              }
-              counts_compact = true;
-              counts_at = rat;
-
-            } else if (ctype == od::json_type::string) {
-              std::string_view s;
-              if (rv.get_string().get(s)) return fail(rat, "malformed RLE \"counts\" string");
-              Status status = geometry::AppendCountsFromString(s, out.counts);
-              if (!status.ok()) return fail(rat, status.message());
-            } else {
-              od::array array;
-              if (rv.get_array().get(array)) {
-                return fail(rat, "RLE \"counts\" must be a string or an array of integers");
-              }
-              for (auto element : array) {
-                uint64_t c;
-                if (element.get_uint64().get(c) || c > UINT32_MAX) {
-                  return fail(rat, "RLE \"counts\" must be a string or an array of integers");
-                }
-                out.counts.push_back(static_cast<uint32_t>(c));
-              }
-            }
-            has_counts = true;
-          }
-        }
-        if (!has_size || !has_counts) {
-          return fail(at, "RLE \"segmentation\" needs \"size\" and \"counts\"");
-        }
-        out.seg_count[i] = static_cast<uint32_t>(out.counts.size()) - out.seg_first[i];
-        if (counts_compact) {
-          // Validate and decode into a small reused buffer, derive area and box while it is
-          // in cache, and keep only the string.
-          out.scratch.clear();
-          Status status = geometry::AppendCountsFromString(counts_string, out.scratch);
-          if (!status.ok()) return fail(counts_at, status.message());
-          const geometry::RleView view(out.seg_h[i], out.seg_w[i], out.scratch);
-          RleString r;
-          r.size = static_cast<uint32_t>(counts_string.size());
-          r.area = static_cast<double>(static_cast<uint32_t>(geometry::RleArea(view)));
-          r.box = geometry::RleToBbox(view);
-          if (counts_in_text && options.rle_in_place) {
-            r.in_text = true;
-            r.first = loc.Offset(counts_string.data());
-          } else {
-            r.first = out.rle_chars.size();
-            out.rle_chars.insert(out.rle_chars.end(), counts_string.begin(), counts_string.end());
-          }
-          out.seg_kind[i] = SegKind::kRleString;
-          out.seg_first[i] = static_cast<uint32_t>(out.rle_strings.size());
-          out.seg_count[i] = 0;
-          out.rle_strings.push_back(r);
-        }
-      } else {
-        return fail(at, "\"segmentation\" must be a list of polygons or an RLE object");
-      }
-      has |= kHasSegm;
-    } else if (key == "keypoints" && options.keypoints) {
-      const uint64_t at = LocationOf(v, loc);
-      out.kp_first[i] = static_cast<uint32_t>(out.kp_values.size());
-      if (!GetNumbers(v, out.kp_values)) {
-        return fail(at, "field \"keypoints\" must be an array of numbers");
-      }
-      out.kp_count[i] = static_cast<uint32_t>(out.kp_values.size()) - out.kp_first[i];
-      has |= kHasKeypoints;
-    } else if (key == "num_keypoints" && options.keypoints) {
-      const uint64_t at = LocationOf(v, loc);
-      int64_t n;
-      if (!GetId(v, n)) return fail(at, "field \"num_keypoints\" must be an integer");
-      if (!out.results) out.num_keypoints[i] = static_cast<int32_t>(n);
-      has |= kHasNumKeypoints;
-    }
+    if (!ParseAnnotationField(key, v, options, site, out, i, has)) return false;
   }
   out.has[i] = has;
   return true;
@@ -498,6 +584,118 @@ struct RawGroundTruth {
   RawAnnotations annotations;
 };
 
+// The parse of a ground-truth document: what its steps share to report a problem.
+struct GroundTruthParse {
+  od::document& doc;
+  const Locator& loc;
+  Problem& problem;
+
+  // simdjson's error at the parser's current position; false.
+  bool Fail(simdjson::error_code error, const std::string& where) {
+    SimdjsonProblem(error, doc, loc, where, problem);
+    return false;
+  }
+};
+
+// One entry of "images" (`images`) or "categories": its "id" and, for an image, its height and
+// width. `eat` locates the entry.
+inline bool ParseGroundTruthEntry(od::value& ev, uint64_t eat, bool images, const char* name,
+                                  size_t index, GroundTruthParse& p, int64_t& id, double& height,
+                                  double& width) {
+  od::object object;
+  if (ev.get_object().get(object)) {
+    p.problem.Set(eat, Where(name, index), "expected an object");
+    return false;
+  }
+  bool has_id = false;
+  for (auto f : object) {
+    od::raw_json_string k;
+    od::value fv;
+    simdjson::error_code error;
+    if ((error = f.key().get(k)) || (error = f.value().get(fv))) {
+      return p.Fail(error, Where(name, index));
+    }
+    const uint64_t fat = LocationOf(fv, p.loc);
+    if (k == "id") {
+      if (!GetId(fv, id)) {
+        p.problem.Set(fat, Where(name, index), "field \"id\" must be an integer");
+        return false;
+      }
+      has_id = true;
+    } else if (images && (k == "height" || k == "width")) {
+      const bool is_height = k == "height";
+      double d;
+      if (!GetDouble(fv, d) || !(d >= 0) || d > 1e9) {
+        p.problem.Set(fat, Where(name, index),
+                      std::string("field \"") + (is_height ? "height" : "width") +
+                          "\" must be a non-negative number");
+        return false;
+      }
+      (is_height ? height : width) = d;
+    }
+  }
+  if (!has_id) {
+    p.problem.Set(eat, Where(name, index), "missing field \"id\"");
+    return false;
+  }
+  return true;
+}
+
+// The "images" (`images`) or "categories" array into `gt`. `at` locates the field's value.
+inline bool ParseImagesOrCategories(od::value& v, uint64_t at, bool images, GroundTruthParse& p,
+                                    RawGroundTruth& gt) {
+  const char* name = images ? "images" : "categories";
+  od::array array;
+  if (v.get_array().get(array)) {
+    p.problem.Set(at, "", std::string("field \"") + name + "\" must be an array");
+    return false;
+  }
+  size_t index = 0;
+  for (auto element : array) {
+    od::value ev;
+    if (auto error = element.get(ev)) return p.Fail(error, Where(name, index));
+    const uint64_t eat = LocationOf(ev, p.loc);
+    int64_t id = 0;
+    double height = 0, width = 0;
+    if (!ParseGroundTruthEntry(ev, eat, images, name, index, p, id, height, width)) return false;
+    if (images) {
+      gt.image_ids.push_back(id);
+      gt.heights.push_back(static_cast<uint32_t>(height));
+      gt.widths.push_back(static_cast<uint32_t>(width));
+    } else {
+      gt.category_ids.push_back(id);
+    }
+    ++index;
+  }
+  return true;
+}
+
+// The "annotations" array into gt.annotations. `at` locates the field's value; `size` is the
+// file's.
+inline bool ParseGroundTruthAnnotations(od::value& v, uint64_t at, size_t size,
+                                        const FieldOptions& options, GroundTruthParse& p,
+                                        RawGroundTruth& gt) {
+  // Address space for one annotation per 128 bytes of the file, so the arrays do not grow
+  // by copying (each doubling left the old copy's pages behind); pages never written are
+  // never touched, and more annotations than that still work.
+  gt.annotations.Reserve(size / 128 + 16);
+  od::array array;
+  if (v.get_array().get(array)) {
+    p.problem.Set(at, "", "field \"annotations\" must be an array");
+    return false;
+  }
+  size_t index = 0;
+  for (auto element : array) {
+    od::value ev;
+    if (auto error = element.get(ev)) return p.Fail(error, Where("annotations", index));
+    if (!ParseAnnotation(ev, options, p.loc, "annotations", index, gt.annotations, p.problem)) {
+      return false;
+    }
+    ++index;
+  }
+  return true;
+}
+
 bool ParseGroundTruthText(const char* data, size_t size, size_t capacity,
                           const FieldOptions& options, RawGroundTruth& gt, Problem& problem) {
   const Locator loc{data, 0};
@@ -508,6 +706,7 @@ bool ParseGroundTruthText(const char* data, size_t size, size_t capacity,
     problem.Set(0, "", std::string("invalid JSON: ") + simdjson::error_message(error));
     return false;
   }
+  GroundTruthParse p{doc, loc, problem};
   od::object root;
   if ((error = doc.get_object().get(root))) {
     SimdjsonProblem(error, doc, loc, "", problem);
@@ -518,104 +717,18 @@ bool ParseGroundTruthText(const char* data, size_t size, size_t capacity,
   for (auto field : root) {
     od::raw_json_string key;
     od::value v;
-    if ((error = field.key().get(key)) || (error = field.value().get(v))) {
-      SimdjsonProblem(error, doc, loc, "", problem);
-      return false;
-    }
+    if ((error = field.key().get(key)) || (error = field.value().get(v))) return p.Fail(error, "");
     const uint64_t at = LocationOf(v, loc);
     if (key == "images" || key == "categories") {
       const bool images = key == "images";
-      const char* name = images ? "images" : "categories";
-      od::array array;
-      if (v.get_array().get(array)) {
-        problem.Set(at, "", std::string("field \"") + name + "\" must be an array");
-        return false;
-      }
-      size_t index = 0;
-      for (auto element : array) {
-        od::value ev;
-        od::object object;
-        if ((error = element.get(ev))) {
-          SimdjsonProblem(error, doc, loc, Where(name, index), problem);
-          return false;
-        }
-        const uint64_t eat = LocationOf(ev, loc);
-        if (ev.get_object().get(object)) {
-          problem.Set(eat, Where(name, index), "expected an object");
-          return false;
-        }
-        bool has_id = false;
-        int64_t id = 0;
-        double height = 0, width = 0;
-        for (auto f : object) {
-          od::raw_json_string k;
-          od::value fv;
-          if ((error = f.key().get(k)) || (error = f.value().get(fv))) {
-            SimdjsonProblem(error, doc, loc, Where(name, index), problem);
-            return false;
-          }
-          const uint64_t fat = LocationOf(fv, loc);
-          if (k == "id") {
-            if (!GetId(fv, id)) {
-              problem.Set(fat, Where(name, index), "field \"id\" must be an integer");
-              return false;
-            }
-            has_id = true;
-          } else if (images && (k == "height" || k == "width")) {
-            const bool is_height = k == "height";
-            double d;
-            if (!GetDouble(fv, d) || !(d >= 0) || d > 1e9) {
-              problem.Set(fat, Where(name, index),
-                          std::string("field \"") + (is_height ? "height" : "width") +
-                              "\" must be a non-negative number");
-              return false;
-            }
-            (is_height ? height : width) = d;
-          }
-        }
-        if (!has_id) {
-          problem.Set(eat, Where(name, index), "missing field \"id\"");
-          return false;
-        }
-        if (images) {
-          gt.image_ids.push_back(id);
-          gt.heights.push_back(static_cast<uint32_t>(height));
-          gt.widths.push_back(static_cast<uint32_t>(width));
-        } else {
-          gt.category_ids.push_back(id);
-        }
-        ++index;
-      }
+      if (!ParseImagesOrCategories(v, at, images, p, gt)) return false;
       (images ? has_images : has_categories) = true;
     } else if (key == "annotations") {
-      // Address space for one annotation per 128 bytes of the file, so the arrays do not grow
-      // by copying (each doubling left the old copy's pages behind); pages never written are
-      // never touched, and more annotations than that still work.
-      gt.annotations.Reserve(size / 128 + 16);
-      od::array array;
-      if (v.get_array().get(array)) {
-        problem.Set(at, "", "field \"annotations\" must be an array");
-        return false;
-      }
-      size_t index = 0;
-      for (auto element : array) {
-        od::value ev;
-        if ((error = element.get(ev))) {
-          SimdjsonProblem(error, doc, loc, Where("annotations", index), problem);
-          return false;
-        }
-        if (!ParseAnnotation(ev, options, loc, "annotations", index, gt.annotations, problem)) {
-          return false;
-        }
-        ++index;
-      }
+      if (!ParseGroundTruthAnnotations(v, at, size, options, p, gt)) return false;
       has_annotations = true;
     }
   }
-  if (!AtEnd(doc)) {
-    SimdjsonProblem(simdjson::TRAILING_CONTENT, doc, loc, "", problem);
-    return false;
-  }
+  if (!AtEnd(doc)) return p.Fail(simdjson::TRAILING_CONTENT, "");
   if (!has_images || !has_categories || !has_annotations) {
     problem.Set(0, "",
                 std::string("missing top-level field \"") +
