@@ -352,6 +352,19 @@ inline bool ParseRleCounts(od::value& rv, uint64_t rat, const FieldOptions& opti
   return true;
 }
 
+// Runs that do not add up to the mask's height x width are refused: pycocotools' rleIou (and any
+// code walking two masks' runs side by side) never ends on them.
+inline bool CountsCoverMask(std::span<const uint32_t> counts, uint64_t at, const Site& site,
+                            uint32_t h, uint32_t w) {
+  uint64_t total = 0;
+  for (uint32_t c : counts) total += c;
+  const uint64_t pixels = uint64_t{h} * w;
+  if (total == pixels) return true;
+  return site.Fail(at, "RLE \"counts\" add up to " + std::to_string(total) +
+                           " pixels, not \"size\" " + std::to_string(h) + " x " +
+                           std::to_string(w) + " = " + std::to_string(pixels));
+}
+
 // Validates and decodes a compact counts string into a small reused buffer, derives area and
 // box while it is in cache, and keeps only the string (kRleString).
 inline bool KeepCompactCounts(const CompactCounts& compact, const FieldOptions& options,
@@ -359,6 +372,7 @@ inline bool KeepCompactCounts(const CompactCounts& compact, const FieldOptions& 
   out.scratch.clear();
   Status status = geometry::AppendCountsFromString(compact.text, out.scratch);
   if (!status.ok()) return site.Fail(compact.at, status.message());
+  if (!CountsCoverMask(out.scratch, compact.at, site, out.seg_h[i], out.seg_w[i])) return false;
   const geometry::RleView view(out.seg_h[i], out.seg_w[i], out.scratch);
   RleString r;
   r.size = static_cast<uint32_t>(compact.text.size());
@@ -410,7 +424,8 @@ inline bool ParseRleObject(od::value& v, uint64_t at, const FieldOptions& option
   }
   out.seg_count[i] = static_cast<uint32_t>(out.counts.size()) - out.seg_first[i];
   if (compact.set) return KeepCompactCounts(compact, options, site, out, i);
-  return true;
+  const std::span<const uint32_t> counts(out.counts.data() + out.seg_first[i], out.seg_count[i]);
+  return CountsCoverMask(counts, at, site, out.seg_h[i], out.seg_w[i]);
 }
 
 // "segmentation": polygons or an RLE object.

@@ -207,6 +207,9 @@ double RleIou(RleView dt, const Box& dt_box, RleView gt, const Box& gt_box, bool
   uint32_t i = 0, u = 0, ct = 1;
   while (ct > 0) {
     const uint32_t c = std::min(ca, cb);
+    // One mask's runs ended before the other's: they do not cover height x width (the parsers
+    // refuse such counts). pycocotools loops forever here; stop instead.
+    if (c == 0 && ((ca == 0 && a >= dc.size()) || (cb == 0 && b >= gc.size()))) break;
     if (va || vb) {
       u += c;
       if (va && vb) i += c;

@@ -191,6 +191,36 @@ TEST(CocoJsonTest, BadCompressedRleResultNamesTheDetection) {
   EXPECT_NE(s.message().find("invalid character"), std::string::npos) << s.message();
 }
 
+// Counts that do not add up to the mask's pixels would hang pycocotools' rleIou (and did hang
+// ours): they are refused at parse time, naming the object, as a count array or a string.
+TEST(CocoJsonTest, RleCountsThatDoNotCoverTheMaskAreRefused) {
+  for (const char* counts : {R"("52203")", "[5,2,2,2,5]", "[50,60]"}) {
+    const std::string dt =
+        std::string(R"([{"image_id":1,"category_id":1,"score":1,"segmentation":)") +
+        R"({"size":[10,10],"counts":)" + counts + "}}]";
+    const Status s = ParseDt(dt);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << counts;
+    EXPECT_NE(s.message().find("[0]"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("not \"size\" 10 x 10 = 100"), std::string::npos) << s.message();
+  }
+  // Exactly 100 pixels is fine.
+  EXPECT_TRUE(ParseDt(R"([{"image_id":1,"category_id":1,"score":1,"segmentation":)"
+                      R"({"size":[10,10],"counts":[5,2,2,2,89]}}])")
+                  .ok());
+  const std::string gt =
+      R"({"images":[{"id":1,"width":10,"height":10}],"categories":[{"id":1}],"annotations":[)"
+      R"({"id":1,"image_id":1,"category_id":1,"segmentation":{"size":[10,10],"counts":[3,4]},)"
+      R"("area":4,"iscrowd":1}]})";
+  const std::string dt = R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"score":1}])";
+  Result<CocoFiles> files =
+      ParseCocoFiles(Padded(gt), "gt.json", Padded(dt), "dt.json", IouType::kSegm, 1);
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.status().message().find("gt.json"), std::string::npos)
+      << files.status().message();
+  EXPECT_NE(files.status().message().find("add up to 7 pixels"), std::string::npos)
+      << files.status().message();
+}
+
 // A result file of a few MiB is parsed in ~1 MiB chunks, each resolved as soon as it is parsed
 // and appended in file order (on several threads a chunk may wait for the ground truth, or for
 // the chunks before it): the detections must be exactly the file's, in its order, without

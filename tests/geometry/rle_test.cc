@@ -270,6 +270,19 @@ TEST(RleTest, DifferentSizesGiveMinusOne) {
   EXPECT_EQ(RleIou(a, b), -1.0);
 }
 
+// Runs that stop short of height x width (a malformed mask): pycocotools' rleIou loops forever
+// on them; ours must return. The masks' boxes overlap, so the run walk is reached.
+TEST(RleTest, MasksWhoseRunsEndEarlyStillGiveAnIou) {
+  const RleMask full = RleFromBox(Box{0, 0, 4, 4}, 10, 10);
+  const RleMask shorter{10, 10, {5, 2, 2, 2, 5}};  // adds up to 16 of 100 pixels
+  const double iou = RleIou(shorter, full);
+  EXPECT_GE(iou, 0.0);
+  EXPECT_LE(iou, 1.0);
+  const double reversed = RleIou(full, shorter);
+  EXPECT_GE(reversed, 0.0);
+  EXPECT_LE(reversed, 1.0);
+}
+
 TEST(RleTest, StringRoundTripAndUncompressedCounts) {
   RleMask mask{4, 5, {3, 2, 0, 1, 14}};
   Result<RleMask> back = RleFromString(RleToString(mask), 4, 5);
