@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "wire/bodies.h"
 #include "wire/scenes.h"
 
 namespace nucleus::wire {
@@ -13,14 +14,10 @@ constexpr std::string_view kBody = "request body";
 constexpr std::string_view kListTypes[] = {"box",    "line",     "polygon",      "keypoints",
                                            "cuboid", "category", "multicategory"};
 
-// A POST body, which must be a JSON object: an empty body, `[]`, `null`, a number or a string is
-// InvalidArgument, so "nothing sent" is never read as "nothing to do".
+// A POST body, which must be a JSON object (wire/bodies.h): an empty body, `[]`, `null`, a number
+// or a string is InvalidArgument, so "nothing sent" is never read as "nothing to do".
 Status ParseRequestObject(std::string_view body, JsonDoc* doc, JsonObject* obj) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return InvalidArgument("request body must be a JSON object, got an empty body");
-  }
-  NUCLEUS_RETURN_IF_ERROR(doc->Parse(body));
-  return AsObject(doc->root(), kBody, obj);
+  return ParseBodyObject(body, "POST", doc, obj);
 }
 
 std::string Describe(std::string_view what, const std::string& reference_id) {

@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "wire/bodies.h"
 #include "wire/json_writer.h"
 
 namespace nucleus::wire {
@@ -273,13 +274,9 @@ namespace nucleus::wire {
 Result<core::SceneUploadRequest> DecodeSceneUploadBody(std::string_view body, core::SceneKind kind,
                                                        bool async, const Limits& limits) {
   constexpr std::string_view kWhat = "request body";
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return InvalidArgument("request body must be a JSON object, got an empty body");
-  }
   JsonDoc doc;
   JsonObject obj;
-  NUCLEUS_RETURN_IF_ERROR(doc.Parse(body));
-  NUCLEUS_RETURN_IF_ERROR(AsObject(doc.root(), kWhat, &obj));
+  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(body, "POST", &doc, &obj));
   core::SceneUploadRequest out;
   NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "update", kWhat, &out.update));
   if (async) {
