@@ -87,36 +87,29 @@ void JobService::Stop() {
 }
 
 Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
-                                      const std::string& type, std::string request_json) {
-  return Submit(owner, dataset_id, type, std::move(request_json),
-                [](store::Tx&) { return Status::Ok(); });
+                                      const std::string& type, const core::JobRequest& request,
+                                      const std::function<Status(store::Tx&)>& also) {
+  return SubmitEncoded(owner, dataset_id, type, ctx_.job_codec->EncodeRequest(request), also);
 }
 
-Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
-                                      const std::string& type, std::string request_json,
-                                      const std::function<Status(store::Tx&)>& also) {
+Result<store::Job> JobService::SubmitEncoded(const std::string& owner,
+                                             const std::string& dataset_id,
+                                             const std::string& type, std::string request_text,
+                                             const std::function<Status(store::Tx&)>& also) {
   store::Job job;
   job.id = core::NewId("job");
   job.owner = owner;
   job.dataset_id = dataset_id;
   job.type = type;
   job.status = "Queued";
-  job.request_json = std::move(request_json);
+  job.request_json = std::move(request_text);
   job.created_at_ms = job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
   NUCLEUS_RETURN_IF_ERROR(ctx_.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(also(tx));
+    if (also) NUCLEUS_RETURN_IF_ERROR(also(tx));
     return tx.jobs().Insert(job);
   }));
   if (runner_) runner_->Notify();
   return job;
-}
-
-Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
-                                      const std::string& type, const core::JobRequest& request,
-                                      const std::function<Status(store::Tx&)>& also) {
-  std::string text = ctx_.job_codec->EncodeRequest(request);
-  if (!also) return Submit(owner, dataset_id, type, std::move(text));
-  return Submit(owner, dataset_id, type, std::move(text), also);
 }
 
 Result<JobView> JobService::GetOf(Context& ctx, const std::string& owner, const std::string& id) {

@@ -38,8 +38,9 @@ class JobRun {
   // Persists per-object error strings (job/{id}/errors).
   Status AddErrors(const std::vector<std::string>& errors);
   // The `message` object shown with the status (compact JSON).
-  void SetMessage(std::string message_json) { job_.message_json = std::move(message_json); }
   void SetMessage(const core::JobMessage& message);
+  // A message already in its stored text (tests).
+  void SetMessage(std::string message_json) { job_.message_json = std::move(message_json); }
 
  private:
   friend class JobService;
@@ -66,18 +67,17 @@ class JobService {
   Status Start(int workers);
   void Stop();
 
-  Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
-                            const std::string& type, std::string request_json);
-  // Submits a job of `type` with a typed request (encoded by ctx.job_codec); `also`, when given,
-  // runs in the same write transaction as above.
+  // Submits a job of `type` with a typed request (encoded by ctx.job_codec). `also`, when given,
+  // runs in the same write transaction: the job is recorded if and only if `also` succeeds (its
+  // error is returned and nothing is written).
   Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
                             const std::string& type, const core::JobRequest& request,
                             const std::function<Status(store::Tx&)>& also = nullptr);
-  // As Submit, with `also` run in the same write transaction: the job is recorded if and only if
-  // `also` succeeds (its error is returned and nothing is written).
-  Result<store::Job> Submit(const std::string& owner, const std::string& dataset_id,
-                            const std::string& type, std::string request_json,
-                            const std::function<Status(store::Tx&)>& also);
+  // As Submit, with the request already in its stored text: tests use it to replay the rows of
+  // earlier versions.
+  Result<store::Job> SubmitEncoded(const std::string& owner, const std::string& dataset_id,
+                                   const std::string& type, std::string request_text,
+                                   const std::function<Status(store::Tx&)>& also = nullptr);
 
   // Runs at most one queued job on the calling thread; false when none was waiting.
   bool RunOne();

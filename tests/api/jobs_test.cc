@@ -62,7 +62,7 @@ TEST_F(JobsTest, JobInterruptedByACrashIsResumedAfterRestart) {
   {
     JobService jobs(*ctx_);
     jobs.Register("work", [](JobRun&) { return Status::Ok(); });
-    id = jobs.Submit("owner", "ds_1", "work", "{}").value().id;
+    id = jobs.SubmitEncoded("owner", "ds_1", "work", "{}").value().id;
     // A worker claimed it (status Running) and then the process died: simulate the claim.
     ASSERT_TRUE(store_->Write([](store::Tx& tx) -> Status {
                         return tx.jobs().ClaimNext(0).status();
@@ -92,7 +92,7 @@ TEST_F(JobsTest, QueuedJobAndFirstReadOfAFinishedJobShowRunning) {
     run.SetMessage(R"({"done":true})");
     return run.Progress(3, 3);
   });
-  std::string id = jobs.Submit("owner", "", "work", "{}").value().id;
+  std::string id = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   EXPECT_EQ(JobService::ReadStatusOf(*ctx_, "owner", id).value().visible_status, "Running");
   ASSERT_TRUE(jobs.RunOne());
   // The first read already happened while queued, so the finished job now shows Completed.
@@ -105,7 +105,7 @@ TEST_F(JobsTest, QueuedJobAndFirstReadOfAFinishedJobShowRunning) {
 TEST_F(JobsTest, JobFinishedBeforeAnyReadShowsRunningOnce) {
   JobService jobs(*ctx_);
   jobs.Register("work", [](JobRun&) { return Status::Ok(); });
-  std::string id = jobs.Submit("owner", "", "work", "{}").value().id;
+  std::string id = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   ASSERT_TRUE(jobs.RunOne());
   EXPECT_EQ(JobService::ReadStatusOf(*ctx_, "owner", id).value().visible_status, "Running");
   EXPECT_EQ(JobService::ReadStatusOf(*ctx_, "owner", id).value().visible_status, "Completed");
@@ -115,8 +115,8 @@ TEST_F(JobsTest, FailedJobEndsErroredWithFinalErrorMessage) {
   JobService jobs(*ctx_);
   jobs.Register("user", [](JobRun&) { return InvalidArgument("bad payload"); });
   jobs.Register("server", [](JobRun&) { return Internal("disk on fire"); });
-  std::string user = jobs.Submit("owner", "", "user", "{}").value().id;
-  std::string server = jobs.Submit("owner", "", "server", "{}").value().id;
+  std::string user = jobs.SubmitEncoded("owner", "", "user", "{}").value().id;
+  std::string server = jobs.SubmitEncoded("owner", "", "server", "{}").value().id;
   ASSERT_TRUE(jobs.RunOne());
   ASSERT_TRUE(jobs.RunOne());
   EXPECT_EQ(Read(user).status, "Errored_User");
@@ -127,7 +127,7 @@ TEST_F(JobsTest, FailedJobEndsErroredWithFinalErrorMessage) {
 
 TEST_F(JobsTest, AnotherOwnerCannotSeeTheJob) {
   JobService jobs(*ctx_);
-  std::string id = jobs.Submit("owner", "", "work", "{}").value().id;
+  std::string id = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   EXPECT_EQ(JobService::ReadStatusOf(*ctx_, "intruder", id).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(JobErrors(*ctx_, "intruder", id).status().code(), StatusCode::kNotFound);
@@ -135,7 +135,7 @@ TEST_F(JobsTest, AnotherOwnerCannotSeeTheJob) {
 
 TEST_F(JobsTest, UnknownJobTypeEndsErroredServerInsteadOfRunningForever) {
   JobService jobs(*ctx_);
-  std::string id = jobs.Submit("owner", "", "mystery", "{}").value().id;
+  std::string id = jobs.SubmitEncoded("owner", "", "mystery", "{}").value().id;
   ASSERT_TRUE(jobs.RunOne());
   EXPECT_EQ(Read(id).status, "Errored_Server");
 }
@@ -162,10 +162,10 @@ TEST_F(JobsTest, HandlerThatThrowsEndsErroredServerAndTheWorkerCarriesOn) {
   jobs.Register("throws", [](JobRun&) -> Status { throw std::runtime_error("vector::reserve"); });
   jobs.Register("odd", [](JobRun&) -> Status { throw 42; });
   jobs.Register("work", [](JobRun&) { return Status::Ok(); });
-  const std::string oom = jobs.Submit("owner", "", "oom", "{}").value().id;
-  const std::string throws = jobs.Submit("owner", "", "throws", "{}").value().id;
-  const std::string odd = jobs.Submit("owner", "", "odd", "{}").value().id;
-  const std::string work = jobs.Submit("owner", "", "work", "{}").value().id;
+  const std::string oom = jobs.SubmitEncoded("owner", "", "oom", "{}").value().id;
+  const std::string throws = jobs.SubmitEncoded("owner", "", "throws", "{}").value().id;
+  const std::string odd = jobs.SubmitEncoded("owner", "", "odd", "{}").value().id;
+  const std::string work = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   ASSERT_TRUE(jobs.Start(1).ok());
   for (int i = 0; i < 250 && Read(work).status != "Completed"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -185,7 +185,7 @@ TEST_F(JobsTest, HandlerThatThrowsEndsErroredServerAndTheWorkerCarriesOn) {
 TEST_F(JobsTest, ClaimsCountAttempts) {
   JobService jobs(*ctx_);
   jobs.Register("work", [](JobRun&) { return Status::Ok(); });
-  const std::string id = jobs.Submit("owner", "", "work", "{}").value().id;
+  const std::string id = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   EXPECT_EQ(Read(id).attempts, 0);
   CrashWhileRunning(*store_, 2);
   EXPECT_EQ(Read(id).attempts, 2);
@@ -196,7 +196,7 @@ TEST_F(JobsTest, JobInterruptedTwiceIsRunAgainAfterRestart) {
   std::string id;
   {
     JobService jobs(*ctx_);
-    id = jobs.Submit("owner", "", "work", "{}").value().id;
+    id = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   }
   CrashWhileRunning(*store_, 2);
   Open();
@@ -220,7 +220,7 @@ TEST_F(JobsTest, JobInterruptedOnEveryAttemptEndsErroredServerAtRestart) {
   std::string id, other;
   {
     JobService jobs(*ctx_);
-    id = jobs.Submit("owner", "", "work", "{}").value().id;
+    id = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   }
   CrashWhileRunning(*store_, 3);  // the first run and both retries
   ASSERT_EQ(Read(id).attempts, kMaxJobAttempts);
@@ -233,7 +233,7 @@ TEST_F(JobsTest, JobInterruptedOnEveryAttemptEndsErroredServerAtRestart) {
   });
   ASSERT_TRUE(jobs.Start(1).ok());
   // A job submitted after the restart runs; once it has, the abandoned one had its chance.
-  other = jobs.Submit("owner", "", "work", "{}").value().id;
+  other = jobs.SubmitEncoded("owner", "", "work", "{}").value().id;
   for (int i = 0; i < 250 && Read(other).status != "Completed"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

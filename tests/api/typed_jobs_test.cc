@@ -125,12 +125,12 @@ TEST_F(TypedJobsTest, EvaluationJobsOfEarlierVersionsRunOrFailLoudly) {
   ASSERT_TRUE(jobs_->RunOne());
   ASSERT_TRUE(jobs_->RunOne());
   const std::string old_plain = jobs_
-                                    ->Submit("owner", dataset_, kEvaluationJobType,
+                                    ->SubmitEncoded("owner", dataset_, kEvaluationJobType,
                                              R"({"evaluation_id":")" + plain.id + R"("})")
                                     .value()
                                     .id;
   const std::string old_matched = jobs_
-                                      ->Submit("owner", dataset_, kEvaluationJobType,
+                                      ->SubmitEncoded("owner", dataset_, kEvaluationJobType,
                                                R"({"evaluation_id":")" + matched.id + R"("})")
                                       .value()
                                       .id;
