@@ -25,10 +25,7 @@ std::string InsertSql(size_t rows, bool update) {
   std::string sql =
       "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, annotation_id, label, "
       "payload, labels, geometry) VALUES ";
-  for (size_t i = 0; i < rows; ++i) {
-    if (i > 0) sql += ',';
-    sql += "(?,?,?,?,?,?,?,?,?,?)";
-  }
+  sql += PlaceholderRows(kParamsPerRow, rows);
   sql += update ? " ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
                   "annotation_id = excluded.annotation_id, label = excluded.label, "
                   "payload = excluded.payload, labels = excluded.labels, "

@@ -139,4 +139,17 @@ Status Db::Error(std::string_view context) const {
   return Internal(msg);
 }
 
+std::string PlaceholderRows(int columns, size_t rows) {
+  std::string group = "(";
+  for (int c = 0; c < columns; ++c) group += c > 0 ? ",?" : "?";
+  group += ')';
+  std::string sql;
+  sql.reserve(rows * (group.size() + 1));
+  for (size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ',';
+    sql += group;
+  }
+  return sql;
+}
+
 }  // namespace nucleus::store::sqlite

@@ -91,4 +91,8 @@ class Db {
   std::string prepare_error_;
 };
 
+// "(?,?,…),(?,…),…": `rows` groups of `columns` placeholders, the VALUES of a multi-row INSERT
+// (one sqlite3_step writes a whole batch; see the PutMany / InsertMany of the repositories).
+std::string PlaceholderRows(int columns, size_t rows);
+
 }  // namespace nucleus::store::sqlite

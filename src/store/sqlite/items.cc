@@ -27,10 +27,7 @@ std::string InsertManySql(size_t rows) {
   std::string sql =
       "INSERT INTO items (rowid, id, dataset_id, seq, reference_id, image_url, pointcloud_url, "
       "metadata, extra, scene_id) VALUES ";
-  for (size_t i = 0; i < rows; ++i) {
-    if (i > 0) sql += ',';
-    sql += "(?,?,?,?,?,?,?,?,?,?)";
-  }
+  sql += PlaceholderRows(kParamsPerRow, rows);
   return sql;
 }
 

@@ -22,10 +22,7 @@ std::string InsertSql(size_t rows, bool update) {
   std::string sql =
       "INSERT INTO predictions (run_rowid, item_rowid, identity, id, type, annotation_id, label, "
       "confidence, payload, geometry) VALUES ";
-  for (size_t i = 0; i < rows; ++i) {
-    if (i > 0) sql += ',';
-    sql += "(?,?,?,?,?,?,?,?,?,?)";
-  }
+  sql += PlaceholderRows(kParamsPerRow, rows);
   sql += update ? " ON CONFLICT (run_rowid, item_rowid, identity) DO UPDATE SET "
                   "type = excluded.type, annotation_id = excluded.annotation_id, "
                   "label = excluded.label, confidence = excluded.confidence, "
