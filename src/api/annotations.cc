@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "api/item_refs.h"
 #include "api/uploads.h"
 #include "core/ids.h"
 #include "core/packed_geometry.h"
@@ -197,11 +198,24 @@ Result<std::string> CheckCuboidTarget(store::Tx& tx, const std::string& dataset_
          "lidar scene).";
 }
 
-// Applies `inputs` inside `tx`, adding to `counts` (each error with the index of its input).
+// The reference ids of `inputs`, resolved in a read snapshot before the write (item_refs.h).
+Result<ItemRefs> ResolveInputRefs(Context& ctx, const std::string& dataset_id,
+                                  const std::vector<AnnotationInput>& inputs) {
+  ItemRefs refs;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(refs, ItemRefs::Resolve(tx, dataset_id, DistinctRefs(inputs)));
+    return Status::Ok();
+  }));
+  return refs;
+}
+
+// Applies `inputs` inside `tx`, adding to `counts` (each error with the index of its input);
+// `refs` resolved their reference ids before the transaction.
 Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
-                        const std::vector<AnnotationInput>& inputs, bool update,
+                        const std::vector<AnnotationInput>& inputs, ItemRefs& refs, bool update,
                         AnnotateCounts* counts) {
-  NUCLEUS_ASSIGN_OR_RETURN(auto rowids, tx.items().ResolveRefs(dataset_id, DistinctRefs(inputs)));
+  NUCLEUS_ASSIGN_OR_RETURN(const ItemRefs::RowidMap* confirmed, refs.Confirm(tx));
+  const ItemRefs::RowidMap& rowids = *confirmed;
   TaxonomyCache taxonomies(tx, dataset_id);
   RowWriter writer(tx, dataset_id, update, counts, inputs.size());
 
@@ -310,10 +324,11 @@ Result<AnnotateCounts> Annotate(Context& ctx, const std::string& owner,
   PerItemCounter per_item(ctx.limits.max_annotations_per_item, "annotations",
                           "max_annotations_per_item");
   ApplyItemCap(per_item, request.objects, 0);
+  NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveInputRefs(ctx, dataset_id, request.objects));
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = AnnotateCounts();
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    return ApplyAnnotations(tx, dataset_id, request.objects, request.update, &counts);
+    return ApplyAnnotations(tx, dataset_id, request.objects, refs, request.update, &counts);
   }));
   return counts;
 }
@@ -379,10 +394,11 @@ Status AnnotationUploadRun::Apply(std::vector<AnnotationInput> chunk) {
   ApplyItemCap(per_item_, chunk, next_index_);
   next_index_ += static_cast<int64_t>(chunk.size());
   AnnotateCounts c;
+  NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveInputRefs(run_.ctx(), job.dataset_id, chunk));
   NUCLEUS_RETURN_IF_ERROR(run_.ctx().store.Write([&](store::Tx& tx) -> Status {
     c = AnnotateCounts();
     NUCLEUS_RETURN_IF_ERROR(
-        ApplyAnnotations(tx, job.dataset_id, chunk, run_.request().update, &c));
+        ApplyAnnotations(tx, job.dataset_id, chunk, refs, run_.request().update, &c));
     std::vector<std::string> entries;
     entries.reserve(c.errors.size());
     for (size_t k = 0; k < c.errors.size(); ++k) {

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "api/item_caps.h"
+#include "api/item_refs.h"
 #include "api/model_runs.h"
 #include "api/scenes.h"
 #include "api/uploads.h"
@@ -144,8 +145,8 @@ class BatchWriter {
       : tx_(tx), run_(run), update_(update), counts_(counts) {}
 
   Status Write(const std::vector<core::ParsedAnnotation>& objects,
-               const std::vector<int64_t>& origin, const PreparedBatch& prepared) {
-    NUCLEUS_ASSIGN_OR_RETURN(rowids_, tx_.items().ResolveRefs(run_.dataset_id, prepared.refs));
+               const std::vector<int64_t>& origin, const PreparedBatch& prepared, ItemRefs& refs) {
+    NUCLEUS_ASSIGN_OR_RETURN(rowids_, refs.Confirm(tx_));
     IdentitySet identities(objects.size());
     std::vector<store::PredictionWrite> rows;
     rows.reserve(objects.size());
@@ -182,10 +183,10 @@ class BatchWriter {
     if (!have_last_ || a.reference_id != last_ref_) {
       have_last_ = true;
       last_ref_ = a.reference_id;
-      last_ = rowids_.find(a.reference_id);
+      last_ = rowids_->find(a.reference_id);
     }
     const auto it = last_;
-    if (it == rowids_.end() && a.type == core::AnnotationType::kCategory) {
+    if (it == rowids_->end() && a.type == core::AnnotationType::kCategory) {
       // A category naming a scene rather than an item is a scene category (scenes.md §4.2).
       NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Scene> scene,
                                FindSceneByRef(tx_, run_.dataset_id, a.reference_id));
@@ -197,7 +198,7 @@ class BatchWriter {
         return false;
       }
     }
-    if (it == rowids_.end()) {
+    if (it == rowids_->end()) {
       AddError(counts_, object, UnknownReferenceMessage(a.reference_id));
       return false;
     }
@@ -253,7 +254,7 @@ class BatchWriter {
   const store::ModelRun& run_;
   const bool update_;
   PredictCounts* counts_;
-  std::unordered_map<std::string, int64_t> rowids_;
+  const ItemRefs::RowidMap* rowids_ = nullptr;  // Confirm's answer
   bool have_last_ = false;  // last_ref_ and last_ are set
   std::string_view last_ref_;
   std::unordered_map<std::string, int64_t>::const_iterator last_;
@@ -325,12 +326,18 @@ Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
     ApplyItemCap(*per_item, &batch, &refused, &origin);
   }
   const PreparedBatch prepared(batch.objects);
+  ItemRefs refs;  // resolved outside the writer lock (item_refs.h)
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
+    NUCLEUS_ASSIGN_OR_RETURN(refs, ItemRefs::Resolve(tx, run.dataset_id, prepared.refs));
+    return Status::Ok();
+  }));
   PredictCounts counts;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = PredictCounts{};
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
     counts.dataset_id = run.dataset_id;
-    return BatchWriter(tx, run, update, &counts).Write(batch.objects, origin, prepared);
+    return BatchWriter(tx, run, update, &counts).Write(batch.objects, origin, prepared, refs);
   }));
   counts.errored += refused.errored;
   if (!refused.errors.empty()) {

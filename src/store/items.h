@@ -49,7 +49,13 @@ class ItemRepo {
   // reference id -> rowid for those of `reference_ids` that exist in the dataset.
   virtual Result<std::unordered_map<std::string, int64_t>> ResolveRefs(
       const std::string& dataset_id, const std::vector<std::string>& reference_ids) = 0;
-  // Deletes the item with its annotations (and, once they exist, predictions and matches).
+  // How many items of the dataset were ever deleted (0 for an unknown dataset). Delete adds one;
+  // nothing else changes it. Rowids are reused only after a deletion, so while this count stays
+  // the same every reference id ResolveRefs found still names the same row: a writer can resolve
+  // in a read snapshot, outside the write lock, and confirm inside it (api/item_refs.h).
+  virtual Result<int64_t> DeletionCount(const std::string& dataset_id) = 0;
+  // Deletes the item with its annotations (and, once they exist, predictions and matches), and
+  // adds one to its dataset's DeletionCount.
   virtual Status Delete(int64_t rowid) = 0;
 };
 

@@ -99,6 +99,7 @@ def downgrade(db_path, version):
     con.execute("DROP INDEX annotations_without_geometry")
     con.execute("ALTER TABLE predictions DROP COLUMN geometry")
     con.execute("ALTER TABLE annotations DROP COLUMN geometry")
+    con.execute("ALTER TABLE datasets DROP COLUMN item_deletions")  # v11
     if version == 8:
         con.executemany("UPDATE predictions SET box = ? WHERE rowid = ?",
                         [(b, r) for r, b in boxes])

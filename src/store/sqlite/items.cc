@@ -221,7 +221,21 @@ class SqliteItemRepo final : public ItemRepo {
     return out;
   }
 
+  Result<int64_t> DeletionCount(const std::string& dataset_id) override {
+    Stmt stmt = db_.Prepare("SELECT item_deletions FROM datasets WHERE id = ?");
+    stmt.Bind(1, dataset_id);
+    int64_t n = 0;
+    if (stmt.Step()) n = stmt.Int(0);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return n;
+  }
+
   Status Delete(int64_t rowid) override {
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("UPDATE datasets SET item_deletions = item_deletions + 1 WHERE id = "
+                    "(SELECT dataset_id FROM items WHERE rowid = ?)")
+            .Bind(1, rowid)
+            .Exec());
     return db_.Prepare("DELETE FROM items WHERE rowid = ?").Bind(1, rowid).Exec();
   }
 

@@ -381,6 +381,50 @@ CREATE INDEX predictions_without_geometry ON predictions(rowid) WHERE geometry I
 CREATE INDEX annotations_without_geometry ON annotations(rowid) WHERE geometry IS NULL;
 )sql";
 
+// v11: ground truth is written like predictions (issue 11, ingest). The annotations table loses
+// its two foreign keys: each inserted row probed datasets and items for them, inside the store's
+// single writer. What they guaranteed holds without them: an annotate resolves its reference ids
+// and checks its dataset in the same write transaction (api/item_refs.h), and the cascades they
+// carried are triggers, as for predictions (v2). `item_deletions` counts the items a dataset ever
+// lost, so reference ids can be resolved in a read snapshot, outside the writer, and confirmed in
+// it with one lookup (store/items.h, DeletionCount). SQLite cannot drop a constraint: the table
+// is rebuilt with the same rowids, columns and indexes. Idempotent, like v9 (a test replays it).
+constexpr const char* kV11AnnotationsWithoutForeignKeys = R"sql(
+ALTER TABLE datasets ADD COLUMN item_deletions INTEGER NOT NULL DEFAULT 0;
+DROP TRIGGER IF EXISTS datasets_drop_annotations;
+DROP TRIGGER IF EXISTS items_drop_annotations;
+CREATE TABLE annotations_v11 (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  dataset_id TEXT NOT NULL,
+  item_rowid INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  annotation_id TEXT NOT NULL,
+  label TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '[]',
+  payload TEXT NOT NULL,
+  geometry BLOB,
+  UNIQUE (item_rowid, identity)
+);
+INSERT INTO annotations_v11 (rowid, id, dataset_id, item_rowid, type, identity, annotation_id,
+                             label, labels, payload, geometry)
+  SELECT rowid, id, dataset_id, item_rowid, type, identity, annotation_id, label, labels, payload,
+         geometry FROM annotations;
+DROP TABLE annotations;
+ALTER TABLE annotations_v11 RENAME TO annotations;
+CREATE INDEX annotations_by_dataset ON annotations(dataset_id);
+CREATE INDEX annotations_by_category ON annotations(dataset_id, identity)
+  WHERE identity GLOB 'category:*' OR identity GLOB 'multicategory:*';
+CREATE INDEX annotations_without_geometry ON annotations(rowid) WHERE geometry IS NULL;
+CREATE TRIGGER datasets_drop_annotations AFTER DELETE ON datasets BEGIN
+  DELETE FROM annotations WHERE dataset_id = OLD.id;
+END;
+CREATE TRIGGER items_drop_annotations AFTER DELETE ON items BEGIN
+  DELETE FROM annotations WHERE item_rowid = OLD.rowid;
+END;
+)sql";
+
 // v6's box (4 doubles in host byte order) as packed geometry; NULL for anything else.
 void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
   PredictionBox box;
@@ -411,6 +455,7 @@ const std::vector<Migration>& Migrations() {
       {8, kV8SeqHighWaterMarks},
       {9, kV9AnnotationIndexes},
       {10, kV10PackedGeometry},
+      {11, kV11AnnotationsWithoutForeignKeys},
   };
   return migrations;
 }

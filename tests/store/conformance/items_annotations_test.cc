@@ -271,6 +271,45 @@ TEST_P(StoreConformanceTest, ResolveRefsReturnsOnlyTheDatasetsExistingItems) {
   }));
 }
 
+// What lets a writer resolve reference ids outside the write lock (api/item_refs.h): only a
+// deletion moves the count, and only its own dataset's; appends and replaces do not.
+TEST_P(StoreConformanceTest, DeletionCountMovesOnlyWithItemDeletionsOfItsDataset) {
+  Dataset ds = AddDataset("owner_a");
+  Dataset other = AddDataset("owner_a");
+  Item a = AddItem(ds.id, "a");
+  Item b = AddItem(ds.id, "b");
+  Item c = AddItem(other.id, "c");
+  auto counts = [&]() {
+    std::pair<int64_t, int64_t> out{-1, -1};
+    NUCLEUS_EXPECT_OK(Read([&](Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(out.first, tx.items().DeletionCount(ds.id));
+      NUCLEUS_ASSIGN_OR_RETURN(out.second, tx.items().DeletionCount(other.id));
+      return Status::Ok();
+    }));
+    return out;
+  };
+  EXPECT_EQ(counts(), std::make_pair(int64_t{0}, int64_t{0}));
+  AddItem(ds.id, "d");
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) {
+    Item replaced = a;
+    replaced.metadata_json = R"({"k":1})";
+    return tx.items().Replace(replaced);
+  }));
+  EXPECT_EQ(counts(), std::make_pair(int64_t{0}, int64_t{0}));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().Delete(b.rowid); }));
+  EXPECT_EQ(counts(), std::make_pair(int64_t{1}, int64_t{0}));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.items().Delete(a.rowid));
+    return tx.items().Delete(c.rowid);
+  }));
+  EXPECT_EQ(counts(), std::make_pair(int64_t{2}, int64_t{1}));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t unknown, tx.items().DeletionCount("ds_unknown"));
+    EXPECT_EQ(unknown, 0);
+    return Status::Ok();
+  }));
+}
+
 TEST_P(StoreConformanceTest, DeletingAnItemDeletesItsAnnotationsAndPredictions) {
   Dataset ds = AddDataset("owner_a");
   Item a = AddItem(ds.id, "a");
