@@ -55,22 +55,82 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   return store;
 }
 
+struct SqliteStore::PendingWrite {
+  const std::function<Status(Tx&)>* fn;
+  Status status;
+  bool done = false;  // guarded by queue_mu_
+};
+
 Status SqliteStore::Write(const std::function<Status(Tx&)>& fn) {
+  PendingWrite mine{&fn, Status::Ok()};
+  std::unique_lock<std::mutex> queue_lock(queue_mu_);
+  queue_.push_back(&mine);
+  while (!mine.done) {
+    if (leading_) {
+      queue_cv_.wait(queue_lock);
+      continue;
+    }
+    // Lead the next group: the oldest waiting Writes (this one among them unless the queue was
+    // longer than a group).
+    leading_ = true;
+    std::vector<PendingWrite*> group;
+    while (!queue_.empty() && group.size() < kMaxGroup) {
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    queue_lock.unlock();
+    CommitGroup(group);
+    queue_lock.lock();
+    for (PendingWrite* w : group) w->done = true;
+    leading_ = false;
+    queue_cv_.notify_all();
+  }
+  return mine.status;
+}
+
+void SqliteStore::CommitGroup(const std::vector<PendingWrite*>& group) {
   std::lock_guard<std::mutex> lock(write_mu_);
   Db& db = *writer_;
-  NUCLEUS_RETURN_IF_ERROR(db.ExecScript("BEGIN IMMEDIATE"));
-  Status status;
-  {
-    SqliteTx tx(db);
-    status = fn(tx);
+  auto fail_all = [&](const Status& status) {
+    for (PendingWrite* w : group) {
+      if (w->status.ok()) w->status = status;
+    }
+  };
+  Status begin = db.Prepare("BEGIN IMMEDIATE").Exec();
+  if (!begin.ok()) return fail_all(begin);
+  const bool alone = group.size() == 1;
+  for (PendingWrite* w : group) {
+    if (!alone) {
+      Status savepoint = db.Prepare("SAVEPOINT write").Exec();
+      if (!savepoint.ok()) {
+        (void)db.ExecScript("ROLLBACK");
+        return fail_all(savepoint);
+      }
+    }
+    {
+      SqliteTx tx(db);
+      w->status = (*w->fn)(tx);
+    }
+    if (alone) break;
+    Status end = w->status.ok() ? db.Prepare("RELEASE write").Exec()
+                                : db.Prepare("ROLLBACK TO write").Exec();
+    if (end.ok() && !w->status.ok()) end = db.Prepare("RELEASE write").Exec();
+    // SQLite ends the whole transaction itself on some errors (a full disk, I/O): what the
+    // group wrote before is gone too, so nothing of it may be reported as committed.
+    if (!end.ok() || sqlite3_get_autocommit(db.raw()) != 0) {
+      if (sqlite3_get_autocommit(db.raw()) == 0) (void)db.ExecScript("ROLLBACK");
+      return fail_all(end.ok() ? Internal("sqlite: the write transaction was rolled back") : end);
+    }
   }
-  if (!status.ok()) {
+  if (alone && !group.front()->status.ok()) {
     (void)db.ExecScript("ROLLBACK");
-    return status;
+    return;
   }
-  Status commit = db.ExecScript("COMMIT");
-  if (!commit.ok()) (void)db.ExecScript("ROLLBACK");
-  return commit;
+  Status commit = db.Prepare("COMMIT").Exec();
+  if (!commit.ok()) {
+    (void)db.ExecScript("ROLLBACK");
+    fail_all(commit);
+  }
 }
 
 Status SqliteStore::Read(const std::function<Status(Tx&)>& fn) {

@@ -1,5 +1,7 @@
 // store.h: units of work. A Write commits when its function returns OK and leaves nothing when
 // it returns an error; a committed Write survives a restart; a Read sees one snapshot.
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -249,6 +251,68 @@ TEST_P(StoreConformanceTest, ConcurrentWritesAllCommitWithUniquePositions) {
     EXPECT_EQ(items[i].id.substr(0, items[i].id.size() - 1),
               items[i + 1].id.substr(0, items[i + 1].id.size() - 1));
   }
+}
+
+// Writes that wait together may be committed together (SQLite's group commit): each still
+// commits or fails alone. A first Write holds the writer until the others are waiting, so they
+// run as one group in which every other function fails after writing.
+TEST_P(StoreConformanceTest, WaitingWritesEachCommitOrFailAlone) {
+  Dataset ds = AddDataset("owner_a");
+  constexpr int kWriters = 8;
+  std::mutex mu;
+  std::condition_variable cv;
+  int started = 0;
+  Status statuses[kWriters];
+  auto write = [&](int w) {
+    return store_->Write([&, w](Tx& tx) -> Status {
+      if (w == 0) {  // hold the writer until the others have called Write
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return started == kWriters - 1; });
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      Item item;
+      item.id = "di_group_" + std::to_string(w);
+      item.dataset_id = ds.id;
+      item.reference_id = item.id;
+      NUCLEUS_RETURN_IF_ERROR(tx.items().Insert(&item));
+      NUCLEUS_RETURN_IF_ERROR(tx.items().UpdateMetadata(item.rowid, R"({"w":1})"));
+      if (w % 2 == 1) return InvalidArgument("writer " + std::to_string(w) + " fails");
+      return Status::Ok();
+    });
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { statuses[0] = write(0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // writer 0 holds the lock
+  for (int w = 1; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ++started;
+      }
+      cv.notify_all();
+      statuses[w] = write(w);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<std::string> kept;
+  for (const Item& item : AllItems(ds.id)) kept.push_back(item.reference_id);
+  std::vector<std::string> expected;
+  for (int w = 0; w < kWriters; ++w) {
+    if (w % 2 == 1) {
+      EXPECT_EQ(statuses[w].code(), StatusCode::kInvalidArgument) << w;
+      EXPECT_EQ(statuses[w].message(), "writer " + std::to_string(w) + " fails");
+    } else {
+      EXPECT_TRUE(statuses[w].ok()) << w << ": " << statuses[w].ToString();
+      expected.push_back("di_group_" + std::to_string(w));
+    }
+  }
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, expected);
+  // The positions of failed writes were rolled back with them: the high-water mark counts only
+  // what committed, so the next item follows directly.
+  Item next = AddItem(ds.id, "next");
+  EXPECT_EQ(next.seq, static_cast<int64_t>(expected.size()) + 1);
 }
 
 }  // namespace
