@@ -16,13 +16,14 @@ Result<ItemRefs> ItemRefs::Resolve(store::Tx& tx, const std::string& dataset_id,
   return refs;
 }
 
-Result<const ItemRefs::RowidMap*> ItemRefs::Confirm(store::Tx& tx) {
+Result<const ItemRefs::RowidMap*> ItemRefs::Confirm(store::Tx& tx, Missing missing_ids) {
   NUCLEUS_ASSIGN_OR_RETURN(int64_t deletions, tx.items().DeletionCount(dataset_id_));
   if (deletions != deletions_) {
     NUCLEUS_ASSIGN_OR_RETURN(rowids_, tx.items().ResolveRefs(dataset_id_, reference_ids_));
     deletions_ = deletions;
     return &rowids_;
   }
+  if (missing_ids == Missing::kAssumeNew) return &rowids_;
   std::vector<std::string> missing;
   for (const std::string& ref : reference_ids_) {
     if (rowids_.find(ref) == rowids_.end()) missing.push_back(ref);

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "api/item_refs.h"
 #include "api/scenes.h"
 #include "api/uploads.h"
 #include "core/ids.h"
@@ -75,17 +76,14 @@ Status ReplaceItem(store::Tx& tx, const std::string& dataset_id, const core::Ite
 // Applies the rows in order, as if one by one: a reference id already stored is replaced or left
 // alone; a new one is appended, and when it repeats within the call the repeat counts as existing
 // (its fields replace the pending row's when it replaces). New rows are written together
-// (ItemRepo::InsertMany). `rows` keep their contents, so the transaction can run again.
-Status ApplyAppend(store::Tx& tx, const std::string& dataset_id, AppendRows& append,
-                   core::AppendCounts* counts) {
+// (ItemRepo::InsertMany). `stored` holds the reference ids taken as stored. `rows` keep their
+// contents, so the transaction can run again.
+Status ApplyAppendWith(store::Tx& tx, const std::string& dataset_id, AppendRows& append,
+                       const ItemRefs::RowidMap& stored, core::AppendCounts* counts) {
   std::vector<core::Item>& rows = append.rows;
   std::unordered_map<std::string_view, size_t> pending;  // reference id -> slot in `fresh`
   std::vector<size_t> fresh;  // per new row, the index of the row whose fields it takes
   bool in_place = true;       // fresh[k] == k for every k: `rows` is the insert list itself
-  std::vector<std::string> refs;
-  refs.reserve(rows.size());
-  for (const core::Item& row : rows) refs.push_back(row.reference_id);
-  NUCLEUS_ASSIGN_OR_RETURN(auto stored, tx.items().ResolveRefs(dataset_id, refs));
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::string& ref = rows[i].reference_id;
     if (auto it = pending.find(ref); it != pending.end()) {
@@ -117,6 +115,38 @@ Status ApplyAppend(store::Tx& tx, const std::string& dataset_id, AppendRows& app
   inserts.reserve(fresh.size());
   for (size_t index : fresh) inserts.push_back(rows[index]);
   return tx.items().InsertMany(dataset_id, inserts);
+}
+
+// The reference ids of `append`, resolved in a read snapshot before the write (item_refs.h).
+Result<ItemRefs> ResolveAppendRefs(Context& ctx, const std::string& dataset_id,
+                                   const AppendRows& append) {
+  std::vector<std::string> refs;
+  refs.reserve(append.rows.size());
+  for (const core::Item& row : append.rows) refs.push_back(row.reference_id);
+  ItemRefs out;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(out, ItemRefs::Resolve(tx, dataset_id, std::move(refs)));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+// ApplyAppendWith, the reference ids resolved before the transaction: what the snapshot did not
+// find is inserted as new without another lookup under the writer. If one of them was appended
+// in between, InsertMany refuses the batch (AlreadyExists, nothing written) and the append runs
+// again with every id looked up here; the replaces of the first try are simply done again.
+Status ApplyAppend(store::Tx& tx, const std::string& dataset_id, AppendRows& append,
+                   ItemRefs& refs, core::AppendCounts* counts) {
+  NUCLEUS_ASSIGN_OR_RETURN(const ItemRefs::RowidMap* stored,
+                           refs.Confirm(tx, ItemRefs::Missing::kAssumeNew));
+  core::AppendCounts first = *counts;
+  Status status = ApplyAppendWith(tx, dataset_id, append, *stored, &first);
+  if (status.code() != StatusCode::kAlreadyExists) {
+    if (status.ok()) *counts = std::move(first);
+    return status;
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(stored, refs.Confirm(tx, ItemRefs::Missing::kLookUp));
+  return ApplyAppendWith(tx, dataset_id, append, *stored, counts);
 }
 
 // A request-level field error, worded as wire/ words them.
@@ -240,11 +270,12 @@ Result<core::AppendOutcome> AppendItems(Context& ctx, const std::string& owner,
                                         const std::string& dataset_id,
                                         std::vector<core::ItemInput> items, bool update) {
   AppendRows rows = ToAppendRows(std::move(items), update);
+  NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveAppendRefs(ctx, dataset_id, rows));
   core::AppendOutcome out;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     out = core::AppendOutcome{};
     NUCLEUS_RETURN_IF_ERROR(CheckImageDataset(tx, owner, dataset_id));
-    return ApplyAppend(tx, dataset_id, rows, &out.counts);
+    return ApplyAppend(tx, dataset_id, rows, refs, &out.counts);
   }));
   return out;
 }
@@ -314,10 +345,11 @@ Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::
   const store::Job& job = run.job();
   for (core::ItemInput& item : items) item.update.reset();
   AppendRows rows = ToAppendRows(std::move(items), run.request().update);
+  NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveAppendRefs(run.ctx(), job.dataset_id, rows));
   core::AppendCounts counts;
   NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
     counts = core::AppendCounts{};
-    NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, rows, &counts));
+    NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, rows, refs, &counts));
     return tx.jobs().AppendErrors(job.id, errors);
   }));
   return counts;

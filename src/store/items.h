@@ -24,8 +24,9 @@ class ItemRepo {
   virtual Status Insert(Item* item) = 0;
   // Inserts `items`, in order, at the end of `dataset_id`'s insertion order: the same rows as
   // Insert on each in turn (rowid and seq assigned into each), written with a few multi-row
-  // statements. Their reference ids must be distinct and new to the dataset (else the unique key
-  // fails the call); each item's own `dataset_id` is not read.
+  // statements. Their reference ids must be distinct and new to the dataset: else the call
+  // returns AlreadyExists and writes nothing (no row, no position). Each item's own `dataset_id`
+  // is not read.
   virtual Status InsertMany(const std::string& dataset_id, std::span<Item> items) = 0;
   // Replaces every field but rowid, id, dataset_id and seq.
   virtual Status Replace(const Item& item) = 0;

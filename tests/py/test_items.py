@@ -234,6 +234,29 @@ def test_concurrent_multipart_appends_to_one_dataset(api, dataset):
     assert api.get(f"dataset/{dataset}/size").json()["count"] == 100
 
 
+def test_concurrent_appends_of_the_same_reference_ids_count_each_item_once(api, dataset):
+    """Appends resolve their reference ids before taking the store's writer (api/item_refs.h):
+    several requests may all see the same ids as new. Whichever writes first inserts them; the
+    others must find them stored (ignored, or replaced with update) rather than fail or insert
+    them twice."""
+    refs = [f"same_{i}" for i in range(2000)]
+
+    def send(k):
+        return api.post(f"dataset/{dataset}/append",
+                        {"items": [item(r, metadata={"k": k}) for r in refs],
+                         "update": k % 2 == 1})
+
+    for round_ in range(3):
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            results = list(pool.map(send, range(6)))
+        assert all(r.status_code == 200 for r in results), [r.text for r in results]
+        bodies = [r.json() for r in results]
+        assert sum(b["new_items"] for b in bodies) == (len(refs) if round_ == 0 else 0)
+        for b in bodies:
+            assert b["new_items"] + b["updated_items"] + b["ignored_items"] == len(refs)
+    assert api.get(f"dataset/{dataset}/size").json()["count"] == len(refs)
+
+
 def test_blob_route_serves_only_uploaded_image_names(api):
     assert requests.get(f"{api.base}/blob/img/{'0' * 64}.jpg").status_code == 404
     assert requests.get(f"{api.base}/blob/img/..%2F..%2Fnucleus.db").status_code == 404

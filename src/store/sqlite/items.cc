@@ -71,6 +71,16 @@ class SqliteItemRepo final : public ItemRepo {
 
   Status InsertMany(const std::string& dataset_id, std::span<Item> items) override {
     if (items.empty()) return Status::Ok();
+    // All or nothing (store/items.h): a unique key refusing one row undoes the batch's rows and
+    // its positions.
+    NUCLEUS_RETURN_IF_ERROR(db_.Prepare("SAVEPOINT insert_many").Exec());
+    Status status = InsertRows(dataset_id, items);
+    if (!status.ok()) (void)db_.Prepare("ROLLBACK TO insert_many").Exec();
+    Status released = db_.Prepare("RELEASE insert_many").Exec();
+    return status.ok() ? released : status;
+  }
+
+  Status InsertRows(const std::string& dataset_id, std::span<Item> items) {
     const auto n = static_cast<int64_t>(items.size());
     int64_t last_seq = 0, last_rowid = 0;
     {
