@@ -72,53 +72,76 @@ class TaxonomyCache {
   std::unordered_map<std::string, Entry> cache_;
 };
 
+// What the rows of one annotate call need that needs no transaction, prepared before it so that
+// the store's writer lock is held for less (as predictions do): a server id and the packed
+// geometry (what commit matches with: parse once) of every object that may become a row.
+class PreparedRows {
+ public:
+  explicit PreparedRows(const std::vector<AnnotationInput>& inputs) {
+    id_size_ = core::NewId("ann").size();  // every id has the same length
+    ids_.reserve(inputs.size() * id_size_);
+    geometry_ends_.reserve(inputs.size());
+    for (const AnnotationInput& in : inputs) {
+      ids_ += core::NewId("ann");
+      if (in.parsed && !in.is_segmentation) core::AppendPackedGeometry(*in.parsed, &geometry_);
+      geometry_ends_.push_back(geometry_.size());
+    }
+  }
+  std::string_view IdOf(size_t input) const {
+    return std::string_view(ids_).substr(input * id_size_, id_size_);
+  }
+  std::string_view GeometryOf(size_t input) const {
+    const size_t begin = input == 0 ? 0 : geometry_ends_[input - 1];
+    return std::string_view(geometry_).substr(begin, geometry_ends_[input] - begin);
+  }
+
+ private:
+  size_t id_size_ = 0;
+  std::string ids_;       // the inputs' server ids, back to back
+  std::string geometry_;  // their packed geometry, back to back (none for masks)
+  std::vector<size_t> geometry_ends_;  // end of each input's geometry in geometry_
+};
+
 // Writes the objects of one annotate call that are rows of the annotations table: queued and
 // written together (PutMany), except masks, written one by one to count them on their own. The
 // queue is written before each mask so rows keep the order of the call.
 class RowWriter {
  public:
   RowWriter(store::Tx& tx, const std::string& dataset_id, bool update, AnnotateCounts* counts,
-            size_t expected)
-      : repo_(tx.annotations()), dataset_id_(dataset_id), update_(update), counts_(counts) {
+            const PreparedRows& prepared, size_t expected)
+      : repo_(tx.annotations()),
+        dataset_id_(dataset_id),
+        update_(update),
+        counts_(counts),
+        prepared_(prepared) {
     rows_.reserve(expected);
   }
 
-  Status Add(const AnnotationInput& in, int64_t item_rowid) {
+  // Queues `in`, the call's input number `input`, as a row of the item `item_rowid`.
+  Status Add(const AnnotationInput& in, size_t input, int64_t item_rowid) {
     const ParsedAnnotation& a = *in.parsed;
     if (in.is_segmentation) return PutOne(a, item_rowid);
     store::AnnotationWrite row;
     row.item_rowid = item_rowid;
+    row.id = prepared_.IdOf(input);
     row.type = core::AnnotationTypeName(a.type);
     row.identity = a.identity;
     if (a.annotation_id) row.annotation_id = *a.annotation_id;
     row.label = a.label;
     row.labels = a.labels;
     row.payload_json = a.payload_json;
+    row.geometry = prepared_.GeometryOf(input);
     rows_.push_back(row);
-    ids_.append(core::NewId("ann"));
-    // What commit matches with (parse once); viewed at Flush, once geometry_ stops growing.
-    const size_t start = geometry_.size();
-    core::AppendPackedGeometry(a, &geometry_);
-    geometry_ends_.push_back({start, geometry_.size()});
     return Status::Ok();
   }
 
   // Writes the queued rows.
   Status Flush() {
     if (rows_.empty()) return Status::Ok();
-    const size_t id_size = ids_.size() / rows_.size();  // every id has the same length
-    for (size_t r = 0; r < rows_.size(); ++r) {
-      rows_[r].id = std::string_view(ids_).substr(r * id_size, id_size);
-      const auto [begin, end] = geometry_ends_[r];
-      rows_[r].geometry = std::string_view(geometry_).substr(begin, end - begin);
-    }
     NUCLEUS_ASSIGN_OR_RETURN(int64_t written, repo_.PutMany(dataset_id_, rows_, update_));
     counts_->processed += written;
     counts_->ignored += static_cast<int64_t>(rows_.size()) - written;
     rows_.clear();
-    ids_.clear();
-    geometry_.clear();
-    geometry_ends_.clear();
     return Status::Ok();
   }
 
@@ -147,10 +170,8 @@ class RowWriter {
   const std::string& dataset_id_;
   const bool update_;
   AnnotateCounts* counts_;
+  const PreparedRows& prepared_;
   std::vector<store::AnnotationWrite> rows_;
-  std::string ids_;  // the server ids of rows_, back to back
-  std::string geometry_;  // the packed geometry of rows_, back to back
-  std::vector<std::pair<size_t, size_t>> geometry_ends_;  // [begin, end) of each in geometry_
 };
 
 // The distinct reference ids of the parsed inputs.
@@ -212,12 +233,12 @@ Result<ItemRefs> ResolveInputRefs(Context& ctx, const std::string& dataset_id,
 // Applies `inputs` inside `tx`, adding to `counts` (each error with the index of its input);
 // `refs` resolved their reference ids before the transaction.
 Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
-                        const std::vector<AnnotationInput>& inputs, ItemRefs& refs, bool update,
-                        AnnotateCounts* counts) {
+                        const std::vector<AnnotationInput>& inputs, const PreparedRows& prepared,
+                        ItemRefs& refs, bool update, AnnotateCounts* counts) {
   NUCLEUS_ASSIGN_OR_RETURN(const ItemRefs::RowidMap* confirmed, refs.Confirm(tx));
   const ItemRefs::RowidMap& rowids = *confirmed;
   TaxonomyCache taxonomies(tx, dataset_id);
-  RowWriter writer(tx, dataset_id, update, counts, inputs.size());
+  RowWriter writer(tx, dataset_id, update, counts, prepared, inputs.size());
 
   auto fail = [&](size_t i, std::string message) {
     if (inputs[i].is_segmentation) ++counts->segmentations_errored;
@@ -263,7 +284,7 @@ Status ApplyAnnotations(store::Tx& tx, const std::string& dataset_id,
         continue;
       }
     }
-    NUCLEUS_RETURN_IF_ERROR(writer.Add(in, item->second));
+    NUCLEUS_RETURN_IF_ERROR(writer.Add(in, i, item->second));
   }
   return writer.Flush();
 }
@@ -325,10 +346,12 @@ Result<AnnotateCounts> Annotate(Context& ctx, const std::string& owner,
                           "max_annotations_per_item");
   ApplyItemCap(per_item, request.objects, 0);
   NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveInputRefs(ctx, dataset_id, request.objects));
+  const PreparedRows prepared(request.objects);
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
     counts = AnnotateCounts();
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
-    return ApplyAnnotations(tx, dataset_id, request.objects, refs, request.update, &counts);
+    return ApplyAnnotations(tx, dataset_id, request.objects, prepared, refs, request.update,
+                            &counts);
   }));
   return counts;
 }
@@ -395,10 +418,11 @@ Status AnnotationUploadRun::Apply(std::vector<AnnotationInput> chunk) {
   next_index_ += static_cast<int64_t>(chunk.size());
   AnnotateCounts c;
   NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveInputRefs(run_.ctx(), job.dataset_id, chunk));
+  const PreparedRows prepared(chunk);
   NUCLEUS_RETURN_IF_ERROR(run_.ctx().store.Write([&](store::Tx& tx) -> Status {
     c = AnnotateCounts();
-    NUCLEUS_RETURN_IF_ERROR(
-        ApplyAnnotations(tx, job.dataset_id, chunk, refs, run_.request().update, &c));
+    NUCLEUS_RETURN_IF_ERROR(ApplyAnnotations(tx, job.dataset_id, chunk, prepared, refs,
+                                             run_.request().update, &c));
     std::vector<std::string> entries;
     entries.reserve(c.errors.size());
     for (size_t k = 0; k < c.errors.size(); ++k) {
