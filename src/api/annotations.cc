@@ -313,18 +313,15 @@ core::JobMessage UploadMessage(const std::string& dataset_id, const AnnotateCoun
 // `first_index` numbers the inputs in messages.
 void ApplyItemCap(PerItemCounter& counter, std::vector<AnnotationInput>& inputs,
                   int64_t first_index) {
-  std::string what;
   for (size_t i = 0; i < inputs.size(); ++i) {
     AnnotationInput& in = inputs[i];
-    if (!in.parsed) continue;
-    what.assign("annotation ");
+    if (!in.parsed || counter.Admit(in.parsed->reference_id)) continue;
+    std::string what = "annotation ";
     what.append(std::to_string(first_index + static_cast<int64_t>(i)));
     what.append(" (reference_id ");
     core::AppendQuoted(in.parsed->reference_id, &what);
     what.push_back(')');
-    std::string error = counter.Admit(in.parsed->reference_id, what);
-    if (error.empty()) continue;
-    in.error = std::move(error);
+    in.error = counter.Refusal(in.parsed->reference_id, what);
     in.parsed.reset();
   }
 }
@@ -344,7 +341,8 @@ Result<AnnotateCounts> Annotate(Context& ctx, const std::string& owner,
   AnnotateCounts counts;
   PerItemCounter per_item(ctx.limits.max_annotations_per_item, "annotations",
                           "max_annotations_per_item");
-  ApplyItemCap(per_item, request.objects, 0);
+  // Counted per request: a request no larger than the cap cannot pass it on any item.
+  if (per_item.CanExceed(request.objects.size())) ApplyItemCap(per_item, request.objects, 0);
   NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveInputRefs(ctx, dataset_id, request.objects));
   const PreparedRows prepared(request.objects);
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {

@@ -2,12 +2,14 @@
 
 namespace nucleus::api {
 
-std::string PerItemCounter::Admit(const std::string& reference_id, std::string_view what) {
+bool PerItemCounter::Admit(const std::string& reference_id) {
   int64_t& n = counts_[reference_id];
-  if (n < max_) {
-    ++n;
-    return std::string();
-  }
+  if (n >= max_) return false;
+  ++n;
+  return true;
+}
+
+std::string PerItemCounter::Refusal(const std::string& reference_id, std::string_view what) const {
   return "field \"reference_id\" of " + std::string(what) + ": item \"" + reference_id +
          "\" already has " + std::to_string(max_) + " " + noun_ +
          " in this upload, the limit per item (" + limit_name_ + ")";

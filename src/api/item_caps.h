@@ -18,9 +18,14 @@ class PerItemCounter {
   PerItemCounter(int64_t max_per_item, std::string_view noun, std::string_view limit_name)
       : max_(max_per_item), noun_(noun), limit_name_(limit_name) {}
 
-  // Counts one more object on `reference_id`: "" when it is within the cap, else the error for
-  // the object, which names it (`what`, e.g. `annotation 7 (reference_id "a.jpg")`) and the field.
-  std::string Admit(const std::string& reference_id, std::string_view what);
+  // Counts one more object on `reference_id`: true when it is within the cap.
+  bool Admit(const std::string& reference_id);
+  // The error for an object Admit refused on `reference_id`, which names it (`what`, e.g.
+  // `annotation 7 (reference_id "a.jpg")`: built by the caller only then) and the field.
+  std::string Refusal(const std::string& reference_id, std::string_view what) const;
+  // Whether `objects` objects can pass the cap on some item at all (false: Admit need not run
+  // for a request counted on its own).
+  bool CanExceed(size_t objects) const { return static_cast<int64_t>(objects) > max_; }
 
  private:
   int64_t max_;

@@ -284,15 +284,14 @@ void ApplyItemCap(PerItemCounter& counter, PredictionBatch* batch, PredictCounts
   size_t kept = 0;
   for (size_t i = 0; i < batch->objects.size(); ++i) {
     core::ParsedAnnotation& a = batch->objects[i];
-    std::string what = "prediction (reference_id " + Quoted(a.reference_id);
-    if (a.annotation_id) {
-      what += ", annotation_id ";
-      what += Quoted(*a.annotation_id);
-    }
-    what += ")";
-    std::string error = counter.Admit(a.reference_id, what);
-    if (!error.empty()) {
-      AddError(counts, static_cast<int64_t>(i), std::move(error));
+    if (!counter.Admit(a.reference_id)) {
+      std::string what = "prediction (reference_id " + Quoted(a.reference_id);
+      if (a.annotation_id) {
+        what += ", annotation_id ";
+        what += Quoted(*a.annotation_id);
+      }
+      what += ")";
+      AddError(counts, static_cast<int64_t>(i), counter.Refusal(a.reference_id, what));
       continue;
     }
     if (kept != i) batch->objects[kept] = std::move(a);
