@@ -518,8 +518,7 @@ class PayloadSink {
         Emit(std::string_view("null"));
       } else {
         char buf[32];  // as AppendJsonDouble writes it
-        auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-        (void)ec;
+        const char* end = ShortestDouble(value, buf);
         Emit(std::string_view(buf, static_cast<size_t>(end - buf)));
       }
     }

@@ -17,9 +17,17 @@ void AppendJsonDouble(double value, std::string* out) {
     return;
   }
   char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
-  (void)ec;
-  out->append(buf, end);
+  out->append(buf, ShortestDouble(value, buf));
+}
+
+char* ShortestDouble(double value, char* first) {
+  if (value > -1e5 && value < 1e5) {
+    const auto n = static_cast<int32_t>(value);
+    if (static_cast<double>(n) == value && !(n == 0 && std::signbit(value))) {
+      return std::to_chars(first, first + 32, n).ptr;
+    }
+  }
+  return std::to_chars(first, first + 32, value).ptr;
 }
 
 void JsonWriter::BeforeValue() {

@@ -52,6 +52,12 @@ void AppendJsonString(std::string_view value, std::string* out);
 // Appends the shortest round-trip form of `value` ("null" for NaN/inf).
 void AppendJsonDouble(double value, std::string* out);
 
+// The characters AppendJsonDouble writes for a finite `value` (std::to_chars' shortest
+// round-trip form) into [first, first + 32); returns their end. Integers below 1e5 in magnitude
+// take a fast path: to_chars prints them as their digits, since its scientific form is never
+// shorter there (tests/wire/json_writer_test.cc checks every one).
+char* ShortestDouble(double value, char* first);
+
 // {"error":"<message>"}
 std::string ErrorBody(std::string_view message);
 
