@@ -71,6 +71,9 @@ def server_cpu_seconds(proc):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+SENDER_CPU = [0.0]  # the sender's own CPU seconds in the last timed_parallel
+
+
 def timed_parallel(key, url, bodies, count_key, connections):
     """As timed(), the bodies dealt round-robin over `connections` keep-alive connections."""
     if connections <= 1:
@@ -90,11 +93,14 @@ def timed_parallel(key, url, bodies, count_key, connections):
 
     threads = [threading.Thread(target=send, args=(c,)) for c in range(connections)]
     start = time.perf_counter()
+    sender = os.times()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     secs = time.perf_counter() - start
+    sender_end = os.times()
+    SENDER_CPU[0] = (sender_end.user - sender.user) + (sender_end.system - sender.system)
     if failures:
         raise failures[0]
     return sum(totals), secs
@@ -131,7 +137,7 @@ def main():
                                        "new_items", args.connections)
         cpu = server_cpu_seconds(proc) - cpu
         print(f"append      : {created} items in {secs:.2f} s = {created / secs:,.0f} items/s"
-              f" (server CPU {cpu:.2f} s, {cpu * 1e6 / max(created, 1):.1f} us/item)")
+              f" (server CPU {cpu:.2f} s, {cpu * 1e6 / max(created, 1):.1f} us/item; sender CPU {SENDER_CPU[0]:.2f} s)")
         if args.phases == "append":
             return 0
 
@@ -149,7 +155,7 @@ def main():
                                     args.connections)
         cpu = server_cpu_seconds(proc) - cpu
         print(f"annotate    : {done} boxes in {secs:.2f} s = {done / secs:,.0f} boxes/s"
-              f" (server CPU {cpu:.2f} s, {cpu / done * 1e6:.1f} us/box)")
+              f" (server CPU {cpu:.2f} s, {cpu / done * 1e6:.1f} us/box; sender CPU {SENDER_CPU[0]:.2f} s)")
         box_update = [b.replace('"update": false', '"update": true') for b in box_bodies]
         del box_bodies
         cpu = server_cpu_seconds(proc)
@@ -157,7 +163,7 @@ def main():
                                     args.connections)
         cpu = server_cpu_seconds(proc) - cpu
         print(f"re-annotate : {done} boxes (update=true) in {secs:.2f} s = "
-              f"{done / secs:,.0f} boxes/s (server CPU {cpu:.2f} s, {cpu / done * 1e6:.1f} us/box)")
+              f"{done / secs:,.0f} boxes/s (server CPU {cpu:.2f} s, {cpu / done * 1e6:.1f} us/box; sender CPU {SENDER_CPU[0]:.2f} s)")
     finally:
         proc.terminate()
         proc.wait()
