@@ -329,6 +329,60 @@ TEST_P(StoreConformanceTest, DeletionCountMovesOnlyWithItemDeletionsOfItsDataset
   }));
 }
 
+// Batches of every shape give the same answer: ids dense among the dataset's ids (one upload's
+// prefix), ids scattered among many others, new ids, repeats, ids that are prefixes of others.
+TEST_P(StoreConformanceTest, ResolveRefsOfLargeBatchesFindsExactlyTheStoredIds) {
+  Dataset ds = AddDataset("owner_a");
+  Dataset other = AddDataset("owner_a");
+  std::vector<Item> batch;
+  for (int i = 0; i < 300; ++i) {
+    Item item;
+    item.id = NextId("di_");
+    item.reference_id = "b_" + std::to_string(i % 3) + "_" + std::to_string(i) + ".jpg";
+    item.metadata_json = "{}";
+    item.extra_json = "{}";
+    batch.push_back(item);
+  }
+  for (const char* ref : {"b_1", "b_1_", "b_1_1", "c"}) {
+    Item item;
+    item.id = NextId("di_");
+    item.reference_id = ref;
+    batch.push_back(item);
+  }
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().InsertMany(ds.id, batch); }));
+  AddItem(other.id, "b_1_4.jpg");
+  std::unordered_map<std::string, int64_t> stored;
+  for (const Item& item : batch) stored[item.reference_id] = item.rowid;
+
+  auto check = [&](const std::vector<std::string>& refs) {
+    NUCLEUS_EXPECT_OK(Read([&](Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(auto map, tx.items().ResolveRefs(ds.id, refs));
+      std::unordered_map<std::string, int64_t> expected;
+      for (const std::string& r : refs) {
+        if (stored.count(r)) expected[r] = stored[r];
+      }
+      EXPECT_EQ(map, expected) << refs.size() << " ids from " << refs.front();
+      return Status::Ok();
+    }));
+  };
+  std::vector<std::string> dense, scattered, fresh, mixed;
+  for (int i = 1; i < 300; i += 3) dense.push_back("b_1_" + std::to_string(i) + ".jpg");
+  for (int i = 0; i < 300; i += 7) scattered.push_back("b_" + std::to_string(i % 3) + "_" +
+                                                       std::to_string(i) + ".jpg");
+  for (int i = 0; i < 100; ++i) fresh.push_back("b_1_new_" + std::to_string(i));
+  mixed = dense;
+  mixed.insert(mixed.end(), fresh.begin(), fresh.begin() + 40);
+  mixed.insert(mixed.end(), {"b_1", "b_1_", "b_1_1", "c", "b_1", dense.front()});
+  check(dense);
+  check(scattered);
+  check(fresh);
+  check(mixed);
+  // Ids spread over the whole dataset's range: the walk would read most of it.
+  std::vector<std::string> ends = {"b_0_0.jpg", "c"};
+  for (int i = 0; i < 40; ++i) ends.push_back("zz_" + std::to_string(i));
+  check(ends);
+}
+
 TEST_P(StoreConformanceTest, DeletingAnItemDeletesItsAnnotationsAndPredictions) {
   Dataset ds = AddDataset("owner_a");
   Item a = AddItem(ds.id, "a");
