@@ -1,0 +1,132 @@
+// A thin RAII layer over one libpq connection: statements prepared once per connection (by
+// name, PQprepare) and run with typed binds, rows read back in binary format. The statement
+// API mirrors store/sqlite/db.h (Bind.../Step/Exec/Int/View...) so that each repository reads
+// the same on both backends; SQL is written with `?` / `?N` placeholders, turned into `$N` when
+// first prepared.
+// Not thread-safe: a Conn is used by one thread at a time (PostgresStore's pool hands them out).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "nucleus/result.h"
+#include "nucleus/status.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace nucleus::store::postgres {
+
+class Conn;
+
+// A statement prepared on `conn`, its binds, and (once run) its result. Binds are 1-based
+// like sqlite's; strings and bytes go as binary parameters (no copy for the *Static forms:
+// the bytes must stay alive until the statement runs), numbers as text. A bind index past the
+// statement's parameters is an error reported when it runs.
+class Stmt {
+ public:
+  // `prepare_error` (not ok when the statement could not be prepared) is what running it returns.
+  Stmt(Conn* conn, std::string_view name, int params, Status prepare_error);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&& other) noexcept;
+
+  Stmt& Bind(int index, std::string_view text);  // copied
+  Stmt& BindStatic(int index, std::string_view text);
+  Stmt& BindBlobStatic(int index, std::string_view bytes) { return BindStatic(index, bytes); }
+  Stmt& BindBlob(int index, std::string_view bytes) { return Bind(index, bytes); }
+  Stmt& Bind(int index, int64_t value);
+  Stmt& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Stmt& Bind(int index, double value);
+  Stmt& BindNull(int index);
+  Stmt& BindBool(int index, bool value) { return Bind(index, static_cast<int64_t>(value)); }
+
+  // Runs the statement on the first call (all rows are fetched), then moves through the rows:
+  // true when a row is available. Errors land in status().
+  bool Step();
+  // Runs to completion; Conn::Changes() then tells how many rows it touched.
+  Status Exec();
+  const Status& status() const { return status_; }
+  // Makes the statement runnable again (binds are kept until overwritten).
+  void Reset();
+  int64_t rows() const;
+
+  // Column readers of the current row. Int reads any integer or boolean column, Double a
+  // float8/float4 one; View/BlobView borrow the bytes until the next Step/Reset.
+  int64_t Int(int col) const;
+  double Double(int col) const;
+  bool IsNull(int col) const;
+  std::string_view View(int col) const;
+  std::string_view BlobView(int col) const { return View(col); }
+  std::string Text(int col) const { return std::string(View(col)); }
+
+ private:
+  struct Param {
+    enum class Kind { kNull, kOwned, kBorrowed } kind = Kind::kNull;
+    bool binary = false;
+    std::string owned;
+    std::string_view borrowed;
+  };
+  Param& Slot(int index);
+  Status Run();
+
+  Conn* conn_;
+  std::string name_;
+  std::vector<Param> params_;
+  pg_result* result_ = nullptr;
+  int row_ = -1;
+  bool ran_ = false;
+  Status status_;
+};
+
+class Conn {
+ public:
+  // Connects to `uri` (a libpq connection URI or key=value string).
+  static Result<std::unique_ptr<Conn>> Open(const std::string& uri);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  // A statement for `sql`, prepared on this connection the first time it is seen (the text is
+  // the cache key). A preparation error surfaces when the statement runs.
+  Stmt Prepare(std::string_view sql);
+  // Runs one or more statements without parameters or results (the simple query protocol).
+  Status ExecScript(const std::string& sql);
+  // Rows touched by the last Stmt::Exec / Step that ran.
+  int64_t Changes() const { return changes_; }
+  // False once the server has gone away: the pool drops the connection.
+  bool healthy() const;
+  pg_conn* raw() { return conn_; }
+
+ private:
+  friend class Stmt;
+  explicit Conn(pg_conn* conn) : conn_(conn) {}
+  Status ResultStatus(pg_result* result, std::string_view context);
+
+  pg_conn* conn_;
+  struct Prepared {
+    std::string name;
+    int params = 0;
+    Status error;  // why it could not be prepared (reported when run)
+  };
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> prepared_;
+  int64_t changes_ = 0;
+};
+
+// `sql` with its `?` and `?N` placeholders (outside quotes) as `$N`; `*params` = the highest N.
+std::string NumberPlaceholders(std::string_view sql, int* params);
+
+// "($1,$2,…),($k,…),…": `rows` groups of `columns` placeholders, the VALUES of a multi-row
+// INSERT (written with `?`, numbered by NumberPlaceholders like any other statement).
+std::string PlaceholderRows(int columns, size_t rows);
+
+}  // namespace nucleus::store::postgres
