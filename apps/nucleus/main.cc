@@ -1,5 +1,5 @@
 // The one binary: `nucleus serve | keys | eval | ...`. The only place that names a concrete
-// backend (SQLite, local blobs) and reads flags.
+// backend (SQLite or PostgreSQL, local blobs) and reads flags.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +25,7 @@
 #include "server/job_handlers.h"
 #include "server/http_server.h"
 #include "store/blobs.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "wire/job_codec.h"
 #include "wire/limits.h"
@@ -35,7 +36,7 @@ using nucleus::Result;
 using nucleus::Status;
 
 struct DataDir {
-  std::unique_ptr<nucleus::store::sqlite::SqliteStore> store;
+  std::unique_ptr<nucleus::store::Store> store;
   std::unique_ptr<nucleus::store::BlobStore> blobs;
   std::string signing_key;
 };
@@ -56,13 +57,37 @@ Result<std::string> SigningKey(const std::filesystem::path& dir) {
   return key;
 }
 
-Result<DataDir> OpenDataDir(const std::string& dir) {
+// Where rows are kept: `--store` (a PostgreSQL URI) when given, else the SQLite file in `dir`.
+// Blobs and the signing key stay in `dir` either way (docs/design/postgres.md).
+struct StoreFlags {
+  std::string uri;  // --store; "" = SQLite in the data directory
+  int pool_size = nucleus::store::postgres::PostgresOptions().pool_size;
+};
+
+Result<std::unique_ptr<nucleus::store::Store>> OpenStore(const std::string& dir,
+                                                         const StoreFlags& flags) {
+  if (flags.uri.empty()) {
+    NUCLEUS_ASSIGN_OR_RETURN(auto sqlite,
+                             nucleus::store::sqlite::SqliteStore::Open(dir + "/nucleus.db"));
+    return std::unique_ptr<nucleus::store::Store>(std::move(sqlite));
+  }
+  if (!nucleus::store::postgres::IsPostgresUri(flags.uri)) {
+    return nucleus::InvalidArgument(
+        "--store wants a PostgreSQL URI: postgresql://USER@HOST:PORT/DBNAME");
+  }
+  nucleus::store::postgres::PostgresOptions options;
+  options.pool_size = flags.pool_size;
+  NUCLEUS_ASSIGN_OR_RETURN(auto pg, nucleus::store::postgres::PostgresStore::Open(flags.uri,
+                                                                               options));
+  return std::unique_ptr<nucleus::store::Store>(std::move(pg));
+}
+
+Result<DataDir> OpenDataDir(const std::string& dir, const StoreFlags& store_flags) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return nucleus::Internal("cannot create data directory " + dir + ": " + ec.message());
   DataDir d;
-  NUCLEUS_ASSIGN_OR_RETURN(d.store,
-                           nucleus::store::sqlite::SqliteStore::Open(dir + "/nucleus.db"));
+  NUCLEUS_ASSIGN_OR_RETURN(d.store, OpenStore(dir, store_flags));
   NUCLEUS_ASSIGN_OR_RETURN(d.blobs, nucleus::store::OpenLocalBlobStore(dir + "/blobs"));
   NUCLEUS_ASSIGN_OR_RETURN(d.signing_key, SigningKey(dir));
   return d;
@@ -73,7 +98,7 @@ int Fail(const Status& status) {
   return 1;
 }
 
-int Serve(const std::string& data, const std::string& listen,
+int Serve(const std::string& data, const StoreFlags& store_flags, const std::string& listen,
           nucleus::server::ServerOptions options, int workers,
           const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s) {
   if (blob_gc_delay_s < 1 || blob_gc_delay_s > 100LL * 365 * 86400) {
@@ -87,7 +112,7 @@ int Serve(const std::string& data, const std::string& listen,
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto dir = OpenDataDir(data);
+  auto dir = OpenDataDir(data, store_flags);
   if (!dir.ok()) return Fail(dir.status());
   // Rows stored before migration v10 get their packed geometry before any commit can run.
   auto backfill = nucleus::server::BackfillPackedGeometry(*dir->store);
@@ -190,7 +215,14 @@ int main(int argc, char** argv) {
   uint64_t min_body_rate_kib = http.min_body_rate_bytes_per_s >> 10;
   int64_t blob_gc_delay_s = nucleus::api::kDefaultBlobGcDelayMs / 1000;
   CLI::App* serve = app.add_subcommand("serve", "Serve the API under /v1/nucleus");
+  StoreFlags store_flags;
   serve->add_option("--data", data, "Data directory (SQLite store and blobs)");
+  serve->add_option("--store", store_flags.uri,
+                    "Keep rows in PostgreSQL instead of the data directory's SQLite file: a libpq "
+                    "URI, postgresql://USER@HOST:PORT/DBNAME (a socket directory: ?host=/dir)");
+  serve->add_option("--store-pool", store_flags.pool_size,
+                    "Connections to the --store database at most (default 16)")
+      ->check(CLI::Range(1, nucleus::store::postgres::PostgresOptions::kMaxPoolSize));
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
   serve->add_option("--max-body-mb", max_body_mb,
                     "Largest JSON request body, in MiB, after decoding (default 64)")
@@ -233,7 +265,7 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(Serve(data, listen, http, workers, limits, blob_gc_delay_s));
+    std::exit(Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");
@@ -242,9 +274,10 @@ int main(int argc, char** argv) {
   std::string revoke_id;
   CLI::App* create = keys->add_subcommand("create", "Create a key; prints it as the last line");
   create->add_option("--data", data, "Data directory");
+  create->add_option("--store", store_flags.uri, "PostgreSQL URI of the store (as serve's)");
   create->add_option("--name", key_name, "A name to recognise the key by");
   create->callback([&] {
-    auto dir = OpenDataDir(data);
+    auto dir = OpenDataDir(data, store_flags);
     if (!dir.ok()) std::exit(Fail(dir.status()));
     auto created = nucleus::api::CreateKey(
         *dir->store, key_name,
@@ -255,8 +288,9 @@ int main(int argc, char** argv) {
   });
   CLI::App* list = keys->add_subcommand("list", "List keys (never the secrets)");
   list->add_option("--data", data, "Data directory");
+  list->add_option("--store", store_flags.uri, "PostgreSQL URI of the store (as serve's)");
   list->callback([&] {
-    auto dir = OpenDataDir(data);
+    auto dir = OpenDataDir(data, store_flags);
     if (!dir.ok()) std::exit(Fail(dir.status()));
     auto all = nucleus::api::ListKeys(*dir->store);
     if (!all.ok()) std::exit(Fail(all.status()));
@@ -271,10 +305,11 @@ int main(int argc, char** argv) {
   });
   CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id or prefix");
   revoke->add_option("--data", data, "Data directory");
+  revoke->add_option("--store", store_flags.uri, "PostgreSQL URI of the store (as serve's)");
   revoke->add_option("key", revoke_id, "Key id (key_...) or the key's first characters")
       ->required();
   revoke->callback([&] {
-    auto dir = OpenDataDir(data);
+    auto dir = OpenDataDir(data, store_flags);
     if (!dir.ok()) std::exit(Fail(dir.status()));
     Status s = nucleus::api::RevokeKey(*dir->store, revoke_id);
     if (!s.ok()) std::exit(Fail(s));
