@@ -15,6 +15,9 @@
 #include <vector>
 
 #include "store/datasets.h"
+#include "store/items.h"
+#include "store/models.h"
+#include "store/predictions.h"
 #include "store/postgres/conn.h"
 #include "store/postgres/postgres_store.h"
 
@@ -166,6 +169,80 @@ TEST_F(PostgresStoreTest, ChangeStampIsCachedForItsIntervalExceptAfterOwnWrites)
   const std::optional<uint64_t> own = mine->ChangeStamp();
   ASSERT_TRUE(own.has_value());
   EXPECT_NE(*own, *later);
+}
+
+// Whole-run reads go through a cursor, a batch of Stmt::kRowsPerFetch rows at a time: a run
+// of several batches comes back whole, once, in order, and a scan stopped early (its function
+// fails) leaves the transaction usable.
+TEST_F(PostgresStoreTest, RunScansLongerThanOneFetchReadEveryRowOnce) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  const int64_t n = 2 * Stmt::kRowsPerFetch + 123;
+  Dataset ds;
+  ds.id = "ds_scan";
+  ds.owner = "owner";
+  ds.name = "scan";
+  Item item;
+  item.id = "di_scan";
+  item.dataset_id = ds.id;
+  item.reference_id = "img";
+  Model model;
+  model.id = "prj_scan";
+  model.owner = "owner";
+  model.reference_id = "m";
+  ModelRun run;
+  std::vector<std::string> identities;
+  for (int64_t i = 0; i < n; ++i) identities.push_back("id:" + std::to_string(i));
+  ASSERT_TRUE(store
+                  ->Write([&](Tx& tx) -> Status {
+                    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Insert(ds));
+                    NUCLEUS_RETURN_IF_ERROR(tx.items().Insert(&item));
+                    NUCLEUS_RETURN_IF_ERROR(tx.models().Insert(&model));
+                    run.id = "run_scan";
+                    run.owner = "owner";
+                    run.model_rowid = model.rowid;
+                    run.dataset_id = ds.id;
+                    NUCLEUS_RETURN_IF_ERROR(tx.models().InsertRun(&run));
+                    std::vector<PredictionWrite> rows(static_cast<size_t>(n));
+                    for (size_t i = 0; i < rows.size(); ++i) {
+                      rows[i].item_rowid = item.rowid;
+                      rows[i].id = identities[i];  // unique, as pred ids are
+                      rows[i].type = "box";
+                      rows[i].identity = identities[i];
+                      rows[i].label = "car";
+                      rows[i].payload_json = "{}";
+                    }
+                    return tx.predictions().PutMany(run.rowid, rows, false).status();
+                  })
+                  .ok());
+  int64_t seen = 0, last = 0;
+  bool ordered = true;
+  ASSERT_TRUE(store
+                  ->Read([&](Tx& tx) -> Status {
+                    NUCLEUS_ASSIGN_OR_RETURN(RowidRange range,
+                                             tx.predictions().RunRowidRange(run.rowid));
+                    return tx.predictions().ScanRun(
+                        run.rowid, range.first, range.last, [&](const PredictionRef& p) {
+                          ordered = ordered && p.rowid > last;
+                          last = p.rowid;
+                          ++seen;
+                          return Status::Ok();
+                        });
+                  })
+                  .ok());
+  EXPECT_EQ(seen, n);
+  EXPECT_TRUE(ordered);
+  int64_t streamed = 0;
+  Status stopped = store->Read([&](Tx& tx) -> Status {
+    Status s = tx.predictions().ForEachInRun(run.rowid, [&](const Prediction&) {
+      return ++streamed == Stmt::kRowsPerFetch + 1 ? NotFound("enough") : Status::Ok();
+    });
+    EXPECT_EQ(s.code(), StatusCode::kNotFound);
+    // The cursor closed with the scan: the transaction goes on.
+    return tx.predictions().CountByRun(run.rowid).status();
+  });
+  EXPECT_TRUE(stopped.ok()) << stopped.ToString();
+  EXPECT_EQ(streamed, Stmt::kRowsPerFetch + 1);
 }
 
 TEST_F(PostgresStoreTest, OpenRefusesPoolSizesOutOfRange) {

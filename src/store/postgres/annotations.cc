@@ -137,7 +137,7 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
   Status ScanDataset(const std::string& dataset_id,
                      const std::function<Status(const AnnotationRef&)>& fn) override {
     // One join; PostgreSQL's planner picks the scan (SQLite needed a rowid-range hint).
-    Stmt stmt = db_.Prepare(
+    Stmt stmt = db_.Scan(
         "SELECT a.rowid, a.item_rowid, i.seq, a.type, a.label, a.geometry "
         "FROM annotations a JOIN items i ON i.rowid = a.item_rowid WHERE a.dataset_id = ?");
     stmt.Bind(1, dataset_id);

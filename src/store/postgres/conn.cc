@@ -82,6 +82,7 @@ Stmt::Stmt(Conn* conn, std::string_view name, int params, Status prepare_error)
 }
 
 Stmt::~Stmt() {
+  CloseCursor();
   if (result_ != nullptr) PQclear(result_);
 }
 
@@ -89,11 +90,14 @@ Stmt::Stmt(Stmt&& other) noexcept
     : conn_(other.conn_),
       name_(std::move(other.name_)),
       params_(std::move(other.params_)),
+      cursor_sql_(std::move(other.cursor_sql_)),
+      cursor_(std::move(other.cursor_)),
       result_(other.result_),
       row_(other.row_),
       ran_(other.ran_),
       status_(std::move(other.status_)) {
   other.result_ = nullptr;
+  other.cursor_.clear();
 }
 
 Stmt::Param& Stmt::Slot(int index) {
@@ -176,6 +180,20 @@ Status Stmt::Run() {
         break;
     }
   }
+  if (!cursor_sql_.empty()) {
+    const std::string name = "nucleus_cursor_" + std::to_string(++conn_->cursors_);
+    std::string declare = "DECLARE ";
+    declare += name;
+    declare += " NO SCROLL CURSOR FOR ";
+    declare += cursor_sql_;
+    pg_result* declared = PQexecParams(conn_->conn_, declare.c_str(), static_cast<int>(n),
+                                       nullptr, values.data(), lengths.data(), formats.data(), 1);
+    status_ = conn_->ResultStatus(declared, "declare cursor");
+    if (declared != nullptr) PQclear(declared);
+    if (!status_.ok()) return status_;
+    cursor_ = name;
+    return Fetch();
+  }
   result_ = PQexecPrepared(conn_->conn_, name_.c_str(), static_cast<int>(n), values.data(),
                            lengths.data(), formats.data(), /*resultFormat=binary*/ 1);
   status_ = conn_->ResultStatus(result_, name_);
@@ -186,10 +204,30 @@ Status Stmt::Run() {
   return status_;
 }
 
+Status Stmt::Fetch() {
+  if (result_ != nullptr) PQclear(result_);
+  row_ = -1;
+  const std::string fetch = "FETCH " + std::to_string(kRowsPerFetch) + " FROM " + cursor_;
+  result_ = PQexecParams(conn_->conn_, fetch.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1);
+  status_ = conn_->ResultStatus(result_, "fetch");
+  if (!status_.ok() || PQntuples(result_) < kRowsPerFetch) CloseCursor();
+  return status_;
+}
+
+void Stmt::CloseCursor() {
+  if (cursor_.empty()) return;
+  // Fails harmlessly when the transaction has already failed (its cursors are gone with it).
+  pg_result* closed = PQexec(conn_->conn_, ("CLOSE " + cursor_).c_str());
+  if (closed != nullptr) PQclear(closed);
+  cursor_.clear();
+}
+
 bool Stmt::Step() {
   if (!ran_ && !Run().ok()) return false;
   if (!status_.ok() || result_ == nullptr) return false;
-  if (row_ + 1 >= PQntuples(result_)) return false;
+  if (row_ + 1 >= PQntuples(result_)) {
+    if (cursor_.empty() || !Fetch().ok() || PQntuples(result_) == 0) return false;
+  }
   ++row_;
   return true;
 }
@@ -200,6 +238,7 @@ Status Stmt::Exec() {
 }
 
 void Stmt::Reset() {
+  CloseCursor();
   if (result_ != nullptr) PQclear(result_);
   result_ = nullptr;
   row_ = -1;
@@ -320,6 +359,14 @@ Stmt Conn::Prepare(std::string_view sql) {
     it = prepared_.emplace(std::string(sql), std::move(p)).first;
   }
   return Stmt(this, it->second.name, it->second.params, Status::Ok());
+}
+
+Stmt Conn::Scan(std::string_view sql) {
+  int params = 0;
+  std::string numbered = NumberPlaceholders(sql, &params);
+  Stmt stmt(this, "scan", params, Status::Ok());
+  stmt.cursor_sql_ = std::move(numbered);
+  return stmt;
 }
 
 Status Conn::ExecScript(const std::string& sql) {

@@ -35,6 +35,8 @@ class Stmt {
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   Stmt(Stmt&& other) noexcept;
+  // A statement whose rows are read through a cursor, kRowsPerFetch at a time (Conn::Scan).
+  static constexpr int kRowsPerFetch = 4096;
 
   Stmt& Bind(int index, std::string_view text);  // copied
   Stmt& BindStatic(int index, std::string_view text);
@@ -74,10 +76,16 @@ class Stmt {
   };
   Param& Slot(int index);
   Status Run();
+  // Cursor mode: the next batch of rows into result_; closes the cursor after the last one.
+  Status Fetch();
+  void CloseCursor();
 
   Conn* conn_;
   std::string name_;
   std::vector<Param> params_;
+  std::string cursor_sql_;  // cursor mode: the numbered SELECT ("" otherwise)
+  std::string cursor_;      // cursor mode: the open cursor's name ("" when closed)
+  friend class Conn;
   pg_result* result_ = nullptr;
   int row_ = -1;
   bool ran_ = false;
@@ -95,6 +103,10 @@ class Conn {
   // A statement for `sql`, prepared on this connection the first time it is seen (the text is
   // the cache key). A preparation error surfaces when the statement runs.
   Stmt Prepare(std::string_view sql);
+  // A SELECT whose rows are read through a cursor, a batch at a time, so a scan of millions of
+  // rows holds one batch in memory, not the whole result. Only inside a transaction (every
+  // Read and Write is one); the text is parsed each time (no prepared statement).
+  Stmt Scan(std::string_view sql);
   // Runs one or more statements without parameters or results (the simple query protocol).
   Status ExecScript(const std::string& sql);
   // Rows touched by the last Stmt::Exec / Step that ran.
@@ -120,6 +132,7 @@ class Conn {
   };
   std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> prepared_;
   int64_t changes_ = 0;
+  int64_t cursors_ = 0;  // names the next cursor
 };
 
 // `sql` with its `?` and `?N` placeholders (outside quotes) as `$N`; `*params` = the highest N.

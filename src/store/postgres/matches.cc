@@ -298,7 +298,7 @@ class PostgresMatchRepo final : public MatchRepo {
   Status ForEach(int64_t set_rowid,
                  const std::function<Status(int64_t, const MatchRow&)>& fn) override {
     // Chunks of deleted items are skipped by the join.
-    Stmt stmt = db_.Prepare(
+    Stmt stmt = db_.Scan(
         "SELECT c.first_seq, c.item_rowid, c.data FROM match_chunks c "
         "JOIN items i ON i.rowid = c.item_rowid WHERE c.set_rowid = ? ORDER BY c.first_seq");
     stmt.Bind(1, set_rowid);
@@ -366,7 +366,8 @@ class PostgresMatchRepo final : public MatchRepo {
     }
     // A chunk holds at most kRowsPerChunk rows, so the one holding from_seq starts after
     // from_seq - kRowsPerChunk: the index bounds the scan.
-    Stmt stmt = db_.Prepare(
+    // Through a cursor: a page reads the chunks it needs, not every chunk after from_seq.
+    Stmt stmt = db_.Scan(
         std::string("SELECT c.first_seq, c.item_rowid, c.rows, c.data, i.id FROM match_chunks c "
                     "JOIN items i ON i.rowid = c.item_rowid WHERE c.set_rowid = ? AND "
                     "c.first_seq > ? AND c.first_seq + c.rows > ?") +

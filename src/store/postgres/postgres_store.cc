@@ -57,7 +57,12 @@ class PostgresTx final : public Tx {
 // the commit fails).
 Status RunTx(Conn& conn, const char* begin, const char* commit,
              const std::function<Status(Tx&)>& fn) {
-  NUCLEUS_RETURN_IF_ERROR(conn.ExecScript(begin));
+  if (Status begun = conn.ExecScript(begin); !begun.ok()) {
+    // BEGIN may have succeeded and the lock failed: the connection goes back to the pool
+    // outside any transaction.
+    (void)conn.ExecScript("ROLLBACK");
+    return begun;
+  }
   Status status;
   {
     PostgresTx tx(conn);

@@ -147,8 +147,10 @@ class PostgresPredictionRepo final : public PredictionRepo {
 
   Status ForEachInRun(int64_t run_rowid,
                       const std::function<Status(const Prediction&)>& fn) override {
-    Stmt stmt = db_.Prepare(std::string("SELECT ") + kPredictionColumns +
-                            " FROM predictions WHERE run_rowid = ? ORDER BY item_rowid, rowid");
+    // Through a cursor (as ScanRun, ScanDataset, match sets): a run of millions of rows is
+    // read a batch at a time.
+    Stmt stmt = db_.Scan(std::string("SELECT ") + kPredictionColumns +
+                         " FROM predictions WHERE run_rowid = ? ORDER BY item_rowid, rowid");
     stmt.Bind(1, run_rowid);
     Prediction p;
     while (stmt.Step()) {
@@ -173,7 +175,7 @@ class PostgresPredictionRepo final : public PredictionRepo {
                  const std::function<Status(const PredictionRef&)>& fn) override {
     // The (run_rowid, rowid) index yields the range in order. The payload is not read: the
     // packed geometry stands for it.
-    Stmt stmt = db_.Prepare(
+    Stmt stmt = db_.Scan(
         "SELECT rowid, item_rowid, type, label, confidence, geometry FROM predictions "
         "WHERE run_rowid = ? AND rowid BETWEEN ? AND ? ORDER BY rowid");
     stmt.Bind(1, run_rowid).Bind(2, first_rowid).Bind(3, last_rowid);

@@ -315,8 +315,6 @@ std::string ByteOrderText(std::string sql) {
 
 }  // namespace
 
-// The transaction-scoped advisory locks taken on the database: (kLockSpace, kMigrateLock) by
-// Migrate, (kLockSpace, hash of the schema) by PostgresStore::Write.
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kV1Schema},
@@ -325,10 +323,15 @@ const std::vector<Migration>& Migrations() {
 }
 
 Status Migrate(Conn& conn) {
-  NUCLEUS_RETURN_IF_ERROR(conn.ExecScript(
+  // Advisory lock (1314212684, 0); PostgresStore::Write takes (1314212684, hash of the schema).
+  Status begun = conn.ExecScript(
       "BEGIN; SELECT pg_advisory_xact_lock(1314212684, 0);"
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      "  version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"));
+      "  version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+  if (!begun.ok()) {
+    (void)conn.ExecScript("ROLLBACK");  // a no-op when BEGIN itself failed
+    return begun;
+  }
   int64_t current = 0;
   {
     Stmt stmt = conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
