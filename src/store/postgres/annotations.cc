@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <span>
+#include <unordered_set>
 
 #include "store/postgres/json_text.h"
 #include "store/postgres/pg_repos.h"
@@ -13,26 +14,44 @@ constexpr const char* kAnnotationColumns =
     "a.rowid, a.id, a.dataset_id, a.item_rowid, a.type, a.identity, a.annotation_id, a.label, "
     "a.payload, a.labels, a.geometry";
 
-// Rows per multi-row INSERT of PutMany: one statement writes this many annotations, which
-// amortises the per-statement cost over the batch (as predictions do; docs/benchmarks.md,
-// "Ground-truth annotate").
-constexpr size_t kRowsPerStatement = 64;
-constexpr int kParamsPerRow = 10;
-
-// "INSERT ... VALUES (?,...),(?,...) ON CONFLICT ..." for `rows` rows; replaces keep the row
+// Rows per statement of PutMany: the batch goes as one array per column, unnested into one
+// INSERT in insertion order (as predictions do, postgres/predictions.cc). Replaces keep the row
 // and its id, as Put does.
-std::string InsertSql(size_t rows, bool update) {
-  std::string sql =
-      "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, annotation_id, label, "
-      "payload, labels, geometry) VALUES ";
-  sql += PlaceholderRows(kParamsPerRow, rows);
-  sql += update ? " ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
-                  "annotation_id = excluded.annotation_id, label = excluded.label, "
-                  "payload = excluded.payload, labels = excluded.labels, "
-                  "geometry = excluded.geometry"
-                : " ON CONFLICT (item_rowid, identity) DO NOTHING";
-  return sql;
-}
+constexpr size_t kRowsPerStatement = 10000;
+
+constexpr const char* kInsertSql =
+    "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, annotation_id, label, "
+    "payload, labels, geometry) "
+    "SELECT u.id, ?, u.item_rowid, u.type, u.identity, u.annotation_id, u.label, u.payload, "
+    "u.labels, u.geometry FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], "
+    "?::text[], ?::text[], ?::text[], ?::bytea[]) WITH ORDINALITY AS u(id, item_rowid, type, "
+    "identity, annotation_id, label, payload, labels, geometry, ord) ORDER BY u.ord ";
+constexpr const char* kInsertSqlIgnore = " ON CONFLICT (item_rowid, identity) DO NOTHING";
+constexpr const char* kInsertSqlUpdate =
+    " ON CONFLICT (item_rowid, identity) DO UPDATE SET type = excluded.type, "
+    "annotation_id = excluded.annotation_id, label = excluded.label, "
+    "payload = excluded.payload, labels = excluded.labels, geometry = excluded.geometry";
+
+// The column arrays of one PutMany statement, reused from batch to batch.
+struct AnnotationColumns {
+  ArrayParam id{ArrayParam::kText}, item_rowid{ArrayParam::kInt8}, type{ArrayParam::kText},
+      identity{ArrayParam::kText}, annotation_id{ArrayParam::kText}, label{ArrayParam::kText},
+      payload{ArrayParam::kText}, labels{ArrayParam::kText}, geometry{ArrayParam::kBytea};
+  ArrayParam* all[9] = {&id,    &item_rowid, &type,   &identity,  &annotation_id,
+                        &label, &payload,    &labels, &geometry};
+};
+
+// (item_rowid, identity) of a row, to find a repeat within one statement.
+struct RowKey {
+  int64_t item_rowid;
+  std::string_view identity;
+  bool operator==(const RowKey&) const = default;
+};
+struct RowKeyHash {
+  size_t operator()(const RowKey& k) const {
+    return std::hash<std::string_view>{}(k.identity) ^ static_cast<size_t>(k.item_rowid);
+  }
+};
 
 class PostgresAnnotationRepo final : public AnnotationRepo {
  public:
@@ -83,24 +102,24 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
     size_t done = 0;
     while (done < rows.size()) {
       const size_t n = ChunkSize(rows.subspan(done), update);
-      // Full chunks share one cached statement; the tail gets its own (also cached by text).
-      Stmt stmt = db_.Prepare(SqlFor(n, update));
-      int p = 1;
-      for (size_t i = 0; i < n; ++i) {
-        const AnnotationWrite& r = rows[done + i];
-        std::string& labels = labels_[i];
-        EncodeStringList(r.labels, &labels);
-        stmt.BindStatic(p, r.id).BindStatic(p + 1, dataset_id).Bind(p + 2, r.item_rowid);
-        stmt.BindStatic(p + 3, r.type).BindStatic(p + 4, r.identity);
-        stmt.BindStatic(p + 5, r.annotation_id).BindStatic(p + 6, r.label);
-        stmt.BindStatic(p + 7, r.payload_json).BindStatic(p + 8, labels);
-        if (r.geometry.empty()) {
-          stmt.BindNull(p + 9);  // missing: the start-up backfill derives it
-        } else {
-          stmt.BindBlobStatic(p + 9, r.geometry);
-        }
-        p += kParamsPerRow;
+      AnnotationColumns& c = columns_;
+      for (ArrayParam* a : c.all) a->Clear();
+      for (const AnnotationWrite& r : rows.subspan(done, n)) {
+        EncodeStringList(r.labels, &labels_);
+        c.id.Add(r.id);
+        c.item_rowid.Add(r.item_rowid);
+        c.type.Add(r.type);
+        c.identity.Add(r.identity);
+        c.annotation_id.Add(r.annotation_id);
+        c.label.Add(r.label);
+        c.payload.Add(r.payload_json);
+        c.labels.Add(labels_);
+        // Empty: missing (NULL), which the start-up backfill derives.
+        r.geometry.empty() ? c.geometry.AddNull() : c.geometry.Add(r.geometry);
       }
+      Stmt stmt = db_.Prepare(update ? insert_update_sql_ : insert_ignore_sql_);
+      stmt.BindStatic(1, dataset_id);
+      for (int i = 0; i < 9; ++i) stmt.BindStatic(i + 2, c.all[i]->Bytes());
       NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
       written += db_.Changes();
       done += n;
@@ -248,29 +267,23 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
   // row whose (item_rowid, identity) an earlier row of the statement has. PostgreSQL refuses
   // to update one row twice in one INSERT ... ON CONFLICT DO UPDATE; run by the next
   // statement, the repeat meets the earlier row as existing, as the contract says.
-  static size_t ChunkSize(std::span<const AnnotationWrite> rows, bool update) {
+  size_t ChunkSize(std::span<const AnnotationWrite> rows, bool update) {
     const size_t limit = std::min(kRowsPerStatement, rows.size());
     if (!update) return limit;  // DO NOTHING skips a repeat within the statement itself
-    for (size_t i = 1; i < limit; ++i) {
-      for (size_t j = 0; j < i; ++j) {
-        if (rows[j].item_rowid == rows[i].item_rowid && rows[j].identity == rows[i].identity) {
-          return i;
-        }
-      }
+    seen_.clear();
+    for (size_t i = 0; i < limit; ++i) {
+      if (!seen_.insert(RowKey{rows[i].item_rowid, rows[i].identity}).second) return i;
     }
     return limit;
   }
 
-  const std::string& SqlFor(size_t rows, bool update) {
-    std::string& slot = sql_[update ? 1 : 0][rows];
-    if (slot.empty()) slot = InsertSql(rows, update);
-    return slot;
-  }
 
   Conn& db_;
-  std::string sql_[2][kRowsPerStatement + 1];
-  // The labels text of the rows of one statement, bound without copies; reused across calls.
-  std::string labels_[kRowsPerStatement];
+  AnnotationColumns columns_;
+  std::string labels_;  // one row's labels text, reused
+  std::unordered_set<RowKey, RowKeyHash> seen_;  // ChunkSize's keys, reused
+  const std::string insert_ignore_sql_ = std::string(kInsertSql) + kInsertSqlIgnore;
+  const std::string insert_update_sql_ = std::string(kInsertSql) + kInsertSqlUpdate;
 };
 
 }  // namespace

@@ -58,17 +58,56 @@ std::string NumberPlaceholders(std::string_view sql, int* params) {
   return out;
 }
 
-std::string PlaceholderRows(int columns, size_t rows) {
-  std::string group = "(";
-  for (int c = 0; c < columns; ++c) group += c > 0 ? ",?" : "?";
-  group += ')';
-  std::string sql;
-  sql.reserve(rows * (group.size() + 1));
-  for (size_t i = 0; i < rows; ++i) {
-    if (i > 0) sql += ',';
-    sql += group;
-  }
-  return sql;
+// ---- ArrayParam
+
+namespace {
+void PutBigEndian(uint64_t v, int n, std::string* out) {
+  for (int i = n - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+}  // namespace
+
+void ArrayParam::Clear() {
+  count_ = 0;
+  has_null_ = false;
+  elements_.clear();
+}
+
+void ArrayParam::Add(std::string_view bytes) {
+  PutBigEndian(static_cast<uint32_t>(bytes.size()), 4, &elements_);
+  elements_.append(bytes);
+  ++count_;
+}
+
+void ArrayParam::Add(int64_t value) {
+  PutBigEndian(8, 4, &elements_);
+  PutBigEndian(static_cast<uint64_t>(value), 8, &elements_);
+  ++count_;
+}
+
+void ArrayParam::Add(double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  PutBigEndian(8, 4, &elements_);
+  PutBigEndian(bits, 8, &elements_);
+  ++count_;
+}
+
+void ArrayParam::AddNull() {
+  PutBigEndian(0xffffffffu, 4, &elements_);  // length -1
+  has_null_ = true;
+  ++count_;
+}
+
+std::string_view ArrayParam::Bytes() {
+  // Header: dimensions, has-null flag, element type, then (size, lower bound) per dimension.
+  bytes_.clear();
+  PutBigEndian(1, 4, &bytes_);
+  PutBigEndian(has_null_ ? 1 : 0, 4, &bytes_);
+  PutBigEndian(element_oid_, 4, &bytes_);
+  PutBigEndian(static_cast<uint32_t>(count_), 4, &bytes_);
+  PutBigEndian(1, 4, &bytes_);
+  bytes_.append(elements_);
+  return bytes_;
 }
 
 // ---- Stmt

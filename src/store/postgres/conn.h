@@ -135,11 +135,32 @@ class Conn {
   int64_t cursors_ = 0;  // names the next cursor
 };
 
+// A one-dimensional array parameter in PostgreSQL's binary format, built element by element:
+// bulk writes send one array per column (`INSERT ... SELECT ... FROM unnest(?::bigint[], ...)`),
+// so a batch of thousands of rows is one statement with a fixed number of parameters.
+class ArrayParam {
+ public:
+  // Element type OIDs (pg_type).
+  static constexpr uint32_t kInt8 = 20, kText = 25, kFloat8 = 701, kBytea = 17;
+  explicit ArrayParam(uint32_t element_oid) : element_oid_(element_oid) {}
+  // Empties the array (keeping its buffer) for the next batch.
+  void Clear();
+  void Add(std::string_view bytes);  // a text or bytea element
+  void Add(int64_t value);           // an int8 element
+  void Add(double value);            // a float8 element
+  void AddNull();
+  // The parameter's bytes (bind them with Stmt::BindStatic); valid until the next Add/Clear.
+  std::string_view Bytes();
+
+ private:
+  uint32_t element_oid_;
+  int32_t count_ = 0;
+  bool has_null_ = false;
+  std::string elements_;
+  std::string bytes_;
+};
+
 // `sql` with its `?` and `?N` placeholders (outside quotes) as `$N`; `*params` = the highest N.
 std::string NumberPlaceholders(std::string_view sql, int* params);
-
-// "($1,$2,…),($k,…),…": `rows` groups of `columns` placeholders, the VALUES of a multi-row
-// INSERT (written with `?`, numbered by NumberPlaceholders like any other statement).
-std::string PlaceholderRows(int columns, size_t rows);
 
 }  // namespace nucleus::store::postgres

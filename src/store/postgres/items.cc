@@ -7,29 +7,26 @@
 namespace nucleus::store::postgres {
 namespace {
 
-// Rows per multi-row INSERT of InsertMany: one statement writes this many items, which
-// amortises the per-statement cost over the batch (docs/benchmarks.md, "Item append").
-constexpr size_t kRowsPerStatement = 64;
-constexpr int kParamsPerRow = 10;
+// Rows per statement of InsertMany: the batch goes as one array per column, unnested into one
+// INSERT (as predictions do, postgres/predictions.cc).
+constexpr size_t kRowsPerStatement = 10000;
 
-// Reference ids per lookup statement of ResolveRefs.
-constexpr size_t kRefsPerLookup = 128;
+// Reference ids per lookup statement of ResolveRefs (one array parameter).
+constexpr size_t kRefsPerLookup = 10000;
 
-std::string LookupSql(size_t refs) {
-  std::string sql =
-      "SELECT reference_id, rowid FROM items WHERE dataset_id = ? AND reference_id IN (";
-  for (size_t i = 0; i < refs; ++i) sql += i > 0 ? ",?" : "?";
-  sql += ")";
-  return sql;
-}
+// One probe of the (dataset_id, reference_id) key per id, joined from the array: the shape
+// that leaves the planner no seq-scan or wrong-index plan even before the table has statistics
+// (an `IN (...)` list was planned over the (dataset_id, seq) index, walking the whole dataset).
+constexpr const char* kLookupSql =
+    "SELECT i.reference_id, i.rowid FROM unnest(?2::text[]) AS r(ref) "
+    "JOIN items i ON i.dataset_id = ?1 AND i.reference_id = r.ref";
 
-std::string InsertManySql(size_t rows) {
-  std::string sql =
-      "INSERT INTO items (rowid, id, dataset_id, seq, reference_id, image_url, pointcloud_url, "
-      "metadata, extra, scene_id) VALUES ";
-  sql += PlaceholderRows(kParamsPerRow, rows);
-  return sql;
-}
+constexpr const char* kInsertManySql =
+    "INSERT INTO items (rowid, id, dataset_id, seq, reference_id, image_url, pointcloud_url, "
+    "metadata, extra, scene_id) SELECT u.rowid, u.id, ?, u.seq, u.reference_id, u.image_url, "
+    "u.pointcloud_url, u.metadata, u.extra, u.scene_id FROM unnest(?::bigint[], ?::text[], "
+    "?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(rowid, "
+    "id, seq, reference_id, image_url, pointcloud_url, metadata, extra, scene_id)";
 
 constexpr const char* kItemColumns =
     "rowid, id, dataset_id, seq, reference_id, image_url, pointcloud_url, metadata, extra, "
@@ -97,20 +94,29 @@ class PostgresItemRepo final : public ItemRepo {
       NUCLEUS_RETURN_IF_ERROR(stmt.status());
       if (stmt.rows() != n) return Internal("postgres: could not draw item rowids");
     }
+    ArrayParam rowid(ArrayParam::kInt8), id(ArrayParam::kText), seq(ArrayParam::kInt8),
+        reference_id(ArrayParam::kText), image_url(ArrayParam::kText),
+        pointcloud_url(ArrayParam::kText), metadata(ArrayParam::kText), extra(ArrayParam::kText),
+        scene_id(ArrayParam::kText);
+    ArrayParam* all[] = {&rowid,          &id,       &seq,   &reference_id, &image_url,
+                         &pointcloud_url, &metadata, &extra, &scene_id};
     for (size_t done = 0; done < items.size();) {
       const size_t rows = std::min(kRowsPerStatement, items.size() - done);
-      std::string& sql = insert_sql_[rows];
-      if (sql.empty()) sql = InsertManySql(rows);
-      Stmt stmt = db_.Prepare(sql);
-      int p = 1;
-      for (size_t i = done; i < done + rows; ++i, p += kParamsPerRow) {
-        const Item& item = items[i];
-        stmt.Bind(p, item.rowid).BindStatic(p + 1, item.id).BindStatic(p + 2, dataset_id);
-        stmt.Bind(p + 3, item.seq).BindStatic(p + 4, item.reference_id);
-        stmt.BindStatic(p + 5, item.image_url).BindStatic(p + 6, item.pointcloud_url);
-        stmt.BindStatic(p + 7, item.metadata_json).BindStatic(p + 8, item.extra_json);
-        stmt.BindStatic(p + 9, item.scene_id);
+      for (ArrayParam* a : all) a->Clear();
+      for (const Item& item : items.subspan(done, rows)) {
+        rowid.Add(item.rowid);
+        id.Add(item.id);
+        seq.Add(item.seq);
+        reference_id.Add(item.reference_id);
+        image_url.Add(item.image_url);
+        pointcloud_url.Add(item.pointcloud_url);
+        metadata.Add(item.metadata_json);
+        extra.Add(item.extra_json);
+        scene_id.Add(item.scene_id);
       }
+      Stmt stmt = db_.Prepare(kInsertManySql);
+      stmt.BindStatic(1, dataset_id);
+      for (int i = 0; i < 9; ++i) stmt.BindStatic(i + 2, all[i]->Bytes());
       NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
       done += rows;
     }
@@ -206,17 +212,13 @@ class PostgresItemRepo final : public ItemRepo {
       const std::string& dataset_id, const std::vector<std::string>& reference_ids) override {
     std::unordered_map<std::string, int64_t> out;
     out.reserve(reference_ids.size());
-    // Up to kRefsPerLookup ids per statement: one step per found item instead of a statement
-    // (bind, step, reset) per id.
+    ArrayParam refs(ArrayParam::kText);
     for (size_t done = 0; done < reference_ids.size();) {
       const size_t n = std::min(kRefsPerLookup, reference_ids.size() - done);
-      std::string& sql = lookup_sql_[n];
-      if (sql.empty()) sql = LookupSql(n);
-      Stmt stmt = db_.Prepare(sql);
-      stmt.BindStatic(1, dataset_id);
-      for (size_t i = 0; i < n; ++i) {
-        stmt.BindStatic(static_cast<int>(i) + 2, reference_ids[done + i]);
-      }
+      refs.Clear();
+      for (size_t i = 0; i < n; ++i) refs.Add(reference_ids[done + i]);
+      Stmt stmt = db_.Prepare(kLookupSql);
+      stmt.BindStatic(1, dataset_id).BindStatic(2, refs.Bytes());
       while (stmt.Step()) out.emplace(stmt.View(0), stmt.Int(1));
       NUCLEUS_RETURN_IF_ERROR(stmt.status());
       done += n;
@@ -257,8 +259,6 @@ class PostgresItemRepo final : public ItemRepo {
   }
 
   Conn& db_;
-  std::string insert_sql_[kRowsPerStatement + 1];  // InsertManySql(n), built on first use
-  std::string lookup_sql_[kRefsPerLookup + 1];     // LookupSql(n), likewise
 };
 
 }  // namespace

@@ -12,24 +12,34 @@ constexpr const char* kPredictionColumns =
     "rowid, id, run_rowid, item_rowid, type, identity, annotation_id, label, confidence, payload, "
     "geometry";
 
-// Rows per multi-row INSERT: one statement writes this many predictions, which amortises the
-// per-statement cost over the batch (see docs/benchmarks.md, "Prediction ingest").
-constexpr size_t kRowsPerStatement = 64;
-constexpr int kParamsPerRow = 10;
+// Rows per statement of PutMany: a batch goes as one array per column (ArrayParam), unnested
+// into one INSERT, in insertion order (WITH ORDINALITY ... ORDER BY): one round trip and one
+// prepared statement whatever the batch's size. The cap bounds the statement's memory.
+constexpr size_t kRowsPerStatement = 10000;
 
-// "INSERT ... VALUES (?,...),(?,...) ON CONFLICT ..." for `rows` rows.
-std::string InsertSql(size_t rows, bool update) {
-  std::string sql =
-      "INSERT INTO predictions (run_rowid, item_rowid, identity, id, type, annotation_id, label, "
-      "confidence, payload, geometry) VALUES ";
-  sql += PlaceholderRows(kParamsPerRow, rows);
-  sql += update ? " ON CONFLICT (run_rowid, item_rowid, identity) DO UPDATE SET "
-                  "type = excluded.type, annotation_id = excluded.annotation_id, "
-                  "label = excluded.label, confidence = excluded.confidence, "
-                  "payload = excluded.payload, geometry = excluded.geometry"
-                : " ON CONFLICT (run_rowid, item_rowid, identity) DO NOTHING";
-  return sql;
-}
+constexpr const char* kInsertSql =
+    "INSERT INTO predictions (run_rowid, item_rowid, identity, id, type, annotation_id, label, "
+    "confidence, payload, geometry) "
+    "SELECT ?, u.item_rowid, u.identity, u.id, u.type, u.annotation_id, u.label, u.confidence, "
+    "u.payload, u.geometry FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], "
+    "?::text[], ?::float8[], ?::text[], ?::bytea[]) WITH ORDINALITY AS u(item_rowid, identity, "
+    "id, type, annotation_id, label, confidence, payload, geometry, ord) ORDER BY u.ord ";
+constexpr const char* kInsertSqlIgnore =
+    " ON CONFLICT (run_rowid, item_rowid, identity) DO NOTHING";
+constexpr const char* kInsertSqlUpdate =
+    " ON CONFLICT (run_rowid, item_rowid, identity) DO UPDATE SET "
+    "type = excluded.type, annotation_id = excluded.annotation_id, "
+    "label = excluded.label, confidence = excluded.confidence, "
+    "payload = excluded.payload, geometry = excluded.geometry";
+
+// The column arrays of one PutMany statement, reused from batch to batch.
+struct PredictionColumns {
+  ArrayParam item_rowid{ArrayParam::kInt8}, identity{ArrayParam::kText}, id{ArrayParam::kText},
+      type{ArrayParam::kText}, annotation_id{ArrayParam::kText}, label{ArrayParam::kText},
+      confidence{ArrayParam::kFloat8}, payload{ArrayParam::kText}, geometry{ArrayParam::kBytea};
+  ArrayParam* all[9] = {&item_rowid, &identity,   &id,      &type,    &annotation_id,
+                        &label,      &confidence, &payload, &geometry};
+};
 
 // ReadItem's working buffers: the rows' text, where each row lies in it, and the refs.
 struct ItemSpan {
@@ -52,31 +62,25 @@ class PostgresPredictionRepo final : public PredictionRepo {
   Result<int64_t> PutMany(int64_t run_rowid, std::span<const PredictionWrite> rows,
                           bool update) override {
     int64_t written = 0;
-    size_t done = 0;
-    while (done < rows.size()) {
-      size_t n = std::min(kRowsPerStatement, rows.size() - done);
-      // Full chunks share one cached statement; the tail gets its own (also cached by text).
-      const std::string& sql = SqlFor(n, update);
-      Stmt stmt = db_.Prepare(sql);
-      int p = 1;
-      for (size_t i = 0; i < n; ++i) {
-        const PredictionWrite& r = rows[done + i];
-        stmt.Bind(p, run_rowid).Bind(p + 1, r.item_rowid);
-        stmt.BindStatic(p + 2, r.identity).BindStatic(p + 3, r.id).BindStatic(p + 4, r.type);
-        stmt.BindStatic(p + 5, r.annotation_id).BindStatic(p + 6, r.label);
-        if (r.confidence) {
-          stmt.Bind(p + 7, *r.confidence);
-        } else {
-          stmt.BindNull(p + 7);
-        }
-        stmt.BindStatic(p + 8, r.payload_json);
-        if (!r.geometry.empty()) {
-          stmt.BindBlobStatic(p + 9, r.geometry);
-        } else {
-          stmt.BindNull(p + 9);  // missing: the start-up backfill derives it
-        }
-        p += kParamsPerRow;
+    PredictionColumns& c = columns_;
+    for (size_t done = 0; done < rows.size();) {
+      const size_t n = std::min(kRowsPerStatement, rows.size() - done);
+      for (ArrayParam* a : c.all) a->Clear();
+      for (const PredictionWrite& r : rows.subspan(done, n)) {
+        c.item_rowid.Add(r.item_rowid);
+        c.identity.Add(r.identity);
+        c.id.Add(r.id);
+        c.type.Add(r.type);
+        c.annotation_id.Add(r.annotation_id);
+        c.label.Add(r.label);
+        r.confidence ? c.confidence.Add(*r.confidence) : c.confidence.AddNull();
+        // Empty: missing (NULL), which the start-up backfill derives.
+        r.geometry.empty() ? c.geometry.AddNull() : c.geometry.Add(r.geometry);
+        c.payload.Add(r.payload_json);
       }
+      Stmt stmt = db_.Prepare(update ? insert_update_sql_ : insert_ignore_sql_);
+      stmt.Bind(1, run_rowid);
+      for (int i = 0; i < 9; ++i) stmt.BindStatic(i + 2, c.all[i]->Bytes());
       NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
       written += db_.Changes();
       done += n;
@@ -237,11 +241,6 @@ class PostgresPredictionRepo final : public PredictionRepo {
   }
 
  private:
-  const std::string& SqlFor(size_t rows, bool update) {
-    std::string& slot = sql_[update ? 1 : 0][rows];
-    if (slot.empty()) slot = InsertSql(rows, update);
-    return slot;
-  }
 
   static void Fill(const Stmt& stmt, Prediction* p) {
     p->rowid = stmt.Int(0);
@@ -258,7 +257,9 @@ class PostgresPredictionRepo final : public PredictionRepo {
   }
 
   Conn& db_;
-  std::string sql_[2][kRowsPerStatement + 1];
+  PredictionColumns columns_;
+  const std::string insert_ignore_sql_ = std::string(kInsertSql) + kInsertSqlIgnore;
+  const std::string insert_update_sql_ = std::string(kInsertSql) + kInsertSqlUpdate;
 };
 
 }  // namespace
