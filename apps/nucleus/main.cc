@@ -75,7 +75,7 @@ int Fail(const Status& status) {
 
 int Serve(const std::string& data, const std::string& listen,
           nucleus::server::ServerOptions options, int workers,
-          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s) {
+          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s, int64_t job_lease_s) {
   if (blob_gc_delay_s < 1 || blob_gc_delay_s > 100LL * 365 * 86400) {
     return Fail(nucleus::InvalidArgument("--blob-gc-delay-s must be between 1 and 100 years"));
   }
@@ -100,7 +100,7 @@ int Serve(const std::string& data, const std::string& listen,
   }
   nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
                             dir->signing_key, limits, &nucleus::wire::JobCodec()};
-  nucleus::api::JobService jobs(ctx);
+  nucleus::api::JobService jobs(ctx, job_lease_s * 1000);
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
   nucleus::server::RegisterServerJobHandlers(jobs);
@@ -219,6 +219,13 @@ int main(int argc, char** argv) {
                     "A body must arrive at this many KiB/s after a 20 s grace (default 16)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   serve->add_option("--job-workers", workers, "Threads running async jobs");
+  int64_t job_lease_s = nucleus::api::kDefaultJobLeaseMs / 1000;
+  serve
+      ->add_option("--job-lease-seconds", job_lease_s,
+                   "How long a claimed job stays this server's without renewal (renewed every "
+                   "third of it); another server sharing the store takes it over after that "
+                   "(default 30)")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
   serve->add_flag("--quiet", quiet, "Do not log every request");
   nucleus::wire::Limits limits;
   AddLimitFlags(serve, &limits);
@@ -233,7 +240,7 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(Serve(data, listen, http, workers, limits, blob_gc_delay_s));
+    std::exit(Serve(data, listen, http, workers, limits, blob_gc_delay_s, job_lease_s));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");

@@ -388,7 +388,7 @@ Status AnnotationUploadRun::Apply(std::vector<AnnotationInput> chunk) {
     for (size_t k = 0; k < c.errors.size(); ++k) {
       entries.push_back(error_entry_(chunk[c.error_inputs[k]], c.errors[k]));
     }
-    return tx.jobs().AppendErrors(job.id, entries);
+    return run_.AppendErrorsIn(tx, entries);
   }));
   counts_.processed += c.processed;
   counts_.ignored += c.ignored;

@@ -318,7 +318,7 @@ Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::
   NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
     counts = core::AppendCounts{};
     NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, rows, &counts));
-    return tx.jobs().AppendErrors(job.id, errors);
+    return run.AppendErrorsIn(tx, errors);
   }));
   return counts;
 }
@@ -360,7 +360,7 @@ Result<core::MetadataOutcome> UpdateMetadataChunk(
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(job.owner, job.dataset_id).status());
     NUCLEUS_RETURN_IF_ERROR(ApplyMetadataLevel(tx, job.dataset_id, level, entries, merger, &out));
     for (const std::string& ref : out.unknown_reference_ids) errors.push_back(unknown_error(ref));
-    return tx.jobs().AppendErrors(job.id, errors);
+    return run.AppendErrorsIn(tx, errors);
   }));
   return out;
 }

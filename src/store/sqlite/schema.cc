@@ -381,6 +381,19 @@ CREATE INDEX predictions_without_geometry ON predictions(rowid) WHERE geometry I
 CREATE INDEX annotations_without_geometry ON annotations(rowid) WHERE geometry IS NULL;
 )sql";
 
+// v11: jobs across processes (store/jobs.h, "Leases"; docs/design/jobs.md). A Running job is
+// held by the process named in lease_owner until lease_expires_at_ms; the checkpoint is where a
+// run that takes the job over resumes (payload lines consumed, the handler's tallies as
+// space-separated integers). Jobs already Running get an expired lease: their process is gone
+// (before v11 only one process used a data directory), so the next claim recovers them, as the
+// restart's requeue did.
+constexpr const char* kV11JobLeases = R"sql(
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expires_at_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN checkpoint_position INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN checkpoint_counters TEXT NOT NULL DEFAULT '';
+)sql";
+
 // v6's box (4 doubles in host byte order) as packed geometry; NULL for anything else.
 void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
   PredictionBox box;
@@ -411,6 +424,7 @@ const std::vector<Migration>& Migrations() {
       {8, kV8SeqHighWaterMarks},
       {9, kV9AnnotationIndexes},
       {10, kV10PackedGeometry},
+      {11, kV11JobLeases},
   };
   return migrations;
 }
@@ -436,8 +450,23 @@ Status Migrate(Db& db) {
   }
   for (const Migration& m : Migrations()) {
     if (m.version <= current) continue;
-    std::string script = "BEGIN IMMEDIATE;\n";
-    script += m.sql;
+    // Another process opening the same file may have migrated since `current` was read: look
+    // again under the write lock, so two servers starting at once apply each migration once.
+    NUCLEUS_RETURN_IF_ERROR(db.ExecScript("BEGIN IMMEDIATE;"));
+    {
+      Stmt stmt = db.Prepare("PRAGMA user_version");
+      if (stmt.Step()) current = stmt.Int(0);
+      Status read = stmt.status();
+      if (!read.ok()) {
+        (void)db.ExecScript("ROLLBACK;");
+        return read;
+      }
+    }
+    if (m.version <= current) {
+      NUCLEUS_RETURN_IF_ERROR(db.ExecScript("COMMIT;"));
+      continue;
+    }
+    std::string script = m.sql;
     script += "\nPRAGMA user_version = " + std::to_string(m.version) + ";\nCOMMIT;";
     Status status = db.ExecScript(script);
     if (!status.ok()) {
