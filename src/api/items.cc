@@ -310,7 +310,8 @@ Status CheckItemUploadTarget(JobRun& run) {
 }
 
 Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::ItemInput> items,
-                                                 const std::vector<std::string>& errors) {
+                                                 const std::vector<std::string>& errors,
+                                                 const ItemChunkCheckpoint& checkpoint) {
   const store::Job& job = run.job();
   for (core::ItemInput& item : items) item.update.reset();
   AppendRows rows = ToAppendRows(std::move(items), run.request().update);
@@ -318,7 +319,7 @@ Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::
   NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
     counts = core::AppendCounts{};
     NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, rows, &counts));
-    return run.AppendErrorsIn(tx, errors);
+    return run.CommitChunk(tx, errors, checkpoint(counts));
   }));
   return counts;
 }
