@@ -276,16 +276,18 @@ int main(int argc, char** argv) {
                   k.name.c_str(), k.revoked ? " (revoked)" : "");
     }
   });
-  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id or prefix");
+  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id, prefix or the whole key");
   revoke->add_option("--data", data, "Data directory");
-  revoke->add_option("key", revoke_id, "Key id (key_...) or the key's first characters")
+  revoke
+      ->add_option("key", revoke_id,
+                   "Key id (key_...), the key's first characters or the whole key")
       ->required();
   revoke->callback([&] {
     auto dir = OpenDataDir(data);
     if (!dir.ok()) std::exit(Fail(dir.status()));
-    Status s = nucleus::api::RevokeKey(*dir->store, revoke_id);
-    if (!s.ok()) std::exit(Fail(s));
-    std::printf("revoked %s\n", revoke_id.c_str());
+    auto revoked = nucleus::api::RevokeKey(*dir->store, revoke_id);
+    if (!revoked.ok()) std::exit(Fail(revoked.status()));
+    std::printf("revoked %s\n", revoked->c_str());
   });
 
   nucleus::cli::AddEvalCommand(app);
