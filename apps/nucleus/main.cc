@@ -116,6 +116,13 @@ int Serve(const std::string& data, const std::string& listen,
       options.port < 0 || options.port > 65535) {
     return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT with a port in [0, 65535]"));
   }
+  while (!options.public_url.empty() && options.public_url.back() == '/') {
+    options.public_url.pop_back();
+  }
+  if (!options.public_url.empty() && options.public_url.rfind("http://", 0) != 0 &&
+      options.public_url.rfind("https://", 0) != 0) {
+    return Fail(nucleus::InvalidArgument("--public-url wants an http:// or https:// URL"));
+  }
   nucleus::server::HttpServer server(ctx, options);
   nucleus::server::RegisterRoutes(server.router(), ctx);
   auto port = server.Bind();
@@ -192,6 +199,10 @@ int main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve", "Serve the API under /v1/nucleus");
   serve->add_option("--data", data, "Data directory (SQLite store and blobs)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
+  serve->add_option("--public-url", http.public_url,
+                    "URL clients reach this service at behind a proxy or load balancer, e.g. "
+                    "https://nucleus.example.com: the base of the URLs it hands out (signed "
+                    "uploads, uploaded images and masks); default: each request's Host");
   serve->add_option("--max-body-mb", max_body_mb,
                     "Largest JSON request body, in MiB, after decoding (default 64)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
