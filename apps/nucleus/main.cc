@@ -100,7 +100,7 @@ int Fail(const Status& status) {
 
 int Serve(const std::string& data, const StoreFlags& store_flags, const std::string& listen,
           nucleus::server::ServerOptions options, int workers,
-          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s) {
+          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s, int64_t job_lease_s) {
   if (blob_gc_delay_s < 1 || blob_gc_delay_s > 100LL * 365 * 86400) {
     return Fail(nucleus::InvalidArgument("--blob-gc-delay-s must be between 1 and 100 years"));
   }
@@ -125,7 +125,7 @@ int Serve(const std::string& data, const StoreFlags& store_flags, const std::str
   }
   nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
                             dir->signing_key, limits, &nucleus::wire::JobCodec()};
-  nucleus::api::JobService jobs(ctx);
+  nucleus::api::JobService jobs(ctx, job_lease_s * 1000);
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
   nucleus::server::RegisterServerJobHandlers(jobs);
@@ -140,6 +140,13 @@ int Serve(const std::string& data, const StoreFlags& store_flags, const std::str
   if (port_ec != std::errc() || port_end != port_text.data() + port_text.size() ||
       options.port < 0 || options.port > 65535) {
     return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT with a port in [0, 65535]"));
+  }
+  while (!options.public_url.empty() && options.public_url.back() == '/') {
+    options.public_url.pop_back();
+  }
+  if (!options.public_url.empty() && options.public_url.rfind("http://", 0) != 0 &&
+      options.public_url.rfind("https://", 0) != 0) {
+    return Fail(nucleus::InvalidArgument("--public-url wants an http:// or https:// URL"));
   }
   nucleus::server::HttpServer server(ctx, options);
   nucleus::server::RegisterRoutes(server.router(), ctx);
@@ -224,6 +231,10 @@ int main(int argc, char** argv) {
                     "Connections to the --store database at most (default 16)")
       ->check(CLI::Range(1, nucleus::store::postgres::PostgresOptions::kMaxPoolSize));
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
+  serve->add_option("--public-url", http.public_url,
+                    "URL clients reach this service at behind a proxy or load balancer, e.g. "
+                    "https://nucleus.example.com: the base of the URLs it hands out (signed "
+                    "uploads, uploaded images and masks); default: each request's Host");
   serve->add_option("--max-body-mb", max_body_mb,
                     "Largest JSON request body, in MiB, after decoding (default 64)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
@@ -251,6 +262,13 @@ int main(int argc, char** argv) {
                     "A body must arrive at this many KiB/s after a 20 s grace (default 16)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   serve->add_option("--job-workers", workers, "Threads running async jobs");
+  int64_t job_lease_s = nucleus::api::kDefaultJobLeaseMs / 1000;
+  serve
+      ->add_option("--job-lease-seconds", job_lease_s,
+                   "How long a claimed job stays this server's without renewal (renewed every "
+                   "third of it); another server sharing the store takes it over after that "
+                   "(default 30)")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
   serve->add_flag("--quiet", quiet, "Do not log every request");
   nucleus::wire::Limits limits;
   AddLimitFlags(serve, &limits);
@@ -265,7 +283,8 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s));
+    std::exit(
+        Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s, job_lease_s));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");
@@ -303,17 +322,19 @@ int main(int argc, char** argv) {
                   k.name.c_str(), k.revoked ? " (revoked)" : "");
     }
   });
-  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id or prefix");
+  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id, prefix or the whole key");
   revoke->add_option("--data", data, "Data directory");
   revoke->add_option("--store", store_flags.uri, "PostgreSQL URI of the store (as serve's)");
-  revoke->add_option("key", revoke_id, "Key id (key_...) or the key's first characters")
+  revoke
+      ->add_option("key", revoke_id,
+                   "Key id (key_...), the key's first characters or the whole key")
       ->required();
   revoke->callback([&] {
     auto dir = OpenDataDir(data, store_flags);
     if (!dir.ok()) std::exit(Fail(dir.status()));
-    Status s = nucleus::api::RevokeKey(*dir->store, revoke_id);
-    if (!s.ok()) std::exit(Fail(s));
-    std::printf("revoked %s\n", revoke_id.c_str());
+    auto revoked = nucleus::api::RevokeKey(*dir->store, revoke_id);
+    if (!revoked.ok()) std::exit(Fail(revoked.status()));
+    std::printf("revoked %s\n", revoked->c_str());
   });
 
   nucleus::cli::AddEvalCommand(app);

@@ -10,11 +10,13 @@ rows in PostgreSQL (`--store`): one fresh database per data directory, so a serv
 the same directory finds its rows again. Blobs stay in the data directory.
 """
 import hashlib
+import re
 import base64
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -50,6 +52,31 @@ def store_args(data_dir):
     """The flags that point a `nucleus serve|keys` at `data_dir`'s rows."""
     uri = store_uri(data_dir)
     return ["--data", data_dir] + (["--store", uri] if uri else [])
+
+
+def store_row(data_dir, sql, *args):
+    """The first row of `sql` (SQLite dialect, `?` placeholders) on `data_dir`'s store.
+
+    With PostgreSQL the query runs through psql: `?` become quoted literals and
+    json_extract(col, '$.a.b') becomes (col::json #>> '{a,b}'); integers come back as int.
+    """
+    uri = store_uri(data_dir)
+    if uri is None:
+        con = sqlite3.connect(os.path.join(data_dir, "nucleus.db"), timeout=30)
+        try:
+            return con.execute(sql, args).fetchone()
+        finally:
+            con.close()
+    sql = re.sub(r"json_extract\((\w+), '\$\.([\w.]+)'\)",
+                 lambda m: f"({m.group(1)}::json #>> '{{{m.group(2).replace('.', ',')}}}')", sql)
+    values = iter(args)
+    sql = re.sub(r"\?", lambda _: "'" + str(next(values)).replace("'", "''") + "'", sql)
+    out = subprocess.run([f"{PG_BIN}/psql", "-X", "-At", "-F", "\x1f", "-v", "ON_ERROR_STOP=1",
+                          uri, "-c", sql], check=True, capture_output=True, text=True).stdout
+    lines = out.splitlines()
+    if not lines:
+        return None
+    return tuple(int(f) if re.fullmatch(r"-?\d+", f) else f for f in lines[0].split("\x1f"))
 
 
 def store_bytes(data_dir):

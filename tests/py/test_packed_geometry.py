@@ -89,8 +89,8 @@ def assert_geometry_equals_payloads(rows):
 
 def downgrade(db_path, version):
     """Turns the database into one written by the binary of schema `version` (8 or 5): no
-    packed geometry; at 8, box predictions keep migration v6's box column (4 host-order doubles);
-    at 5, no box column either (nor what v7 and v8 add)."""
+    packed geometry nor job leases (v11); at 8, box predictions keep migration v6's box column
+    (4 host-order doubles); at 5, no box column either (nor what v7 and v8 add)."""
     con = sqlite3.connect(db_path)
     boxes = [(rowid, struct.pack("=4d", *unpack(blob)[1]))
              for rowid, blob in con.execute(
@@ -99,6 +99,9 @@ def downgrade(db_path, version):
     con.execute("DROP INDEX annotations_without_geometry")
     con.execute("ALTER TABLE predictions DROP COLUMN geometry")
     con.execute("ALTER TABLE annotations DROP COLUMN geometry")
+    for column in ("lease_owner", "lease_expires_at_ms", "checkpoint_position",
+                   "checkpoint_counters"):  # v11
+        con.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
     if version == 8:
         con.executemany("UPDATE predictions SET box = ? WHERE rowid = ?",
                         [(b, r) for r, b in boxes])

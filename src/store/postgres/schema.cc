@@ -298,6 +298,17 @@ CREATE TABLE nucleus_change_stamp (
 INSERT INTO nucleus_change_stamp VALUES (1, 0);
 )sql";
 
+// v2: jobs across servers (store/jobs.h, "Leases"), as SQLite's v11: a Running job is held by
+// the process named in lease_owner until lease_expires_at_ms; the checkpoint is where a run that
+// takes the job over resumes (payload lines consumed, the handler's tallies as space-separated
+// integers). The index serves RecoverExpired's look for lapsed leases.
+constexpr const char* kV2JobLeases = R"sql(
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expires_at_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN checkpoint_position BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN checkpoint_counters TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Every " TEXT" column type of `sql` as " TEXT COLLATE "C"": byte-wise comparison and order,
 // as SQLite's, in a database of any locale.
 std::string ByteOrderText(std::string sql) {
@@ -318,6 +329,7 @@ std::string ByteOrderText(std::string sql) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kV1Schema},
+      {2, kV2JobLeases},
   };
   return migrations;
 }
