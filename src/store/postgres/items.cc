@@ -179,9 +179,9 @@ class PostgresItemRepo final : public ItemRepo {
   Result<std::optional<int64_t>> FindRowidByIndex(const std::string& dataset_id,
                                                   int64_t index) override {
     if (index < 0) return std::optional<int64_t>();
-    // Still a walk over `index` entries of the (dataset_id, seq) index: seq has gaps after
-    // deletions, so position `index` is not seq `index + 1`. The walk stays in that index
-    // (it holds the rowid), never touching the table.
+    // A walk over `index` entries of the (dataset_id, seq) index: seq has gaps after
+    // deletions, so position `index` is not seq `index + 1` (the interface asks for a position,
+    // so OFFSET it is).
     Stmt stmt =
         db_.Prepare("SELECT rowid FROM items WHERE dataset_id = ? ORDER BY seq LIMIT 1 OFFSET ?");
     stmt.Bind(1, dataset_id).Bind(2, index);

@@ -1,3 +1,4 @@
+// (A copy of store/sqlite/json_text.h, to be shared from store/ once both backends are merged.)
 // JSON text helpers for columns that hold small string lists ('["a","b"]').
 // Kept free of any JSON library: the lists are written and read only by the store.
 #pragma once

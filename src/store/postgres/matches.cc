@@ -9,9 +9,10 @@
 namespace nucleus::store::postgres {
 namespace {
 
-// A match set is stored as chunks (migration v5): each chunk holds up to kRowsPerChunk
-// consecutive rows of one item, packed into one BLOB, so a commit of 500k matches writes ~5k
-// rows instead of 500k rows of 21 values. Chunk columns: set_rowid, first_seq (seq of
+// A match set is stored as chunks, as store/sqlite stores it (its migration v5; this codec is a
+// copy of sqlite/matches.cc's, to be shared from store/ once both backends are merged): each
+// chunk holds up to kRowsPerChunk consecutive rows of one item, packed into one BYTEA, so a
+// commit of 500k matches writes ~5k rows instead of 500k rows of 21 values. Chunk columns: set_rowid, first_seq (seq of
 // its first row), item_rowid, rows, and per-kind counts (pairs, false positives, false
 // negatives) so pages of one kind skip chunks without decoding them.
 //

@@ -90,10 +90,9 @@ class PostgresPredictionRepo final : public PredictionRepo {
 
   Status ReadItem(int64_t run_rowid, int64_t item_rowid,
                   const std::function<Status(std::span<const PredictionRef>)>& fn) override {
-    // The identity index yields the rows in (run, item, identity) order, not rowid order. Rather
-    // than `ORDER BY rowid` (SQLite's sorter copies every row, payload included, into sorter
-    // records) or an index in rowid order (it would slow ingest), the rows' text goes into one
-    // buffer and the few refs are sorted by rowid here.
+    // The identity index yields the rows in (run, item, identity) order, not rowid order; as in
+    // store/sqlite, the rows' text goes into one buffer and the few refs are sorted by rowid
+    // here rather than by the server.
     Stmt stmt = db_.Prepare(
         "SELECT rowid, type, payload FROM predictions WHERE run_rowid = ? AND item_rowid = ?");
     stmt.Bind(1, run_rowid).Bind(2, item_rowid);
