@@ -18,6 +18,7 @@ ALLOWED = {
     "eval": {"eval", "geometry", "core"},
     "store": {"store", "core"},
     "store/sqlite": {"store/sqlite", "store", "core"},
+    "store/postgres": {"store/postgres", "store", "core"},
     "jobs": {"jobs", "store", "core"},
     "wire": {"wire", "core"},
     "api": {"api", "eval", "geometry", "store", "jobs", "core"},
@@ -30,6 +31,7 @@ ALLOWED = {
 # third-party header -> the layers that may include it.
 HOMES = {
     "sqlite3.h": {"store/sqlite"},
+    "libpq-fe.h": {"store/postgres"},
     "curl/curl.h": {"client"},
     "simdjson.h": {"wire", "eval"},
     "polyclipping/clipper.hpp": {"geometry"},
@@ -44,8 +46,8 @@ def layer_of(rel_path):
     parts = rel_path.split("/")
     if parts[0] != "src" or len(parts) < 3:
         return None
-    if parts[1] == "store" and len(parts) > 3 and parts[2] == "sqlite":
-        return "store/sqlite"
+    if parts[1] == "store" and len(parts) > 3 and parts[2] in ("sqlite", "postgres"):
+        return "store/" + parts[2]
     return parts[1]
 
 
@@ -54,8 +56,8 @@ def included_layer(path):
     parts = path.split("/")
     if len(parts) < 2 or parts[0] not in {l.split("/")[0] for l in ALLOWED}:
         return None
-    if parts[0] == "store" and len(parts) > 2 and parts[1] == "sqlite":
-        return "store/sqlite"
+    if parts[0] == "store" and len(parts) > 2 and parts[1] in ("sqlite", "postgres"):
+        return "store/" + parts[1]
     return parts[0]
 
 

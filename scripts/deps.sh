@@ -12,6 +12,8 @@ packages=(
   # (libclang_rt.fuzzer*.a ship in libclang-rt-14-dev), llvm-symbolizer for readable reports.
   clang libclang-rt-14-dev llvm
   git  # .ci/run tests a fresh clone
+  # The PostgreSQL store (src/store/postgres: libpq) and the throwaway test cluster (tests/pg).
+  postgresql-15 libpq-dev
   "$@"
 )
 missing=()

@@ -1,5 +1,5 @@
 // The one binary: `nucleus serve | keys | eval | ...`. The only place that names a concrete
-// backend (SQLite, local blobs) and reads flags.
+// backend (SQLite or PostgreSQL, local blobs) and reads flags.
 #include <malloc.h>
 #include <signal.h>
 
@@ -26,6 +26,7 @@
 #include "server/job_handlers.h"
 #include "server/http_server.h"
 #include "store/blobs.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "wire/job_codec.h"
 #include "wire/limits.h"
@@ -36,7 +37,7 @@ using nucleus::Result;
 using nucleus::Status;
 
 struct DataDir {
-  std::unique_ptr<nucleus::store::sqlite::SqliteStore> store;
+  std::unique_ptr<nucleus::store::Store> store;
   std::unique_ptr<nucleus::store::BlobStore> blobs;
   std::string signing_key;
 };
@@ -57,13 +58,37 @@ Result<std::string> SigningKey(const std::filesystem::path& dir) {
   return key;
 }
 
-Result<DataDir> OpenDataDir(const std::string& dir) {
+// Where rows are kept: `--store` (a PostgreSQL URI) when given, else the SQLite file in `dir`.
+// Blobs and the signing key stay in `dir` either way (docs/design/postgres.md).
+struct StoreFlags {
+  std::string uri;  // --store; "" = SQLite in the data directory
+  int pool_size = nucleus::store::postgres::PostgresOptions().pool_size;
+};
+
+Result<std::unique_ptr<nucleus::store::Store>> OpenStore(const std::string& dir,
+                                                         const StoreFlags& flags) {
+  if (flags.uri.empty()) {
+    NUCLEUS_ASSIGN_OR_RETURN(auto sqlite,
+                             nucleus::store::sqlite::SqliteStore::Open(dir + "/nucleus.db"));
+    return std::unique_ptr<nucleus::store::Store>(std::move(sqlite));
+  }
+  if (!nucleus::store::postgres::IsPostgresUri(flags.uri)) {
+    return nucleus::InvalidArgument(
+        "--store wants a PostgreSQL URI: postgresql://USER@HOST:PORT/DBNAME");
+  }
+  nucleus::store::postgres::PostgresOptions options;
+  options.pool_size = flags.pool_size;
+  NUCLEUS_ASSIGN_OR_RETURN(auto pg, nucleus::store::postgres::PostgresStore::Open(flags.uri,
+                                                                               options));
+  return std::unique_ptr<nucleus::store::Store>(std::move(pg));
+}
+
+Result<DataDir> OpenDataDir(const std::string& dir, const StoreFlags& store_flags) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return nucleus::Internal("cannot create data directory " + dir + ": " + ec.message());
   DataDir d;
-  NUCLEUS_ASSIGN_OR_RETURN(d.store,
-                           nucleus::store::sqlite::SqliteStore::Open(dir + "/nucleus.db"));
+  NUCLEUS_ASSIGN_OR_RETURN(d.store, OpenStore(dir, store_flags));
   NUCLEUS_ASSIGN_OR_RETURN(d.blobs, nucleus::store::OpenLocalBlobStore(dir + "/blobs"));
   NUCLEUS_ASSIGN_OR_RETURN(d.signing_key, SigningKey(dir));
   return d;
@@ -74,9 +99,9 @@ int Fail(const Status& status) {
   return 1;
 }
 
-int Serve(const std::string& data, const std::string& listen,
+int Serve(const std::string& data, const StoreFlags& store_flags, const std::string& listen,
           nucleus::server::ServerOptions options, int workers,
-          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s) {
+          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s, int64_t job_lease_s) {
   if (blob_gc_delay_s < 1 || blob_gc_delay_s > 100LL * 365 * 86400) {
     return Fail(nucleus::InvalidArgument("--blob-gc-delay-s must be between 1 and 100 years"));
   }
@@ -95,7 +120,7 @@ int Serve(const std::string& data, const std::string& listen,
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
 
-  auto dir = OpenDataDir(data);
+  auto dir = OpenDataDir(data, store_flags);
   if (!dir.ok()) return Fail(dir.status());
   // Rows stored before migration v10 get their packed geometry before any commit can run.
   auto backfill = nucleus::server::BackfillPackedGeometry(*dir->store);
@@ -108,7 +133,7 @@ int Serve(const std::string& data, const std::string& listen,
   }
   nucleus::api::Context ctx{*dir->store, *dir->blobs, nucleus::core::SystemClock::Get(), nullptr,
                             dir->signing_key, limits, &nucleus::wire::JobCodec()};
-  nucleus::api::JobService jobs(ctx);
+  nucleus::api::JobService jobs(ctx, job_lease_s * 1000);
   ctx.jobs = &jobs;
   nucleus::api::RegisterJobHandlers(jobs);
   nucleus::server::RegisterServerJobHandlers(jobs);
@@ -123,6 +148,13 @@ int Serve(const std::string& data, const std::string& listen,
   if (port_ec != std::errc() || port_end != port_text.data() + port_text.size() ||
       options.port < 0 || options.port > 65535) {
     return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT with a port in [0, 65535]"));
+  }
+  while (!options.public_url.empty() && options.public_url.back() == '/') {
+    options.public_url.pop_back();
+  }
+  if (!options.public_url.empty() && options.public_url.rfind("http://", 0) != 0 &&
+      options.public_url.rfind("https://", 0) != 0) {
+    return Fail(nucleus::InvalidArgument("--public-url wants an http:// or https:// URL"));
   }
   nucleus::server::HttpServer server(ctx, options);
   nucleus::server::RegisterRoutes(server.router(), ctx);
@@ -198,8 +230,19 @@ int main(int argc, char** argv) {
   uint64_t min_body_rate_kib = http.min_body_rate_bytes_per_s >> 10;
   int64_t blob_gc_delay_s = nucleus::api::kDefaultBlobGcDelayMs / 1000;
   CLI::App* serve = app.add_subcommand("serve", "Serve the API under /v1/nucleus");
+  StoreFlags store_flags;
   serve->add_option("--data", data, "Data directory (SQLite store and blobs)");
+  serve->add_option("--store", store_flags.uri,
+                    "Keep rows in PostgreSQL instead of the data directory's SQLite file: a libpq "
+                    "URI, postgresql://USER@HOST:PORT/DBNAME (a socket directory: ?host=/dir)");
+  serve->add_option("--store-pool", store_flags.pool_size,
+                    "Connections to the --store database at most (default 16)")
+      ->check(CLI::Range(1, nucleus::store::postgres::PostgresOptions::kMaxPoolSize));
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
+  serve->add_option("--public-url", http.public_url,
+                    "URL clients reach this service at behind a proxy or load balancer, e.g. "
+                    "https://nucleus.example.com: the base of the URLs it hands out (signed "
+                    "uploads, uploaded images and masks); default: each request's Host");
   serve->add_option("--max-body-mb", max_body_mb,
                     "Largest JSON request body, in MiB, after decoding (default 64)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
@@ -227,6 +270,13 @@ int main(int argc, char** argv) {
                     "A body must arrive at this many KiB/s after a 20 s grace (default 16)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20));
   serve->add_option("--job-workers", workers, "Threads running async jobs");
+  int64_t job_lease_s = nucleus::api::kDefaultJobLeaseMs / 1000;
+  serve
+      ->add_option("--job-lease-seconds", job_lease_s,
+                   "How long a claimed job stays this server's without renewal (renewed every "
+                   "third of it); another server sharing the store takes it over after that "
+                   "(default 30)")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
   serve->add_flag("--quiet", quiet, "Do not log every request");
   nucleus::wire::Limits limits;
   AddLimitFlags(serve, &limits);
@@ -241,7 +291,8 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(Serve(data, listen, http, workers, limits, blob_gc_delay_s));
+    std::exit(
+        Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s, job_lease_s));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");
@@ -250,9 +301,10 @@ int main(int argc, char** argv) {
   std::string revoke_id;
   CLI::App* create = keys->add_subcommand("create", "Create a key; prints it as the last line");
   create->add_option("--data", data, "Data directory");
+  create->add_option("--store", store_flags.uri, "PostgreSQL URI of the store (as serve's)");
   create->add_option("--name", key_name, "A name to recognise the key by");
   create->callback([&] {
-    auto dir = OpenDataDir(data);
+    auto dir = OpenDataDir(data, store_flags);
     if (!dir.ok()) std::exit(Fail(dir.status()));
     auto created = nucleus::api::CreateKey(
         *dir->store, key_name,
@@ -263,8 +315,9 @@ int main(int argc, char** argv) {
   });
   CLI::App* list = keys->add_subcommand("list", "List keys (never the secrets)");
   list->add_option("--data", data, "Data directory");
+  list->add_option("--store", store_flags.uri, "PostgreSQL URI of the store (as serve's)");
   list->callback([&] {
-    auto dir = OpenDataDir(data);
+    auto dir = OpenDataDir(data, store_flags);
     if (!dir.ok()) std::exit(Fail(dir.status()));
     auto all = nucleus::api::ListKeys(*dir->store);
     if (!all.ok()) std::exit(Fail(all.status()));
@@ -277,16 +330,19 @@ int main(int argc, char** argv) {
                   k.name.c_str(), k.revoked ? " (revoked)" : "");
     }
   });
-  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id or prefix");
+  CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key by id, prefix or the whole key");
   revoke->add_option("--data", data, "Data directory");
-  revoke->add_option("key", revoke_id, "Key id (key_...) or the key's first characters")
+  revoke->add_option("--store", store_flags.uri, "PostgreSQL URI of the store (as serve's)");
+  revoke
+      ->add_option("key", revoke_id,
+                   "Key id (key_...), the key's first characters or the whole key")
       ->required();
   revoke->callback([&] {
-    auto dir = OpenDataDir(data);
+    auto dir = OpenDataDir(data, store_flags);
     if (!dir.ok()) std::exit(Fail(dir.status()));
-    Status s = nucleus::api::RevokeKey(*dir->store, revoke_id);
-    if (!s.ok()) std::exit(Fail(s));
-    std::printf("revoked %s\n", revoke_id.c_str());
+    auto revoked = nucleus::api::RevokeKey(*dir->store, revoke_id);
+    if (!revoked.ok()) std::exit(Fail(revoked.status()));
+    std::printf("revoked %s\n", revoked->c_str());
   });
 
   nucleus::cli::AddEvalCommand(app);

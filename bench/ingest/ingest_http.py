@@ -57,15 +57,18 @@ def main():
     # confidence 0.0, which Python writes as 0.0), whose bytes it stores without re-serialising.
     ap.add_argument("--compact", action="store_true")
     ap.add_argument("--keep", action="store_true")
+    # Rows in PostgreSQL instead of SQLite: a libpq URI of an empty database (serve --store).
+    ap.add_argument("--store", default="")
     a = ap.parse_args()
 
     data = tempfile.mkdtemp(prefix="nucleus-ingest-")
-    key = subprocess.run([a.bin, "keys", "create", "--data", data], check=True,
+    store = ["--store", a.store] if a.store else []
+    key = subprocess.run([a.bin, "keys", "create", "--data", data, *store], check=True,
                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()
     log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([a.bin, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                             "--quiet"], stdout=log, stderr=log)
+    proc = subprocess.Popen([a.bin, "serve", "--data", data, *store, "--listen",
+                             f"127.0.0.1:{port}", "--quiet"], stdout=log, stderr=log)
     try:
         for _ in range(200):
             try:

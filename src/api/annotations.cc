@@ -387,7 +387,21 @@ AnnotationUploadRun::AnnotationUploadRun(JobRun& run, ErrorEntry error_entry)
     : run_(run),
       error_entry_(std::move(error_entry)),
       per_item_(run.ctx().limits.max_annotations_per_item, "annotations",
-                "max_annotations_per_item") {}
+                "max_annotations_per_item") {
+  // A run that takes the job over starts from the tallies of the last committed chunk.
+  const std::vector<int64_t>& c = run.resume_counters();
+  if (run.resume_position() > 0 && c.size() == 8) {
+    resume_ = run.resume_position();
+    counts_.processed = c[0];
+    counts_.ignored = c[1];
+    counts_.segmentations_processed = c[2];
+    counts_.segmentations_ignored = c[3];
+    counts_.segmentations_errored = c[4];
+    counts_.had_segmentations = c[5] != 0;
+    errored_ = c[6];
+    done_steps_ = c[7];
+  }
+}
 
 Status AnnotationUploadRun::Begin() {
   const store::Job& job = run_.job();
@@ -401,6 +415,7 @@ Status AnnotationUploadRun::Begin() {
   const auto chunk = static_cast<int64_t>(kAnnotationUploadChunk);
   total_steps_ = std::max<int64_t>(1, (objects + chunk - 1) / chunk);
   run_.SetMessage(UploadMessage(job.dataset_id, counts_, errored_));
+  if (resume_ > 0) return Status::Ok();  // progress stands where the last chunk left it
   return run_.Progress(0, total_steps_);
 }
 
@@ -414,7 +429,13 @@ Status AnnotationUploadRun::Apply(std::vector<AnnotationInput> chunk) {
   const store::Job& job = run_.job();
   ApplyItemCap(per_item_, chunk, next_index_);
   next_index_ += static_cast<int64_t>(chunk.size());
+  // Committed by an earlier run of the job: only the per-item cap's count is rebuilt (above).
+  // Chunks are cut at the same lines on every run, so a chunk is wholly before the checkpoint
+  // or wholly after it.
+  if (!chunk.empty() && next_index_ <= resume_) return Status::Ok();
   AnnotateCounts c;
+  AnnotateCounts next;
+  int64_t errored = 0;
   NUCLEUS_ASSIGN_OR_RETURN(ItemRefs refs, ResolveInputRefs(run_.ctx(), job.dataset_id, chunk));
   const PreparedRows prepared(chunk);
   NUCLEUS_RETURN_IF_ERROR(run_.ctx().store.Write([&](store::Tx& tx) -> Status {
@@ -426,17 +447,29 @@ Status AnnotationUploadRun::Apply(std::vector<AnnotationInput> chunk) {
     for (size_t k = 0; k < c.errors.size(); ++k) {
       entries.push_back(error_entry_(chunk[c.error_inputs[k]], c.errors[k]));
     }
-    return tx.jobs().AppendErrors(job.id, entries);
+    next = counts_;
+    next.processed += c.processed;
+    next.ignored += c.ignored;
+    next.segmentations_processed += c.segmentations_processed;
+    next.segmentations_ignored += c.segmentations_ignored;
+    next.segmentations_errored += c.segmentations_errored;
+    next.had_segmentations = next.had_segmentations || c.had_segmentations;
+    errored = errored_ + static_cast<int64_t>(c.errors.size());
+    const int64_t steps = done_steps_ + 1;
+    run_.SetMessage(UploadMessage(job.dataset_id, next, errored));
+    return run_.CommitChunk(
+        tx, entries,
+        JobChunk{.position = next_index_,
+                 .counters = {next.processed, next.ignored, next.segmentations_processed,
+                              next.segmentations_ignored, next.segmentations_errored,
+                              next.had_segmentations ? 1 : 0, errored, steps},
+                 .completed_steps = std::min(steps, total_steps_),
+                 .total_steps = total_steps_});
   }));
-  counts_.processed += c.processed;
-  counts_.ignored += c.ignored;
-  errored_ += static_cast<int64_t>(c.errors.size());
-  counts_.segmentations_processed += c.segmentations_processed;
-  counts_.segmentations_ignored += c.segmentations_ignored;
-  counts_.segmentations_errored += c.segmentations_errored;
-  counts_.had_segmentations = counts_.had_segmentations || c.had_segmentations;
-  run_.SetMessage(UploadMessage(job.dataset_id, counts_, errored_));
-  return run_.Progress(std::min(++done_steps_, total_steps_), total_steps_);
+  counts_ = std::move(next);
+  errored_ = errored;
+  ++done_steps_;
+  return Status::Ok();
 }
 
 Status AnnotationUploadRun::Finish() {

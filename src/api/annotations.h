@@ -62,7 +62,10 @@ Result<store::Job> SubmitAnnotationUpload(Context& ctx, const std::string& owner
 // Finish(). Per-object failures become job error entries (formatted by `error_entry` from the
 // object and its error) and the job still completes; the message is
 // {"annotation_upload": {total, errored, ignored, datasetId, processed}} (+ "segmentation_upload"
-// when masks were sent). Not thread-safe: one per job run; `run` must outlive it.
+// when masks were sent). Each chunk commits with its errors and the job's checkpoint, so a run
+// that takes the job over (api/jobs.h) skips the chunks committed before and ends with the
+// same rows and counts as an uninterrupted run. Not thread-safe: one per job run; `run` must
+// outlive it.
 class AnnotationUploadRun {
  public:
   using ErrorEntry =
@@ -88,6 +91,7 @@ class AnnotationUploadRun {
   int64_t total_steps_ = 1;
   int64_t done_steps_ = 0;
   int64_t next_index_ = 0;
+  int64_t resume_ = 0;  // objects an earlier run of the job committed
 };
 
 // GET dataset/{ds}/groundTruth/loc/{ref}/{ann}: the stored object; NotFound when the item or the

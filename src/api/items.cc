@@ -341,7 +341,8 @@ Status CheckItemUploadTarget(JobRun& run) {
 }
 
 Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::ItemInput> items,
-                                                 const std::vector<std::string>& errors) {
+                                                 const std::vector<std::string>& errors,
+                                                 const ItemChunkCheckpoint& checkpoint) {
   const store::Job& job = run.job();
   for (core::ItemInput& item : items) item.update.reset();
   AppendRows rows = ToAppendRows(std::move(items), run.request().update);
@@ -350,7 +351,7 @@ Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::
   NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
     counts = core::AppendCounts{};
     NUCLEUS_RETURN_IF_ERROR(ApplyAppend(tx, job.dataset_id, rows, refs, &counts));
-    return tx.jobs().AppendErrors(job.id, errors);
+    return run.CommitChunk(tx, errors, checkpoint(counts));
   }));
   return counts;
 }
@@ -392,7 +393,7 @@ Result<core::MetadataOutcome> UpdateMetadataChunk(
     NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(job.owner, job.dataset_id).status());
     NUCLEUS_RETURN_IF_ERROR(ApplyMetadataLevel(tx, job.dataset_id, level, entries, merger, &out));
     for (const std::string& ref : out.unknown_reference_ids) errors.push_back(unknown_error(ref));
-    return tx.jobs().AppendErrors(job.id, errors);
+    return run.AppendErrorsIn(tx, errors);
   }));
   return out;
 }

@@ -62,10 +62,14 @@ Result<store::Job> SubmitItemUpload(Context& ctx, const std::string& owner,
 // The job's dataset must still be the owner's and an image dataset.
 Status CheckItemUploadTarget(JobRun& run);
 // One chunk of the job in one transaction: AppendItems semantics with the request's `update`
-// (NDJSON lines carry no update flag of their own), and `errors` (the chunk's lines that did not
-// decode) appended to the job's errors. Returns the chunk's counts.
+// (NDJSON lines carry no update flag of their own), `errors` (the chunk's lines that did not
+// decode) appended to the job's errors, and the job's checkpoint as `checkpoint` makes it from
+// the chunk's counts (JobRun::CommitChunk), so a takeover resumes after the chunk. Returns the
+// chunk's counts.
+using ItemChunkCheckpoint = std::function<JobChunk(const core::AppendCounts& chunk_counts)>;
 Result<core::AppendCounts> AppendItemUploadChunk(JobRun& run, std::vector<core::ItemInput> items,
-                                                 const std::vector<std::string>& errors);
+                                                 const std::vector<std::string>& errors,
+                                                 const ItemChunkCheckpoint& checkpoint);
 
 // POST dataset/{ds}/metadata, dispatched on `level`. "item": merge each entry's metadata into the
 // item's (new keys overwrite or add, other keys stay); a `camera_params` entry is stored next to

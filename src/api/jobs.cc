@@ -1,5 +1,7 @@
 #include "api/jobs.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <new>
 
@@ -40,7 +42,27 @@ Status JobRun::Progress(int64_t completed_steps, int64_t total_steps) {
   job_.completed_steps = completed_steps;
   job_.total_steps = total_steps;
   job_.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
-  return ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().Update(job_); });
+  return ctx_.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job_.id, lease_owner_));
+    return tx.jobs().Update(job_);
+  });
+}
+
+Status JobRun::CommitChunk(store::Tx& tx, const std::vector<std::string>& errors,
+                           const JobChunk& chunk) {
+  NUCLEUS_RETURN_IF_ERROR(AppendErrorsIn(tx, errors));
+  job_.checkpoint_position = chunk.position;
+  job_.checkpoint_counters = chunk.counters;
+  job_.completed_steps = chunk.completed_steps;
+  job_.total_steps = chunk.total_steps;
+  job_.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
+  return tx.jobs().Update(job_);
+}
+
+Status JobRun::AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors) {
+  NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job_.id, lease_owner_));
+  if (errors.empty()) return Status::Ok();
+  return tx.jobs().AppendErrors(job_.id, errors);
 }
 
 void JobRun::SetMessage(const core::JobMessage& message) {
@@ -49,8 +71,11 @@ void JobRun::SetMessage(const core::JobMessage& message) {
 
 Status JobRun::AddErrors(const std::vector<std::string>& errors) {
   if (errors.empty()) return Status::Ok();
-  return ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().AppendErrors(job_.id, errors); });
+  return ctx_.store.Write([&](store::Tx& tx) { return AppendErrorsIn(tx, errors); });
 }
+
+JobService::JobService(Context& ctx, int64_t lease_ms)
+    : ctx_(ctx), lease_ms_(std::max<int64_t>(lease_ms, 3)), lease_owner_(core::NewId("srv")) {}
 
 JobService::~JobService() { Stop(); }
 
@@ -59,31 +84,62 @@ void JobService::Register(const std::string& type, JobHandler handler) {
 }
 
 Status JobService::Start(int workers) {
-  const std::string abandoned =
-      FinalError(ctx_, "Internal: the server stopped while this job was running, " +
-                 std::to_string(kMaxJobAttempts) + " times (the first run and " +
-                 std::to_string(kMaxJobAttempts - 1) + " retries); it is not run again");
-  const int64_t now_ms = core::ToUnixMillis(ctx_.clock.Now());
-  Status status = ctx_.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(store::RecoveredJobs recovered,
-                             tx.jobs().RequeueRunning(kMaxJobAttempts, abandoned, now_ms));
-    if (recovered.requeued > 0) {
-      core::LogInfo("jobs: resuming " + std::to_string(recovered.requeued) + " interrupted job(s)");
-    }
-    if (recovered.abandoned > 0) {
-      core::LogWarning("jobs: " + std::to_string(recovered.abandoned) + " job(s) interrupted " +
-                       std::to_string(kMaxJobAttempts) + " times end Errored_Server");
-    }
-    return Status::Ok();
-  });
-  NUCLEUS_RETURN_IF_ERROR(status);
+  {
+    std::lock_guard<std::mutex> lock(lease_mu_);
+    renewer_stopping_ = false;
+  }
+  renewer_ = std::thread([this] { RenewLoop(); });
   runner_ = std::make_unique<jobs::JobRunner>(workers, [this] { return RunOne(); });
   return Status::Ok();
 }
 
 void JobService::Stop() {
-  if (runner_) runner_->Stop();
+  if (runner_) runner_->Stop();  // the running handlers finish first, under renewed leases
   runner_.reset();
+  {
+    std::lock_guard<std::mutex> lock(lease_mu_);
+    renewer_stopping_ = true;
+  }
+  lease_cv_.notify_all();
+  if (renewer_.joinable()) renewer_.join();
+}
+
+void JobService::RenewLoop() {
+  const auto every = std::chrono::milliseconds(std::max<int64_t>(lease_ms_ / 3, 1));
+  std::unique_lock<std::mutex> lock(lease_mu_);
+  while (!lease_cv_.wait_for(lock, every, [this] { return renewer_stopping_; })) {
+    std::vector<std::string> ids;
+    for (const auto& [id, run] : held_) ids.push_back(id);
+    lock.unlock();
+    std::vector<std::string> lost;
+    for (const std::string& id : ids) {
+      const int64_t expires = core::ToUnixMillis(ctx_.clock.Now()) + lease_ms_;
+      Status renewed = ctx_.store.Write(
+          [&](store::Tx& tx) { return tx.jobs().RenewLease(id, lease_owner_, expires); });
+      if (renewed.code() == StatusCode::kFailedPrecondition) {
+        lost.push_back(id);
+      } else if (!renewed.ok()) {
+        core::LogWarning("jobs: cannot renew the lease of " + id + ": " + renewed.ToString());
+      }
+    }
+    lock.lock();
+    for (const std::string& id : lost) {
+      auto it = held_.find(id);
+      if (it == held_.end()) continue;  // it finished meanwhile
+      it->second->lease_lost_ = true;
+      core::LogWarning("jobs: " + id + " was taken over by another server; this run stops");
+    }
+  }
+}
+
+void JobService::Hold(JobRun* run) {
+  std::lock_guard<std::mutex> lock(lease_mu_);
+  held_[run->job_.id] = run;
+}
+
+void JobService::Release(JobRun* run) {
+  std::lock_guard<std::mutex> lock(lease_mu_);
+  held_.erase(run->job_.id);
 }
 
 Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
@@ -165,19 +221,47 @@ Result<std::vector<JobView>> ListJobs(Context& ctx, const store::JobFilter& filt
   return out;
 }
 
-bool JobService::RunOne() {
+// Recovers the jobs whose lease lapsed (their process died), then claims the oldest queued job,
+// in one transaction.
+Result<std::optional<store::Job>> JobService::Claim() {
+  const std::string abandoned =
+      FinalError(ctx_, "Internal: the server stopped while this job was running, " +
+                           std::to_string(kMaxJobAttempts) + " times (the first run and " +
+                           std::to_string(kMaxJobAttempts - 1) + " retries); it is not run again");
+  const int64_t now_ms = core::ToUnixMillis(ctx_.clock.Now());
   std::optional<store::Job> claimed;
-  Status status = ctx_.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(claimed, tx.jobs().ClaimNext(core::ToUnixMillis(ctx_.clock.Now())));
+  store::RecoveredJobs recovered;
+  NUCLEUS_RETURN_IF_ERROR(ctx_.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(recovered,
+                             tx.jobs().RecoverExpired(kMaxJobAttempts, abandoned, now_ms));
+    NUCLEUS_ASSIGN_OR_RETURN(claimed, tx.jobs().ClaimNext(lease_owner_, now_ms, lease_ms_));
     return Status::Ok();
-  });
-  if (!status.ok()) {
-    core::LogError("jobs: claim failed: " + status.ToString());
+  }));
+  if (recovered.requeued > 0) {
+    core::LogInfo("jobs: resuming " + std::to_string(recovered.requeued) +
+                  " interrupted job(s) whose lease lapsed");
+  }
+  if (recovered.abandoned > 0) {
+    core::LogWarning("jobs: " + std::to_string(recovered.abandoned) + " job(s) interrupted " +
+                     std::to_string(kMaxJobAttempts) + " times end Errored_Server");
+  }
+  return claimed;
+}
+
+bool JobService::RunOne() {
+  Result<std::optional<store::Job>> claimed = Claim();
+  if (!claimed.ok()) {
+    core::LogError("jobs: claim failed: " + claimed.status().ToString());
     return false;
   }
-  if (!claimed) return false;
+  if (!*claimed) return false;
 
-  JobRun run(ctx_, std::move(*claimed));
+  JobRun run(ctx_, std::move(**claimed), lease_owner_);
+  if (run.job_.checkpoint_position > 0) {
+    core::LogInfo("jobs: " + run.job_.id + " (" + run.job_.type + ") resumes at line " +
+                  std::to_string(run.job_.checkpoint_position));
+  }
+  Hold(&run);
   auto it = handlers_.find(run.job_.type);
   Result<core::JobRequest> request =
       ctx_.job_codec->DecodeRequest(run.job_.type, run.job_.request_json);
@@ -190,6 +274,14 @@ bool JobService::RunOne() {
     run.request_ = std::move(*request);
     result = RunGuarded(it->second, run);
   }
+  Finish(run, result);
+  Release(&run);
+  return true;
+}
+
+// Records the outcome of a run, unless the run lost its lease: then the job is another
+// process's, which records its own outcome.
+void JobService::Finish(JobRun& run, const Status& result) {
   store::Job& job = run.job_;
   if (result.ok()) {
     job.status = "Completed";
@@ -200,12 +292,22 @@ bool JobService::RunOne() {
     job.status = user ? "Errored_User" : "Errored_Server";
     job.message_json =
         FinalError(ctx_, std::string(StatusCodeName(result.code())) + ": " + result.message());
-    core::LogWarning("jobs: " + job.id + " (" + job.type + ") failed: " + result.ToString());
   }
   job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
-  Status saved = ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().Update(job); });
-  if (!saved.ok()) core::LogError("jobs: cannot record result of " + job.id + ": " + saved.ToString());
-  return true;
+  Status saved = ctx_.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job.id, lease_owner_));
+    return tx.jobs().Update(job);
+  });
+  if (saved.code() == StatusCode::kFailedPrecondition) {
+    core::LogWarning("jobs: " + job.id + " (" + job.type + "): " + saved.message() +
+                     "; this run's outcome is dropped");
+    return;
+  }
+  if (!result.ok()) {
+    core::LogWarning("jobs: " + job.id + " (" + job.type + ") failed: " + result.ToString());
+  }
+  if (!saved.ok())
+    core::LogError("jobs: cannot record result of " + job.id + ": " + saved.ToString());
 }
 
 }  // namespace nucleus::api

@@ -6,17 +6,25 @@
 // ends the job Errored_User (kInvalidArgument, kNotFound) or Errored_Server (others). A handler
 // that throws (std::bad_alloc included) ends its job Errored_Server with the exception in
 // `final_error`; the worker and the process carry on.
-// A job left Running by a crash is queued again at start (handlers must tolerate a re-run), up
-// to kMaxJobAttempts runs in all; a job still Running after its last attempt ends
-// Errored_Server with a `final_error` saying so, so a job that crashes the process cannot crash
-// every restart.
+// Several processes may run a JobService over one store: each claims jobs under a lease
+// (store/jobs.h, "Leases"; docs/design/jobs.md) that a renewer thread extends every lease/3
+// while the handler runs. A job whose process died is taken over by any process once its lease
+// lapses (handlers resume from the job's checkpoint, or tolerate a re-run), up to
+// kMaxJobAttempts runs in all; a job still Running after its last attempt ends Errored_Server
+// with a `final_error` saying so, so a job that crashes its process cannot crash every server.
+// Every write of a run checks, in its transaction, that the run still holds the lease: a
+// process that lost it (paused past the lease) writes nothing more for the job.
 // Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/context.h"
@@ -26,46 +34,78 @@
 
 namespace nucleus::api {
 
+// Where a chunk of an upload leaves the job: committed with the chunk (JobRun::CommitChunk).
+struct JobChunk {
+  int64_t position = 0;           // payload lines consumed so far (a takeover resumes there)
+  std::vector<int64_t> counters;  // the handler's tallies so far, in its own order
+  int64_t completed_steps = 0;
+  int64_t total_steps = 0;
+};
+
 class JobRun {
  public:
-  JobRun(Context& ctx, store::Job job) : ctx_(ctx), job_(std::move(job)) {}
+  // `lease_owner`: the token of the process that claimed the job.
+  JobRun(Context& ctx, store::Job job, std::string lease_owner)
+      : ctx_(ctx), job_(std::move(job)), lease_owner_(std::move(lease_owner)) {}
   const store::Job& job() const { return job_; }
   // The job's request, decoded before the handler runs.
   const core::JobRequest& request() const { return request_; }
   Context& ctx() { return ctx_; }
-  // Persists progress (and the message so far) in its own transaction.
+  // Where an earlier run of this job stopped ({0, {}} on a first run): job().checkpoint_*.
+  int64_t resume_position() const { return job_.checkpoint_position; }
+  const std::vector<int64_t>& resume_counters() const { return job_.checkpoint_counters; }
+  // Persists progress (and the message so far) in its own transaction. kFailedPrecondition when
+  // this run lost the job's lease (nothing is written), as for every write below.
   Status Progress(int64_t completed_steps, int64_t total_steps);
   // Persists per-object error strings (job/{id}/errors).
   Status AddErrors(const std::vector<std::string>& errors);
+  // Inside the caller's transaction `tx` that wrote a chunk of the job's work: checks the lease,
+  // appends `errors`, and records `chunk` and the message set so far, so that the chunk, its
+  // errors and the checkpoint a takeover resumes from commit together or not at all.
+  Status CommitChunk(store::Tx& tx, const std::vector<std::string>& errors, const JobChunk& chunk);
+  // As AddErrors, inside the caller's transaction (with the lease check).
+  Status AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors);
   // The `message` object shown with the status (compact JSON).
   void SetMessage(const core::JobMessage& message);
   // A message already in its stored text (tests).
   void SetMessage(std::string message_json) { job_.message_json = std::move(message_json); }
+  // True once the renewer found the lease taken over: the handler may stop early (its writes
+  // fail anyway).
+  bool lease_lost() const { return lease_lost_.load(); }
 
  private:
   friend class JobService;
   Context& ctx_;
   store::Job job_;
   core::JobRequest request_;
+  std::string lease_owner_;
+  std::atomic<bool> lease_lost_{false};
 };
 
 using JobHandler = std::function<Status(JobRun&)>;
 
 // Runs of one job at most: the first and two retries after the process died during it.
 inline constexpr int64_t kMaxJobAttempts = 3;
+// How long a claim lasts without renewal (`nucleus serve --job-lease-seconds`).
+inline constexpr int64_t kDefaultJobLeaseMs = 30000;
 
 using core::JobView;
 
 class JobService {
  public:
-  explicit JobService(Context& ctx) : ctx_(ctx) {}
+  // `lease_ms`: how long a claim lasts unless renewed (> 0); renewed every lease_ms / 3.
+  explicit JobService(Context& ctx, int64_t lease_ms = kDefaultJobLeaseMs);
   ~JobService();
 
   // Registers before Start(); `type` is the job_type string.
   void Register(const std::string& type, JobHandler handler);
-  // Requeues jobs interrupted by a previous process, then starts `workers` threads.
+  // Starts `workers` threads and the lease renewer. Jobs interrupted by a process that died are
+  // taken over by the claims once their lease lapses.
   Status Start(int workers);
+  // Waits for the running jobs to finish, then stops the workers and the renewer.
   void Stop();
+  // This process's lease token ("srv_<hex>", unique per JobService).
+  const std::string& lease_owner() const { return lease_owner_; }
 
   // Submits a job of `type` with a typed request (encoded by ctx.job_codec). `also`, when given,
   // runs in the same write transaction: the job is recorded if and only if `also` succeeds (its
@@ -79,7 +119,8 @@ class JobService {
                                    const std::string& type, std::string request_text,
                                    const std::function<Status(store::Tx&)>& also = nullptr);
 
-  // Runs at most one queued job on the calling thread; false when none was waiting.
+  // Recovers jobs whose lease lapsed, then runs at most one queued job on the calling thread
+  // (renewing its lease only when Start() ran); false when none was waiting.
   bool RunOne();
 
   // The same reads without a running service (they only need the store).
@@ -88,9 +129,26 @@ class JobService {
   static Result<JobView> GetOf(Context& ctx, const std::string& owner, const std::string& id);
 
  private:
+  Result<std::optional<store::Job>> Claim();
+  void Finish(JobRun& run, const Status& result);
+  void RenewLoop();
+  void Hold(JobRun* run);
+  void Release(JobRun* run);
+
   Context& ctx_;
+  const int64_t lease_ms_;
+  const std::string lease_owner_;
   std::map<std::string, JobHandler> handlers_;
   std::unique_ptr<jobs::JobRunner> runner_;
+
+  // The renewer's state, protected by lease_mu_: the runs of this process that hold a lease.
+  // The renewer copies the ids, renews without the lock, and marks a run whose lease was taken
+  // over (if it is still held) under the lock; a run leaves `held_` before it is destroyed.
+  std::mutex lease_mu_;
+  std::condition_variable lease_cv_;
+  std::map<std::string, JobRun*> held_;
+  bool renewer_stopping_ = false;
+  std::thread renewer_;
 };
 
 // The most recent 10,000 per-object errors of a job, oldest first.

@@ -5,6 +5,12 @@
 #include "store/models.h"
 
 namespace nucleus::api {
+namespace {
+
+// Characters of a secret stored and listed as its prefix ("nk_" and 8 more).
+constexpr size_t kKeyPrefixChars = 11;
+
+}  // namespace
 
 Result<CreatedKey> CreateKey(store::Store& store, const std::string& name, int64_t now_ms,
                              const std::string& owner) {
@@ -18,7 +24,7 @@ Result<CreatedKey> CreateKey(store::Store& store, const std::string& name, int64
   created.key.owner = owner.empty() ? core::NewId("usr") : owner;
   created.key.name = name;
   created.key.key_hash = core::Sha256Hex(created.secret);
-  created.key.key_prefix = created.secret.substr(0, 11);
+  created.key.key_prefix = created.secret.substr(0, kKeyPrefixChars);
   created.key.created_at_ms = now_ms;
   NUCLEUS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) { return tx.keys().Insert(created.key); }));
   return created;
@@ -33,8 +39,24 @@ Result<std::vector<store::ApiKey>> ListKeys(store::Store& store) {
   return keys;
 }
 
-Status RevokeKey(store::Store& store, const std::string& id_or_prefix) {
-  return store.Write([&](store::Tx& tx) { return tx.keys().Revoke(id_or_prefix); });
+Result<std::string> RevokeKey(store::Store& store, const std::string& key) {
+  // A whole secret is longer than the stored prefix: find its key by the hash (the store keeps
+  // nothing else of it) and revoke that key's id. Keys are few, so listing them costs nothing.
+  const bool whole_secret = core::StartsWith(key, "nk_") && key.size() > kKeyPrefixChars;
+  std::string revoked = key;
+  NUCLEUS_RETURN_IF_ERROR(store.Write([&](store::Tx& tx) -> Status {
+    if (!whole_secret) return tx.keys().Revoke(key);
+    const std::string hash = core::Sha256Hex(key);
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::ApiKey> keys, tx.keys().List());
+    for (const store::ApiKey& k : keys) {
+      if (k.key_hash == hash) {
+        revoked = k.id;
+        return tx.keys().Revoke(k.id);
+      }
+    }
+    return NotFound("no API key matches the key given (" + key.substr(0, kKeyPrefixChars) + "...)");
+  }));
+  return revoked;
 }
 
 Result<std::string> Authenticate(store::Store& store, const std::string& secret) {

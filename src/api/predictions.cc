@@ -305,7 +305,7 @@ void ApplyItemCap(PerItemCounter& counter, PredictionBatch* batch, PredictCounts
 
 Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
                                      const std::string& run_id, PredictionBatch batch, bool update,
-                                     PerItemCounter* per_item) {
+                                     PerItemCounter* per_item, const PredictionsWritten& also) {
   std::optional<PerItemCounter> own_counter;
   if (per_item == nullptr) {
     own_counter.emplace(ctx.limits.max_predictions_per_item, "predictions",
@@ -336,17 +336,20 @@ Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
     counts = PredictCounts{};
     NUCLEUS_ASSIGN_OR_RETURN(store::ModelRun run, tx.models().GetRun(owner, run_id));
     counts.dataset_id = run.dataset_id;
-    return BatchWriter(tx, run, update, &counts).Write(batch.objects, origin, prepared, refs);
+    NUCLEUS_RETURN_IF_ERROR(
+        BatchWriter(tx, run, update, &counts).Write(batch.objects, origin, prepared, refs));
+    counts.errored += refused.errored;
+    if (!refused.errors.empty()) {
+      std::vector<std::string> errors = refused.errors;
+      std::vector<int64_t> objects = refused.error_objects;
+      errors.insert(errors.end(), std::make_move_iterator(counts.errors.begin()),
+                    std::make_move_iterator(counts.errors.end()));
+      objects.insert(objects.end(), counts.error_objects.begin(), counts.error_objects.end());
+      counts.errors = std::move(errors);
+      counts.error_objects = std::move(objects);
+    }
+    return also ? also(tx, counts) : Status::Ok();
   }));
-  counts.errored += refused.errored;
-  if (!refused.errors.empty()) {
-    refused.errors.insert(refused.errors.end(), std::make_move_iterator(counts.errors.begin()),
-                          std::make_move_iterator(counts.errors.end()));
-    refused.error_objects.insert(refused.error_objects.end(), counts.error_objects.begin(),
-                                 counts.error_objects.end());
-    counts.errors = std::move(refused.errors);
-    counts.error_objects = std::move(refused.error_objects);
-  }
   return counts;
 }
 

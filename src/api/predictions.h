@@ -33,9 +33,14 @@ using core::PredictionBatch;
 // Writes the batch into run `run_id` (model_runs.md §4). The batch is consumed.
 // Objects past max_predictions_per_item on their item become errors before anything is written;
 // `per_item` counts across calls (an async upload's chunks), null = this batch alone.
+// `also`, when given, runs in the write's transaction with the batch's counts (errors included):
+// an async upload commits its job's errors and checkpoint with the chunk (JobRun::CommitChunk);
+// its error rolls the whole batch back and is returned.
+using PredictionsWritten = std::function<Status(store::Tx&, const PredictCounts&)>;
 Result<PredictCounts> PutPredictions(Context& ctx, const std::string& owner,
                                      const std::string& run_id, PredictionBatch batch, bool update,
-                                     PerItemCounter* per_item = nullptr);
+                                     PerItemCounter* per_item = nullptr,
+                                     const PredictionsWritten& also = nullptr);
 
 // POST modelRun/{run}/predict?async=1 and dataset/{ds}/model/{prj}/uploadPredictions?async=1:
 // checks the run and the payload uploaded under `request_id` to `upload_dataset_id`'s signed URL,

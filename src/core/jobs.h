@@ -107,6 +107,16 @@ struct Job {
   int64_t updated_at_ms = 0;
   int64_t status_reads = 0;  // how often a client has read the status (see JobService)
   int64_t attempts = 0;      // how often a worker has claimed it (ClaimNext counts)
+  // The claim of a Running job (store/jobs.h, "Leases"): the token of the server process that
+  // runs it and when its claim lapses unless renewed. "" and 0 when not running.
+  std::string lease_owner;
+  int64_t lease_expires_at_ms = 0;
+  // Where a run that takes the job over resumes: committed with each chunk of work, in the
+  // chunk's transaction (JobRun::CommitChunk). `position` counts what the handler has consumed
+  // (payload lines for the async uploads), `counters` are the handler's tallies so far, in an
+  // order of its own. {0, {}} for a job never checkpointed.
+  int64_t checkpoint_position = 0;
+  std::vector<int64_t> checkpoint_counters;
 };
 
 // Which jobs a listing (POST jobs) returns.

@@ -1,5 +1,7 @@
 #include "server/blob_answer.h"
 
+#include "core/blob_urls.h"
+
 namespace nucleus::server {
 
 void ServeBlob(Response& res, std::string bytes, std::string_view content_type) {
@@ -11,6 +13,12 @@ void ServeBlob(Response& res, std::string bytes, std::string_view content_type) 
   res.body = std::move(bytes);
   // X-Content-Type-Options: nosniff is written by the front end on every response.
   res.content_type = allowed ? std::string(content_type) : "application/octet-stream";
+}
+
+std::string LocalBlobUrlBase() {
+  std::string base(core::kLocalBlobBase);
+  base += "/blob/";
+  return base;
 }
 
 }  // namespace nucleus::server

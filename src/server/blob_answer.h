@@ -14,4 +14,9 @@ namespace nucleus::server {
 // front end sends on every answer, the bytes are never sniffed as HTML or SVG.
 void ServeBlob(Response& res, std::string bytes, std::string_view content_type);
 
+// What a stored URL of a served blob starts with: core::kLocalBlobBase + "/blob/" (followed by
+// "img/<name>" or "mask/<name>"). Location-free: the front end turns it into the answering
+// server's URL in every JSON answer (core/blob_urls.h).
+std::string LocalBlobUrlBase();
+
 }  // namespace nucleus::server

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/blob_urls.h"
 #include "core/log.h"
 #include "core/strings.h"
 #include "server/http.h"
@@ -942,7 +943,9 @@ std::optional<After> HttpServer::Impl::RouteRequest(Exchange& x, Router::Match* 
   req.params = std::move(match->params);
   req.header_fields = &head.headers;
   const std::string* host = head.Find("host");
-  if (host != nullptr && !host->empty()) {
+  if (!options_.public_url.empty()) {
+    req.base_url = options_.public_url + options_.prefix;
+  } else if (host != nullptr && !host->empty()) {
     req.base_url = "http://" + *host + options_.prefix;
   } else {
     req.base_url = "http://" + options_.host + ":" + std::to_string(port_) + options_.prefix;
@@ -1031,6 +1034,10 @@ After HttpServer::Impl::RunHandler(Exchange& x, const Handler& handler, const Bo
   } catch (const std::exception& e) {
     core::LogError(std::string("handler threw: ") + e.what());
     x.res.Error(Internal(std::string("internal error: ") + e.what()));
+  }
+  // Stored blob references are location-free: the answer names this server (core/blob_urls.h).
+  if (x.res.content_type == "application/json") {
+    core::ResolveLocalBlobUrls(x.req.base_url, &x.res.body);
   }
   const bool consumed = !x.has_body || body.done();
   if (body.timed_out()) {

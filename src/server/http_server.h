@@ -33,6 +33,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 = pick a free port
   std::string prefix = "/v1/nucleus";
+  // The URL clients reach this service at (scheme and host, e.g. "https://nucleus.example.com"),
+  // behind a load balancer or proxy: the base of the URLs the server hands out (signed upload
+  // URLs, stored images and masks). "" = from each request's Host header.
+  std::string public_url;
   // Decoded body limits, by kind of request (413 beyond). JSON bodies are held in memory: the
   // official client's largest request (a batch of 5,000 objects) is ~2 MB.
   uint64_t max_body_bytes = uint64_t{64} << 20;

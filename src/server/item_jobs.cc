@@ -34,6 +34,84 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t") == std::string_view::npos;
 }
 
+// One "uploadDatasetItems" run across its chunks. Each chunk commits with the job's checkpoint
+// (lines read and the counts so far), so a run that takes the job over skips the lines committed
+// before and ends with the counts of an uninterrupted run.
+class ItemUpload {
+ public:
+  ItemUpload(api::JobRun& run, int64_t total_steps) : run_(run), total_steps_(total_steps) {
+    const std::vector<int64_t>& c = run.resume_counters();
+    if (run.resume_position() > 0 && c.size() == 5) {
+      resume_ = run.resume_position();
+      counts_ = {
+          .new_items = c[0], .updated_items = c[1], .ignored_items = c[2], .upload_errors = c[3]};
+      done_ = c[4];
+    }
+  }
+
+  bool resumed() const { return resume_ > 0; }
+  const core::AppendCounts& counts() const { return counts_; }
+
+  // One non-blank line of the payload: decoded into the chunk, which is applied when full.
+  Status AddLine(std::string_view line) {
+    if (skipped_ < resume_) {  // committed by an earlier run of the job
+      ++skipped_;
+      ++read_;
+      return Status::Ok();
+    }
+    std::string error;
+    auto item = wire::DecodeItemLine(doc_, line, "item " + std::to_string(read_++),
+                                     run_.ctx().limits, &error);
+    if (item) {
+      chunk_.push_back(std::move(*item));
+    } else {
+      ++chunk_errors_;
+      errors_.push_back(std::move(error));
+    }
+    return chunk_.size() + errors_.size() >= kJobChunk ? Flush() : Status::Ok();
+  }
+
+  // Applies the chunk (also an empty one when none was applied, so the job completes a step).
+  Status Flush() {
+    if (chunk_.empty() && errors_.empty() && done_ > 0) return Status::Ok();
+    core::AppendCounts next;
+    auto checkpoint = [&](const core::AppendCounts& applied) {
+      next = counts_;
+      next.new_items += applied.new_items;
+      next.updated_items += applied.updated_items;
+      next.ignored_items += applied.ignored_items;
+      next.upload_errors += chunk_errors_;
+      run_.SetMessage(UploadProgress(next));
+      return api::JobChunk{.position = read_,
+                           .counters = {next.new_items, next.updated_items, next.ignored_items,
+                                        next.upload_errors, done_ + 1},
+                           .completed_steps = std::min(done_ + 1, total_steps_),
+                           .total_steps = total_steps_};
+    };
+    NUCLEUS_RETURN_IF_ERROR(
+        api::AppendItemUploadChunk(run_, std::move(chunk_), errors_, checkpoint).status());
+    counts_ = next;
+    chunk_.clear();
+    errors_.clear();
+    chunk_errors_ = 0;
+    ++done_;
+    return Status::Ok();
+  }
+
+ private:
+  api::JobRun& run_;
+  const int64_t total_steps_;
+  wire::JsonDoc doc_;
+  core::AppendCounts counts_;
+  std::vector<core::ItemInput> chunk_;
+  std::vector<std::string> errors_;  // the chunk's lines that did not decode
+  int64_t chunk_errors_ = 0;
+  int64_t done_ = 0;     // chunks applied
+  int64_t read_ = 0;     // non-blank lines read (and numbered in errors)
+  int64_t resume_ = 0;   // lines an earlier run of the job committed
+  int64_t skipped_ = 0;  // of those, seen again by this run
+};
+
 // The NDJSON payload (items.md §4), one chunk of lines per transaction; lines that do not decode
 // become job errors in their chunk.
 Status RunItemUploadJob(api::JobRun& run) {
@@ -46,41 +124,14 @@ Status RunItemUploadJob(api::JobRun& run) {
     return Status::Ok();
   }));
   const int64_t total = Steps(lines);
-  int64_t done = 0;
-  core::AppendCounts counts;
-  run.SetMessage(UploadProgress(counts));
-  NUCLEUS_RETURN_IF_ERROR(run.Progress(0, total));
-
-  std::vector<core::ItemInput> chunk;
-  std::vector<std::string> errors;
-  auto flush = [&]() -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(core::AppendCounts applied,
-                             api::AppendItemUploadChunk(run, std::move(chunk), errors));
-    counts.new_items += applied.new_items;
-    counts.updated_items += applied.updated_items;
-    counts.ignored_items += applied.ignored_items;
-    chunk.clear();
-    errors.clear();
-    run.SetMessage(UploadProgress(counts));
-    return run.Progress(std::min(++done, total), total);
-  };
-  wire::JsonDoc doc;
-  int64_t read = 0;
+  ItemUpload upload(run, total);
+  run.SetMessage(UploadProgress(upload.counts()));
+  if (!upload.resumed()) NUCLEUS_RETURN_IF_ERROR(run.Progress(0, total));
   NUCLEUS_RETURN_IF_ERROR(ctx.blobs.ForEachLine(payload, [&](std::string_view line) -> Status {
-    if (IsBlank(line)) return Status::Ok();
-    std::string error;
-    auto item =
-        wire::DecodeItemLine(doc, line, "item " + std::to_string(read++), ctx.limits, &error);
-    if (item) {
-      chunk.push_back(std::move(*item));
-    } else {
-      ++counts.upload_errors;
-      errors.push_back(std::move(error));
-    }
-    return chunk.size() + errors.size() >= kJobChunk ? flush() : Status::Ok();
+    return IsBlank(line) ? Status::Ok() : upload.AddLine(line);
   }));
-  if (!chunk.empty() || !errors.empty() || done == 0) NUCLEUS_RETURN_IF_ERROR(flush());
-  run.SetMessage(UploadProgress(counts));
+  NUCLEUS_RETURN_IF_ERROR(upload.Flush());
+  run.SetMessage(UploadProgress(upload.counts()));
   return Status::Ok();
 }
 

@@ -21,8 +21,7 @@ namespace {
 // annotations.md §4: part "serialized_request", then one "mask" part per segmentation in the
 // same order (filename = its mask_url percent-encoded). A segmentation without its file, or with
 // one over max_mask_bytes, becomes that object's error.
-Status StoreMasks(api::Context& ctx, const Request& req, const MaskUpload& upload,
-                  core::AnnotateRequest* request) {
+Status StoreMasks(api::Context& ctx, const MaskUpload& upload, core::AnnotateRequest* request) {
   for (size_t i = 0; i < request->objects.size(); ++i) {
     core::AnnotationInput& in = request->objects[i];
     if (!in.parsed || in.parsed->type != core::AnnotationType::kSegmentation) continue;
@@ -39,7 +38,7 @@ Status StoreMasks(api::Context& ctx, const Request& req, const MaskUpload& uploa
       continue;
     }
     NUCLEUS_ASSIGN_OR_RETURN(std::string stored, api::StoreMaskFile(ctx, file->content));
-    wire::AttachStoredMaskUrl(*in.parsed, req.base_url + "/blob/" + stored);
+    wire::AttachStoredMaskUrl(*in.parsed, LocalBlobUrlBase() + stored);
   }
   return Status::Ok();
 }
@@ -51,7 +50,7 @@ void AnnotateMultipart(api::Context& ctx, Request& req, Response& res) {
   if (AnsweredError(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
   auto request = wire::DecodeMultipartAnnotateRequest(upload.request->content, ctx.limits);
   if (AnsweredError(request, res)) return;
-  if (AnsweredError(StoreMasks(ctx, req, upload, &*request), res)) return;
+  if (AnsweredError(StoreMasks(ctx, upload, &*request), res)) return;
   auto counts = api::Annotate(ctx, req.owner, req.Param("ds"), std::move(request).value());
   if (AnsweredError(counts, res)) return;
   res.Json(wire::EncodeAnnotateResult(req.Param("ds"), *counts));

@@ -96,7 +96,7 @@ void AppendMultipart(api::Context& ctx, Request& req, Response& res) {
   if (AnsweredError(request, res)) return;
   std::vector<api::LocalItem> locals = PairImages(req, &*request);
   auto stored = api::AppendLocalItems(ctx, req.owner, req.Param("ds"), std::move(locals),
-                                      /*update=*/false, req.base_url + "/blob/");
+                                      /*update=*/false, LocalBlobUrlBase());
   AnswerAppend(req, res, stored, &request->rejected);
 }
 

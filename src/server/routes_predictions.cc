@@ -64,8 +64,7 @@ void AnswerExport(api::Context& ctx, const std::string& owner, const std::string
 // prediction routes) like a ground-truth mask and points the segmentation at it; a segmentation
 // without its part, or with one over max_mask_bytes, becomes an error entry. mask_url keeps what
 // the client sent when no part came.
-Status AttachMasks(api::Context& ctx, const Request& req, const MaskUpload& upload,
-                   core::PredictionBatch* batch) {
+Status AttachMasks(api::Context& ctx, const MaskUpload& upload, core::PredictionBatch* batch) {
   std::vector<core::ParsedAnnotation> kept;
   size_t mask_index = 0;
   for (core::ParsedAnnotation& a : batch->objects) {
@@ -85,7 +84,7 @@ Status AttachMasks(api::Context& ctx, const Request& req, const MaskUpload& uplo
       continue;
     }
     NUCLEUS_ASSIGN_OR_RETURN(std::string stored, api::StoreMaskFile(ctx, file->content));
-    wire::AttachStoredMaskUrl(a, req.base_url + "/blob/" + stored);
+    wire::AttachStoredMaskUrl(a, LocalBlobUrlBase() + stored);
     kept.push_back(std::move(a));
   }
   batch->objects = std::move(kept);
@@ -101,7 +100,7 @@ void PredictMultipart(api::Context& ctx, Request& req, Response& res, const std:
   if (AnsweredError(upload.ParseRequest(), res)) return;
   core::PredictionBatch batch;
   if (AnsweredError(wire::DecodePredictionArrays(upload.body, ctx.limits, &batch), res)) return;
-  if (AnsweredError(AttachMasks(ctx, req, upload, &batch), res)) return;
+  if (AnsweredError(AttachMasks(ctx, upload, &batch), res)) return;
   auto counts = api::PutPredictions(ctx, req.owner, run_id, std::move(batch), upload.update);
   if (AnsweredError(counts, res)) return;
   res.Json(wire::EncodePredictCounts(run_id, *counts));

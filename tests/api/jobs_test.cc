@@ -65,7 +65,7 @@ TEST_F(JobsTest, JobInterruptedByACrashIsResumedAfterRestart) {
     id = jobs.SubmitEncoded("owner", "ds_1", "work", "{}").value().id;
     // A worker claimed it (status Running) and then the process died: simulate the claim.
     ASSERT_TRUE(store_->Write([](store::Tx& tx) -> Status {
-                        return tx.jobs().ClaimNext(0).status();
+                        return tx.jobs().ClaimNext("srv_dead", 0, 0).status();
                       }).ok());
   }
   EXPECT_EQ(Read(id).status, "Running");
@@ -141,15 +141,15 @@ TEST_F(JobsTest, UnknownJobTypeEndsErroredServerInsteadOfRunningForever) {
 }
 
 // A worker claimed the job and then the process died, `times` times over (each claim counts an
-// attempt; each restart requeues it).
+// attempt; its lease lapses at once, so the next claim recovers it).
 void CrashWhileRunning(store::Store& store, int times) {
   for (int i = 0; i < times; ++i) {
     ASSERT_TRUE(store
                     .Write([&](store::Tx& tx) -> Status {
                       if (i > 0)
-                        NUCLEUS_RETURN_IF_ERROR(tx.jobs().RequeueRunning(3, "{}", 0).status());
+                        NUCLEUS_RETURN_IF_ERROR(tx.jobs().RecoverExpired(3, "{}", 0).status());
                       NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Job> job,
-                                               tx.jobs().ClaimNext(0));
+                                               tx.jobs().ClaimNext("srv_dead", 0, 0));
                       return job ? Status::Ok() : Internal("nothing to claim");
                     })
                     .ok());
@@ -247,6 +247,95 @@ TEST_F(JobsTest, JobInterruptedOnEveryAttemptEndsErroredServerAtRestart) {
             std::string::npos)
       << job.message_json;
   EXPECT_EQ(JobService::GetOf(*ctx_, "owner", id).value().visible_status, "Errored_Server");
+}
+
+// Two services over one store stand for two server processes sharing a data directory.
+
+// While its handler runs, a service renews its lease: another service polling all along never
+// takes the job, however much longer than the lease the run lasts.
+TEST_F(JobsTest, ARunningJobKeepsItsLeaseAndNoOtherServerTakesItOver) {
+  JobService a(*ctx_, /*lease_ms=*/150);
+  JobService b(*ctx_, /*lease_ms=*/150);
+  std::atomic<int> runs{0};
+  JobHandler slow = [&runs](JobRun&) {
+    ++runs;
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    return Status::Ok();
+  };
+  a.Register("work", slow);
+  b.Register("work", slow);
+  const std::string id = a.SubmitEncoded("owner", "", "work", "{}").value().id;
+  ASSERT_TRUE(a.Start(1).ok());
+  for (int i = 0; i < 100 && Read(id).status != "Running"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(Read(id).lease_owner, a.lease_owner());
+  for (int i = 0; i < 30 && Read(id).status == "Running"; ++i) {
+    EXPECT_FALSE(b.RunOne());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  a.Stop();
+  EXPECT_EQ(Read(id).status, "Completed");
+  EXPECT_EQ(Read(id).attempts, 1);
+  EXPECT_EQ(runs.load(), 1);
+}
+
+// A server that stopped renewing (paused past its lease) loses the job to another one, which
+// resumes from the last committed checkpoint; what the first one writes afterwards (a chunk, its
+// progress, its outcome) is refused and rolled back, so the job's result is the second's alone.
+TEST_F(JobsTest, AServerThatLostItsLeaseWritesNothingMoreAndTheTakeoverResumes) {
+  JobService a(*ctx_, /*lease_ms=*/100);  // never Start()ed: no renewer, as if paused
+  JobService b(*ctx_, /*lease_ms=*/10000);
+  std::atomic<bool> taken_over{false};
+  std::atomic<int> late_write{-1};
+  std::atomic<int> late_progress{-1};
+  auto chunk = [](JobRun& run, int64_t position, int64_t sum) {
+    return run.ctx().store.Write([&](store::Tx& tx) {
+      return run.CommitChunk(tx, {"error at " + std::to_string(position)},
+                             JobChunk{.position = position,
+                                      .counters = {sum},
+                                      .completed_steps = position,
+                                      .total_steps = 4});
+    });
+  };
+  a.Register("sum", [&](JobRun& run) {
+    EXPECT_EQ(run.resume_position(), 0);
+    EXPECT_TRUE(chunk(run, 1, 10).ok());
+    while (!taken_over) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    late_write = static_cast<int>(chunk(run, 2, 99).code());
+    late_progress = static_cast<int>(run.Progress(4, 4).code());
+    run.SetMessage(R"({"from":"a"})");
+    return Status::Ok();
+  });
+  b.Register("sum", [&](JobRun& run) {
+    EXPECT_EQ(run.resume_position(), 1);
+    EXPECT_EQ(run.resume_counters(), std::vector<int64_t>{10});
+    const int64_t base = run.resume_counters()[0];
+    for (int64_t p = run.resume_position() + 1; p <= 4; ++p) {
+      NUCLEUS_RETURN_IF_ERROR(chunk(run, p, base + p));
+    }
+    run.SetMessage(R"({"from":"b"})");
+    return Status::Ok();
+  });
+  const std::string id = a.SubmitEncoded("owner", "", "sum", "{}").value().id;
+  std::thread first([&] { EXPECT_TRUE(a.RunOne()); });
+  while (Read(id).checkpoint_position != 1) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // a's lease lapses
+  ASSERT_TRUE(b.RunOne());
+  taken_over = true;
+  first.join();
+  EXPECT_EQ(late_write.load(), static_cast<int>(StatusCode::kFailedPrecondition));
+  EXPECT_EQ(late_progress.load(), static_cast<int>(StatusCode::kFailedPrecondition));
+  const store::Job job = Read(id);
+  EXPECT_EQ(job.status, "Completed");
+  EXPECT_EQ(job.message_json, R"({"from":"b"})");
+  EXPECT_EQ(job.checkpoint_position, 4);
+  EXPECT_EQ(job.checkpoint_counters, std::vector<int64_t>{14});
+  EXPECT_EQ(job.attempts, 2);
+  EXPECT_EQ(JobErrors(*ctx_, "owner", id).value(),
+            (std::vector<std::string>{"error at 1", "error at 2", "error at 3", "error at 4"}));
 }
 
 }  // namespace

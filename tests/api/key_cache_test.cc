@@ -77,6 +77,24 @@ TEST_F(KeyCacheTest, RefusesAKeyRevokedThroughTheServersOwnStore) {
   EXPECT_EQ(cache.Authenticate(key.secret).status().code(), StatusCode::kUnauthenticated);
 }
 
+TEST_F(KeyCacheTest, RefusesAKeyRevokedByItsWholeSecret) {
+  CreatedKey key = CreateKey(*cli_store_, "k", 0).value();
+  CreatedKey other = CreateKey(*cli_store_, "other", 0).value();
+  KeyCache cache(*server_store_);
+  ASSERT_TRUE(cache.Authenticate(key.secret).ok());
+  Result<std::string> revoked = RevokeKey(*cli_store_, key.secret);
+  ASSERT_TRUE(revoked.ok()) << revoked.status().message();
+  EXPECT_EQ(*revoked, key.key.id);
+  WaitPastRecheck();
+  EXPECT_EQ(cache.Authenticate(key.secret).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(cache.Authenticate(other.secret).ok());
+  // An unknown secret is NotFound, and the message does not quote it.
+  const std::string unknown = "nk_" + std::string(48, 'a');
+  Result<std::string> missing = RevokeKey(*cli_store_, unknown);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message().find(unknown), std::string::npos);
+}
+
 TEST_F(KeyCacheTest, AcceptsAKeyCreatedAfterOthersWereCached) {
   KeyCache cache(*server_store_);
   CreatedKey first = CreateKey(*cli_store_, "first", 0).value();

@@ -3,21 +3,89 @@
 Each test session starts `nucleus serve` on a free loopback port with a temporary data
 directory, creates API keys with `nucleus keys create`, and stops the server at the end.
 The binary comes from $NUCLEUS_BIN (set by ctest) or build/nucleus.
+
+With $NUCLEUS_STORE_URI_FILE set (ctest's py_pg_* entries: the file holds the libpq URI of the
+throwaway cluster of tests/pg), every server and `nucleus keys` command of the session keeps its
+rows in PostgreSQL (`--store`): one fresh database per data directory, so a server restarted on
+the same directory finds its rows again. Blobs stay in the data directory.
 """
+import hashlib
+import re
 import base64
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
+import urllib.parse
 
 import pytest
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NUCLEUS_BIN = os.environ.get("NUCLEUS_BIN", os.path.join(ROOT, "build", "nucleus"))
+STORE_URI_FILE = os.environ.get("NUCLEUS_STORE_URI_FILE")
+PG_BIN = "/usr/lib/postgresql/15/bin"
+_pg_databases = {}
+
+
+def store_uri(data_dir):
+    """The PostgreSQL URI of `data_dir`'s database (created on first use); None with SQLite."""
+    if not STORE_URI_FILE:
+        return None
+    key = os.path.realpath(data_dir)
+    if key not in _pg_databases:
+        base = open(STORE_URI_FILE).read().strip()
+        assert base, f"no PostgreSQL URI in {STORE_URI_FILE}"
+        name = "py_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+        subprocess.run([f"{PG_BIN}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", base, "-c",
+                        f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        parts = urllib.parse.urlsplit(base)
+        _pg_databases[key] = urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    return _pg_databases[key]
+
+
+def store_args(data_dir):
+    """The flags that point a `nucleus serve|keys` at `data_dir`'s rows."""
+    uri = store_uri(data_dir)
+    return ["--data", data_dir] + (["--store", uri] if uri else [])
+
+
+def store_row(data_dir, sql, *args):
+    """The first row of `sql` (SQLite dialect, `?` placeholders) on `data_dir`'s store.
+
+    With PostgreSQL the query runs through psql: `?` become quoted literals and
+    json_extract(col, '$.a.b') becomes (col::json #>> '{a,b}'); integers come back as int.
+    """
+    uri = store_uri(data_dir)
+    if uri is None:
+        con = sqlite3.connect(os.path.join(data_dir, "nucleus.db"), timeout=30)
+        try:
+            return con.execute(sql, args).fetchone()
+        finally:
+            con.close()
+    sql = re.sub(r"json_extract\((\w+), '\$\.([\w.]+)'\)",
+                 lambda m: f"({m.group(1)}::json #>> '{{{m.group(2).replace('.', ',')}}}')", sql)
+    values = iter(args)
+    sql = re.sub(r"\?", lambda _: "'" + str(next(values)).replace("'", "''") + "'", sql)
+    out = subprocess.run([f"{PG_BIN}/psql", "-X", "-At", "-F", "\x1f", "-v", "ON_ERROR_STOP=1",
+                          uri, "-c", sql], check=True, capture_output=True, text=True).stdout
+    lines = out.splitlines()
+    if not lines:
+        return None
+    return tuple(int(f) if re.fullmatch(r"-?\d+", f) else f for f in lines[0].split("\x1f"))
+
+
+def store_bytes(data_dir):
+    """Everything the store of `data_dir` holds, as bytes (the SQLite file, or a dump)."""
+    uri = store_uri(data_dir)
+    if uri is None:
+        return open(os.path.join(data_dir, "nucleus.db"), "rb").read()
+    return subprocess.run([f"{PG_BIN}/pg_dump", "--data-only", uri], check=True,
+                          capture_output=True).stdout
 
 
 def free_port():
@@ -27,7 +95,7 @@ def free_port():
 
 
 def create_key(data_dir, name="test"):
-    out = subprocess.run([NUCLEUS_BIN, "keys", "create", "--data", data_dir, "--name", name],
+    out = subprocess.run([NUCLEUS_BIN, "keys", "create", *store_args(data_dir), "--name", name],
                          check=True, capture_output=True, text=True).stdout
     return out.strip().splitlines()[-1]
 
@@ -46,7 +114,7 @@ class Server:
     def start(self):
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [NUCLEUS_BIN, "serve", "--data", self.data_dir, "--listen",
+            [NUCLEUS_BIN, "serve", *store_args(self.data_dir), "--listen",
              f"127.0.0.1:{self.port}"] + self.extra_args,
             stdout=log, stderr=log)
         deadline = time.time() + 20

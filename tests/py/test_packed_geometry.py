@@ -89,8 +89,9 @@ def assert_geometry_equals_payloads(rows):
 
 def downgrade(db_path, version):
     """Turns the database into one written by the binary of schema `version` (8 or 5): no
-    packed geometry; at 8, box predictions keep migration v6's box column (4 host-order doubles);
-    at 5, no box column either (nor what v7 and v8 add)."""
+    packed geometry, item deletion counts (v11) nor job leases (v12); at 8, box predictions keep
+    migration v6's box column (4 host-order doubles); at 5, no box column either (nor what v7 and
+    v8 add)."""
     con = sqlite3.connect(db_path)
     boxes = [(rowid, struct.pack("=4d", *unpack(blob)[1]))
              for rowid, blob in con.execute(
@@ -100,6 +101,9 @@ def downgrade(db_path, version):
     con.execute("ALTER TABLE predictions DROP COLUMN geometry")
     con.execute("ALTER TABLE annotations DROP COLUMN geometry")
     con.execute("ALTER TABLE datasets DROP COLUMN item_deletions")  # v11
+    for column in ("lease_owner", "lease_expires_at_ms", "checkpoint_position",
+                   "checkpoint_counters"):  # v12
+        con.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
     if version == 8:
         con.executemany("UPDATE predictions SET box = ? WHERE rowid = ?",
                         [(b, r) for r, b in boxes])

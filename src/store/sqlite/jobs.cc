@@ -7,7 +7,30 @@ namespace {
 
 constexpr const char* kJobColumns =
     "id, owner, dataset_id, type, status, request, message, completed_steps, total_steps, "
-    "created_at_ms, updated_at_ms, status_reads, attempts";
+    "created_at_ms, updated_at_ms, status_reads, attempts, lease_owner, lease_expires_at_ms, "
+    "checkpoint_position, checkpoint_counters";
+
+// Checkpoint counters as stored: decimal integers separated by single spaces ("" for none).
+std::string CountersText(const std::vector<int64_t>& counters) {
+  std::string text;
+  for (int64_t c : counters) {
+    if (!text.empty()) text += ' ';
+    text += std::to_string(c);
+  }
+  return text;
+}
+
+std::vector<int64_t> CountersOf(std::string_view text) {
+  std::vector<int64_t> counters;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t end = text.find(' ', at);
+    if (end == std::string_view::npos) end = text.size();
+    counters.push_back(std::stoll(std::string(text.substr(at, end - at))));
+    at = end + 1;
+  }
+  return counters;
+}
 
 class SqliteJobRepo final : public JobRepo {
  public:
@@ -54,14 +77,19 @@ class SqliteJobRepo final : public JobRepo {
   Status Update(const Job& j) override {
     return db_
         .Prepare(
-            "UPDATE jobs SET status = ?, message = ?, completed_steps = ?, total_steps = ?, "
-            "updated_at_ms = ? WHERE id = ?")
+            "UPDATE jobs SET status = ?1, message = ?2, completed_steps = ?3, total_steps = ?4, "
+            "updated_at_ms = ?5, checkpoint_position = ?6, checkpoint_counters = ?7, "
+            "lease_owner = CASE WHEN ?1 = 'Running' THEN lease_owner ELSE '' END, "
+            "lease_expires_at_ms = CASE WHEN ?1 = 'Running' THEN lease_expires_at_ms ELSE 0 END "
+            "WHERE id = ?8")
         .Bind(1, j.status)
         .Bind(2, j.message_json)
         .Bind(3, j.completed_steps)
         .Bind(4, j.total_steps)
         .Bind(5, j.updated_at_ms)
-        .Bind(6, j.id)
+        .Bind(6, j.checkpoint_position)
+        .Bind(7, CountersText(j.checkpoint_counters))
+        .Bind(8, j.id)
         .Exec();
   }
 
@@ -71,14 +99,18 @@ class SqliteJobRepo final : public JobRepo {
         .Exec();
   }
 
-  Result<std::optional<Job>> ClaimNext(int64_t now_ms) override {
+  Result<std::optional<Job>> ClaimNext(const std::string& lease_owner, int64_t now_ms,
+                                       int64_t lease_ms) override {
+    // One statement: SQLite serialises writers, so no other process claims between the SELECT
+    // and the UPDATE (PostgreSQL adds FOR UPDATE SKIP LOCKED to the subquery; store/jobs.h).
     Stmt stmt = db_.Prepare(
-        "UPDATE jobs SET status = 'Running', updated_at_ms = ?, attempts = attempts + 1 "
+        "UPDATE jobs SET status = 'Running', updated_at_ms = ?1, attempts = attempts + 1, "
+        "lease_owner = ?2, lease_expires_at_ms = ?1 + ?3 "
         "WHERE id = ("
         "SELECT id FROM jobs WHERE status = 'Queued' ORDER BY created_at_ms, id LIMIT 1) "
         "RETURNING " +
         std::string(kJobColumns));
-    stmt.Bind(1, now_ms);
+    stmt.Bind(1, now_ms).Bind(2, lease_owner).Bind(3, lease_ms);
     std::optional<Job> job;
     if (stmt.Step()) {
       job = Row(stmt);
@@ -89,22 +121,47 @@ class SqliteJobRepo final : public JobRepo {
     return job;
   }
 
-  Result<RecoveredJobs> RequeueRunning(int64_t max_attempts,
+  Result<RecoveredJobs> RecoverExpired(int64_t max_attempts,
                                        const std::string& abandoned_message_json,
                                        int64_t now_ms) override {
     RecoveredJobs out;
-    NUCLEUS_RETURN_IF_ERROR(db_.Prepare("UPDATE jobs SET status = 'Errored_Server', message = ?, "
-                                        "updated_at_ms = ? "
-                                        "WHERE status = 'Running' AND attempts >= ?")
-                                .Bind(1, abandoned_message_json)
-                                .Bind(2, now_ms)
-                                .Bind(3, max_attempts)
-                                .Exec());
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("UPDATE jobs SET status = 'Errored_Server', message = ?1, updated_at_ms = ?2, "
+                    "lease_owner = '', lease_expires_at_ms = 0 "
+                    "WHERE status = 'Running' AND lease_expires_at_ms <= ?2 AND attempts >= ?3")
+            .Bind(1, abandoned_message_json)
+            .Bind(2, now_ms)
+            .Bind(3, max_attempts)
+            .Exec());
     out.abandoned = static_cast<int64_t>(db_.Changes());
     NUCLEUS_RETURN_IF_ERROR(
-        db_.Prepare("UPDATE jobs SET status = 'Queued' WHERE status = 'Running'").Exec());
+        db_.Prepare("UPDATE jobs SET status = 'Queued', lease_owner = '', lease_expires_at_ms = 0 "
+                    "WHERE status = 'Running' AND lease_expires_at_ms <= ?1")
+            .Bind(1, now_ms)
+            .Exec());
     out.requeued = static_cast<int64_t>(db_.Changes());
     return out;
+  }
+
+  Status RenewLease(const std::string& job_id, const std::string& lease_owner,
+                    int64_t expires_at_ms) override {
+    NUCLEUS_RETURN_IF_ERROR(db_.Prepare("UPDATE jobs SET lease_expires_at_ms = ?1 "
+                                        "WHERE id = ?2 AND status = 'Running' AND lease_owner = ?3")
+                                .Bind(1, expires_at_ms)
+                                .Bind(2, job_id)
+                                .Bind(3, lease_owner)
+                                .Exec());
+    if (db_.Changes() == 0) return LostLease(job_id);
+    return Status::Ok();
+  }
+
+  Status HoldsLease(const std::string& job_id, const std::string& lease_owner) override {
+    Stmt stmt =
+        db_.Prepare("SELECT 1 FROM jobs WHERE id = ? AND status = 'Running' AND lease_owner = ?");
+    stmt.Bind(1, job_id).Bind(2, lease_owner);
+    if (stmt.Step()) return Status::Ok();
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return LostLease(job_id);
   }
 
   Result<std::vector<Job>> List(const JobFilter& f) override {
@@ -171,7 +228,16 @@ class SqliteJobRepo final : public JobRepo {
     j.updated_at_ms = stmt.Int(10);
     j.status_reads = stmt.Int(11);
     j.attempts = stmt.Int(12);
+    j.lease_owner = stmt.Text(13);
+    j.lease_expires_at_ms = stmt.Int(14);
+    j.checkpoint_position = stmt.Int(15);
+    j.checkpoint_counters = CountersOf(stmt.View(16));
     return j;
+  }
+
+  static Status LostLease(const std::string& job_id) {
+    return FailedPrecondition("lost the lease of job " + job_id +
+                              ": another server took it over, or it ended");
   }
 
   Db& db_;

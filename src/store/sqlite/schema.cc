@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/blob_urls.h"
 #include "core/packed_geometry.h"
 #include "store/predictions.h"
 
@@ -425,6 +426,44 @@ CREATE TRIGGER items_drop_annotations AFTER DELETE ON items BEGIN
 END;
 )sql";
 
+// v12: jobs across processes (store/jobs.h, "Leases"; docs/design/jobs.md). A Running job is
+// held by the process named in lease_owner until lease_expires_at_ms; the checkpoint is where a
+// run that takes the job over resumes (payload lines consumed, the handler's tallies as
+// space-separated integers). Jobs already Running get an expired lease: their process is gone
+// (before v12 only one process used a data directory), so the next claim recovers them, as the
+// restart's requeue did.
+constexpr const char* kV12JobLeases = R"sql(
+ALTER TABLE jobs ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expires_at_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN checkpoint_position INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN checkpoint_counters TEXT NOT NULL DEFAULT '';
+)sql";
+
+// v13: stored references to served blobs are location-free (core/blob_urls.h): an item image
+// URL or a stored mask URL written as "http://HOST/v1/nucleus/blob/..." named the host and port
+// it was uploaded through, wrong through any other server or port. nucleus_location_free (below)
+// rewrites them to "nucleus://local/blob/...", which the answering server resolves; the LIKE
+// filters keep the rewrite to the rows that hold one.
+constexpr const char* kV13LocationFreeBlobUrls = R"sql(
+UPDATE items SET image_url = nucleus_location_free(image_url)
+  WHERE image_url LIKE 'http%/v1/nucleus/blob/img/%';
+UPDATE annotations SET payload = nucleus_location_free(payload)
+  WHERE payload LIKE '%http%/v1/nucleus/blob/mask/%';
+UPDATE predictions SET payload = nucleus_location_free(payload)
+  WHERE payload LIKE '%http%/v1/nucleus/blob/mask/%';
+)sql";
+
+void LocationFreeFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+    sqlite3_result_value(context, argv[0]);
+    return;
+  }
+  std::string_view text(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])),
+                        static_cast<size_t>(sqlite3_value_bytes(argv[0])));
+  std::string out = core::LocationFreeBlobUrls(text);
+  sqlite3_result_text(context, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
+
 // v6's box (4 doubles in host byte order) as packed geometry; NULL for anything else.
 void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
   PredictionBox box;
@@ -456,6 +495,8 @@ const std::vector<Migration>& Migrations() {
       {9, kV9AnnotationIndexes},
       {10, kV10PackedGeometry},
       {11, kV11AnnotationsWithoutForeignKeys},
+      {12, kV12JobLeases},
+      {13, kV13LocationFreeBlobUrls},
   };
   return migrations;
 }
@@ -479,10 +520,31 @@ Status Migrate(Db& db) {
                               nullptr, nullptr) != SQLITE_OK) {
     return db.Error("register nucleus_pack_box");
   }
+  // Used by migration v13.
+  if (sqlite3_create_function(db.raw(), "nucleus_location_free", 1,
+                              SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, &LocationFreeFunction,
+                              nullptr, nullptr) != SQLITE_OK) {
+    return db.Error("register nucleus_location_free");
+  }
   for (const Migration& m : Migrations()) {
     if (m.version <= current) continue;
-    std::string script = "BEGIN IMMEDIATE;\n";
-    script += m.sql;
+    // Another process opening the same file may have migrated since `current` was read: look
+    // again under the write lock, so two servers starting at once apply each migration once.
+    NUCLEUS_RETURN_IF_ERROR(db.ExecScript("BEGIN IMMEDIATE;"));
+    {
+      Stmt stmt = db.Prepare("PRAGMA user_version");
+      if (stmt.Step()) current = stmt.Int(0);
+      Status read = stmt.status();
+      if (!read.ok()) {
+        (void)db.ExecScript("ROLLBACK;");
+        return read;
+      }
+    }
+    if (m.version <= current) {
+      NUCLEUS_RETURN_IF_ERROR(db.ExecScript("COMMIT;"));
+      continue;
+    }
+    std::string script = m.sql;
     script += "\nPRAGMA user_version = " + std::to_string(m.version) + ";\nCOMMIT;";
     Status status = db.ExecScript(script);
     if (!status.ok()) {

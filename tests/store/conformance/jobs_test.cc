@@ -1,5 +1,6 @@
-// jobs.h: owner-scoped reads, oldest-first claims that hand each job out once, requeue after a
-// crash, filtered newest-first listing and the bounded error log.
+// jobs.h: owner-scoped reads, oldest-first claims that hand each job out once, leases (renew,
+// expiry, takeover with the checkpoint, the old holder locked out), filtered newest-first
+// listing and the bounded error log.
 #include <set>
 
 #include "conformance.h"
@@ -49,7 +50,8 @@ TEST_P(StoreConformanceTest, ClaimNextHandsOutTheOldestQueuedJobOnce) {
   std::vector<std::string> claimed;
   for (int i = 0; i < 4; ++i) {
     NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-      NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> job, tx.jobs().ClaimNext(1000 + i));
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> job,
+                               tx.jobs().ClaimNext("srv_a", 1000 + i, 5000));
       if (job) {
         EXPECT_EQ(job->status, "Running");
         claimed.push_back(job->id);
@@ -62,15 +64,18 @@ TEST_P(StoreConformanceTest, ClaimNextHandsOutTheOldestQueuedJobOnce) {
     NUCLEUS_ASSIGN_OR_RETURN(Job got, tx.jobs().GetAny(early.id));
     EXPECT_EQ(got.status, "Running");
     EXPECT_EQ(got.updated_at_ms, 1000);
+    EXPECT_EQ(got.lease_owner, "srv_a");
+    EXPECT_EQ(got.lease_expires_at_ms, 6000);
+    EXPECT_EQ(got.attempts, 1);
     NUCLEUS_ASSIGN_OR_RETURN(Job untouched, tx.jobs().GetAny(done.id));
     EXPECT_EQ(untouched.status, "Completed");
     return Status::Ok();
   }));
 }
 
-// A process that dies leaves its claimed jobs Running; the next one requeues them and they are
-// claimed again, while finished jobs stay finished.
-TEST_P(StoreConformanceTest, RunningJobsAreRequeuedAfterARestart) {
+// A process that dies leaves its claimed jobs Running; once their leases lapse they are
+// requeued and claimed again, while finished jobs stay finished and live leases stay put.
+TEST_P(StoreConformanceTest, RunningJobsAreRequeuedOnceTheirLeaseLapses) {
   Job a = NewJob("owner_a", "t", 1);
   Job b = NewJob("owner_a", "t", 2);
   Job c = NewJob("owner_a", "t", 3);
@@ -79,8 +84,8 @@ TEST_P(StoreConformanceTest, RunningJobsAreRequeuedAfterARestart) {
     return Status::Ok();
   }));
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> first, tx.jobs().ClaimNext(10));
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> second, tx.jobs().ClaimNext(10));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> first, tx.jobs().ClaimNext("srv_a", 10, 100));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> second, tx.jobs().ClaimNext("srv_a", 10, 100));
     EXPECT_TRUE(first && second);
     if (second) {
       second->status = "Errored_User";
@@ -90,20 +95,131 @@ TEST_P(StoreConformanceTest, RunningJobsAreRequeuedAfterARestart) {
   }));
   Reopen();
   NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    // Before the lease lapses (at 110) nothing is recovered, nor claimed.
+    NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs early, tx.jobs().RecoverExpired(3, "{}", 109));
+    EXPECT_EQ(early.requeued, 0);
+    EXPECT_EQ(early.abandoned, 0);
+    NUCLEUS_ASSIGN_OR_RETURN(Job running, tx.jobs().GetAny(a.id));
+    EXPECT_EQ(running.status, "Running");
     NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs recovered,
-                             tx.jobs().RequeueRunning(/*max_attempts=*/3, "{}", 30));
+                             tx.jobs().RecoverExpired(/*max_attempts=*/3, "{}", 110));
     EXPECT_EQ(recovered.requeued, 1);
     EXPECT_EQ(recovered.abandoned, 0);
     NUCLEUS_ASSIGN_OR_RETURN(Job got, tx.jobs().GetAny(a.id));
     EXPECT_EQ(got.status, "Queued");
+    EXPECT_EQ(got.lease_owner, "");
     NUCLEUS_ASSIGN_OR_RETURN(Job errored, tx.jobs().GetAny(b.id));
     EXPECT_EQ(errored.status, "Errored_User");
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> again, tx.jobs().ClaimNext(20));
+    EXPECT_EQ(errored.lease_owner, "");  // a job that ends gives its lease up
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> again, tx.jobs().ClaimNext("srv_b", 120, 100));
     EXPECT_TRUE(again && again->id == a.id);
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> next, tx.jobs().ClaimNext(20));
+    EXPECT_TRUE(again && again->attempts == 2 && again->lease_owner == "srv_b");
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> next, tx.jobs().ClaimNext("srv_b", 120, 100));
     EXPECT_TRUE(next && next->id == c.id);
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> none, tx.jobs().ClaimNext(20));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> none, tx.jobs().ClaimNext("srv_b", 120, 100));
     EXPECT_FALSE(none.has_value());
+    return Status::Ok();
+  }));
+}
+
+// Renewing moves the expiry; only the holder may renew; a renewed lease is not recovered.
+TEST_P(StoreConformanceTest, TheHolderRenewsItsLeaseAndNoOneElseCan) {
+  Job job = NewJob("owner_a", "t", 1);
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().Insert(job));
+    return tx.jobs().ClaimNext("srv_a", 1000, 300).status();
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().RenewLease(job.id, "srv_a", 1600));
+    EXPECT_EQ(tx.jobs().RenewLease(job.id, "srv_b", 9000).code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(tx.jobs().RenewLease("job_missing", "srv_a", 9000).code(),
+              StatusCode::kFailedPrecondition);
+    NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs recovered, tx.jobs().RecoverExpired(3, "{}", 1500));
+    EXPECT_EQ(recovered.requeued, 0);
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job.id, "srv_a"));
+    EXPECT_EQ(tx.jobs().HoldsLease(job.id, "srv_b").code(), StatusCode::kFailedPrecondition);
+    NUCLEUS_ASSIGN_OR_RETURN(Job got, tx.jobs().GetAny(job.id));
+    EXPECT_EQ(got.lease_expires_at_ms, 1600);
+    EXPECT_EQ(got.status, "Running");
+    return Status::Ok();
+  }));
+}
+
+// The takeover: srv_a's lease lapses, srv_b claims the job with the checkpoint srv_a committed
+// last, and from then on srv_a holds nothing: its renewals and lease checks fail, so whatever it
+// still tries to write for the job is rolled back by its caller.
+TEST_P(StoreConformanceTest, AJobTakenOverKeepsItsCheckpointAndTheOldHolderLosesItsLease) {
+  Job job = NewJob("owner_a", "t", 1);
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().Insert(job));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> claimed, tx.jobs().ClaimNext("srv_a", 0, 100));
+    EXPECT_TRUE(claimed.has_value());
+    if (!claimed) return Status::Ok();
+    EXPECT_EQ(claimed->checkpoint_position, 0);
+    EXPECT_TRUE(claimed->checkpoint_counters.empty());
+    claimed->checkpoint_position = 5000;
+    claimed->checkpoint_counters = {4990, 0, 10, -1, int64_t{1} << 40};
+    claimed->completed_steps = 1;
+    claimed->total_steps = 3;
+    return tx.jobs().Update(*claimed);
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs recovered, tx.jobs().RecoverExpired(3, "{}", 100));
+    EXPECT_EQ(recovered.requeued, 1);
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> taken, tx.jobs().ClaimNext("srv_b", 100, 100));
+    EXPECT_TRUE(taken.has_value());
+    if (!taken) return Status::Ok();
+    EXPECT_EQ(taken->checkpoint_position, 5000);
+    EXPECT_EQ(taken->checkpoint_counters,
+              (std::vector<int64_t>{4990, 0, 10, -1, int64_t{1} << 40}));
+    EXPECT_EQ(taken->completed_steps, 1);
+    EXPECT_EQ(taken->lease_owner, "srv_b");
+    EXPECT_EQ(taken->lease_expires_at_ms, 200);
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    EXPECT_EQ(tx.jobs().HoldsLease(job.id, "srv_a").code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(tx.jobs().RenewLease(job.id, "srv_a", 500).code(), StatusCode::kFailedPrecondition);
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job.id, "srv_b"));
+    return tx.jobs().RenewLease(job.id, "srv_b", 500);
+  }));
+  // A finished job has no holder.
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(Job got, tx.jobs().GetAny(job.id));
+    got.status = "Completed";
+    NUCLEUS_RETURN_IF_ERROR(tx.jobs().Update(got));
+    EXPECT_EQ(tx.jobs().HoldsLease(job.id, "srv_b").code(), StatusCode::kFailedPrecondition);
+    NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs none, tx.jobs().RecoverExpired(3, "{}", 10000));
+    EXPECT_EQ(none.requeued + none.abandoned, 0);
+    return Status::Ok();
+  }));
+}
+
+// A job whose lease lapsed on its last attempt ends Errored_Server with the given message
+// instead of running again.
+TEST_P(StoreConformanceTest, AnExpiredJobOutOfAttemptsIsAbandoned) {
+  Job job = NewJob("owner_a", "t", 1);
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.jobs().Insert(job); }));
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs r,
+                               tx.jobs().RecoverExpired(2, R"({"final_error":"gone"})", 1000));
+      EXPECT_EQ(r.requeued, attempt == 1 ? 0 : 1);
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<Job> claimed, tx.jobs().ClaimNext("srv_a", 0, 10));
+      EXPECT_TRUE(claimed && claimed->attempts == attempt);
+      return Status::Ok();
+    }));
+  }
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(RecoveredJobs r,
+                             tx.jobs().RecoverExpired(2, R"({"final_error":"gone"})", 1000));
+    EXPECT_EQ(r.abandoned, 1);
+    EXPECT_EQ(r.requeued, 0);
+    NUCLEUS_ASSIGN_OR_RETURN(Job got, tx.jobs().GetAny(job.id));
+    EXPECT_EQ(got.status, "Errored_Server");
+    EXPECT_EQ(got.message_json, R"({"final_error":"gone"})");
+    EXPECT_EQ(got.updated_at_ms, 1000);
+    EXPECT_EQ(got.lease_owner, "");
     return Status::Ok();
   }));
 }

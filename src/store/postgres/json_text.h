@@ -1,0 +1,18 @@
+// (A copy of store/sqlite/json_text.h, to be shared from store/ once both backends are merged.)
+// JSON text helpers for columns that hold small string lists ('["a","b"]').
+// Kept free of any JSON library: the lists are written and read only by the store.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace nucleus::store::postgres {
+
+std::string EncodeStringList(const std::vector<std::string>& values);
+// EncodeStringList into `out` (cleared first), so a reused buffer allocates nothing.
+void EncodeStringList(std::span<const std::string> values, std::string* out);
+// Parses text produced by EncodeStringList (and any JSON array of plain strings).
+std::vector<std::string> DecodeStringList(const std::string& text);
+
+}  // namespace nucleus::store::postgres
