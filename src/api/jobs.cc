@@ -59,8 +59,10 @@ Status JobRun::CommitChunk(store::Tx& tx, const std::vector<std::string>& errors
   return tx.jobs().Update(job_);
 }
 
+Status JobRun::CheckLease(store::Tx& tx) { return tx.jobs().HoldsLease(job_.id, lease_owner_); }
+
 Status JobRun::AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors) {
-  NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job_.id, lease_owner_));
+  NUCLEUS_RETURN_IF_ERROR(CheckLease(tx));
   if (errors.empty()) return Status::Ok();
   return tx.jobs().AppendErrors(job_.id, errors);
 }

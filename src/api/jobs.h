@@ -65,6 +65,8 @@ class JobRun {
   Status CommitChunk(store::Tx& tx, const std::vector<std::string>& errors, const JobChunk& chunk);
   // As AddErrors, inside the caller's transaction (with the lease check).
   Status AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors);
+  // The lease check alone, for a write of the job's work in the caller's transaction `tx`.
+  Status CheckLease(store::Tx& tx);
   // The `message` object shown with the status (compact JSON).
   void SetMessage(const core::JobMessage& message);
   // A message already in its stored text (tests).
