@@ -110,38 +110,37 @@ void JobService::RenewLoop() {
   const auto every = std::chrono::milliseconds(std::max<int64_t>(lease_ms_ / 3, 1));
   std::unique_lock<std::mutex> lock(lease_mu_);
   while (!lease_cv_.wait_for(lock, every, [this] { return renewer_stopping_; })) {
-    std::vector<std::string> ids;
-    for (const auto& [id, run] : held_) ids.push_back(id);
+    std::vector<std::pair<std::string, std::string>> leases;  // (token, job id)
+    for (const auto& [token, run] : held_) leases.emplace_back(token, run->job_.id);
     lock.unlock();
     std::vector<std::string> lost;
-    for (const std::string& id : ids) {
+    for (const auto& [token, id] : leases) {
       const int64_t expires = core::ToUnixMillis(ctx_.clock.Now()) + lease_ms_;
-      Status renewed = ctx_.store.Write(
-          [&](store::Tx& tx) { return tx.jobs().RenewLease(id, lease_owner_, expires); });
+      Status renewed =
+          ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().RenewLease(id, token, expires); });
       if (renewed.code() == StatusCode::kFailedPrecondition) {
-        lost.push_back(id);
+        lost.push_back(token);
+        core::LogWarning("jobs: " + id + " was taken over by another run; this one stops");
       } else if (!renewed.ok()) {
         core::LogWarning("jobs: cannot renew the lease of " + id + ": " + renewed.ToString());
       }
     }
     lock.lock();
-    for (const std::string& id : lost) {
-      auto it = held_.find(id);
-      if (it == held_.end()) continue;  // it finished meanwhile
-      it->second->lease_lost_ = true;
-      core::LogWarning("jobs: " + id + " was taken over by another server; this run stops");
+    for (const std::string& token : lost) {
+      auto it = held_.find(token);
+      if (it != held_.end()) it->second->lease_lost_ = true;  // else it finished meanwhile
     }
   }
 }
 
 void JobService::Hold(JobRun* run) {
   std::lock_guard<std::mutex> lock(lease_mu_);
-  held_[run->job_.id] = run;
+  held_[run->lease_owner_] = run;
 }
 
 void JobService::Release(JobRun* run) {
   std::lock_guard<std::mutex> lock(lease_mu_);
-  held_.erase(run->job_.id);
+  held_.erase(run->lease_owner_);
 }
 
 Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
@@ -231,12 +230,13 @@ Result<std::optional<store::Job>> JobService::Claim() {
                            std::to_string(kMaxJobAttempts) + " times (the first run and " +
                            std::to_string(kMaxJobAttempts - 1) + " retries); it is not run again");
   const int64_t now_ms = core::ToUnixMillis(ctx_.clock.Now());
+  const std::string token = lease_owner_ + "/" + std::to_string(++claims_);
   std::optional<store::Job> claimed;
   store::RecoveredJobs recovered;
   NUCLEUS_RETURN_IF_ERROR(ctx_.store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(recovered,
                              tx.jobs().RecoverExpired(kMaxJobAttempts, abandoned, now_ms));
-    NUCLEUS_ASSIGN_OR_RETURN(claimed, tx.jobs().ClaimNext(lease_owner_, now_ms, lease_ms_));
+    NUCLEUS_ASSIGN_OR_RETURN(claimed, tx.jobs().ClaimNext(token, now_ms, lease_ms_));
     return Status::Ok();
   }));
   if (recovered.requeued > 0) {
@@ -258,7 +258,8 @@ bool JobService::RunOne() {
   }
   if (!*claimed) return false;
 
-  JobRun run(ctx_, std::move(**claimed), lease_owner_);
+  std::string token = (*claimed)->lease_owner;
+  JobRun run(ctx_, std::move(**claimed), std::move(token));
   if (run.job_.checkpoint_position > 0) {
     core::LogInfo("jobs: " + run.job_.id + " (" + run.job_.type + ") resumes at line " +
                   std::to_string(run.job_.checkpoint_position));
@@ -297,7 +298,7 @@ void JobService::Finish(JobRun& run, const Status& result) {
   }
   job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
   Status saved = ctx_.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job.id, lease_owner_));
+    NUCLEUS_RETURN_IF_ERROR(run.CheckLease(tx));
     return tx.jobs().Update(job);
   });
   if (saved.code() == StatusCode::kFailedPrecondition) {

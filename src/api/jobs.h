@@ -44,7 +44,7 @@ struct JobChunk {
 
 class JobRun {
  public:
-  // `lease_owner`: the token of the process that claimed the job.
+  // `lease_owner`: the token of the claim (JobService::lease_owner() + "/" + a claim number).
   JobRun(Context& ctx, store::Job job, std::string lease_owner)
       : ctx_(ctx), job_(std::move(job)), lease_owner_(std::move(lease_owner)) {}
   const store::Job& job() const { return job_; }
@@ -106,7 +106,9 @@ class JobService {
   Status Start(int workers);
   // Waits for the running jobs to finish, then stops the workers and the renewer.
   void Stop();
-  // This process's lease token ("srv_<hex>", unique per JobService).
+  // This service's id ("srv_<id>"). Each claim holds its lease under a token of its own, this id
+  // + "/" + a claim number, so even a run of this process whose lease lapsed and that this
+  // process claimed again is fenced off from the new run.
   const std::string& lease_owner() const { return lease_owner_; }
 
   // Submits a job of `type` with a typed request (encoded by ctx.job_codec). `also`, when given,
@@ -143,12 +145,14 @@ class JobService {
   std::map<std::string, JobHandler> handlers_;
   std::unique_ptr<jobs::JobRunner> runner_;
 
-  // The renewer's state, protected by lease_mu_: the runs of this process that hold a lease.
-  // The renewer copies the ids, renews without the lock, and marks a run whose lease was taken
-  // over (if it is still held) under the lock; a run leaves `held_` before it is destroyed.
+  // The renewer's state, protected by lease_mu_: the runs of this process that hold a lease, by
+  // claim token. The renewer copies the tokens and job ids, renews without the lock, and marks a
+  // run whose lease was taken over (if it is still held) under the lock; a run leaves `held_`
+  // before it is destroyed.
   std::mutex lease_mu_;
   std::condition_variable lease_cv_;
   std::map<std::string, JobRun*> held_;
+  std::atomic<int64_t> claims_{0};
   bool renewer_stopping_ = false;
   std::thread renewer_;
 };
