@@ -43,14 +43,22 @@ Status JobRun::Progress(int64_t completed_steps, int64_t total_steps) {
   job_.total_steps = total_steps;
   job_.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
   return ctx_.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job_.id, lease_owner_));
+    NUCLEUS_RETURN_IF_ERROR(ExtendLease(tx));
     return tx.jobs().Update(job_);
   });
 }
 
+Status JobRun::ExtendLease(store::Tx& tx) {
+  if (lease_lost_) return CheckLease(tx);
+  // RenewLease fails as HoldsLease does when the lease is another run's.
+  return tx.jobs().RenewLease(job_.id, lease_owner_,
+                              core::ToUnixMillis(ctx_.clock.Now()) + lease_ms_);
+}
+
 Status JobRun::CommitChunk(store::Tx& tx, const std::vector<std::string>& errors,
                            const JobChunk& chunk) {
-  NUCLEUS_RETURN_IF_ERROR(AppendErrorsIn(tx, errors));
+  NUCLEUS_RETURN_IF_ERROR(ExtendLease(tx));
+  if (!errors.empty()) NUCLEUS_RETURN_IF_ERROR(tx.jobs().AppendErrors(job_.id, errors));
   job_.checkpoint_position = chunk.position;
   job_.checkpoint_counters = chunk.counters;
   job_.completed_steps = chunk.completed_steps;
@@ -59,7 +67,12 @@ Status JobRun::CommitChunk(store::Tx& tx, const std::vector<std::string>& errors
   return tx.jobs().Update(job_);
 }
 
-Status JobRun::CheckLease(store::Tx& tx) { return tx.jobs().HoldsLease(job_.id, lease_owner_); }
+Status JobRun::CheckLease(store::Tx& tx) {
+  if (lease_lost_) {  // the renewer saw it taken over: no need to wait for the store to say so
+    return FailedPrecondition("lost the lease of job " + job_.id + ": another server took it over");
+  }
+  return tx.jobs().HoldsLease(job_.id, lease_owner_);
+}
 
 Status JobRun::AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors) {
   NUCLEUS_RETURN_IF_ERROR(CheckLease(tx));
@@ -90,6 +103,8 @@ Status JobService::Start(int workers) {
     std::lock_guard<std::mutex> lock(lease_mu_);
     renewer_stopping_ = false;
   }
+  core::LogInfo("jobs: server " + lease_owner_ + " runs " + std::to_string(workers) +
+                " worker(s), lease " + std::to_string(lease_ms_) + " ms");
   renewer_ = std::thread([this] { RenewLoop(); });
   runner_ = std::make_unique<jobs::JobRunner>(workers, [this] { return RunOne(); });
   return Status::Ok();
@@ -111,7 +126,9 @@ void JobService::RenewLoop() {
   std::unique_lock<std::mutex> lock(lease_mu_);
   while (!lease_cv_.wait_for(lock, every, [this] { return renewer_stopping_; })) {
     std::vector<std::pair<std::string, std::string>> leases;  // (token, job id)
-    for (const auto& [token, run] : held_) leases.emplace_back(token, run->job_.id);
+    for (const auto& [token, run] : held_) {
+      if (!run->lease_lost_) leases.emplace_back(token, run->job_.id);
+    }
     lock.unlock();
     std::vector<std::string> lost;
     for (const auto& [token, id] : leases) {
@@ -259,7 +276,7 @@ bool JobService::RunOne() {
   if (!*claimed) return false;
 
   std::string token = (*claimed)->lease_owner;
-  JobRun run(ctx_, std::move(**claimed), std::move(token));
+  JobRun run(ctx_, std::move(**claimed), std::move(token), lease_ms_);
   if (run.job_.checkpoint_position > 0) {
     core::LogInfo("jobs: " + run.job_.id + " (" + run.job_.type + ") resumes at line " +
                   std::to_string(run.job_.checkpoint_position));

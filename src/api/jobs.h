@@ -44,9 +44,13 @@ struct JobChunk {
 
 class JobRun {
  public:
-  // `lease_owner`: the token of the claim (JobService::lease_owner() + "/" + a claim number).
-  JobRun(Context& ctx, store::Job job, std::string lease_owner)
-      : ctx_(ctx), job_(std::move(job)), lease_owner_(std::move(lease_owner)) {}
+  // `lease_owner`: the token of the claim (JobService::lease_owner() + "/" + a claim number);
+  // `lease_ms`: how far each progress write extends the lease.
+  JobRun(Context& ctx, store::Job job, std::string lease_owner, int64_t lease_ms)
+      : ctx_(ctx),
+        job_(std::move(job)),
+        lease_owner_(std::move(lease_owner)),
+        lease_ms_(lease_ms) {}
   const store::Job& job() const { return job_; }
   // The job's request, decoded before the handler runs.
   const core::JobRequest& request() const { return request_; }
@@ -54,14 +58,16 @@ class JobRun {
   // Where an earlier run of this job stopped ({0, {}} on a first run): job().checkpoint_*.
   int64_t resume_position() const { return job_.checkpoint_position; }
   const std::vector<int64_t>& resume_counters() const { return job_.checkpoint_counters; }
-  // Persists progress (and the message so far) in its own transaction. kFailedPrecondition when
-  // this run lost the job's lease (nothing is written), as for every write below.
+  // Persists progress (and the message so far) in its own transaction, and extends the lease
+  // (a job that progresses keeps its lease even while the renewer waits for the store).
+  // kFailedPrecondition when this run lost the job's lease (nothing is written), as for every
+  // write below.
   Status Progress(int64_t completed_steps, int64_t total_steps);
   // Persists per-object error strings (job/{id}/errors).
   Status AddErrors(const std::vector<std::string>& errors);
-  // Inside the caller's transaction `tx` that wrote a chunk of the job's work: checks the lease,
-  // appends `errors`, and records `chunk` and the message set so far, so that the chunk, its
-  // errors and the checkpoint a takeover resumes from commit together or not at all.
+  // Inside the caller's transaction `tx` that wrote a chunk of the job's work: checks and extends
+  // the lease, appends `errors`, and records `chunk` and the message set so far, so that the
+  // chunk, its errors and the checkpoint a takeover resumes from commit together or not at all.
   Status CommitChunk(store::Tx& tx, const std::vector<std::string>& errors, const JobChunk& chunk);
   // As AddErrors, inside the caller's transaction (with the lease check).
   Status AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors);
@@ -80,7 +86,11 @@ class JobRun {
   Context& ctx_;
   store::Job job_;
   core::JobRequest request_;
+  // Checks the lease and extends it to now + lease_ms_.
+  Status ExtendLease(store::Tx& tx);
+
   std::string lease_owner_;
+  int64_t lease_ms_;
   std::atomic<bool> lease_lost_{false};
 };
 
