@@ -43,14 +43,22 @@ Status JobRun::Progress(int64_t completed_steps, int64_t total_steps) {
   job_.total_steps = total_steps;
   job_.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
   return ctx_.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job_.id, lease_owner_));
+    NUCLEUS_RETURN_IF_ERROR(ExtendLease(tx));
     return tx.jobs().Update(job_);
   });
 }
 
+Status JobRun::ExtendLease(store::Tx& tx) {
+  if (lease_lost_) return CheckLease(tx);
+  // RenewLease fails as HoldsLease does when the lease is another run's.
+  return tx.jobs().RenewLease(job_.id, lease_owner_,
+                              core::ToUnixMillis(ctx_.clock.Now()) + lease_ms_);
+}
+
 Status JobRun::CommitChunk(store::Tx& tx, const std::vector<std::string>& errors,
                            const JobChunk& chunk) {
-  NUCLEUS_RETURN_IF_ERROR(AppendErrorsIn(tx, errors));
+  NUCLEUS_RETURN_IF_ERROR(ExtendLease(tx));
+  if (!errors.empty()) NUCLEUS_RETURN_IF_ERROR(tx.jobs().AppendErrors(job_.id, errors));
   job_.checkpoint_position = chunk.position;
   job_.checkpoint_counters = chunk.counters;
   job_.completed_steps = chunk.completed_steps;
@@ -59,8 +67,15 @@ Status JobRun::CommitChunk(store::Tx& tx, const std::vector<std::string>& errors
   return tx.jobs().Update(job_);
 }
 
+Status JobRun::CheckLease(store::Tx& tx) {
+  if (lease_lost_) {  // the renewer saw it taken over: no need to wait for the store to say so
+    return FailedPrecondition("lost the lease of job " + job_.id + ": another server took it over");
+  }
+  return tx.jobs().HoldsLease(job_.id, lease_owner_);
+}
+
 Status JobRun::AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors) {
-  NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job_.id, lease_owner_));
+  NUCLEUS_RETURN_IF_ERROR(CheckLease(tx));
   if (errors.empty()) return Status::Ok();
   return tx.jobs().AppendErrors(job_.id, errors);
 }
@@ -88,6 +103,8 @@ Status JobService::Start(int workers) {
     std::lock_guard<std::mutex> lock(lease_mu_);
     renewer_stopping_ = false;
   }
+  core::LogInfo("jobs: server " + lease_owner_ + " runs " + std::to_string(workers) +
+                " worker(s), lease " + std::to_string(lease_ms_) + " ms");
   renewer_ = std::thread([this] { RenewLoop(); });
   runner_ = std::make_unique<jobs::JobRunner>(workers, [this] { return RunOne(); });
   return Status::Ok();
@@ -108,38 +125,39 @@ void JobService::RenewLoop() {
   const auto every = std::chrono::milliseconds(std::max<int64_t>(lease_ms_ / 3, 1));
   std::unique_lock<std::mutex> lock(lease_mu_);
   while (!lease_cv_.wait_for(lock, every, [this] { return renewer_stopping_; })) {
-    std::vector<std::string> ids;
-    for (const auto& [id, run] : held_) ids.push_back(id);
+    std::vector<std::pair<std::string, std::string>> leases;  // (token, job id)
+    for (const auto& [token, run] : held_) {
+      if (!run->lease_lost_) leases.emplace_back(token, run->job_.id);
+    }
     lock.unlock();
     std::vector<std::string> lost;
-    for (const std::string& id : ids) {
+    for (const auto& [token, id] : leases) {
       const int64_t expires = core::ToUnixMillis(ctx_.clock.Now()) + lease_ms_;
-      Status renewed = ctx_.store.Write(
-          [&](store::Tx& tx) { return tx.jobs().RenewLease(id, lease_owner_, expires); });
+      Status renewed =
+          ctx_.store.Write([&](store::Tx& tx) { return tx.jobs().RenewLease(id, token, expires); });
       if (renewed.code() == StatusCode::kFailedPrecondition) {
-        lost.push_back(id);
+        lost.push_back(token);
+        core::LogWarning("jobs: " + id + " was taken over by another run; this one stops");
       } else if (!renewed.ok()) {
         core::LogWarning("jobs: cannot renew the lease of " + id + ": " + renewed.ToString());
       }
     }
     lock.lock();
-    for (const std::string& id : lost) {
-      auto it = held_.find(id);
-      if (it == held_.end()) continue;  // it finished meanwhile
-      it->second->lease_lost_ = true;
-      core::LogWarning("jobs: " + id + " was taken over by another server; this run stops");
+    for (const std::string& token : lost) {
+      auto it = held_.find(token);
+      if (it != held_.end()) it->second->lease_lost_ = true;  // else it finished meanwhile
     }
   }
 }
 
 void JobService::Hold(JobRun* run) {
   std::lock_guard<std::mutex> lock(lease_mu_);
-  held_[run->job_.id] = run;
+  held_[run->lease_owner_] = run;
 }
 
 void JobService::Release(JobRun* run) {
   std::lock_guard<std::mutex> lock(lease_mu_);
-  held_.erase(run->job_.id);
+  held_.erase(run->lease_owner_);
 }
 
 Result<store::Job> JobService::Submit(const std::string& owner, const std::string& dataset_id,
@@ -229,12 +247,13 @@ Result<std::optional<store::Job>> JobService::Claim() {
                            std::to_string(kMaxJobAttempts) + " times (the first run and " +
                            std::to_string(kMaxJobAttempts - 1) + " retries); it is not run again");
   const int64_t now_ms = core::ToUnixMillis(ctx_.clock.Now());
+  const std::string token = lease_owner_ + "/" + std::to_string(++claims_);
   std::optional<store::Job> claimed;
   store::RecoveredJobs recovered;
   NUCLEUS_RETURN_IF_ERROR(ctx_.store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(recovered,
                              tx.jobs().RecoverExpired(kMaxJobAttempts, abandoned, now_ms));
-    NUCLEUS_ASSIGN_OR_RETURN(claimed, tx.jobs().ClaimNext(lease_owner_, now_ms, lease_ms_));
+    NUCLEUS_ASSIGN_OR_RETURN(claimed, tx.jobs().ClaimNext(token, now_ms, lease_ms_));
     return Status::Ok();
   }));
   if (recovered.requeued > 0) {
@@ -256,7 +275,8 @@ bool JobService::RunOne() {
   }
   if (!*claimed) return false;
 
-  JobRun run(ctx_, std::move(**claimed), lease_owner_);
+  std::string token = (*claimed)->lease_owner;
+  JobRun run(ctx_, std::move(**claimed), std::move(token), lease_ms_);
   if (run.job_.checkpoint_position > 0) {
     core::LogInfo("jobs: " + run.job_.id + " (" + run.job_.type + ") resumes at line " +
                   std::to_string(run.job_.checkpoint_position));
@@ -295,7 +315,7 @@ void JobService::Finish(JobRun& run, const Status& result) {
   }
   job.updated_at_ms = core::ToUnixMillis(ctx_.clock.Now());
   Status saved = ctx_.store.Write([&](store::Tx& tx) -> Status {
-    NUCLEUS_RETURN_IF_ERROR(tx.jobs().HoldsLease(job.id, lease_owner_));
+    NUCLEUS_RETURN_IF_ERROR(run.CheckLease(tx));
     return tx.jobs().Update(job);
   });
   if (saved.code() == StatusCode::kFailedPrecondition) {

@@ -44,9 +44,13 @@ struct JobChunk {
 
 class JobRun {
  public:
-  // `lease_owner`: the token of the process that claimed the job.
-  JobRun(Context& ctx, store::Job job, std::string lease_owner)
-      : ctx_(ctx), job_(std::move(job)), lease_owner_(std::move(lease_owner)) {}
+  // `lease_owner`: the token of the claim (JobService::lease_owner() + "/" + a claim number);
+  // `lease_ms`: how far each progress write extends the lease.
+  JobRun(Context& ctx, store::Job job, std::string lease_owner, int64_t lease_ms)
+      : ctx_(ctx),
+        job_(std::move(job)),
+        lease_owner_(std::move(lease_owner)),
+        lease_ms_(lease_ms) {}
   const store::Job& job() const { return job_; }
   // The job's request, decoded before the handler runs.
   const core::JobRequest& request() const { return request_; }
@@ -54,17 +58,21 @@ class JobRun {
   // Where an earlier run of this job stopped ({0, {}} on a first run): job().checkpoint_*.
   int64_t resume_position() const { return job_.checkpoint_position; }
   const std::vector<int64_t>& resume_counters() const { return job_.checkpoint_counters; }
-  // Persists progress (and the message so far) in its own transaction. kFailedPrecondition when
-  // this run lost the job's lease (nothing is written), as for every write below.
+  // Persists progress (and the message so far) in its own transaction, and extends the lease
+  // (a job that progresses keeps its lease even while the renewer waits for the store).
+  // kFailedPrecondition when this run lost the job's lease (nothing is written), as for every
+  // write below.
   Status Progress(int64_t completed_steps, int64_t total_steps);
   // Persists per-object error strings (job/{id}/errors).
   Status AddErrors(const std::vector<std::string>& errors);
-  // Inside the caller's transaction `tx` that wrote a chunk of the job's work: checks the lease,
-  // appends `errors`, and records `chunk` and the message set so far, so that the chunk, its
-  // errors and the checkpoint a takeover resumes from commit together or not at all.
+  // Inside the caller's transaction `tx` that wrote a chunk of the job's work: checks and extends
+  // the lease, appends `errors`, and records `chunk` and the message set so far, so that the
+  // chunk, its errors and the checkpoint a takeover resumes from commit together or not at all.
   Status CommitChunk(store::Tx& tx, const std::vector<std::string>& errors, const JobChunk& chunk);
   // As AddErrors, inside the caller's transaction (with the lease check).
   Status AppendErrorsIn(store::Tx& tx, const std::vector<std::string>& errors);
+  // The lease check alone, for a write of the job's work in the caller's transaction `tx`.
+  Status CheckLease(store::Tx& tx);
   // The `message` object shown with the status (compact JSON).
   void SetMessage(const core::JobMessage& message);
   // A message already in its stored text (tests).
@@ -78,7 +86,11 @@ class JobRun {
   Context& ctx_;
   store::Job job_;
   core::JobRequest request_;
+  // Checks the lease and extends it to now + lease_ms_.
+  Status ExtendLease(store::Tx& tx);
+
   std::string lease_owner_;
+  int64_t lease_ms_;
   std::atomic<bool> lease_lost_{false};
 };
 
@@ -104,7 +116,9 @@ class JobService {
   Status Start(int workers);
   // Waits for the running jobs to finish, then stops the workers and the renewer.
   void Stop();
-  // This process's lease token ("srv_<hex>", unique per JobService).
+  // This service's id ("srv_<id>"). Each claim holds its lease under a token of its own, this id
+  // + "/" + a claim number, so even a run of this process whose lease lapsed and that this
+  // process claimed again is fenced off from the new run.
   const std::string& lease_owner() const { return lease_owner_; }
 
   // Submits a job of `type` with a typed request (encoded by ctx.job_codec). `also`, when given,
@@ -141,12 +155,14 @@ class JobService {
   std::map<std::string, JobHandler> handlers_;
   std::unique_ptr<jobs::JobRunner> runner_;
 
-  // The renewer's state, protected by lease_mu_: the runs of this process that hold a lease.
-  // The renewer copies the ids, renews without the lock, and marks a run whose lease was taken
-  // over (if it is still held) under the lock; a run leaves `held_` before it is destroyed.
+  // The renewer's state, protected by lease_mu_: the runs of this process that hold a lease, by
+  // claim token. The renewer copies the tokens and job ids, renews without the lock, and marks a
+  // run whose lease was taken over (if it is still held) under the lock; a run leaves `held_`
+  // before it is destroyed.
   std::mutex lease_mu_;
   std::condition_variable lease_cv_;
   std::map<std::string, JobRun*> held_;
+  std::atomic<int64_t> claims_{0};
   bool renewer_stopping_ = false;
   std::thread renewer_;
 };

@@ -230,8 +230,9 @@ Status CheckSceneUploadTarget(JobRun& run) {
 Result<core::SceneUploadCounts> ApplyUploadedScene(JobRun& run, const core::SceneInput& scene) {
   const store::Job& job = run.job();
   core::SceneUploadCounts delta;
-  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) {
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
     delta = core::SceneUploadCounts{};
+    NUCLEUS_RETURN_IF_ERROR(run.CheckLease(tx));  // a server that lost the job writes nothing
     return ApplyScene(tx, job.dataset_id, scene, run.request().update, &delta);
   }));
   return delta;

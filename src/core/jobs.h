@@ -107,8 +107,8 @@ struct Job {
   int64_t updated_at_ms = 0;
   int64_t status_reads = 0;  // how often a client has read the status (see JobService)
   int64_t attempts = 0;      // how often a worker has claimed it (ClaimNext counts)
-  // The claim of a Running job (store/jobs.h, "Leases"): the token of the server process that
-  // runs it and when its claim lapses unless renewed. "" and 0 when not running.
+  // The claim of a Running job (store/jobs.h, "Leases"): the claim's token (the server process
+  // and a claim number) and when it lapses unless renewed. "" and 0 when not running.
   std::string lease_owner;
   int64_t lease_expires_at_ms = 0;
   // Where a run that takes the job over resumes: committed with each chunk of work, in the

@@ -24,14 +24,14 @@ struct RecoveredJobs {
 
 // Leases. Several server processes may share one store (two on one SQLite file, or any number
 // on one PostgreSQL database), so a Running job belongs to the process that claimed it only
-// while that process keeps its lease: `lease_owner` (a token unique to the process, e.g.
-// "srv_<hex>") and `lease_expires_at_ms`. The runner renews the lease while the job runs; a
-// process that dies stops renewing, the lease lapses, and any process takes the job over with
-// RecoverExpired + ClaimNext. A process whose lease lapsed (paused, partitioned) must not write
-// for that job any more: every write a run makes (progress, errors, a chunk of its work, the
-// final status) checks HoldsLease in the same transaction and is rolled back when it fails.
-// Time is the callers' (`now_ms`), compared with `lease_expires_at_ms` as stored: servers'
-// clocks must agree to well within a lease.
+// while that process keeps its lease: `lease_owner` (a token unique to the claim, e.g.
+// "srv_<id>/7": the process and its claim number) and `lease_expires_at_ms`. The runner renews the
+// lease while the job runs; a process that dies stops renewing, the lease lapses, and any process
+// takes the job over with RecoverExpired + ClaimNext. A process whose lease lapsed (paused,
+// partitioned) must not write for that job any more: every write a run makes (progress, errors, a
+// chunk of its work, the final status) checks HoldsLease in the same transaction and is rolled back
+// when it fails. Time is the callers' (`now_ms`), compared with `lease_expires_at_ms` as stored:
+// servers' clocks must agree to well within a lease.
 //
 // Concurrency contract for a backend with row locks (PostgreSQL): ClaimNext picks its row with
 // `SELECT id FROM jobs WHERE status = 'Queued' ORDER BY created_at_ms, id LIMIT 1

@@ -269,7 +269,7 @@ TEST_F(JobsTest, ARunningJobKeepsItsLeaseAndNoOtherServerTakesItOver) {
   for (int i = 0; i < 100 && Read(id).status != "Running"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_EQ(Read(id).lease_owner, a.lease_owner());
+  EXPECT_EQ(Read(id).lease_owner.rfind(a.lease_owner() + "/", 0), 0u) << Read(id).lease_owner;
   for (int i = 0; i < 30 && Read(id).status == "Running"; ++i) {
     EXPECT_FALSE(b.RunOne());
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -336,6 +336,40 @@ TEST_F(JobsTest, AServerThatLostItsLeaseWritesNothingMoreAndTheTakeoverResumes) 
   EXPECT_EQ(job.attempts, 2);
   EXPECT_EQ(JobErrors(*ctx_, "owner", id).value(),
             (std::vector<std::string>{"error at 1", "error at 2", "error at 3", "error at 4"}));
+}
+
+// Leases are per claim, not per process: a run stalled past its lease and claimed again by its
+// own server is fenced off from the new run just as from another server's.
+TEST_F(JobsTest, AStalledRunIsFencedOffEvenFromARetakeByItsOwnServer) {
+  JobService a(*ctx_, /*lease_ms=*/100);  // never Start()ed: no renewer, as if stalled
+  std::atomic<int> runs{0};
+  std::atomic<bool> retaken{false};
+  std::atomic<bool> stale_done{false};
+  std::atomic<int> stale_write{-1};
+  a.Register("work", [&](JobRun& run) -> Status {
+    if (++runs == 1) {  // the stalled run: writes once the job was claimed again
+      while (!retaken) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      stale_write = static_cast<int>(run.Progress(1, 9).code());
+      stale_done = true;
+      return Status::Ok();
+    }
+    retaken = true;  // the new run holds the job until the stalled one has tried
+    while (!stale_done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return run.Progress(2, 2);
+  });
+  const std::string id = a.SubmitEncoded("owner", "", "work", "{}").value().id;
+  std::thread first([&] { EXPECT_TRUE(a.RunOne()); });
+  while (Read(id).status != "Running") std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::thread second([&] { EXPECT_TRUE(a.RunOne()); });  // recovers the lapsed lease
+  first.join();
+  second.join();
+  EXPECT_EQ(stale_write.load(), static_cast<int>(StatusCode::kFailedPrecondition));
+  EXPECT_EQ(runs.load(), 2);
+  const store::Job job = Read(id);
+  EXPECT_EQ(job.status, "Completed");
+  EXPECT_EQ(job.total_steps, 2);  // never the stalled run's 9
+  EXPECT_EQ(job.attempts, 2);
 }
 
 }  // namespace
