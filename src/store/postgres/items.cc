@@ -67,8 +67,20 @@ class PostgresItemRepo final : public ItemRepo {
     return Status::Ok();
   }
 
+  // All or nothing inside the caller's transaction: a reference id already stored fails the
+  // INSERT (AlreadyExists) and the savepoint takes back the positions reserved for the batch, so
+  // the caller's transaction goes on (PostgreSQL would refuse every later statement of a
+  // transaction with a failed one in it).
   Status InsertMany(const std::string& dataset_id, std::span<Item> items) override {
     if (items.empty()) return Status::Ok();
+    NUCLEUS_RETURN_IF_ERROR(db_.ExecScript("SAVEPOINT insert_many"));
+    Status status = InsertBatch(dataset_id, items);
+    if (status.ok()) return db_.ExecScript("RELEASE SAVEPOINT insert_many");
+    NUCLEUS_RETURN_IF_ERROR(db_.ExecScript("ROLLBACK TO SAVEPOINT insert_many"));
+    return status;
+  }
+
+  Status InsertBatch(const std::string& dataset_id, std::span<Item> items) {
     const auto n = static_cast<int64_t>(items.size());
     int64_t last_seq = 0;
     {
@@ -226,8 +238,23 @@ class PostgresItemRepo final : public ItemRepo {
     return out;
   }
 
+  Result<int64_t> DeletionCount(const std::string& dataset_id) override {
+    Stmt stmt = db_.Prepare("SELECT item_deletions FROM datasets WHERE id = ?");
+    stmt.Bind(1, dataset_id);
+    int64_t n = 0;
+    if (stmt.Step()) n = stmt.Int(0);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return n;
+  }
+
   Status Delete(int64_t rowid) override {
-    return db_.Prepare("DELETE FROM items WHERE rowid = ?").Bind(1, rowid).Exec();
+    return db_
+        .Prepare(
+            "WITH gone AS (DELETE FROM items WHERE rowid = ? RETURNING dataset_id) "
+            "UPDATE datasets SET item_deletions = item_deletions + 1 "
+            "WHERE id IN (SELECT dataset_id FROM gone)")
+        .Bind(1, rowid)
+        .Exec();
   }
 
  private:

@@ -309,6 +309,15 @@ ALTER TABLE jobs ADD COLUMN checkpoint_position BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN checkpoint_counters TEXT NOT NULL DEFAULT '';
 )sql";
 
+// v3: how many items each dataset ever lost (store/items.h, DeletionCount), as in SQLite's v11.
+// PostgreSQL never hands a rowid out twice, but the contract is one for both stores: a count
+// that moves only with deletions lets api/ confirm in one lookup what it resolved in a snapshot.
+// (SQLite's v11 also drops the annotations' foreign keys, a per-row probe under its writer;
+// PostgreSQL keeps them.)
+constexpr const char* kV3ItemDeletions = R"sql(
+ALTER TABLE datasets ADD COLUMN item_deletions BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 // Every " TEXT" column type of `sql` as " TEXT COLLATE "C"": byte-wise comparison and order,
 // as SQLite's, in a database of any locale.
 std::string ByteOrderText(std::string sql) {
@@ -330,6 +339,7 @@ const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> migrations = {
       {1, kV1Schema},
       {2, kV2JobLeases},
+      {3, kV3ItemDeletions},
   };
   return migrations;
 }
