@@ -144,7 +144,7 @@ Result<std::string> RunEval(const EvalOptions& options) {
       eval::CocoFiles files,
       eval::ParseCocoFiles((*mapped[1])->text(), options.gt_path, (*mapped[0])->text(),
                            options.dt_path, options.iou_type, threads,
-                           /*dt_text_outlives_result=*/true));
+                           /*dt_text_outlives_result=*/true, /*compact_boxes=*/true));
   // The ground truth's text is no longer needed. The results' stays mapped until `files` is
   // gone when segm masks given as RLE strings are views into it (page cache, not a copy).
   mapped[1].reset();

@@ -136,6 +136,9 @@ struct DtGrouping {
   std::vector<uint32_t> cat_begin;
   std::vector<uint32_t> index;
   DtSpan all;
+  // Compact detections (then `all` is unused): each category is decoded into the evaluating
+  // thread's scratch (DecodeCategory).
+  const CompactDetections* compact = nullptr;
   // Storage when the caller's arrays are not permuted in place.
   RawArray<double> score, area;
   RawArray<geometry::Box> box;
@@ -190,6 +193,22 @@ void PermuteInPlace(const std::vector<uint32_t>& order, std::vector<double>& sco
 // 475k). Otherwise they are gathered into new arrays, one task per array.
 void GroupDetections(const CocoDetections& dt, CocoDetections* owned, size_t num_categories,
                      size_t num_images, int threads, DtGrouping& g) {
+  if (dt.is_compact) {
+    // File indices by category only (one stable counting pass); DecodeCategory groups each
+    // category's detections by image where it decodes them.
+    const std::vector<CompactDetection>& records = dt.compact.records;
+    const int bits = dt.compact.image_bits;
+    g.compact = &dt.compact;
+    g.cat_begin.assign(num_categories + 1, 0);
+    for (const CompactDetection& d : records) ++g.cat_begin[(uint64_t{d.key} >> bits) + 1];
+    for (size_t k = 0; k < num_categories; ++k) g.cat_begin[k + 1] += g.cat_begin[k];
+    std::vector<uint32_t> pos(g.cat_begin.begin(), g.cat_begin.end() - 1);
+    g.index.resize(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      g.index[pos[uint64_t{records[i].key} >> bits]++] = static_cast<uint32_t>(i);
+    }
+    return;
+  }
   OrderDetections(dt, num_categories, num_images, threads, g.index, g.cat_begin);
   g.all.count = dt.size();
   g.all.index = g.index.data();
@@ -237,7 +256,52 @@ struct Scratch {
   std::vector<uint32_t> sorted_ranks;
   std::vector<uint32_t> sorted_bits;                           // [a * n + i]
   std::vector<std::vector<std::pair<double, double>>> points;  // per threshold: (rc, pr)
+  // Compact detections: the category's, decoded and grouped by image (DecodeCategory).
+  std::vector<double> cat_score, cat_area;
+  std::vector<geometry::Box> cat_box;
+  std::vector<uint32_t> cat_image, cat_index;
+  std::vector<double> by_score, by_area;  // ... and regrouped by image, when needed
+  std::vector<geometry::Box> by_box;
+  std::vector<uint32_t> by_image, image_pos;
 };
+
+// Category k of compact detections as a DtSpan over `s`: decoded in file order, then (only if
+// the file does not list them by image) regrouped by image with a stable counting sort, which
+// gives the (category, image) order of the arrays' counting sort.
+DtSpan DecodeCategory(const DtGrouping& g, size_t k, size_t num_images, Scratch& s) {
+  const CompactDetections& c = *g.compact;
+  const uint32_t* index = g.index.data() + g.cat_begin[k];
+  const size_t n = g.cat_begin[k + 1] - g.cat_begin[k];
+  s.cat_score.resize(n), s.cat_area.resize(n), s.cat_box.resize(n), s.cat_image.resize(n);
+  const uint32_t image_mask = (uint32_t{1} << c.image_bits) - 1;
+  bool by_image = true;
+  for (size_t j = 0; j < n; ++j) {
+    const CompactDetection& d = c.records[index[j]];
+    const geometry::Box box{
+        DecodeCompact(d.box[0], c.box_scale), DecodeCompact(d.box[1], c.box_scale),
+        DecodeCompact(d.box[2], c.box_scale), DecodeCompact(d.box[3], c.box_scale)};
+    s.cat_box[j] = box;
+    s.cat_area[j] = box.width * box.height;  // loadRes' area of a bbox result
+    s.cat_score[j] = DecodeCompact(d.score, c.score_scale);
+    s.cat_image[j] = d.key & image_mask;
+    by_image = by_image && (j == 0 || s.cat_image[j - 1] <= s.cat_image[j]);
+  }
+  if (by_image) {
+    return {s.cat_score.data(), s.cat_area.data(), s.cat_box.data(), s.cat_image.data(), index, n};
+  }
+  s.image_pos.assign(num_images + 1, 0);
+  for (size_t j = 0; j < n; ++j) ++s.image_pos[s.cat_image[j] + 1];
+  for (size_t i = 0; i < num_images; ++i) s.image_pos[i + 1] += s.image_pos[i];
+  s.by_score.resize(n), s.by_area.resize(n), s.by_box.resize(n), s.by_image.resize(n);
+  s.cat_index.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t to = s.image_pos[s.cat_image[j]]++;
+    s.by_score[to] = s.cat_score[j], s.by_area[to] = s.cat_area[j];
+    s.by_box[to] = s.cat_box[j], s.by_image[to] = s.cat_image[j], s.cat_index[to] = index[j];
+  }
+  return {s.by_score.data(), s.by_area.data(), s.by_box.data(), s.by_image.data(),
+          s.cat_index.data(), n};
+}
 
 // Maps a double to a key whose ascending order is the double's descending order.
 uint64_t DescendingKey(double v) {
@@ -263,7 +327,8 @@ class CategoryEvaluator {
   void Run(uint32_t k, Scratch& s) const {
     const uint32_t* gts = g_.gt_order.data() + g_.gt_cat_begin[k];
     const size_t n_gt = g_.gt_cat_begin[k + 1] - g_.gt_cat_begin[k];
-    const DtSpan dts = g_.dt.Category(k);
+    const DtSpan dts =
+        g_.dt.compact ? DecodeCategory(g_.dt, k, gt_.image_ids.size(), s) : g_.dt.Category(k);
     const size_t n_dt = dts.size();
     if (n_gt == 0 && n_dt == 0) return;  // no evalImgs entry at all: precision stays -1
 
