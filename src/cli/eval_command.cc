@@ -151,7 +151,8 @@ Result<std::string> RunEval(const EvalOptions& options) {
   if (files.dt.mask_strings.empty()) mapped[0].reset();
   const eval::CocoParams params = eval::DefaultCocoParams(options.iou_type);
   const eval::CocoEvalResult result =
-      eval::EvaluateCoco(files.gt, std::move(files.dt), params, threads);
+      eval::EvaluateCoco(files.gt, std::move(files.dt), params, threads,
+                         eval::CocoPrecision::kLastMaxDet);
   const std::vector<eval::CocoSummaryLine> lines = eval::SummarizeCoco(result, params);
   std::string out;
   for (const eval::CocoSummaryLine& line : lines) {

@@ -561,6 +561,7 @@ class CategoryEvaluator {
       const double npig_d = static_cast<double>(npig[a]);
       for (int m = 0; m < num_m; ++m) {
         const size_t max_det = static_cast<size_t>(p_.max_dets[m]);
+        const bool curves = m >= r_.first_precision_max_det;  // else recall only
         for (int t = 0; t < num_t_; ++t) {
           tp[t] = 0;
           fp_extra[t] = 0;
@@ -581,7 +582,7 @@ class CategoryEvaluator {
               ++tp[t];
               const double tpd = tp[t];
               const double fpd = fp_common + fp_extra[t];
-              s.points[t].emplace_back(tpd / npig_d, tpd / (fpd + tpd + kEps));
+              if (curves) s.points[t].emplace_back(tpd / npig_d, tpd / (fpd + tpd + kEps));
             } else if (!(b & (1u << (t + 16)))) {
               ++fp_extra[t];
             }
@@ -590,6 +591,7 @@ class CategoryEvaluator {
         for (int t = 0; t < num_t_; ++t) {
           auto& pts = s.points[t];
           r_.recall[r_.RecallIndex(t, static_cast<int>(k), a, m)] = tp[t] / npig_d;
+          if (!curves) continue;
           for (size_t i = pts.size(); i-- > 1;) {
             if (pts[i].second > pts[i - 1].second) pts[i - 1].second = pts[i].second;
           }
@@ -657,16 +659,21 @@ namespace {
 
 // EvaluateCoco; `owned` (the same object as `dt`, or nullptr) may be reordered.
 CocoEvalResult Evaluate(const CocoGroundTruth& gt, const CocoDetections& dt,
-                        const CocoParams& params, int threads, CocoDetections* owned) {
+                        const CocoParams& params, int threads, CocoPrecision precision,
+                        CocoDetections* owned) {
   CocoEvalResult result;
   result.num_iou = static_cast<int>(params.iou_thresholds.size());
   result.num_recall = static_cast<int>(params.recall_thresholds.size());
   result.num_categories = static_cast<int>(gt.category_ids.size());
   result.num_areas = static_cast<int>(params.area_ranges.size());
   result.num_max_dets = static_cast<int>(params.max_dets.size());
+  if (precision == CocoPrecision::kLastMaxDet) {
+    result.first_precision_max_det = std::max(0, result.num_max_dets - 1);
+  }
   auto allocate_result = [&] {
     result.precision.assign(static_cast<size_t>(result.num_iou) * result.num_recall *
-                                result.num_categories * result.num_areas * result.num_max_dets,
+                                result.num_categories * result.num_areas *
+                                (result.num_max_dets - result.first_precision_max_det),
                             -1.0);
     result.recall.assign(static_cast<size_t>(result.num_iou) * result.num_categories *
                              result.num_areas * result.num_max_dets,
@@ -705,13 +712,13 @@ CocoEvalResult Evaluate(const CocoGroundTruth& gt, const CocoDetections& dt,
 }  // namespace
 
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
-                            const CocoParams& params, int threads) {
-  return Evaluate(gt, dt, params, threads, nullptr);
+                            const CocoParams& params, int threads, CocoPrecision precision) {
+  return Evaluate(gt, dt, params, threads, precision, nullptr);
 }
 
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, CocoDetections&& dt,
-                            const CocoParams& params, int threads) {
-  return Evaluate(gt, dt, params, threads, &dt);
+                            const CocoParams& params, int threads, CocoPrecision precision) {
+  return Evaluate(gt, dt, params, threads, precision, &dt);
 }
 
 namespace {

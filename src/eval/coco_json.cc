@@ -1732,6 +1732,9 @@ Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
       resolver.ReserveOutput();
       if (raw_gt->ok()) gt.emplace(ResolveGroundTruthIds(**raw_gt, gt_text, gt_name, iou_type,
                                                           gt_kept));
+      // Only segm reads the parsed annotations again (RasterizeGroundTruth): otherwise their
+      // memory (~120 bytes per annotation) goes back to the heap for the result chunks.
+      if (raw_gt->ok() && iou_type != IouType::kSegm) **raw_gt = RawGroundTruth();
       resolver.SetGroundTruth(gt.has_value() && gt->ok() ? &**gt : nullptr);
       return;
     }

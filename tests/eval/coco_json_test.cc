@@ -483,5 +483,41 @@ TEST(CocoJsonTest, CompactKeepsMaskAreasInTheArrays) {
   EXPECT_EQ(files->dt.areas[0], 5.0);  // its box is 2 x 3
 }
 
+
+// nucleus eval keeps the precision of the last maxDets only (what summarize reads): the same
+// summary lines and per-category AP bit for bit, the same recall, a third of the precision.
+TEST(CocoJsonTest, LastMaxDetPrecisionSummarizesTheSame) {
+  const ManyResults m = MakeManyResults(20000, -1);
+  Result<CocoFiles> files =
+      ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json", IouType::kBbox, 1);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  const CocoParams params = DefaultCocoParams(IouType::kBbox);
+  for (int threads = 1; threads <= 2; ++threads) {
+    const CocoEvalResult all = EvaluateCoco(files->gt, files->dt, params, threads);
+    const CocoEvalResult last =
+        EvaluateCoco(files->gt, files->dt, params, threads, CocoPrecision::kLastMaxDet);
+    ASSERT_EQ(last.first_precision_max_det, 2);
+    EXPECT_EQ(last.precision.size() * 3, all.precision.size());
+    EXPECT_EQ(last.recall, all.recall);
+    for (int k = 0; k < all.num_categories; ++k) {
+      for (int a = 0; a < all.num_areas; ++a) {
+        for (int t = 0; t < all.num_iou; ++t) {
+          for (int r = 0; r < all.num_recall; ++r) {
+            ASSERT_EQ(last.Precision(t, r, k, a, 2), all.Precision(t, r, k, a, 2));
+            ASSERT_EQ(last.Precision(t, r, k, a, 0), -1.0);
+          }
+        }
+      }
+    }
+    const std::vector<CocoSummaryLine> a = SummarizeCoco(all, params);
+    const std::vector<CocoSummaryLine> b = SummarizeCoco(last, params);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].value, b[i].value) << i;
+    EXPECT_GT(a[0].value, 0);  // not vacuous (every box is medium: small and large are -1)
+    EXPECT_GT(a[4].value, 0);
+    EXPECT_EQ(PerCategoryAp(all), PerCategoryAp(last));
+  }
+}
+
 }  // namespace
 }  // namespace nucleus::eval
