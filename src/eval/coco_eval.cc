@@ -260,47 +260,47 @@ struct Scratch {
   std::vector<double> cat_score, cat_area;
   std::vector<geometry::Box> cat_box;
   std::vector<uint32_t> cat_image, cat_index;
-  std::vector<double> by_score, by_area;  // ... and regrouped by image, when needed
-  std::vector<geometry::Box> by_box;
-  std::vector<uint32_t> by_image, image_pos;
+  std::vector<uint32_t> cat_dest, image_pos;  // regrouping by image: positions, counts
 };
 
-// Category k of compact detections as a DtSpan over `s`: decoded in file order, then (only if
-// the file does not list them by image) regrouped by image with a stable counting sort, which
-// gives the (category, image) order of the arrays' counting sort.
+// Category k of compact detections as a DtSpan over `s`, decoded in (category, image) order:
+// the file's order when it lists them by image, else where a stable counting sort by image puts
+// them (the order of the arrays' counting sort).
 DtSpan DecodeCategory(const DtGrouping& g, size_t k, size_t num_images, Scratch& s) {
   const CompactDetections& c = *g.compact;
   const uint32_t* index = g.index.data() + g.cat_begin[k];
   const size_t n = g.cat_begin[k + 1] - g.cat_begin[k];
-  s.cat_score.resize(n), s.cat_area.resize(n), s.cat_box.resize(n), s.cat_image.resize(n);
   const uint32_t image_mask = (uint32_t{1} << c.image_bits) - 1;
+  auto image_of = [&](size_t j) { return c.records[index[j]].key & image_mask; };
   bool by_image = true;
+  for (size_t j = 1; j < n && by_image; ++j) by_image = image_of(j - 1) <= image_of(j);
+  const uint32_t* span_index = index;
+  if (!by_image) {
+    s.image_pos.assign(num_images + 1, 0);
+    for (size_t j = 0; j < n; ++j) ++s.image_pos[image_of(j) + 1];
+    for (size_t i = 0; i < num_images; ++i) s.image_pos[i + 1] += s.image_pos[i];
+    s.cat_dest.resize(n), s.cat_index.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+      const uint32_t to = s.image_pos[image_of(j)]++;
+      s.cat_dest[j] = to;
+      s.cat_index[to] = index[j];
+    }
+    span_index = s.cat_index.data();
+  }
+  s.cat_score.resize(n), s.cat_area.resize(n), s.cat_box.resize(n), s.cat_image.resize(n);
   for (size_t j = 0; j < n; ++j) {
     const CompactDetection& d = c.records[index[j]];
+    const size_t to = by_image ? j : s.cat_dest[j];
     const geometry::Box box{
         DecodeCompact(d.box[0], c.box_scale), DecodeCompact(d.box[1], c.box_scale),
         DecodeCompact(d.box[2], c.box_scale), DecodeCompact(d.box[3], c.box_scale)};
-    s.cat_box[j] = box;
-    s.cat_area[j] = box.width * box.height;  // loadRes' area of a bbox result
-    s.cat_score[j] = DecodeCompact(d.score, c.score_scale);
-    s.cat_image[j] = d.key & image_mask;
-    by_image = by_image && (j == 0 || s.cat_image[j - 1] <= s.cat_image[j]);
+    s.cat_box[to] = box;
+    s.cat_area[to] = box.width * box.height;  // loadRes' area of a bbox result
+    s.cat_score[to] = DecodeCompact(d.score, c.score_scale);
+    s.cat_image[to] = d.key & image_mask;
   }
-  if (by_image) {
-    return {s.cat_score.data(), s.cat_area.data(), s.cat_box.data(), s.cat_image.data(), index, n};
-  }
-  s.image_pos.assign(num_images + 1, 0);
-  for (size_t j = 0; j < n; ++j) ++s.image_pos[s.cat_image[j] + 1];
-  for (size_t i = 0; i < num_images; ++i) s.image_pos[i + 1] += s.image_pos[i];
-  s.by_score.resize(n), s.by_area.resize(n), s.by_box.resize(n), s.by_image.resize(n);
-  s.cat_index.resize(n);
-  for (size_t j = 0; j < n; ++j) {
-    const uint32_t to = s.image_pos[s.cat_image[j]]++;
-    s.by_score[to] = s.cat_score[j], s.by_area[to] = s.cat_area[j];
-    s.by_box[to] = s.cat_box[j], s.by_image[to] = s.cat_image[j], s.cat_index[to] = index[j];
-  }
-  return {s.by_score.data(), s.by_area.data(), s.by_box.data(), s.by_image.data(),
-          s.cat_index.data(), n};
+  return {s.cat_score.data(), s.cat_area.data(), s.cat_box.data(), s.cat_image.data(),
+          span_index, n};
 }
 
 // Maps a double to a key whose ascending order is the double's descending order.
