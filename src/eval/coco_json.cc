@@ -1420,7 +1420,8 @@ class DetectionSink {
     if (n == 0) return true;
     int image_bits = 0;
     while ((size_t{1} << image_bits) < num_images_) ++image_bits;
-    if (num_images_ == 0 || (num_categories_ << image_bits) > (size_t{1} << 32)) return false;
+    const bool fits = image_bits < 32 && (num_categories_ << image_bits) <= (size_t{1} << 32);
+    if (num_images_ == 0 || !fits) return false;
     CompactDetections& c = dt_.compact;
     if (compact_ == Mode::kUndecided) {
       const int box_scale = ChooseScale(BoxValues{r.boxes});
