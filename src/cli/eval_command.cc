@@ -144,14 +144,15 @@ Result<std::string> RunEval(const EvalOptions& options) {
       eval::CocoFiles files,
       eval::ParseCocoFiles((*mapped[1])->text(), options.gt_path, (*mapped[0])->text(),
                            options.dt_path, options.iou_type, threads,
-                           /*dt_text_outlives_result=*/true));
+                           /*dt_text_outlives_result=*/true, /*compact_boxes=*/true));
   // The ground truth's text is no longer needed. The results' stays mapped until `files` is
   // gone when segm masks given as RLE strings are views into it (page cache, not a copy).
   mapped[1].reset();
   if (files.dt.mask_strings.empty()) mapped[0].reset();
   const eval::CocoParams params = eval::DefaultCocoParams(options.iou_type);
   const eval::CocoEvalResult result =
-      eval::EvaluateCoco(files.gt, std::move(files.dt), params, threads);
+      eval::EvaluateCoco(files.gt, std::move(files.dt), params, threads,
+                         eval::CocoPrecision::kLastMaxDet);
   const std::vector<eval::CocoSummaryLine> lines = eval::SummarizeCoco(result, params);
   std::string out;
   for (const eval::CocoSummaryLine& line : lines) {

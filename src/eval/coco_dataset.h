@@ -3,6 +3,7 @@
 // Plain data; thread-compatible. Filled by eval/coco_json.h or by hand (tests, the server).
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -40,8 +41,36 @@ struct CocoGroundTruth {
   size_t size() const { return ids.size(); }
 };
 
+// Box results in 24 bytes each instead of 56 (nucleus eval; issue 15: fewer fresh pages): each
+// value is kept as an int32 that gives back the parsed double bit for bit. A group (the four box
+// values, or the score) is either decimal with `scale` digits (value = double(k) / 10^scale, the
+// JSON's own decimals: "175.74" is 17574 at scale 2) or, with scale -1, the bits of a float
+// (detectors' float32 outputs). The area is the box's w * h (loadRes' rule for bbox results),
+// and `key` = category << image_bits | image (indices into the ground truth's ids).
+struct CompactDetection {
+  int32_t box[4];
+  int32_t score;
+  uint32_t key;
+};
+struct CompactDetections {
+  std::vector<CompactDetection> records;
+  int box_scale = 0;
+  int score_scale = 0;
+  int image_bits = 0;  // of the key: the image index is key & ((1 << image_bits) - 1)
+};
+
+// Decodes one value of a CompactDetections group with that group's scale.
+inline double DecodeCompact(int32_t k, int scale) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  if (scale < 0) return static_cast<double>(std::bit_cast<float>(k));
+  return static_cast<double>(k) / kPow10[scale];
+}
+
 // Detections as pycocotools' loadRes leaves them: numbered 1..N in file order, `area` and
 // `bbox` filled by its rules, restricted to categories listed in the ground truth.
+//
+// Either in the arrays below, or (bbox only, when ParseCocoFiles was asked to and every value
+// could be kept exactly) in `compact`, the arrays image to scores then being empty.
 struct CocoDetections {
   std::vector<uint32_t> image;     // index into CocoGroundTruth::image_ids
   std::vector<uint32_t> category;  // index into CocoGroundTruth::category_ids
@@ -63,8 +92,10 @@ struct CocoDetections {
   std::vector<std::vector<char>> mask_chars;
   std::vector<uint32_t> keypoint_offsets;  // keypoints only, as in CocoGroundTruth
   std::vector<double> keypoint_values;
+  CompactDetections compact;  // with is_compact: the detections, image to scores empty
+  bool is_compact = false;
 
-  size_t size() const { return scores.size(); }
+  size_t size() const { return is_compact ? compact.records.size() : scores.size(); }
 
   CocoDetections() = default;
   CocoDetections(CocoDetections&&) = default;

@@ -136,6 +136,9 @@ struct DtGrouping {
   std::vector<uint32_t> cat_begin;
   std::vector<uint32_t> index;
   DtSpan all;
+  // Compact detections (then `all` is unused): each category is decoded into the evaluating
+  // thread's scratch (DecodeCategory).
+  const CompactDetections* compact = nullptr;
   // Storage when the caller's arrays are not permuted in place.
   RawArray<double> score, area;
   RawArray<geometry::Box> box;
@@ -190,6 +193,22 @@ void PermuteInPlace(const std::vector<uint32_t>& order, std::vector<double>& sco
 // 475k). Otherwise they are gathered into new arrays, one task per array.
 void GroupDetections(const CocoDetections& dt, CocoDetections* owned, size_t num_categories,
                      size_t num_images, int threads, DtGrouping& g) {
+  if (dt.is_compact) {
+    // File indices by category only (one stable counting pass); DecodeCategory groups each
+    // category's detections by image where it decodes them.
+    const std::vector<CompactDetection>& records = dt.compact.records;
+    const int bits = dt.compact.image_bits;
+    g.compact = &dt.compact;
+    g.cat_begin.assign(num_categories + 1, 0);
+    for (const CompactDetection& d : records) ++g.cat_begin[(uint64_t{d.key} >> bits) + 1];
+    for (size_t k = 0; k < num_categories; ++k) g.cat_begin[k + 1] += g.cat_begin[k];
+    std::vector<uint32_t> pos(g.cat_begin.begin(), g.cat_begin.end() - 1);
+    g.index.resize(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      g.index[pos[uint64_t{records[i].key} >> bits]++] = static_cast<uint32_t>(i);
+    }
+    return;
+  }
   OrderDetections(dt, num_categories, num_images, threads, g.index, g.cat_begin);
   g.all.count = dt.size();
   g.all.index = g.index.data();
@@ -237,7 +256,52 @@ struct Scratch {
   std::vector<uint32_t> sorted_ranks;
   std::vector<uint32_t> sorted_bits;                           // [a * n + i]
   std::vector<std::vector<std::pair<double, double>>> points;  // per threshold: (rc, pr)
+  // Compact detections: the category's, decoded and grouped by image (DecodeCategory).
+  std::vector<double> cat_score, cat_area;
+  std::vector<geometry::Box> cat_box;
+  std::vector<uint32_t> cat_image, cat_index;
+  std::vector<uint32_t> cat_dest, image_pos;  // regrouping by image: positions, counts
 };
+
+// Category k of compact detections as a DtSpan over `s`, decoded in (category, image) order:
+// the file's order when it lists them by image, else where a stable counting sort by image puts
+// them (the order of the arrays' counting sort).
+DtSpan DecodeCategory(const DtGrouping& g, size_t k, size_t num_images, Scratch& s) {
+  const CompactDetections& c = *g.compact;
+  const uint32_t* index = g.index.data() + g.cat_begin[k];
+  const size_t n = g.cat_begin[k + 1] - g.cat_begin[k];
+  const uint32_t image_mask = (uint32_t{1} << c.image_bits) - 1;
+  auto image_of = [&](size_t j) { return c.records[index[j]].key & image_mask; };
+  bool by_image = true;
+  for (size_t j = 1; j < n && by_image; ++j) by_image = image_of(j - 1) <= image_of(j);
+  const uint32_t* span_index = index;
+  if (!by_image) {
+    s.image_pos.assign(num_images + 1, 0);
+    for (size_t j = 0; j < n; ++j) ++s.image_pos[image_of(j) + 1];
+    for (size_t i = 0; i < num_images; ++i) s.image_pos[i + 1] += s.image_pos[i];
+    s.cat_dest.resize(n), s.cat_index.resize(n);
+    for (size_t j = 0; j < n; ++j) {
+      const uint32_t to = s.image_pos[image_of(j)]++;
+      s.cat_dest[j] = to;
+      s.cat_index[to] = index[j];
+    }
+    span_index = s.cat_index.data();
+  }
+  s.cat_score.resize(n), s.cat_area.resize(n), s.cat_box.resize(n), s.cat_image.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    const CompactDetection& d = c.records[index[j]];
+    const size_t to = by_image ? j : s.cat_dest[j];
+    const geometry::Box box{
+        DecodeCompact(d.box[0], c.box_scale), DecodeCompact(d.box[1], c.box_scale),
+        DecodeCompact(d.box[2], c.box_scale), DecodeCompact(d.box[3], c.box_scale)};
+    s.cat_box[to] = box;
+    s.cat_area[to] = box.width * box.height;  // loadRes' area of a bbox result
+    s.cat_score[to] = DecodeCompact(d.score, c.score_scale);
+    s.cat_image[to] = d.key & image_mask;
+  }
+  return {s.cat_score.data(), s.cat_area.data(), s.cat_box.data(), s.cat_image.data(),
+          span_index, n};
+}
 
 // Maps a double to a key whose ascending order is the double's descending order.
 uint64_t DescendingKey(double v) {
@@ -263,7 +327,8 @@ class CategoryEvaluator {
   void Run(uint32_t k, Scratch& s) const {
     const uint32_t* gts = g_.gt_order.data() + g_.gt_cat_begin[k];
     const size_t n_gt = g_.gt_cat_begin[k + 1] - g_.gt_cat_begin[k];
-    const DtSpan dts = g_.dt.Category(k);
+    const DtSpan dts =
+        g_.dt.compact ? DecodeCategory(g_.dt, k, gt_.image_ids.size(), s) : g_.dt.Category(k);
     const size_t n_dt = dts.size();
     if (n_gt == 0 && n_dt == 0) return;  // no evalImgs entry at all: precision stays -1
 
@@ -496,6 +561,7 @@ class CategoryEvaluator {
       const double npig_d = static_cast<double>(npig[a]);
       for (int m = 0; m < num_m; ++m) {
         const size_t max_det = static_cast<size_t>(p_.max_dets[m]);
+        const bool curves = m >= r_.first_precision_max_det;  // else recall only
         for (int t = 0; t < num_t_; ++t) {
           tp[t] = 0;
           fp_extra[t] = 0;
@@ -516,7 +582,7 @@ class CategoryEvaluator {
               ++tp[t];
               const double tpd = tp[t];
               const double fpd = fp_common + fp_extra[t];
-              s.points[t].emplace_back(tpd / npig_d, tpd / (fpd + tpd + kEps));
+              if (curves) s.points[t].emplace_back(tpd / npig_d, tpd / (fpd + tpd + kEps));
             } else if (!(b & (1u << (t + 16)))) {
               ++fp_extra[t];
             }
@@ -525,6 +591,7 @@ class CategoryEvaluator {
         for (int t = 0; t < num_t_; ++t) {
           auto& pts = s.points[t];
           r_.recall[r_.RecallIndex(t, static_cast<int>(k), a, m)] = tp[t] / npig_d;
+          if (!curves) continue;
           for (size_t i = pts.size(); i-- > 1;) {
             if (pts[i].second > pts[i - 1].second) pts[i - 1].second = pts[i].second;
           }
@@ -592,16 +659,21 @@ namespace {
 
 // EvaluateCoco; `owned` (the same object as `dt`, or nullptr) may be reordered.
 CocoEvalResult Evaluate(const CocoGroundTruth& gt, const CocoDetections& dt,
-                        const CocoParams& params, int threads, CocoDetections* owned) {
+                        const CocoParams& params, int threads, CocoPrecision precision,
+                        CocoDetections* owned) {
   CocoEvalResult result;
   result.num_iou = static_cast<int>(params.iou_thresholds.size());
   result.num_recall = static_cast<int>(params.recall_thresholds.size());
   result.num_categories = static_cast<int>(gt.category_ids.size());
   result.num_areas = static_cast<int>(params.area_ranges.size());
   result.num_max_dets = static_cast<int>(params.max_dets.size());
+  if (precision == CocoPrecision::kLastMaxDet) {
+    result.first_precision_max_det = std::max(0, result.num_max_dets - 1);
+  }
   auto allocate_result = [&] {
     result.precision.assign(static_cast<size_t>(result.num_iou) * result.num_recall *
-                                result.num_categories * result.num_areas * result.num_max_dets,
+                                result.num_categories * result.num_areas *
+                                (result.num_max_dets - result.first_precision_max_det),
                             -1.0);
     result.recall.assign(static_cast<size_t>(result.num_iou) * result.num_categories *
                              result.num_areas * result.num_max_dets,
@@ -640,13 +712,13 @@ CocoEvalResult Evaluate(const CocoGroundTruth& gt, const CocoDetections& dt,
 }  // namespace
 
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, const CocoDetections& dt,
-                            const CocoParams& params, int threads) {
-  return Evaluate(gt, dt, params, threads, nullptr);
+                            const CocoParams& params, int threads, CocoPrecision precision) {
+  return Evaluate(gt, dt, params, threads, precision, nullptr);
 }
 
 CocoEvalResult EvaluateCoco(const CocoGroundTruth& gt, CocoDetections&& dt,
-                            const CocoParams& params, int threads) {
-  return Evaluate(gt, dt, params, threads, &dt);
+                            const CocoParams& params, int threads, CocoPrecision precision) {
+  return Evaluate(gt, dt, params, threads, precision, &dt);
 }
 
 namespace {

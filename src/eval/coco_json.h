@@ -63,6 +63,9 @@ Result<CocoDetections> ParseCocoDetections(JsonText text, std::string_view name,
 // are then left in dt_text (CocoDetections::mask_strings view it) instead of being copied, so
 // dt_text must stay alive and unchanged as long as the CocoFiles (nucleus eval maps the file
 // for the whole run).
+// `compact_boxes` (bbox IoU): the detections may come back as CocoDetections::compact (24 bytes
+// per detection instead of 56, the same values bit for bit; nucleus eval), which only
+// EvaluateCoco reads; otherwise, and whenever a value cannot be kept exactly, in the arrays.
 struct CocoFiles {
   CocoGroundTruth gt;
   CocoDetections dt;
@@ -70,6 +73,7 @@ struct CocoFiles {
 Result<CocoFiles> ParseCocoFiles(JsonText gt_text, std::string_view gt_name,
                                  JsonText dt_text, std::string_view dt_name,
                                  IouType iou_type, int threads = 1,
-                                 bool dt_text_outlives_result = false);
+                                 bool dt_text_outlives_result = false,
+                                 bool compact_boxes = false);
 
 }  // namespace nucleus::eval

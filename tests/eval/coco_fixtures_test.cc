@@ -75,18 +75,24 @@ std::vector<Case> AllCases() {
 
 class CocoFixtureTest : public testing::TestWithParam<Case> {};
 
-void CheckCase(const Case& c, int threads) {
+// `as_nucleus_eval`: parsed and evaluated as `nucleus eval` does (compact box results, the
+// detections given up to EvaluateCoco).
+void CheckCase(const Case& c, int threads, bool as_nucleus_eval = false) {
   const fs::path dir = fs::path(NUCLEUS_FIXTURES_DIR) / c.name;
   const char* kind = c.iou_type == IouType::kBbox ? "bbox" : "segm";
   const Expected expected = ReadExpected(dir / (std::string("expected_") + kind + "_stats.json"));
   const std::string gt_text = ReadFile(dir / "gt.json");
   const std::string dt_text = ReadFile(dir / "dt.json");
   Result<CocoFiles> files =
-      ParseCocoFiles(gt_text, "gt.json", dt_text, "dt.json", c.iou_type, threads);
+      ParseCocoFiles(gt_text, "gt.json", dt_text, "dt.json", c.iou_type, threads,
+                     /*dt_text_outlives_result=*/as_nucleus_eval,
+                     /*compact_boxes=*/as_nucleus_eval);
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   const CocoParams params = DefaultCocoParams(c.iou_type);
   ASSERT_EQ(params.iou_thresholds, expected.iou_thresholds);
-  const CocoEvalResult result = EvaluateCoco(files->gt, files->dt, params, threads);
+  const CocoEvalResult result =
+      as_nucleus_eval ? EvaluateCoco(files->gt, std::move(files->dt), params, threads)
+                      : EvaluateCoco(files->gt, files->dt, params, threads);
   const std::vector<CocoSummaryLine> lines = SummarizeCoco(result, params);
   ASSERT_EQ(lines.size(), expected.stats.size());
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -106,6 +112,10 @@ void CheckCase(const Case& c, int threads) {
 TEST_P(CocoFixtureTest, MatchesPycocotoolsStats) { CheckCase(GetParam(), 1); }
 
 TEST_P(CocoFixtureTest, MatchesPycocotoolsStatsOnTwoThreads) { CheckCase(GetParam(), 2); }
+
+TEST_P(CocoFixtureTest, MatchesPycocotoolsStatsAsNucleusEvalReadsThem) {
+  CheckCase(GetParam(), 1, /*as_nucleus_eval=*/true);
+}
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, CocoFixtureTest, testing::ValuesIn(AllCases()),
                          [](const testing::TestParamInfo<Case>& param_info) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -337,6 +338,184 @@ TEST(CocoJsonTest, EvaluatingAMovedDetectionSetGivesTheSameResult) {
       EXPECT_EQ(kept.precision, moved.precision);
       EXPECT_EQ(kept.recall, moved.recall);
     }
+  }
+}
+
+// nucleus eval asks for compact box results (CompactDetections: 24 bytes per detection instead
+// of 56, issue 15). They must evaluate exactly like the arrays, on any thread count and through
+// both overloads, and a file whose values cannot all be kept exactly must end up in the arrays.
+struct CompactCase {
+  std::string gt, dt;
+};
+
+// 50 images x 3 categories of ground truth; `count` box results (a 4th category is dropped),
+// listed image by image when `by_image`, else cycling through the images. `value(d, field)`
+// prints field 0-3 of the box and 4 (the score) of detection d.
+template <typename Value>
+CompactCase MakeCompactCase(int count, bool by_image, Value value) {
+  CompactCase c;
+  c.gt = MakeManyResults(0, -1).gt;
+  c.dt = "[";
+  for (int d = 0; d < count; ++d) {
+    const int image = 10 * (1 + (by_image ? d * 50 / count : d % 50)), category = 1 + d % 4;
+    c.dt += d ? ",\n" : "";
+    c.dt += R"({"image_id":)" + std::to_string(image) + R"(,"category_id":)" +
+            std::to_string(category) + R"(,"bbox":[)" + value(d, 0) + "," + value(d, 1) + "," +
+            value(d, 2) + "," + value(d, 3) + R"(],"score":)" + value(d, 4) + "}";
+  }
+  c.dt += "]";
+  return c;
+}
+
+// Parses `c` with and without compact_boxes on 1-2 threads; the compact one must be compact
+// (or not) as `compact`, and every evaluation must equal the arrays' one on one thread.
+void ExpectCompactEvaluatesLikeArrays(const CompactCase& c, bool compact, int box_scale = 0) {
+  const CocoParams params = DefaultCocoParams(IouType::kBbox);
+  Result<CocoFiles> arrays =
+      ParseCocoFiles(Padded(c.gt), "gt.json", Padded(c.dt), "dt.json", IouType::kBbox, 1);
+  ASSERT_TRUE(arrays.ok()) << arrays.status().ToString();
+  ASSERT_FALSE(arrays->dt.is_compact);
+  const CocoEvalResult expected = EvaluateCoco(arrays->gt, arrays->dt, params, 1);
+  EXPECT_NE(std::count(expected.precision.begin(), expected.precision.end(), -1.0),
+            static_cast<std::ptrdiff_t>(expected.precision.size()));  // not vacuous
+  for (int threads = 1; threads <= 2; ++threads) {
+    SCOPED_TRACE(testing::Message() << threads << " threads");
+    for (bool moved : {false, true}) {
+      Result<CocoFiles> files =
+          ParseCocoFiles(Padded(c.gt), "gt.json", Padded(c.dt), "dt.json", IouType::kBbox,
+                         threads, /*dt_text_outlives_result=*/false, /*compact_boxes=*/true);
+      ASSERT_TRUE(files.ok()) << files.status().ToString();
+      ASSERT_EQ(files->dt.size(), arrays->dt.size());
+      ASSERT_EQ(files->dt.is_compact, compact);
+      if (compact) {
+        EXPECT_EQ(files->dt.compact.box_scale, box_scale);
+        EXPECT_TRUE(files->dt.boxes.empty());
+        EXPECT_TRUE(files->dt.scores.empty());
+      } else {
+        EXPECT_EQ(files->dt.image, arrays->dt.image);
+        EXPECT_EQ(files->dt.category, arrays->dt.category);
+        EXPECT_EQ(files->dt.scores, arrays->dt.scores);
+        EXPECT_EQ(files->dt.areas, arrays->dt.areas);
+        for (size_t i = 0; i < files->dt.boxes.size(); ++i) {
+          ASSERT_EQ(std::signbit(files->dt.boxes[i].x), std::signbit(arrays->dt.boxes[i].x));
+          ASSERT_EQ(files->dt.boxes[i].x, arrays->dt.boxes[i].x);
+          ASSERT_EQ(files->dt.boxes[i].height, arrays->dt.boxes[i].height);
+        }
+      }
+      const CocoEvalResult result =
+          moved ? EvaluateCoco(files->gt, std::move(files->dt), params, threads)
+                : EvaluateCoco(files->gt, files->dt, params, threads);
+      EXPECT_EQ(result.precision, expected.precision);
+      EXPECT_EQ(result.recall, expected.recall);
+    }
+  }
+}
+
+std::string Fixed(double v, int decimals) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// Boxes with two decimals and scores with three, as COCO result files often have (and the
+// benchmark's): kept at scale 2, with ties in score; in several chunks (~5 MB).
+TEST(CocoJsonTest, CompactDecimalBoxesEvaluateLikeTheArrays) {
+  for (bool by_image : {true, false}) {  // false: each category regrouped by image
+    SCOPED_TRACE(by_image);
+    const CompactCase c = MakeCompactCase(60000, by_image, [](int d, int field) {
+      if (field == 4) return Fixed((d % 997) / 1000.0, 3);
+      if (field == 1) return Fixed(5 + (d % 7) * 0.25, 2);
+      return Fixed(field == 0 ? (d % 601) + (d % 100) / 100.0 : 55 + (d % 13) * 0.01, 2);
+    });
+    ASSERT_GT(c.dt.size(), size_t{4} << 20);
+    ExpectCompactEvaluatesLikeArrays(c, /*compact=*/true, /*box_scale=*/2);
+  }
+}
+
+// Values that are float32 (detectors' outputs, printed as the doubles they become) are kept as
+// float bits (scale -1).
+TEST(CocoJsonTest, CompactFloatBoxesEvaluateLikeTheArrays) {
+  const CompactCase c = MakeCompactCase(20000, true, [](int d, int field) {
+    char buf[40];
+    const double exact = field == 4 ? (d % 997) / 997.0
+                         : field == 0 ? (d % 601) / 1.7
+                                      : 55 + d % 7 / 3.0;
+    const float v = static_cast<float>(exact);
+    std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(v));
+    return std::string(buf);
+  });
+  ExpectCompactEvaluatesLikeArrays(c, /*compact=*/true, /*box_scale=*/-1);
+}
+
+// A value that cannot be kept exactly at the scales chosen on the first chunk (more decimals,
+// -0.0, beyond int32) sends every detection to the arrays, the earlier chunks too.
+TEST(CocoJsonTest, CompactFallsBackToTheArraysWithoutChangingAValue) {
+  const char* kOdd[] = {"17.123456789012345", "-0.0", "3000000000.5", "1e-30"};
+  for (const char* odd : kOdd) {
+    SCOPED_TRACE(odd);
+    const CompactCase c = MakeCompactCase(50000, true, [&](int d, int field) {
+      if (d == 45000 && field == 0) return std::string(odd);
+      if (field == 4) return Fixed((d % 997) / 1000.0, 3);
+      return Fixed(field == 0 ? (d % 601) + (d % 100) / 100.0 : 55 + (d % 13) * 0.01, 2);
+    });
+    ExpectCompactEvaluatesLikeArrays(c, /*compact=*/false);
+  }
+  // Scores of 17 significant digits fit no scale: arrays from the start.
+  const CompactCase c = MakeCompactCase(5000, true, [](int d, int field) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", field == 4 ? (d % 997) / 997.0 : 20.0 + d % 9);
+    return std::string(buf);
+  });
+  ExpectCompactEvaluatesLikeArrays(c, /*compact=*/false);
+}
+
+// segm results evaluated as bbox: their area is the mask's, not w * h, so they stay in arrays.
+TEST(CocoJsonTest, CompactKeepsMaskAreasInTheArrays) {
+  const std::string dt =
+      R"([{"image_id":10,"category_id":1,"score":0.5,)"
+      R"("segmentation":{"size":[480,640],"counts":[0,3,478,2,306717]}}])";
+  Result<CocoFiles> files =
+      ParseCocoFiles(Padded(MakeManyResults(0, -1).gt), "gt.json", Padded(dt), "dt.json",
+                     IouType::kBbox, 1, false, /*compact_boxes=*/true);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  EXPECT_FALSE(files->dt.is_compact);
+  ASSERT_EQ(files->dt.areas.size(), 1u);
+  EXPECT_EQ(files->dt.areas[0], 5.0);  // its box is 2 x 3
+}
+
+
+// nucleus eval keeps the precision of the last maxDets only (what summarize reads): the same
+// summary lines and per-category AP bit for bit, the same recall, a third of the precision.
+TEST(CocoJsonTest, LastMaxDetPrecisionSummarizesTheSame) {
+  const ManyResults m = MakeManyResults(20000, -1);
+  Result<CocoFiles> files =
+      ParseCocoFiles(Padded(m.gt), "gt.json", Padded(m.dt), "dt.json", IouType::kBbox, 1);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  const CocoParams params = DefaultCocoParams(IouType::kBbox);
+  for (int threads = 1; threads <= 2; ++threads) {
+    const CocoEvalResult all = EvaluateCoco(files->gt, files->dt, params, threads);
+    const CocoEvalResult last =
+        EvaluateCoco(files->gt, files->dt, params, threads, CocoPrecision::kLastMaxDet);
+    ASSERT_EQ(last.first_precision_max_det, 2);
+    EXPECT_EQ(last.precision.size() * 3, all.precision.size());
+    EXPECT_EQ(last.recall, all.recall);
+    for (int k = 0; k < all.num_categories; ++k) {
+      for (int a = 0; a < all.num_areas; ++a) {
+        for (int t = 0; t < all.num_iou; ++t) {
+          for (int r = 0; r < all.num_recall; ++r) {
+            ASSERT_EQ(last.Precision(t, r, k, a, 2), all.Precision(t, r, k, a, 2));
+            ASSERT_EQ(last.Precision(t, r, k, a, 0), -1.0);
+          }
+        }
+      }
+    }
+    const std::vector<CocoSummaryLine> a = SummarizeCoco(all, params);
+    const std::vector<CocoSummaryLine> b = SummarizeCoco(last, params);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].value, b[i].value) << i;
+    EXPECT_GT(a[0].value, 0);  // not vacuous (every box is medium: small and large are -1)
+    EXPECT_GT(a[4].value, 0);
+    EXPECT_EQ(PerCategoryAp(all), PerCategoryAp(last));
   }
 }
 
