@@ -118,7 +118,7 @@ class PredictionUpload {
   Status Replay(std::string_view line) {
     Result<core::ParsedAnnotation> parsed =
         wire::DecodePredictionLine(line, skipped_++, ctx_.limits, &doc_);
-    if (parsed.ok()) (void)per_item_.Admit(parsed->reference_id, "");
+    if (parsed.ok()) (void)per_item_.Admit(parsed->reference_id);
     return Status::Ok();
   }
 

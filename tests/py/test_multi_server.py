@@ -156,7 +156,8 @@ def test_public_url_is_the_base_of_the_urls_handed_out():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.mark.skipif(bool(STORE_URI_FILE), reason="rewrites SQLite's file to replay its migration v13")
+@pytest.mark.skipif(bool(STORE_URI_FILE),
+                    reason="rewrites SQLite's file to replay its migration v13")
 def test_urls_stored_with_a_host_by_earlier_versions_answer_with_the_current_one():
     data_dir = tempfile.mkdtemp(prefix="nucleus-oldurls-")
     key = create_key(data_dir)
@@ -178,7 +179,7 @@ def test_urls_stored_with_a_host_by_earlier_versions_answer_with_the_current_one
                     (old,))
         con.execute("UPDATE annotations SET payload = replace(payload, 'nucleus://local/blob/', ?)",
                     (old,))
-        con.execute("PRAGMA user_version = 11")
+        con.execute("PRAGMA user_version = 12")
         con.commit()
         con.close()
         srv = Server(data_dir, ["--quiet"]).start()
