@@ -1,7 +1,10 @@
 """slices.md: create, info, members (whole and paged), append, delete, exports, listings, and
 slices staying consistent when items or the dataset are deleted."""
+import pytest
 import requests
 
+from test_commit import scene  # noqa: F401  (fixture)
+from test_evaluation import charts, evaluation  # noqa: F401  (fixture)
 from test_items import append
 from test_scenes import video_frames_scene
 
@@ -173,3 +176,35 @@ def test_scene_slice_from_scene_reference_ids(api):
     assert r.json()["appended"] == 0
     r = api.post(f"dataset/{ds}/create_slice", {"name": "bad", "reference_ids": ["scene_1", "x"]})
     assert r.status_code == 400 and "\"x\"" in r.json()["error"]
+
+
+def test_evaluation_restricted_to_a_slice(api, evaluation):
+    """evaluation.md §2.6 `sliceId`: test_evaluation.py's hand-checked scene on img1 alone. "car"
+    keeps its 2 ground truths and p1-p3 (p1 the only true positive, first in score order): AP
+    51/101; "bus" has no ground truth in the slice, so it leaves the mean."""
+    ds, run, ev = evaluation
+    slc = create(api, ds, "img1 only", reference_ids=["img1"])
+    c = charts(api, ev, filters={"sliceId": slc})
+    assert c["mapSummary"]["mapAt50"] == pytest.approx(51 / 101, abs=1e-12)
+    assert c["totalCounts"] == {"tp": 1, "fp": 2, "fn": 1, "predsWithConfidence": 3}
+    full = charts(api, ev)
+    assert full["totalCounts"] == {"tp": 1, "fp": 4, "fn": 2, "predsWithConfidence": 5}
+    r = api.post(f"evaluationsV2/{ev}/examples",
+                 {"match_type": "FP", "limit": 50, "offset": 0, "filters": {"sliceId": slc}})
+    assert r.status_code == 200, r.text
+    assert r.json()["total"] == 2
+    # Deleting a member from the dataset takes it out of the slice, and so out of the results.
+    assert api.delete(f"dataset/{ds}/refloc/img1").status_code == 200
+    c = charts(api, ev, filters={"sliceId": slc})
+    assert c["totalCounts"] == {"tp": 0, "fp": 0, "fn": 0, "predsWithConfidence": 0}
+
+
+def test_evaluation_slice_must_be_of_its_dataset(api, evaluation):
+    ds, run, ev = evaluation
+    other = api.post("dataset/create", {"name": "other"}).json()["dataset_id"]
+    append(api, other, items(1))
+    elsewhere = create(api, other, "other dataset", reference_ids=["img_0"])
+    err = charts(api, ev, filters={"sliceId": elsewhere}, expect=400)["error"]
+    assert "sliceId" in err and "is not of the evaluation's dataset" in err
+    err = charts(api, ev, filters={"sliceId": "slc_nope"}, expect=400)["error"]
+    assert err == "field \"sliceId\" of filters: slice slc_nope not found"
