@@ -1,7 +1,14 @@
 """slices.md: create, info, members (whole and paged), append, delete, exports, listings, and
 slices staying consistent when items or the dataset are deleted."""
+import os
+import shutil
+import sqlite3
+import tempfile
+
 import pytest
 import requests
+
+from conftest import STORE_URI_FILE, Api, Server, create_key
 
 from test_commit import scene  # noqa: F401  (fixture)
 from test_evaluation import charts, evaluation  # noqa: F401  (fixture)
@@ -208,3 +215,34 @@ def test_evaluation_slice_must_be_of_its_dataset(api, evaluation):
     assert "sliceId" in err and "is not of the evaluation's dataset" in err
     err = charts(api, ev, filters={"sliceId": "slc_nope"}, expect=400)["error"]
     assert err == "field \"sliceId\" of filters: slice slc_nope not found"
+
+
+@pytest.mark.skipif(STORE_URI_FILE is not None, reason="rewrites SQLite's file to replay v14")
+def test_sqlite_v14_moves_stored_reference_ids_into_members():
+    """A slice stored before v14 kept its members as a JSON list of reference ids; the migration
+    keeps those that still name an item, in list order, and drops the rest."""
+    data_dir = tempfile.mkdtemp(prefix="nucleus-slices-")
+    key = create_key(data_dir)
+    srv = Server(data_dir, ["--quiet"]).start()
+    try:
+        api = Api(srv.base, key)
+        ds = api.post("dataset/create", {"name": "old"}).json()["dataset_id"]
+        append(api, ds, items(3))
+        slc = create(api, ds, reference_ids=["img_0"])
+        srv.stop()
+        con = sqlite3.connect(os.path.join(data_dir, "nucleus.db"))
+        con.execute("DROP TRIGGER items_drop_slice_members")
+        con.execute("DROP TABLE slice_items")
+        con.execute("UPDATE slices SET reference_ids = ? WHERE id = ?",
+                    ('["img_2","gone","img_0"]', slc))
+        con.execute("PRAGMA user_version = 13")
+        con.commit()
+        con.close()
+        srv = Server(data_dir, ["--quiet"]).start()
+        api = Api(srv.base, key)
+        assert refs(api, slc) == ["img_2", "img_0"]
+        assert api.delete(f"dataset/{ds}/refloc/img_2").status_code == 200  # the trigger is back
+        assert refs(api, slc) == ["img_0"]
+    finally:
+        srv.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
