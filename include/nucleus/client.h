@@ -1,4 +1,4 @@
-// The C++ client SDK: NucleusClient and the handles Dataset, Model, ModelRun and AsyncJob.
+// The C++ client SDK: NucleusClient and the handles Dataset, Slice, Model, ModelRun and AsyncJob.
 //
 // The shape mirrors the official Python client (scale-nucleus 0.18): a user who knows
 // `run.predict(preds, update=True)` writes `run.predict(preds, {.update = true})`. Method names
@@ -67,6 +67,7 @@ class NucleusClient;
 class Dataset;
 class Model;
 class ModelRun;
+class Slice;
 
 // A server-side job (asynchronous uploads, commits). A handle: copying shares nothing mutable
 // but the transport.
@@ -149,6 +150,41 @@ class Model {
   std::vector<std::string> tags_, trained_slice_ids_;
 };
 
+// A slice of a dataset (docs/api/slices.md), the Python `Slice`: a handle on its id; `name()`,
+// `dataset_id()` and `type()` read `info()` once and cache it.
+class Slice {
+ public:
+  const std::string& id() const { return id_; }
+  // GET slice/{id}/info (refreshes the cache).
+  Result<SliceInfo> info();
+  Result<std::string> name();
+  Result<std::string> dataset_id();
+  Result<std::string> type();
+  // GET slice/{id}: the member items, in slice order (Python `dataset_items()`).
+  Result<std::vector<DatasetItem>> items();
+  // POST slice/{id}/itemsPage, page by page (Python `items_generator(page_size)`).
+  Result<std::vector<DatasetItem>> items_generator(int64_t page_size = 100000);
+  // POST slice/{id}/append {"reference_ids", "dataset_id"}: idempotent; members already there
+  // are skipped. The answer {"slice_id", "appended"}.
+  Result<Json> append(const std::vector<std::string>& reference_ids);
+  // GET slice/{id}/exportForTraining: each member item with its ground truth.
+  Result<std::vector<ItemWithAnnotations>> items_and_annotations();
+  // GET slice/{id}/{model}/exportForTraining: each member item with the model's predictions.
+  Result<std::vector<ItemWithPredictions>> export_predictions(const Model& model);
+  // GET slice/{id}/class_labels.
+  Result<std::vector<std::string>> export_class_labels();
+  // GET slice/{id}/exportRawItems, as answered.
+  Result<Json> export_raw_items();
+
+ private:
+  friend struct internal::Access;
+  Slice() = default;
+  Result<const SliceInfo*> Cached();
+  std::shared_ptr<internal::Transport> transport_;
+  std::string id_;
+  std::optional<SliceInfo> info_;
+};
+
 class Dataset {
  public:
   const std::string& id() const { return id_; }
@@ -200,6 +236,13 @@ class Dataset {
                                                      const std::string& model_run_id);
   Result<std::vector<AsyncJob>> jobs(JobListOptions options = {});
 
+  // POST dataset/{ds}/create_slice: from item reference ids (or scene reference ids in a scene
+  // dataset); an empty list makes an empty slice ("allow_empty"). At most 10,000 ids.
+  Result<Slice> create_slice(const std::string& name,
+                             const std::vector<std::string>& reference_ids = {});
+  // GET dataset/{ds}/slices, oldest first (Python `Dataset.slices`).
+  Result<std::vector<Slice>> slices();
+
  private:
   friend struct internal::Access;
   Dataset() = default;
@@ -232,6 +275,12 @@ class NucleusClient {
   Result<ModelRun> create_model_run(const std::string& dataset_id, const Json& payload);
   Result<Json> delete_model_run(const std::string& model_run_id);
 
+  // Slices. get_slice makes no request (an unknown id fails at the first call); slices() lists
+  // every slice of every dataset of the caller (GET slice/); delete_slice leaves the items.
+  Result<std::vector<Slice>> slices();
+  Slice get_slice(const std::string& slice_id);
+  Result<Json> delete_slice(const std::string& slice_id);
+
   // Jobs.
   Result<AsyncJob> get_job(const std::string& job_id);
   Result<std::vector<AsyncJob>> list_jobs(const JobListOptions& options = {});
@@ -244,6 +293,7 @@ class NucleusClient {
   Status delete_evaluation_v2(const std::string& evaluation_id);
   Result<EvaluationCharts> evaluation_v2_charts(const std::string& evaluation_id,
                                                 const ChartsRequest& request = {});
+  // (`request.filters` may hold {"sliceId": "slc_..."}: the results of that slice alone.)
   Result<EvaluationExamples> evaluation_v2_examples(const std::string& evaluation_id,
                                                     const ExamplesRequest& request = {});
 

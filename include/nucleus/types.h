@@ -458,6 +458,22 @@ struct DatasetInfo {
   std::vector<std::string> tags;
 };
 
+// A slice as listed (docs/api/slices.md §1) and as `Slice::info` answers it (§3).
+struct SliceInfo {
+  std::string id;  // "slc_..."
+  std::string name;
+  std::string dataset_id;
+  std::string type;        // "dataset_item", "scene" or "object"
+  std::string created_at;  // ISO 8601, as the server wrote it
+  int64_t pending_job_count = 0;
+};
+
+// An export row of a model's predictions (Slice::export_predictions).
+struct ItemWithPredictions {
+  DatasetItem item;
+  PredictionGroups predictions;
+};
+
 struct CreateDatasetOptions {
   bool is_scene = false;
   bool use_privacy_mode = false;

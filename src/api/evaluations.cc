@@ -5,7 +5,9 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_set>
 
+#include "api/slices.h"
 #include "core/ids.h"
 #include "eval/coco_eval.h"
 #include "eval/metrics.h"
@@ -247,6 +249,22 @@ ExampleType TypeOf(const store::MatchRow& r) {
   return r.prediction_rowid != 0 ? ExampleType::kFalsePositive : ExampleType::kFalseNegative;
 }
 
+// The item rows of slice `slice_id`, which must be the owner's and of the evaluation's dataset.
+Result<std::unordered_set<int64_t>> SliceMembersOf(store::Tx& tx, const std::string& owner,
+                                                   const store::Evaluation& e,
+                                                   const std::string& slice_id) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Slice> slice, tx.datasets().GetSlice(slice_id));
+  if (!slice || !tx.datasets().Get(owner, slice->dataset_id).ok()) {
+    return InvalidArgument("field \"sliceId\" of filters: slice " + slice_id + " not found");
+  }
+  if (slice->dataset_id != e.dataset_id) {
+    return InvalidArgument("field \"sliceId\" of filters: slice " + slice_id +
+                           " is not of the evaluation's dataset " + e.dataset_id);
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(std::vector<int64_t> rowids, SliceItemRowidsInTx(tx, *slice));
+  return std::unordered_set<int64_t>(rowids.begin(), rowids.end());
+}
+
 // The succeeded evaluation's match set, filtered.
 Status LoadRows(Context& ctx, const std::string& owner, const std::string& id,
                 const MatchFilters& filters, std::vector<store::MatchRow>* rows,
@@ -259,8 +277,13 @@ Status LoadRows(Context& ctx, const std::string& owner, const std::string& id,
     }
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::MatchSet> set, tx.matches().FindSet(id));
     if (!set) return Internal("evaluation " + id + " has no stored matches");
+    std::optional<std::unordered_set<int64_t>> members;
+    if (filters.slice_id) {
+      NUCLEUS_ASSIGN_OR_RETURN(members, SliceMembersOf(tx, owner, e, *filters.slice_id));
+    }
     store::MatchRow row;
     return tx.matches().ForEach(set->rowid, [&](int64_t seq, const store::MatchRow& r) -> Status {
+      if (members && members->count(r.item_rowid) == 0) return Status::Ok();
       row = r;
       if (!Filter(row, filters)) return Status::Ok();
       rows->push_back(std::move(row));

@@ -187,6 +187,78 @@ Result<std::vector<Prediction>> ReadPredictionsFile(const std::string& path,
   return out;
 }
 
+// Writes each element of `rows` (a JSON array) as one NDJSON line to `path` ("-" or empty:
+// stdout).
+void WriteRows(const Json& rows, const std::string& path) {
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!path.empty() && path != "-") {
+    file.open(path);
+    if (!file) Die(Internal("cannot write " + path));
+    out = &file;
+  }
+  if (rows.is_array()) {
+    for (const Json& row : rows.as_array()) *out << row.dump() << '\n';
+  }
+  out->flush();
+  if (!*out) Die(Internal("cannot write " + path));
+}
+
+// nucleus slices list [--dataset DS] | create --dataset DS NAME REF... | export SLICE
+void AddSliceCommands(CLI::App& app) {
+  CLI::App* slices = app.add_subcommand("slices", "Slices on a server");
+  slices->require_subcommand(1);
+  struct SliceArgs {
+    Connection conn;
+    std::string dataset, name, slice, model, output;
+    std::vector<std::string> reference_ids;
+  };
+  auto la = std::make_shared<SliceArgs>();
+  CLI::App* list = slices->add_subcommand("list", "List slices (id, dataset id, type, name)");
+  AddConnectionOptions(list, &la->conn);
+  list->add_option("--dataset", la->dataset, "Only this dataset's slices");
+  list->callback([la] {
+    NucleusClient client = MakeClient(la->conn);
+    std::vector<Slice> found = la->dataset.empty()
+                                   ? Must(client.slices())
+                                   : Must(client.get_dataset(la->dataset).slices());
+    for (Slice& s : found) {
+      SliceInfo info = Must(s.info());
+      std::printf("%-26s %-26s %-13s %s\n", info.id.c_str(), info.dataset_id.c_str(),
+                  info.type.c_str(), info.name.c_str());
+    }
+  });
+  auto ca = std::make_shared<SliceArgs>();
+  CLI::App* create = slices->add_subcommand("create", "Create a slice from item reference ids");
+  AddConnectionOptions(create, &ca->conn);
+  create->add_option("--dataset", ca->dataset, "Dataset id (ds_...)")->required();
+  create->add_option("name", ca->name, "Slice name")->required();
+  create->add_option("reference_ids", ca->reference_ids,
+                     "Reference ids of its items (scenes in a scene dataset); none: empty");
+  create->callback([ca] {
+    NucleusClient client = MakeClient(ca->conn);
+    Slice slice = Must(client.get_dataset(ca->dataset).create_slice(ca->name, ca->reference_ids));
+    std::printf("%s\n", slice.id().c_str());
+  });
+  auto ea = std::make_shared<SliceArgs>();
+  CLI::App* exp = slices->add_subcommand(
+      "export", "Export a slice's items with their ground truth (or a model's predictions) as "
+                "NDJSON rows");
+  AddConnectionOptions(exp, &ea->conn);
+  exp->add_option("slice", ea->slice, "Slice id (slc_...)")->required();
+  exp->add_option("--model", ea->model, "Export this model's predictions instead (prj_...)");
+  exp->add_option("-o,--output", ea->output, "Output file (default stdout)");
+  exp->callback([ea] {
+    NucleusClient client = MakeClient(ea->conn);
+    std::string route = "slice/" + ea->slice + "/";
+    if (!ea->model.empty()) route += ea->model + "/";
+    Json answer = Must(client.make_request("GET", route + "exportForTraining"));
+    const Json* rows = answer.find("exportedRows");
+    if (rows == nullptr) Die(Internal("the export answered no \"exportedRows\""));
+    WriteRows(*rows, ea->output);
+  });
+}
+
 void AddClientCommands(CLI::App& app) {
   // nucleus datasets list
   CLI::App* datasets = app.add_subcommand("datasets", "Datasets on a server");
@@ -325,6 +397,8 @@ void AddClientCommands(CLI::App& app) {
     NucleusClient client = MakeClient(er->conn);
     WriteNdjson(Must(client.get_model_run(er->run, "").ungrouped_export()), er->output);
   });
+
+  AddSliceCommands(app);
 }
 
 }  // namespace nucleus::cli

@@ -5,6 +5,9 @@
 //   nucleus runs commit RUN [--allowed-label-match GT:PRED ...]
 //   nucleus export predictions --dataset DS --model PRJ [-o FILE]
 //   nucleus export run RUN [-o FILE]
+//   nucleus slices list [--dataset DS]
+//   nucleus slices create --dataset DS NAME [REF...]
+//   nucleus slices export SLICE [--model PRJ] [-o FILE]   (NDJSON export rows)
 // Every command takes --endpoint and --api-key (default $NUCLEUS_ENDPOINT / $NUCLEUS_API_KEY).
 // Long work shows a progress bar on stderr when it is a terminal. A failure prints one line
 // "error: <message>" to stderr and exits with status 1.

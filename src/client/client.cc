@@ -38,6 +38,14 @@ struct Access {
     d.id_ = std::move(id);
     return d;
   }
+  static Slice MakeSlice(std::shared_ptr<Transport> t, std::string id,
+                         std::optional<SliceInfo> info = std::nullopt) {
+    Slice slice;
+    slice.transport_ = std::move(t);
+    slice.id_ = std::move(id);
+    slice.info_ = std::move(info);
+    return slice;
+  }
   static ModelRun MakeRun(std::shared_ptr<Transport> t, std::string run_id,
                           std::string dataset_id) {
     ModelRun r;
@@ -1207,6 +1215,220 @@ Result<Json> NucleusClient::make_request(const std::string& method, const std::s
                                          const Json& payload) {
   std::string body = method == "GET" ? std::string() : payload.dump();
   return CallJson(*transport_, method, route, body);
+}
+
+// ----------------------------------------------------------------------------------- slices
+
+namespace {
+
+Result<SliceInfo> ParseSliceInfo(JsonValue value) {
+  JsonObject o;
+  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(value, "slice", &o));
+  SliceInfo info;
+  NUCLEUS_RETURN_IF_ERROR(wire::GetString(o, "id", "slice", &info.id));
+  NUCLEUS_RETURN_IF_ERROR(wire::OptString(o, "name", "slice", &info.name));
+  NUCLEUS_RETURN_IF_ERROR(wire::OptString(o, "dataset_id", "slice", &info.dataset_id));
+  NUCLEUS_RETURN_IF_ERROR(wire::OptString(o, "type", "slice", &info.type));
+  NUCLEUS_RETURN_IF_ERROR(wire::OptString(o, "created_at", "slice", &info.created_at));
+  NUCLEUS_RETURN_IF_ERROR(
+      wire::OptInt(o, "pending_job_count", "slice", &info.pending_job_count));
+  return info;
+}
+
+Result<std::vector<Slice>> SliceList(const std::shared_ptr<internal::Transport>& t,
+                                     const std::string& route) {
+  NUCLEUS_ASSIGN_OR_RETURN(Body body, Call(*t, "GET", route, {}));
+  JsonArray arr;
+  NUCLEUS_RETURN_IF_ERROR(wire::AsArray(body.root(), "slice list", &arr));
+  std::vector<Slice> out;
+  for (JsonValue e : arr) {
+    NUCLEUS_ASSIGN_OR_RETURN(SliceInfo info, ParseSliceInfo(e));
+    std::string id = info.id;
+    out.push_back(Access::MakeSlice(t, std::move(id), std::move(info)));
+  }
+  return out;
+}
+
+// The item JSON of each element of `list` (an array of items).
+Result<std::vector<DatasetItem>> ItemsOf(JsonValue list, std::string_view what) {
+  JsonArray arr;
+  NUCLEUS_RETURN_IF_ERROR(wire::AsArray(list, what, &arr));
+  std::vector<DatasetItem> items;
+  for (JsonValue e : arr) {
+    NUCLEUS_ASSIGN_OR_RETURN(DatasetItem item, client::ParseItem(e));
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+// An export row {"item", "box": [...], ..., "segmentation": ... | null} as the item and the
+// text of its object groups (every key but "item", nulls left out). A prediction row's
+// "multicategory" is left out too: the Python client reads it as ground truth, and predictions
+// have no such group.
+Result<DatasetItem> SplitExportRow(JsonValue row, bool predictions, std::string* groups) {
+  JsonObject o;
+  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(row, "export row", &o));
+  JsonValue item;
+  if (!wire::Find(o, "item", &item)) return Internal("an export row lacks \"item\"");
+  groups->assign("{");
+  for (auto field : o) {
+    std::string_view key = field.key;
+    if (key == "item" || field.value.is_null()) continue;
+    if (predictions && key == "multicategory") continue;
+    if (groups->size() > 1) groups->push_back(',');
+    wire::AppendJsonString(key, groups);
+    groups->push_back(':');
+    groups->append(wire::Minify(field.value));
+  }
+  groups->push_back('}');
+  return client::ParseItem(item);
+}
+
+// Every row of {"exportedRows": [...]}, parsed by `parse` (its groups' JSON text).
+template <typename Row, typename ParseGroups>
+Result<std::vector<Row>> ExportRows(const Body& body, bool predictions, const ParseGroups& parse) {
+  JsonObject o;
+  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(body.root(), "export response", &o));
+  JsonValue rows;
+  JsonArray arr;
+  if (!wire::Find(o, "exportedRows", &rows)) return Internal("no \"exportedRows\" in the export");
+  NUCLEUS_RETURN_IF_ERROR(wire::AsArray(rows, "exportedRows", &arr));
+  std::vector<Row> out;
+  for (JsonValue e : arr) {
+    std::string groups;
+    Row row;
+    NUCLEUS_ASSIGN_OR_RETURN(row.item, SplitExportRow(e, predictions, &groups));
+    wire::JsonDoc doc;
+    NUCLEUS_RETURN_IF_ERROR(doc.Parse(groups, "export row"));
+    NUCLEUS_RETURN_IF_ERROR(parse(doc.root(), &row));
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<SliceInfo> Slice::info() {
+  NUCLEUS_ASSIGN_OR_RETURN(Body body, Call(*transport_, "GET", "slice/" + id_ + "/info", {}));
+  NUCLEUS_ASSIGN_OR_RETURN(SliceInfo info, ParseSliceInfo(body.root()));
+  info_ = info;
+  return info;
+}
+
+Result<const SliceInfo*> Slice::Cached() {
+  if (!info_) NUCLEUS_RETURN_IF_ERROR(info().status());
+  return &*info_;
+}
+
+Result<std::string> Slice::name() {
+  NUCLEUS_ASSIGN_OR_RETURN(const SliceInfo* info, Cached());
+  return info->name;
+}
+
+Result<std::string> Slice::dataset_id() {
+  NUCLEUS_ASSIGN_OR_RETURN(const SliceInfo* info, Cached());
+  return info->dataset_id;
+}
+
+Result<std::string> Slice::type() {
+  NUCLEUS_ASSIGN_OR_RETURN(const SliceInfo* info, Cached());
+  return info->type;
+}
+
+Result<std::vector<DatasetItem>> Slice::items() {
+  NUCLEUS_ASSIGN_OR_RETURN(Body body, Call(*transport_, "GET", "slice/" + id_, {}));
+  JsonObject o;
+  NUCLEUS_RETURN_IF_ERROR(wire::AsObject(body.root(), "slice response", &o));
+  JsonValue list;
+  if (!wire::Find(o, "items", &list)) return std::vector<DatasetItem>();
+  return ItemsOf(list, "slice items");
+}
+
+Result<std::vector<DatasetItem>> Slice::items_generator(int64_t page_size) {
+  std::vector<DatasetItem> out;
+  std::string token;
+  while (true) {
+    std::string payload = "{\"pageToken\":" + (token.empty() ? std::string("null") : Quoted(token));
+    payload += ",\"pageSize\":" + std::to_string(page_size) + "}";
+    NUCLEUS_ASSIGN_OR_RETURN(Body body,
+                             Call(*transport_, "POST", "slice/" + id_ + "/itemsPage", payload));
+    JsonObject o;
+    NUCLEUS_RETURN_IF_ERROR(wire::AsObject(body.root(), "itemsPage response", &o));
+    JsonValue list;
+    if (wire::Find(o, "items", &list)) {
+      NUCLEUS_ASSIGN_OR_RETURN(std::vector<DatasetItem> page, ItemsOf(list, "itemsPage items"));
+      for (DatasetItem& item : page) out.push_back(std::move(item));
+    }
+    std::optional<std::string> next;
+    NUCLEUS_RETURN_IF_ERROR(wire::OptString(o, "nextPageToken", "itemsPage response", &next));
+    if (!next || next->empty()) return out;
+    token = *next;
+  }
+}
+
+Result<Json> Slice::append(const std::vector<std::string>& reference_ids) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::string dataset, dataset_id());
+  std::string payload = "{\"reference_ids\":" + internal::StringArray(reference_ids);
+  payload += ",\"dataset_id\":" + Quoted(dataset) + "}";
+  return CallJson(*transport_, "POST", "slice/" + id_ + "/append", payload);
+}
+
+Result<std::vector<ItemWithAnnotations>> Slice::items_and_annotations() {
+  NUCLEUS_ASSIGN_OR_RETURN(
+      Body body, Call(*transport_, "GET", "slice/" + id_ + "/exportForTraining", {}));
+  return ExportRows<ItemWithAnnotations>(body, false, [](JsonValue groups, ItemWithAnnotations* row) {
+    NUCLEUS_ASSIGN_OR_RETURN(row->annotations, client::ParseAnnotationGroups(groups));
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<ItemWithPredictions>> Slice::export_predictions(const Model& model) {
+  NUCLEUS_ASSIGN_OR_RETURN(
+      Body body,
+      Call(*transport_, "GET", "slice/" + id_ + "/" + model.id() + "/exportForTraining", {}));
+  return ExportRows<ItemWithPredictions>(body, true, [](JsonValue groups, ItemWithPredictions* row) {
+    NUCLEUS_ASSIGN_OR_RETURN(row->predictions, client::ParsePredictionGroups(groups));
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::string>> Slice::export_class_labels() {
+  NUCLEUS_ASSIGN_OR_RETURN(Json answer,
+                           CallJson(*transport_, "GET", "slice/" + id_ + "/class_labels", {}));
+  return Strings(answer.find("data"));
+}
+
+Result<Json> Slice::export_raw_items() {
+  return CallJson(*transport_, "GET", "slice/" + id_ + "/exportRawItems", {});
+}
+
+Result<Slice> Dataset::create_slice(const std::string& name,
+                                    const std::vector<std::string>& reference_ids) {
+  std::string payload = "{\"name\":" + Quoted(name);
+  if (reference_ids.empty()) {
+    payload += ",\"allow_empty\":1}";
+  } else {
+    payload += ",\"reference_ids\":" + internal::StringArray(reference_ids) + "}";
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(
+      Json answer, CallJson(*transport_, "POST", "dataset/" + id_ + "/create_slice", payload));
+  const Json* id = answer.find("slice_id");
+  if (id == nullptr || !id->is_string()) return Internal("create_slice answered no \"slice_id\"");
+  return Access::MakeSlice(transport_, id->as_string());
+}
+
+Result<std::vector<Slice>> Dataset::slices() {
+  return SliceList(transport_, "dataset/" + id_ + "/slices");
+}
+
+Result<std::vector<Slice>> NucleusClient::slices() { return SliceList(transport_, "slice/"); }
+
+Slice NucleusClient::get_slice(const std::string& slice_id) {
+  return Access::MakeSlice(transport_, slice_id);
+}
+
+Result<Json> NucleusClient::delete_slice(const std::string& slice_id) {
+  return CallJson(*transport_, "DELETE", "slice/" + slice_id, "{}");
 }
 
 }  // namespace nucleus

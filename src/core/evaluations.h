@@ -78,6 +78,9 @@ struct MatchFilters {
   std::optional<bool> label_equality;  // true: "EQ", false: "NEQ" (pairs only)
   std::optional<bool> has_ground_truth;
   bool tide_background = false;
+  // Only the matches of the slice's member items (api::SliceItemRowids): ground truth and
+  // predictions of other items are left out, as if the evaluation covered the slice alone.
+  std::optional<std::string> slice_id;
 };
 
 struct ChartsQuery {

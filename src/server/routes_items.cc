@@ -1,5 +1,6 @@
-// Routes of dataset items (items.md; datasets.md §9–14, §16–18; annotations.md §9 exports; the
-// README appendix's list_autotags stub), and the unauthenticated GET serving local images that
+// Routes of dataset items (items.md; datasets.md §9–14, §16; annotations.md §9 exports; the
+// README appendix's list_autotags stub; the slice routes of datasets.md §17–18 are in
+// routes_slices.cc), and the unauthenticated GET serving local images that
 // multipart appends stored (blob/img/{sha256}.{ext}: content-addressed, so the URL names the bytes
 // and is only known to whoever uploaded them or can read the item).
 //
@@ -10,7 +11,6 @@
 #include "api/dataset_runs.h"
 #include "api/datasets.h"
 #include "api/items.h"
-#include "api/slices.h"
 #include "core/clock.h"
 #include "core/strings.h"
 #include "server/route_helpers.h"
@@ -200,59 +200,6 @@ void ListDatasetModelRuns(api::Context& ctx, Request& req, Response& res) {
   res.Json(w.Take());
 }
 
-void WriteSlice(wire::JsonWriter& w, const store::Slice& s) {
-  w.BeginObject().Key("id").String(s.id).Key("name").String(s.name);
-  w.Key("dataset_id").String(s.dataset_id).Key("type").String(s.type);
-  w.Key("created_at").String(core::FormatIso8601(core::FromUnixMillis(s.created_at_ms)));
-  w.Key("pending_job_count").Int(0).EndObject();
-}
-
-// `Dataset.get_slices` sends "slices?name=<raw>&type=<type>" (possibly ending in "?" or "&").
-void ListSlices(api::Context& ctx, Request& req, Response& res) {
-  std::optional<std::string> name, type;
-  if (req.HasQuery("name")) name = req.Query("name");
-  if (req.HasQuery("type") && !req.Query("type").empty()) {
-    std::string t = req.Query("type");
-    // An enum rendered as "SliceType.DATASET_ITEM" means "dataset_item".
-    if (size_t dot = t.rfind('.'); dot != std::string::npos) t = t.substr(dot + 1);
-    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    type = t;
-  }
-  auto slices = api::ListSlices(ctx, req.owner, req.Param("ds"), name, type);
-  if (AnsweredError(slices, res)) return;
-  wire::JsonWriter w;
-  w.BeginArray();
-  for (const store::Slice& s : *slices) WriteSlice(w, s);
-  res.Json(w.EndArray().Take());
-}
-
-// {"name", "reference_ids"?, "dataset_item_ids"?, "scene_ids"?, "object_ids"?, "allow_empty"?}
-Status DecodeNewSlice(const Request& req, api::NewSlice* input) {
-  wire::JsonDoc doc;
-  wire::JsonObject body;
-  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(req, &doc, &body));
-  const char* what = "request body";
-  NUCLEUS_RETURN_IF_ERROR(wire::GetString(body, "name", what, &input->name));
-  NUCLEUS_RETURN_IF_ERROR(ReadStringList(body, "reference_ids", what, &input->reference_ids));
-  NUCLEUS_RETURN_IF_ERROR(ReadStringList(body, "dataset_item_ids", what, &input->dataset_item_ids));
-  NUCLEUS_RETURN_IF_ERROR(ReadStringList(body, "scene_ids", what, &input->scene_ids));
-  NUCLEUS_RETURN_IF_ERROR(ReadStringList(body, "object_ids", what, &input->object_ids));
-  wire::JsonValue allow;
-  if (wire::Find(body, "allow_empty", &allow)) {
-    input->allow_empty = (allow.is_bool() && allow.get_bool().value_unsafe()) ||
-                         (allow.is_number() && wire::Minify(allow) != "0");
-  }
-  return Status::Ok();
-}
-
-void CreateSlice(api::Context& ctx, Request& req, Response& res) {
-  api::NewSlice input;
-  if (AnsweredError(DecodeNewSlice(req, &input), res)) return;
-  auto slice = api::CreateSlice(ctx, req.owner, req.Param("ds"), std::move(input));
-  if (AnsweredError(slice, res)) return;
-  res.Json(wire::JsonWriter().BeginObject().Key("slice_id").String(slice->id).EndObject().Take());
-}
-
 // Autotags are out of scope: every dataset has none (README appendix).
 void ListAutotags(api::Context& ctx, Request& req, Response& res) {
   if (AnsweredError(api::GetDataset(ctx, req.owner, req.Param("ds")), res)) return;
@@ -278,8 +225,6 @@ constexpr RouteRow kItemRoutes[] = {
     {"GET", "dataset/:ds/exportForTraining", ExportItems},
     {"POST", "dataset/:ds/exportForTrainingPage", ExportItemsPage},
     {"GET", "dataset/:ds/model_runs", ListDatasetModelRuns},
-    {"GET", "dataset/:ds/slices", ListSlices},
-    {"POST", "dataset/:ds/create_slice", CreateSlice},
     {"GET", ":ds/list_autotags", ListAutotags},
     {"GET", "blob/img/:file", ServeUploadedImage, RouteOptions{.requires_auth = false}},
 };

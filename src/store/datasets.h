@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/datasets.h"
+#include "core/slices.h"
 #include "nucleus/result.h"
 
 namespace nucleus::store {
@@ -21,14 +23,9 @@ struct Taxonomy {
   std::vector<std::string> labels;  // insertion order; never shrinks
 };
 
-struct Slice {
-  std::string id;  // "slc_..."
-  std::string dataset_id;
-  std::string name;
-  std::string type = "dataset_item";
-  std::vector<std::string> reference_ids;
-  int64_t created_at_ms = 0;
-};
+// The records live in core/slices.h so that wire/ can encode them.
+using Slice = core::Slice;
+using SliceMember = core::SliceMember;
 
 class DatasetRepo {
  public:
@@ -50,8 +47,26 @@ class DatasetRepo {
   // Returns false when there was no such taxonomy.
   virtual Result<bool> DeleteTaxonomy(const std::string& dataset_id, const std::string& name) = 0;
 
+  // Inserts the slice row (with `reference_ids`); item members are added with AppendSliceItems.
   virtual Status InsertSlice(const Slice& slice) = 0;
+  // The dataset's slices, oldest first.
   virtual Result<std::vector<Slice>> ListSlices(const std::string& dataset_id) = 0;
+  // nullopt when no slice has this id. Ownership is the caller's check (through the dataset).
+  virtual Result<std::optional<Slice>> GetSlice(const std::string& slice_id) = 0;
+  // Replaces the id members (`reference_ids`) of a "scene" or "object" slice.
+  virtual Status SetSliceReferenceIds(const std::string& slice_id,
+                                      const std::vector<std::string>& ids) = 0;
+  // Removes the slice and its member list, never the items. false when there was no such slice.
+  virtual Result<bool> DeleteSlice(const std::string& slice_id) = 0;
+  // Adds item rows of the slice's dataset at the end of its member order, in the order given,
+  // skipping rows already members (and repeats within `item_rowids`). Returns how many it added.
+  virtual Result<int64_t> AppendSliceItems(const std::string& slice_id,
+                                           std::span<const int64_t> item_rowids) = 0;
+  // Members with position > after_position in member order, at most `limit`. Only live items:
+  // an item's deletion removes it from every slice in the same transaction.
+  virtual Result<std::vector<SliceMember>> ListSliceItems(const std::string& slice_id,
+                                                          int64_t after_position,
+                                                          int64_t limit) = 0;
 };
 
 }  // namespace nucleus::store

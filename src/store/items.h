@@ -35,6 +35,8 @@ class ItemRepo {
                                                 std::string_view reference_id) = 0;
   virtual Result<std::optional<Item>> FindById(const std::string& dataset_id,
                                                std::string_view item_id) = 0;
+  // The item with this rowid, in any dataset.
+  virtual Result<std::optional<Item>> FindByRowid(int64_t rowid) = 0;
   // The item at 0-based position `index` of the insertion order.
   virtual Result<std::optional<Item>> FindByIndex(const std::string& dataset_id,
                                                   int64_t index) = 0;
@@ -56,7 +58,7 @@ class ItemRepo {
   // in a read snapshot, outside the write lock, and confirm inside it (api/item_refs.h).
   virtual Result<int64_t> DeletionCount(const std::string& dataset_id) = 0;
   // Deletes the item with its annotations (and, once they exist, predictions and matches), and
-  // adds one to its dataset's DeletionCount.
+  // removes it from every slice; adds one to its dataset's DeletionCount.
   virtual Status Delete(int64_t rowid) = 0;
 };
 

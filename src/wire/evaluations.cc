@@ -105,6 +105,7 @@ Status ReadFilters(JsonValue value, core::MatchFilters* out) {
     out->has_ground_truth = b;
   }
   NUCLEUS_RETURN_IF_ERROR(OptBool(f, "tideBackground", "filters", &out->tide_background));
+  NUCLEUS_RETURN_IF_ERROR(OptString(f, "sliceId", "filters", &out->slice_id));
   for (std::string_view key : {"itemMetadata", "predictionMetadata"}) {
     if (Find(f, key, &v)) {
       return FieldError("filters", key, "metadata filters are not supported by this server");

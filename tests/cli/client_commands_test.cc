@@ -164,6 +164,47 @@ TEST_F(ClientCommandsLiveTest, ListsShowTheCallersDatasetsAndModelsOnePerLine) {
   EXPECT_EQ(other.out.find(dataset.id()), std::string::npos) << other.out;
 }
 
+// nucleus slices create / list / export: the id printed by create is listed (with its dataset,
+// type and name) and exports one NDJSON row per member with its ground truth.
+TEST_F(ClientCommandsLiveTest, SlicesAreCreatedListedAndExported) {
+  Dataset dataset = SeededDataset("sliced dataset");
+  testing::Run created = Cli({"slices", "create", "--dataset", dataset.id(), "only b", "b.jpg"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::vector<std::string> lines = Lines(created.out);
+  ASSERT_EQ(lines.size(), 1u) << created.out;
+  const std::string slice_id = lines[0];
+  EXPECT_EQ(slice_id.substr(0, 4), "slc_");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"slices", "list"},
+        std::vector<std::string>{"slices", "list", "--dataset", dataset.id()}}) {
+    testing::Run listed = Cli(args);
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    bool found = false;
+    for (const std::string& line : Lines(listed.out)) {
+      if (line.rfind(slice_id, 0) != 0) continue;
+      found = true;
+      EXPECT_NE(line.find(dataset.id()), std::string::npos) << line;
+      EXPECT_NE(line.find(" dataset_item "), std::string::npos) << line;
+      EXPECT_EQ(line.substr(line.size() - 7), " only b") << line;
+    }
+    EXPECT_TRUE(found) << listed.out;
+  }
+  testing::Run exported = Cli({"slices", "export", slice_id});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  lines = Lines(exported.out);
+  ASSERT_EQ(lines.size(), 1u) << exported.out;
+  Result<Json> row = Json::parse(lines[0]);
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ((*row)["item"]["reference_id"].as_string(), "b.jpg");
+  ASSERT_EQ((*row)["box"].size(), 1u);
+  const Json* annotation_id = (*row)["box"].as_array()[0].find("annotation_id");
+  ASSERT_NE(annotation_id, nullptr);
+  EXPECT_EQ(annotation_id->as_string(), "gt-b.jpg");
+  testing::Run unknown = Cli({"slices", "export", "slc_unknown"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("slice slc_unknown not found"), std::string::npos) << unknown.err;
+}
+
 // COCO results mapped through the ground truth's file names and category names, uploaded,
 // committed with an allowed label match, and exported to a file.
 TEST_F(ClientCommandsLiveTest, CocoUploadCommitAndExportToFile) {

@@ -381,6 +381,82 @@ TEST_F(LiveServerTest, ModelLevelUploadAndReads) {
   ASSERT_OK(metrics);
 }
 
+// Slices with the Python shape: create, info, members (whole and paged), idempotent append,
+// exports of ground truth and of a model's predictions, class labels, listings, delete.
+TEST_F(LiveServerTest, SlicesAreCreatedAppendedExportedAndDeleted) {
+  NucleusClient client = Client();
+  Dataset dataset = SeededDataset(client);
+  ASSERT_SEEDED();
+  auto slice = dataset.create_slice("hard cases", {"c.jpg"});
+  ASSERT_OK(slice);
+  EXPECT_EQ(slice->id().substr(0, 4), "slc_");
+  auto name = slice->name();
+  ASSERT_OK(name);
+  EXPECT_EQ(*name, "hard cases");
+  auto ds = slice->dataset_id();
+  ASSERT_OK(ds);
+  EXPECT_EQ(*ds, dataset.id());
+  auto appended = slice->append({"c.jpg", "a.jpg"});
+  ASSERT_OK(appended);
+  EXPECT_EQ((*appended)["appended"].as_int(), 1);
+  auto items = slice->items();
+  ASSERT_OK(items);
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].reference_id, "c.jpg");
+  EXPECT_EQ((*items)[1].reference_id, "a.jpg");
+  auto paged = slice->items_generator(1);
+  ASSERT_OK(paged);
+  ASSERT_EQ(paged->size(), 2u);
+  EXPECT_EQ((*paged)[0].reference_id, "c.jpg");
+  EXPECT_EQ((*paged)[1].reference_id, "a.jpg");
+  EXPECT_EQ((*paged)[1].metadata, (*items)[1].metadata);
+
+  ASSERT_OK(dataset.annotate({BoxAnnotation{.label = "car", .x = 1, .y = 1, .width = 4,
+                                            .height = 4, .reference_id = "a.jpg",
+                                            .annotation_id = "gt1"},
+                              BoxAnnotation{.label = "bus", .x = 1, .y = 1, .width = 4,
+                                            .height = 4, .reference_id = "b.jpg",
+                                            .annotation_id = "gt2"}}));
+  auto rows = slice->items_and_annotations();
+  ASSERT_OK(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_TRUE((*rows)[0].annotations.box.empty());
+  ASSERT_EQ((*rows)[1].annotations.box.size(), 1u);
+  EXPECT_EQ((*rows)[1].annotations.box[0].label, "car");
+  auto labels = slice->export_class_labels();
+  ASSERT_OK(labels);
+  EXPECT_EQ(*labels, std::vector<std::string>{"car"});
+
+  auto model = client.create_model("detector", "sdk-slice-model");
+  ASSERT_OK(model);
+  ASSERT_OK(dataset.upload_predictions(
+      *model, {BoxPrediction{.label = "car", .width = 3, .height = 3, .reference_id = "c.jpg",
+                             .confidence = 0.25},
+               BoxPrediction{.label = "car", .width = 3, .height = 3, .reference_id = "b.jpg",
+                             .confidence = 0.5}}));
+  auto predicted = slice->export_predictions(*model);
+  ASSERT_OK(predicted);
+  ASSERT_EQ(predicted->size(), 2u);
+  ASSERT_EQ((*predicted)[0].predictions.box.size(), 1u);
+  EXPECT_EQ((*predicted)[0].predictions.box[0].confidence, std::optional<double>(0.25));
+  EXPECT_TRUE((*predicted)[1].predictions.box.empty());
+
+  auto listed = dataset.slices();
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id(), slice->id());
+  auto all = client.slices();
+  ASSERT_OK(all);
+  EXPECT_TRUE(std::any_of(all->begin(), all->end(),
+                          [&](const Slice& s) { return s.id() == slice->id(); }));
+  ASSERT_OK(client.delete_slice(slice->id()));
+  auto gone = client.get_slice(slice->id()).info();
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
+  auto size = dataset.size();
+  ASSERT_OK(size);
+  EXPECT_EQ(*size, 3);  // the items stay
+}
+
 TEST_F(LiveServerTest, AsynchronousPredictionUploadCompletesAndReportsUnknownItems) {
   NucleusClient client = Client();
   Dataset dataset = SeededDataset(client);

@@ -318,6 +318,27 @@ constexpr const char* kV3ItemDeletions = R"sql(
 ALTER TABLE datasets ADD COLUMN item_deletions BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// v4: the members of an item slice are item rows (store/datasets.h, SliceMember), as SQLite's
+// v14: the foreign key removes an item from every slice when it is deleted. Existing item slices
+// move their reference ids that still name an item into slice_items, in list order.
+constexpr const char* kV4SliceItems = R"sql(
+CREATE TABLE slice_items (
+  slice_id TEXT NOT NULL REFERENCES slices(id) ON DELETE CASCADE,
+  position BIGINT NOT NULL,
+  item_rowid BIGINT NOT NULL REFERENCES items(rowid) ON DELETE CASCADE,
+  PRIMARY KEY (slice_id, item_rowid)
+);
+CREATE UNIQUE INDEX slice_items_in_order ON slice_items(slice_id, position);
+CREATE INDEX slice_items_by_item ON slice_items(item_rowid);
+INSERT INTO slice_items (slice_id, position, item_rowid)
+  SELECT s.id, j.ord, i.rowid FROM slices AS s
+  CROSS JOIN LATERAL json_array_elements_text(s.reference_ids::json) WITH ORDINALITY AS j(ref, ord)
+  JOIN items AS i ON i.dataset_id = s.dataset_id AND i.reference_id = j.ref
+  WHERE s.type = 'dataset_item'
+  ON CONFLICT DO NOTHING;
+UPDATE slices SET reference_ids = '[]' WHERE type = 'dataset_item';
+)sql";
+
 // Every " TEXT" column type of `sql` as " TEXT COLLATE "C"": byte-wise comparison and order,
 // as SQLite's, in a database of any locale.
 std::string ByteOrderText(std::string sql) {
@@ -340,6 +361,7 @@ const std::vector<Migration>& Migrations() {
       {1, kV1Schema},
       {2, kV2JobLeases},
       {3, kV3ItemDeletions},
+      {4, kV4SliceItems},
   };
   return migrations;
 }

@@ -126,21 +126,84 @@ class SqliteDatasetRepo final : public DatasetRepo {
         "WHERE dataset_id = ? ORDER BY created_at_ms, id");
     stmt.Bind(1, dataset_id);
     std::vector<Slice> out;
-    while (stmt.Step()) {
-      Slice s;
-      s.id = stmt.Text(0);
-      s.dataset_id = stmt.Text(1);
-      s.name = stmt.Text(2);
-      s.type = stmt.Text(3);
-      s.reference_ids = DecodeStringList(stmt.Text(4));
-      s.created_at_ms = stmt.Int(5);
-      out.push_back(std::move(s));
+    while (stmt.Step()) out.push_back(SliceRow(stmt));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  Result<std::optional<Slice>> GetSlice(const std::string& slice_id) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT id, dataset_id, name, type, reference_ids, created_at_ms FROM slices "
+        "WHERE id = ?");
+    stmt.Bind(1, slice_id);
+    if (stmt.Step()) return std::optional<Slice>(SliceRow(stmt));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return std::optional<Slice>();
+  }
+
+  Status SetSliceReferenceIds(const std::string& slice_id,
+                              const std::vector<std::string>& ids) override {
+    return db_.Prepare("UPDATE slices SET reference_ids = ? WHERE id = ?")
+        .Bind(1, EncodeStringList(ids))
+        .Bind(2, slice_id)
+        .Exec();
+  }
+
+  // slice_items goes with it (ON DELETE CASCADE).
+  Result<bool> DeleteSlice(const std::string& slice_id) override {
+    NUCLEUS_RETURN_IF_ERROR(db_.Prepare("DELETE FROM slices WHERE id = ?").Bind(1, slice_id).Exec());
+    return db_.Changes() > 0;
+  }
+
+  // One statement per row: a request appends at most 10,000 (api/slices.h). A row already a
+  // member is left where it is (the primary key refuses it) and takes no position.
+  Result<int64_t> AppendSliceItems(const std::string& slice_id,
+                                   std::span<const int64_t> item_rowids) override {
+    Stmt last = db_.Prepare("SELECT COALESCE(MAX(position), 0) FROM slice_items WHERE slice_id = ?");
+    last.Bind(1, slice_id);
+    int64_t position = last.Step() ? last.Int(0) : 0;
+    NUCLEUS_RETURN_IF_ERROR(last.status());
+    int64_t added = 0;
+    for (int64_t rowid : item_rowids) {
+      NUCLEUS_RETURN_IF_ERROR(
+          db_.Prepare("INSERT OR IGNORE INTO slice_items (slice_id, position, item_rowid) VALUES (?, ?, ?)")
+              .Bind(1, slice_id)
+              .Bind(2, position + 1)
+              .Bind(3, rowid)
+              .Exec());
+      if (db_.Changes() > 0) {
+        ++position;
+        ++added;
+      }
     }
+    return added;
+  }
+
+  Result<std::vector<SliceMember>> ListSliceItems(const std::string& slice_id,
+                                                  int64_t after_position,
+                                                  int64_t limit) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT position, item_rowid FROM slice_items WHERE slice_id = ? AND position > ? "
+        "ORDER BY position LIMIT ?");
+    stmt.Bind(1, slice_id).Bind(2, after_position).Bind(3, limit);
+    std::vector<SliceMember> out;
+    while (stmt.Step()) out.push_back(SliceMember{stmt.Int(0), stmt.Int(1)});
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     return out;
   }
 
  private:
+  static Slice SliceRow(const Stmt& stmt) {
+    Slice s;
+    s.id = stmt.Text(0);
+    s.dataset_id = stmt.Text(1);
+    s.name = stmt.Text(2);
+    s.type = stmt.Text(3);
+    s.reference_ids = DecodeStringList(stmt.Text(4));
+    s.created_at_ms = stmt.Int(5);
+    return s;
+  }
+
   static Dataset Row(const Stmt& stmt) {
     Dataset d;
     d.id = stmt.Text(0);

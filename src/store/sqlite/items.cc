@@ -166,6 +166,12 @@ class SqliteItemRepo final : public ItemRepo {
     return One(stmt);
   }
 
+  Result<std::optional<Item>> FindByRowid(int64_t rowid) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kItemColumns + " FROM items WHERE rowid = ?");
+    stmt.Bind(1, rowid);
+    return One(stmt);
+  }
+
   Result<std::optional<Item>> FindByIndex(const std::string& dataset_id, int64_t index) override {
     if (index < 0) return std::optional<Item>();
     Stmt stmt = db_.Prepare(std::string("SELECT ") + kItemColumns +

@@ -453,6 +453,32 @@ UPDATE predictions SET payload = nucleus_location_free(payload)
   WHERE payload LIKE '%http%/v1/nucleus/blob/mask/%';
 )sql";
 
+// v14: the members of an item slice are item rows (store/datasets.h, SliceMember), not a JSON
+// list of reference ids: an item's deletion removes it from every slice (the trigger, as for
+// annotations in v11), a new item that reuses a deleted one's reference id does not join its
+// slices, and an append adds rows without rewriting the list. Existing item slices move their
+// reference ids that still name an item into slice_items, in list order. Idempotent, like v9
+// (a test downgrades to v12 and replays v13 and this).
+constexpr const char* kV14SliceItems = R"sql(
+CREATE TABLE IF NOT EXISTS slice_items (
+  slice_id TEXT NOT NULL REFERENCES slices(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  item_rowid INTEGER NOT NULL,
+  PRIMARY KEY (slice_id, item_rowid)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS slice_items_in_order ON slice_items(slice_id, position);
+CREATE INDEX IF NOT EXISTS slice_items_by_item ON slice_items(item_rowid);
+CREATE INDEX IF NOT EXISTS slices_by_dataset ON slices(dataset_id);
+INSERT OR IGNORE INTO slice_items (slice_id, position, item_rowid)
+  SELECT s.id, j.key + 1, i.rowid FROM slices AS s, json_each(s.reference_ids) AS j
+  JOIN items AS i ON i.dataset_id = s.dataset_id AND i.reference_id = j.value
+  WHERE s.type = 'dataset_item';
+UPDATE slices SET reference_ids = '[]' WHERE type = 'dataset_item';
+CREATE TRIGGER IF NOT EXISTS items_drop_slice_members AFTER DELETE ON items BEGIN
+  DELETE FROM slice_items WHERE item_rowid = OLD.rowid;
+END;
+)sql";
+
 void LocationFreeFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
     sqlite3_result_value(context, argv[0]);
@@ -497,6 +523,7 @@ const std::vector<Migration>& Migrations() {
       {11, kV11AnnotationsWithoutForeignKeys},
       {12, kV12JobLeases},
       {13, kV13LocationFreeBlobUrls},
+      {14, kV14SliceItems},
   };
   return migrations;
 }
