@@ -127,8 +127,6 @@ class LocalBlobStore final : public BlobStore {
     return status;
   }
 
-  std::string PathOf(const std::string& name) const override { return (root_ / name).string(); }
-
   Status ForEach(
       const std::function<void(const std::string& name, int64_t written_at_ms)>& fn) override {
     std::error_code ec;

@@ -318,6 +318,34 @@ constexpr const char* kV3ItemDeletions = R"sql(
 ALTER TABLE datasets ADD COLUMN item_deletions BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// v4: blobs in the database (postgres/blobs.cc, docs/design/blobs.md "Where blobs live"), so
+// that any server serves any blob, and the secrets every server must share (the signing key of
+// upload URLs). A blob is one `blobs` row per write and its bytes in 1 MiB `blob_chunks` rows;
+// a write becomes visible when its row is marked committed (at most one committed row per
+// name). Chunks are stored uncompressed (STORAGE EXTERNAL): images and masks are compressed
+// already, and payloads are written once and read once.
+constexpr const char* kV4Blobs = R"sql(
+CREATE TABLE blobs (
+  id BIGSERIAL PRIMARY KEY,
+  name TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL DEFAULT 0,
+  written_at_ms BIGINT NOT NULL,
+  committed BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX blobs_by_name ON blobs(name) WHERE committed = 1;
+CREATE TABLE blob_chunks (
+  blob_id BIGINT NOT NULL REFERENCES blobs(id) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (blob_id, seq)
+);
+ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+CREATE TABLE nucleus_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql";
+
 // Every " TEXT" column type of `sql` as " TEXT COLLATE "C"": byte-wise comparison and order,
 // as SQLite's, in a database of any locale.
 std::string ByteOrderText(std::string sql) {
@@ -340,6 +368,7 @@ const std::vector<Migration>& Migrations() {
       {1, kV1Schema},
       {2, kV2JobLeases},
       {3, kV3ItemDeletions},
+      {4, kV4Blobs},
   };
   return migrations;
 }
