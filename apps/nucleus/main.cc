@@ -17,6 +17,7 @@
 #include "api/jobs.h"
 #include "api/keys.h"
 #include "api/job_handlers.h"
+#include "migrate_store.h"
 #include "cli/client_commands.h"
 #include "cli/eval_command.h"
 #include "core/clock.h"
@@ -371,6 +372,23 @@ int main(int argc, char** argv) {
     auto revoked = nucleus::api::RevokeKey(*dir->store, revoke_id);
     if (!revoked.ok()) std::exit(Fail(revoked.status()));
     std::printf("revoked %s\n", revoked->c_str());
+  });
+
+  std::string migrate_from, migrate_to;
+  int migrate_pool = 4;
+  CLI::App* migrate = app.add_subcommand(
+      "migrate-store",
+      "Copy a SQLite data directory (rows, keys, jobs, blobs, signing key) into an empty "
+      "PostgreSQL database; stop the servers on the directory first");
+  migrate->add_option("--from", migrate_from, "The SQLite data directory (serve's --data)")
+      ->required();
+  migrate->add_option("--to", migrate_to, "PostgreSQL URI of an empty database (serve's --store)")
+      ->required();
+  migrate->add_option("--store-pool", migrate_pool, "Connections to the target at most")
+      ->check(CLI::Range(1, nucleus::store::postgres::PostgresOptions::kMaxPoolSize));
+  migrate->callback([&] {
+    Status migrated = nucleus::app::MigrateStore(migrate_from, migrate_to, migrate_pool);
+    if (!migrated.ok()) std::exit(Fail(migrated));
   });
 
   nucleus::cli::AddEvalCommand(app);

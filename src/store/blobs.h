@@ -38,6 +38,10 @@ class BlobStore {
   // A streaming writer for a new blob named `name` (relative path; folders are created).
   virtual Result<std::unique_ptr<BlobWriter>> Create(const std::string& name) = 0;
   virtual Result<std::string> Get(const std::string& name) = 0;
+  // Reads the blob's bytes in order, a piece (up to about 1 MiB) at a time; stops early when
+  // `fn` returns a non-ok Status, which is returned. NotFound for an unknown name.
+  virtual Status ForEachPiece(const std::string& name,
+                              const std::function<Status(std::string_view piece)>& fn) = 0;
   // Reads the blob line by line ('\n'-terminated; the last line may lack it); stops early when
   // `fn` returns a non-ok Status, which is returned.
   virtual Status ForEachLine(const std::string& name,

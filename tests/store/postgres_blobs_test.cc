@@ -69,6 +69,10 @@ class HeldBlobs final : public BlobStore {
     return blobs_.Create(name);
   }
   Result<std::string> Get(const std::string& name) override { return blobs_.Get(name); }
+  Status ForEachPiece(const std::string& name,
+                      const std::function<Status(std::string_view piece)>& fn) override {
+    return blobs_.ForEachPiece(name, fn);
+  }
   Status ForEachLine(const std::string& name,
                      const std::function<Status(std::string_view line)>& fn) override {
     return blobs_.ForEachLine(name, fn);

@@ -180,8 +180,8 @@ class PostgresBlobStore final : public BlobStore {
     return bytes;
   }
 
-  Status ForEachLine(const std::string& name,
-                     const std::function<Status(std::string_view line)>& fn) override {
+  Status ForEachPiece(const std::string& name,
+                      const std::function<Status(std::string_view piece)>& fn) override {
     int64_t id = 0, size = 0;
     NUCLEUS_RETURN_IF_ERROR(store_.WithConnection([&](Conn& conn) -> Status {
       Stmt select =
@@ -195,19 +195,27 @@ class PostgresBlobStore final : public BlobStore {
       size = select.Int(1);
       return Status::Ok();
     }));
-    std::string carry;  // the start of a line that continues in the next chunk
-    int64_t read = 0;
-    for (int64_t seq = 0; read < size; ++seq) {
-      std::string chunk;
+    std::string chunk;
+    for (int64_t seq = 0, read = 0; read < size; ++seq) {
+      chunk.clear();
       NUCLEUS_RETURN_IF_ERROR(store_.WithConnection([&](Conn& conn) -> Status {
         Stmt select = conn.Prepare("SELECT data FROM blob_chunks WHERE blob_id = ? AND seq = ?");
         select.Bind(1, id).Bind(2, seq);
         if (select.Step()) chunk.assign(select.BlobView(0));
         return select.status();
       }));
+      // Chunks that stop before the recorded size: the blob was removed while it was read.
       if (chunk.empty()) return NotFound("blob " + name + " was removed while it was read");
       read += static_cast<int64_t>(chunk.size());
-      std::string_view rest(chunk);
+      NUCLEUS_RETURN_IF_ERROR(fn(chunk));
+    }
+    return Status::Ok();
+  }
+
+  Status ForEachLine(const std::string& name,
+                     const std::function<Status(std::string_view line)>& fn) override {
+    std::string carry;  // the start of a line that continues in the next piece
+    NUCLEUS_RETURN_IF_ERROR(ForEachPiece(name, [&](std::string_view rest) -> Status {
       for (size_t nl = rest.find('\n'); nl != std::string_view::npos; nl = rest.find('\n')) {
         std::string_view line = rest.substr(0, nl);
         if (!carry.empty()) {
@@ -219,7 +227,8 @@ class PostgresBlobStore final : public BlobStore {
         rest.remove_prefix(nl + 1);
       }
       carry.append(rest);
-    }
+      return Status::Ok();
+    }));
     if (!carry.empty()) return EmitLine(carry, fn);
     return Status::Ok();
   }

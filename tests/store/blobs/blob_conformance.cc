@@ -1,5 +1,6 @@
 #include "blobs/blob_conformance.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -179,6 +180,20 @@ TEST_P(BlobStoreConformanceTest, StreamedPayloadReadsBackLineByLine) {
   Result<std::string> whole = blobs_->Get("uploads/ds_2/big.ndjson");
   ASSERT_TRUE(whole.ok());
   EXPECT_EQ(static_cast<int64_t>(whole->size()), total);
+  // Piece by piece: the same bytes, in pieces of bounded size.
+  std::string pieces;
+  size_t largest = 0;
+  status = blobs_->ForEachPiece("uploads/ds_2/big.ndjson", [&](std::string_view piece) {
+    pieces.append(piece);
+    largest = std::max(largest, piece.size());
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_TRUE(pieces == *whole);
+  EXPECT_LE(largest, size_t{2} << 20);
+  EXPECT_EQ(blobs_->ForEachPiece("missing.ndjson", [](std::string_view) { return Status::Ok(); })
+                .code(),
+            StatusCode::kNotFound);
 }
 
 // The collector's side: write times, removal only of what was written before the cutoff, and
