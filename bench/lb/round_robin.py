@@ -15,6 +15,7 @@ import argparse
 import http.client
 import http.server
 import itertools
+import signal
 import socketserver
 import sys
 import threading
@@ -109,6 +110,10 @@ def main():
     Proxy.backends = itertools.cycle(backends)
     host, port = a.listen.rsplit(":", 1)
     srv = Server((host, int(port)), Proxy)
+
+    def stop(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)  # background jobs of a script ignore SIGINT
     print(f"round_robin: http://{host}:{srv.server_address[1]} -> {a.backend}", flush=True)
     try:
         srv.serve_forever()
