@@ -17,6 +17,7 @@
 #include "api/jobs.h"
 #include "api/keys.h"
 #include "api/job_handlers.h"
+#include "migrate_store.h"
 #include "cli/client_commands.h"
 #include "cli/eval_command.h"
 #include "core/clock.h"
@@ -36,11 +37,17 @@ namespace {
 using nucleus::Result;
 using nucleus::Status;
 
+// What a command works on: the rows, the blobs and the signing key of upload URLs. With
+// SQLite all three live in the data directory; with PostgreSQL all three live in the database
+// (docs/design/blobs.md, "Where blobs live"), and the server keeps nothing locally.
 struct DataDir {
   std::unique_ptr<nucleus::store::Store> store;
-  std::unique_ptr<nucleus::store::BlobStore> blobs;
+  std::unique_ptr<nucleus::store::BlobStore> local_blobs;  // SQLite only
+  nucleus::store::BlobStore* blobs = nullptr;              // local_blobs or the database's
   std::string signing_key;
 };
+
+constexpr const char* kDefaultDataDir = "./nucleus-data";
 
 // Reads DIR/signing.key, creating it (0600) on first use.
 Result<std::string> SigningKey(const std::filesystem::path& dir) {
@@ -58,38 +65,46 @@ Result<std::string> SigningKey(const std::filesystem::path& dir) {
   return key;
 }
 
-// Where rows are kept: `--store` (a PostgreSQL URI) when given, else the SQLite file in `dir`.
-// Blobs and the signing key stay in `dir` either way (docs/design/postgres.md).
+// Where rows are kept: `--store` (a PostgreSQL URI) when given, else the SQLite file in the
+// data directory.
 struct StoreFlags {
   std::string uri;  // --store; "" = SQLite in the data directory
   int pool_size = nucleus::store::postgres::PostgresOptions().pool_size;
 };
 
-Result<std::unique_ptr<nucleus::store::Store>> OpenStore(const std::string& dir,
-                                                         const StoreFlags& flags) {
-  if (flags.uri.empty()) {
-    NUCLEUS_ASSIGN_OR_RETURN(auto sqlite,
-                             nucleus::store::sqlite::SqliteStore::Open(dir + "/nucleus.db"));
-    return std::unique_ptr<nucleus::store::Store>(std::move(sqlite));
-  }
+Result<std::unique_ptr<nucleus::store::postgres::PostgresStore>> OpenPostgres(
+    const StoreFlags& flags) {
   if (!nucleus::store::postgres::IsPostgresUri(flags.uri)) {
     return nucleus::InvalidArgument(
         "--store wants a PostgreSQL URI: postgresql://USER@HOST:PORT/DBNAME");
   }
   nucleus::store::postgres::PostgresOptions options;
   options.pool_size = flags.pool_size;
-  NUCLEUS_ASSIGN_OR_RETURN(auto pg, nucleus::store::postgres::PostgresStore::Open(flags.uri,
-                                                                               options));
-  return std::unique_ptr<nucleus::store::Store>(std::move(pg));
+  return nucleus::store::postgres::PostgresStore::Open(flags.uri, options);
 }
 
-Result<DataDir> OpenDataDir(const std::string& dir, const StoreFlags& store_flags) {
+// `dir` ("" = the default) holds the SQLite store, its blobs and signing.key; with `--store`
+// it is not used at all.
+Result<DataDir> OpenDataDir(std::string dir, const StoreFlags& store_flags) {
+  DataDir d;
+  if (!store_flags.uri.empty()) {
+    NUCLEUS_ASSIGN_OR_RETURN(auto pg, OpenPostgres(store_flags));
+    d.blobs = &pg->blobs();
+    // Every server on the database signs and checks upload URLs with the same key.
+    NUCLEUS_ASSIGN_OR_RETURN(d.signing_key,
+                             pg->SharedSecret("signing_key", nucleus::core::RandomHex(32)));
+    d.store = std::move(pg);
+    return d;
+  }
+  if (dir.empty()) dir = kDefaultDataDir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return nucleus::Internal("cannot create data directory " + dir + ": " + ec.message());
-  DataDir d;
-  NUCLEUS_ASSIGN_OR_RETURN(d.store, OpenStore(dir, store_flags));
-  NUCLEUS_ASSIGN_OR_RETURN(d.blobs, nucleus::store::OpenLocalBlobStore(dir + "/blobs"));
+  NUCLEUS_ASSIGN_OR_RETURN(auto sqlite,
+                           nucleus::store::sqlite::SqliteStore::Open(dir + "/nucleus.db"));
+  d.store = std::move(sqlite);
+  NUCLEUS_ASSIGN_OR_RETURN(d.local_blobs, nucleus::store::OpenLocalBlobStore(dir + "/blobs"));
+  d.blobs = d.local_blobs.get();
   NUCLEUS_ASSIGN_OR_RETURN(d.signing_key, SigningKey(dir));
   return d;
 }
@@ -138,7 +153,16 @@ int Serve(const std::string& data, const StoreFlags& store_flags, const std::str
   nucleus::api::RegisterJobHandlers(jobs);
   nucleus::server::RegisterServerJobHandlers(jobs);
 
-  options.spool_dir = data;  // large multipart bodies: unlinked files beside the store
+  if (!data.empty() && !store_flags.uri.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(data, ec);  // only the spool of large bodies, below
+    if (ec) return Fail(nucleus::Internal("cannot create " + data + ": " + ec.message()));
+  }
+  // Large multipart bodies: unlinked files beside the SQLite store, or in the temporary
+  // directory when nothing else is kept locally.
+  options.spool_dir = !data.empty()             ? data
+                      : store_flags.uri.empty() ? std::string(kDefaultDataDir)
+                                                : std::filesystem::temp_directory_path().string();
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Fail(nucleus::InvalidArgument("--listen wants HOST:PORT"));
   options.host = listen.substr(0, colon);
@@ -172,8 +196,11 @@ int Serve(const std::string& data, const StoreFlags& store_flags, const std::str
     nucleus::core::LogInfo("received signal " + std::to_string(sig) + ", shutting down");
     server.Stop();
   });
+  const std::string where = !store_flags.uri.empty() ? std::string("the --store database")
+                            : data.empty()            ? std::string(kDefaultDataDir)
+                                                      : data;
   std::printf("nucleus: serving http://%s:%d/v1/nucleus (data in %s)\n", options.host.c_str(),
-              *port, data.c_str());
+              *port, where.c_str());
   std::fflush(stdout);
   Status served = server.Serve();
   // Wake the signal thread if we stopped for another reason.
@@ -217,7 +244,7 @@ int main(int argc, char** argv) {
   CLI::App app{"nucleus: self-hosted model evaluation service (Nucleus-compatible API)"};
   app.require_subcommand(1);
 
-  std::string data = "./nucleus-data";
+  std::string data;  // "" = ./nucleus-data with SQLite; unused with --store
   std::string listen = "127.0.0.1:8080";
   int workers = 2;
   bool quiet = false;
@@ -231,7 +258,9 @@ int main(int argc, char** argv) {
   int64_t blob_gc_delay_s = nucleus::api::kDefaultBlobGcDelayMs / 1000;
   CLI::App* serve = app.add_subcommand("serve", "Serve the API under /v1/nucleus");
   StoreFlags store_flags;
-  serve->add_option("--data", data, "Data directory (SQLite store and blobs)");
+  serve->add_option("--data", data,
+                    "Data directory: SQLite store, blobs and signing key (default ./nucleus-data; "
+                    "not used with --store, where all of them live in the database)");
   serve->add_option("--store", store_flags.uri,
                     "Keep rows in PostgreSQL instead of the data directory's SQLite file: a libpq "
                     "URI, postgresql://USER@HOST:PORT/DBNAME (a socket directory: ?host=/dir)");
@@ -343,6 +372,23 @@ int main(int argc, char** argv) {
     auto revoked = nucleus::api::RevokeKey(*dir->store, revoke_id);
     if (!revoked.ok()) std::exit(Fail(revoked.status()));
     std::printf("revoked %s\n", revoked->c_str());
+  });
+
+  std::string migrate_from, migrate_to;
+  int migrate_pool = 4;
+  CLI::App* migrate = app.add_subcommand(
+      "migrate-store",
+      "Copy a SQLite data directory (rows, keys, jobs, blobs, signing key) into an empty "
+      "PostgreSQL database; stop the servers on the directory first");
+  migrate->add_option("--from", migrate_from, "The SQLite data directory (serve's --data)")
+      ->required();
+  migrate->add_option("--to", migrate_to, "PostgreSQL URI of an empty database (serve's --store)")
+      ->required();
+  migrate->add_option("--store-pool", migrate_pool, "Connections to the target at most")
+      ->check(CLI::Range(1, nucleus::store::postgres::PostgresOptions::kMaxPoolSize));
+  migrate->callback([&] {
+    Status migrated = nucleus::app::MigrateStore(migrate_from, migrate_to, migrate_pool);
+    if (!migrated.ok()) std::exit(Fail(migrated));
   });
 
   nucleus::cli::AddEvalCommand(app);

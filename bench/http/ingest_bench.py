@@ -38,11 +38,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(binary, data_dir):
-    key = subprocess.run([binary, "keys", "create", "--data", data_dir], check=True,
+def start_server(binary, data_dir, store=""):
+    """`store`: a PostgreSQL URI (serve --store) instead of the data directory's SQLite."""
+    extra = ["--store", store] if store else []
+    key = subprocess.run([binary, "keys", "create", "--data", data_dir, *extra], check=True,
                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--data", data_dir, "--listen",
+    proc = subprocess.Popen([binary, "serve", "--data", data_dir, *extra, "--listen",
                              f"127.0.0.1:{port}", "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):

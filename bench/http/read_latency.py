@@ -11,7 +11,7 @@ With --anchor OTHER_BINARY the two servers are measured interleaved (A B A B ...
 times, a fresh server and data set each time) and the medians of each are printed side by side.
 
   /usr/bin/python3 bench/http/read_latency.py [--bin build/nucleus] [--anchor OLD] [--rounds 3]
-                                              [--seconds 10]
+                                              [--seconds 10] [--store postgresql://...]
 """
 import argparse
 import os
@@ -51,10 +51,10 @@ def to_ms(text):
     return value / 1000 if m.group(2) == "us" else value * 1000 if m.group(2) == "s" else value
 
 
-def measure(binary, seconds):
+def measure(binary, seconds, store=""):
     """One fresh server with the read data set; returns {route: (rps, p50 ms, p99 ms, cpu us)}."""
     data_dir = tempfile.mkdtemp(prefix="nucleus-read-")
-    proc, base, key = start_server(binary, data_dir)
+    proc, base, key = start_server(binary, data_dir, store)
     s = requests.Session()
     s.auth = (key, "")
     results = {}
@@ -128,12 +128,14 @@ def main():
     parser.add_argument("--anchor", help="a second binary, measured interleaved with --bin")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--store", default="",
+                        help="a PostgreSQL URI (serve --store; every round adds its data set to it)")
     args = parser.parse_args()
     binaries = [("bin", args.bin)] + ([("anchor", args.anchor)] if args.anchor else [])
     runs = {label: [] for label, _ in binaries}
     for _ in range(args.rounds):
         for label, binary in binaries:
-            r = measure(binary, args.seconds)
+            r = measure(binary, args.seconds, args.store)
             show(label, r)
             runs[label].append(r)
     if args.rounds > 1 or args.anchor:

@@ -8,7 +8,11 @@ first as new predictions, then again with update=false (all ignored) and update=
 replaced). Request bodies are serialised before the clock starts, so the figure is the server's.
 
   ingest_http.py --bin build/nucleus [--predictions 200000] [--connections 1] [--class-pdf]
-                 [--compact]
+                 [--compact] [--store postgresql://...] [--servers 1]
+
+--servers N starts N servers on the same store (the data directory, or the --store database)
+and spreads the connections over them (connection k talks to server k mod N); the server CPU
+printed is theirs together.
 """
 import argparse
 import base64
@@ -59,23 +63,27 @@ def main():
     ap.add_argument("--keep", action="store_true")
     # Rows in PostgreSQL instead of SQLite: a libpq URI of an empty database (serve --store).
     ap.add_argument("--store", default="")
+    ap.add_argument("--servers", type=int, default=1)
     a = ap.parse_args()
 
     data = tempfile.mkdtemp(prefix="nucleus-ingest-")
     store = ["--store", a.store] if a.store else []
     key = subprocess.run([a.bin, "keys", "create", "--data", data, *store], check=True,
                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    port = free_port()
+    ports = [free_port() for _ in range(a.servers)]
+    port = ports[0]
     log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([a.bin, "serve", "--data", data, *store, "--listen",
-                             f"127.0.0.1:{port}", "--quiet"], stdout=log, stderr=log)
+    procs = [subprocess.Popen([a.bin, "serve", "--data", data, *store, "--listen",
+                               f"127.0.0.1:{p}", "--quiet"], stdout=log, stderr=log)
+             for p in ports]
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        for p in ports:
+            for _ in range(200):
+                try:
+                    socket.create_connection(("127.0.0.1", p), timeout=0.1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
         c = Conn(port, key)
         ds = c.call("POST", "dataset/create", {"name": "ingest"})["dataset_id"]
         n_items = (a.predictions + 3) // 4
@@ -106,15 +114,18 @@ def main():
                       for s in range(0, a.predictions, a.batch)] for u in (False, True)}
         mb = sum(len(b) for b in bodies[False]) / 1e6
         print(f"{a.predictions} box predictions, {len(bodies[False])} requests of {a.batch}, "
-              f"{mb:.1f} MB per pass, {a.connections} connection(s)"
+              f"{mb:.1f} MB per pass, {a.connections} connection(s) to {a.servers} server(s)"
               + (", with class_pdf" if a.class_pdf else "") + (", compact" if a.compact else ""))
 
-        conns = [Conn(port, key) for _ in range(a.connections)]
+        conns = [Conn(ports[k % a.servers], key) for k in range(a.connections)]
         ticks = os.sysconf("SC_CLK_TCK")
 
         def server_cpu():
-            fields = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / ticks
+            total = 0
+            for proc in procs:
+                fields = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            return total / ticks
 
         def run_pass(name, update, expect_processed, expect_ignored):
             todo = list(bodies[update])
@@ -142,8 +153,10 @@ def main():
         run_pass("re-upload update=false", False, 0, a.predictions)
         run_pass("re-upload update=true", True, a.predictions, 0)
     finally:
-        proc.terminate()
-        proc.wait()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait()
         if not a.keep:
             shutil.rmtree(data, ignore_errors=True)
 

@@ -107,6 +107,21 @@ class LocalBlobStore final : public BlobStore {
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
+  Status ForEachPiece(const std::string& name,
+                      const std::function<Status(std::string_view piece)>& fn) override {
+    std::FILE* f = std::fopen((root_ / name).c_str(), "rb");
+    if (f == nullptr) return NotFound("blob " + name + " not found");
+    std::string buffer(1 << 20, '\0');
+    Status status;
+    size_t n;
+    while (status.ok() && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+      status = fn(std::string_view(buffer.data(), n));
+    }
+    if (status.ok() && std::ferror(f)) status = Internal("cannot read blob " + name);
+    std::fclose(f);
+    return status;
+  }
+
   Status ForEachLine(const std::string& name,
                      const std::function<Status(std::string_view line)>& fn) override {
     std::FILE* f = std::fopen((root_ / name).c_str(), "rb");
@@ -126,8 +141,6 @@ class LocalBlobStore final : public BlobStore {
     std::fclose(f);
     return status;
   }
-
-  std::string PathOf(const std::string& name) const override { return (root_ / name).string(); }
 
   Status ForEach(
       const std::function<void(const std::string& name, int64_t written_at_ms)>& fn) override {

@@ -7,8 +7,11 @@ The binary comes from $NUCLEUS_BIN (set by ctest) or build/nucleus.
 With $NUCLEUS_STORE_URI_FILE set (ctest's py_pg_* entries: the file holds the libpq URI of the
 throwaway cluster of tests/pg), every server and `nucleus keys` command of the session keeps its
 rows in PostgreSQL (`--store`): one fresh database per data directory, so a server restarted on
-the same directory finds its rows again. Blobs stay in the data directory.
+the same directory finds its rows again. Blobs and the signing key then live in that database
+too (read them with stored_blob_names and signing_key); the data directory only holds the log.
 """
+import fnmatch
+import glob
 import hashlib
 import re
 import base64
@@ -88,6 +91,28 @@ def store_bytes(data_dir):
                           capture_output=True).stdout
 
 
+def stored_blob_names(data_dir, pattern):
+    """Names of the blobs of `data_dir`'s store matching the glob `pattern` ("img/*.jpg"),
+    unfinished writes included (temporary files, or PostgreSQL rows not yet committed)."""
+    uri = store_uri(data_dir)
+    if uri is None:
+        return glob.glob(os.path.join(data_dir, "blobs", pattern))
+    out = subprocess.run([f"{PG_BIN}/psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", uri, "-c",
+                          "SELECT CASE WHEN committed = 1 THEN name "
+                          "ELSE name || '.pending-' || id END FROM blobs"],
+                         check=True, capture_output=True, text=True).stdout
+    return [n for n in out.splitlines() if fnmatch.fnmatchcase(n, pattern)]
+
+
+def signing_key(data_dir):
+    """The key `data_dir`'s servers sign upload URLs with."""
+    uri = store_uri(data_dir)
+    if uri is None:
+        return open(os.path.join(data_dir, "signing.key")).read().strip()
+    (key,) = store_row(data_dir, "SELECT value FROM nucleus_secrets WHERE name = ?", "signing_key")
+    return key
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -103,8 +128,11 @@ def create_key(data_dir, name="test"):
 class Server:
     """A running `nucleus serve` process."""
 
-    def __init__(self, data_dir, extra_args=()):
+    def __init__(self, data_dir, extra_args=(), store=None):
+        """`store`: the flags naming its store, instead of store_args(data_dir)."""
         self.data_dir = data_dir
+        self.store = store
+        self.cwd = None  # the working directory of the process (None: the test's)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/v1/nucleus"
         self.log_path = os.path.join(data_dir, "server.log")
@@ -114,9 +142,10 @@ class Server:
     def start(self):
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [NUCLEUS_BIN, "serve", *store_args(self.data_dir), "--listen",
+            [NUCLEUS_BIN, "serve",
+             *(self.store if self.store is not None else store_args(self.data_dir)), "--listen",
              f"127.0.0.1:{self.port}"] + self.extra_args,
-            stdout=log, stderr=log)
+            stdout=log, stderr=log, cwd=self.cwd)
         deadline = time.time() + 20
         while time.time() < deadline:
             try:

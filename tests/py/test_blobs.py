@@ -4,9 +4,7 @@ A blob is answered with X-Content-Type-Options: nosniff and a type from the rast
 allow-list; anything else (an HTML or SVG upload) is application/octet-stream, so a browser
 never runs it. Upload sessions and blob files nothing references are deleted after the delay of
 `nucleus serve --blob-gc-delay-s`; referenced ones stay."""
-import glob
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -16,7 +14,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import Api, Server, create_key
+from conftest import Api, Server, create_key, stored_blob_names
 
 JPEG = b"\xff\xd8\xff\xe0blob-test-jpeg\x00\x01"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00"
@@ -113,7 +111,7 @@ def gc_server():
 
 
 def blob_files(srv, pattern):
-    return glob.glob(os.path.join(srv.data_dir, "blobs", pattern))
+    return stored_blob_names(srv.data_dir, pattern)
 
 
 def test_gc_deletes_unclaimed_upload_and_unreferenced_blob_and_keeps_referenced(gc_server):

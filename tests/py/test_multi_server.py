@@ -11,12 +11,13 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import uuid
 
 import pytest
 import requests
 
 from conftest import (NUCLEUS_BIN, STORE_URI_FILE, Api, Server, create_key, store_args,
-                      store_row)
+                      store_row, store_uri)
 
 
 @pytest.fixture
@@ -195,3 +196,59 @@ def test_urls_stored_with_a_host_by_earlier_versions_answer_with_the_current_one
     finally:
         srv.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.mark.skipif(not STORE_URI_FILE, reason="servers on SQLite share their data directory")
+def test_servers_on_one_postgresql_share_blobs_and_the_signing_key_and_keep_nothing_locally():
+    """Issue 12, point 3: server A with its own --data, server B with none at all (another
+    working directory); an image, a mask and an async upload payload sent through A are read
+    and served through B, and the other way round; neither writes a file of its own."""
+    dir_a = tempfile.mkdtemp(prefix="nucleus-pg-a-")
+    cwd_b = tempfile.mkdtemp(prefix="nucleus-pg-b-")
+    uri = store_uri(dir_a)
+    key = create_key(dir_a)
+    a = Server(dir_a, ["--quiet"]).start()
+    b = Server(cwd_b, ["--quiet"], store=["--store", uri])
+    b.log_path = os.path.join(tempfile.gettempdir(), os.path.basename(cwd_b) + ".log")
+    b.cwd = cwd_b
+    b.start()
+    try:
+        api_a, api_b = Api(a.base, key), Api(b.base, key)
+        ds = api_a.post("dataset/create", {"name": "shared blobs"}).json()["dataset_id"]
+        upload_image_and_mask(api_a, ds, "r1")
+        image_b, mask_b = urls_seen(api_b, ds, "r1")
+        assert image_b.startswith(b.base + "/blob/img/")
+        assert requests.get(image_b).content == JPEG
+        assert requests.get(mask_b).content == PNG
+
+        # A payload PUT through B's signed URL, claimed through A; and the other way round.
+        for signer, claimer, ref in ((api_b, api_a, "via-b"), (api_a, api_b, "via-a")):
+            rid = uuid.uuid4().hex
+            url = signer.get(f"dataset/{ds}/signedUrl/{rid}").json()["signed_url"]
+            other_base = api_a.base if signer is api_b else api_b.base
+            url = url.replace(signer.base, other_base)  # PUT through the other server
+            lines = [{"reference_id": f"{ref}-{i}", "image_url": f"s3://b/{ref}/{i}.jpg",
+                      "metadata": {"i": i}} for i in range(300)]
+            body = "\n".join(json.dumps(line) for line in lines).encode()
+            assert requests.put(url, data=body).status_code == 200
+            r = claimer.post(f"dataset/{ds}/append?async=1", {"requestId": rid, "update": False})
+            assert r.status_code == 200, r.text
+            job = r.json()["job_id"]
+            deadline = time.time() + 60
+            while api_b.get(f"job/{job}").json()["status"] == "Running":
+                assert time.time() < deadline, "job still running"
+                time.sleep(0.1)
+            assert api_a.get(f"job/{job}").json()["status"] == "Completed"
+            got = api_b.get(f"dataset/{ds}/refloc/{ref}-299").json()
+            assert got["item"]["metadata"] == {"i": 299}
+        assert api_a.get(f"dataset/{ds}/size").json()["count"] == 601
+    finally:
+        codes = [a.stop(), b.stop()]
+    # Nothing kept locally: A's directory holds only the log the harness asked for, B's working
+    # directory nothing at all.
+    assert sorted(os.listdir(dir_a)) == ["server.log"]
+    assert os.listdir(cwd_b) == []
+    shutil.rmtree(dir_a, ignore_errors=True)
+    shutil.rmtree(cwd_b, ignore_errors=True)
+    os.unlink(b.log_path)
+    assert codes == [0, 0]

@@ -1,12 +1,13 @@
 """items.md §4.1–4.2: signed upload URLs served by our own server."""
 import hashlib
 import hmac
-import os
 import time
 import urllib.parse
 import uuid
 
 import requests
+
+from conftest import signing_key
 
 
 def signed_url(api, ds, request_id=None):
@@ -64,7 +65,7 @@ def test_put_with_bad_signature_is_refused(api, dataset):
 
 def test_put_after_expiry_is_refused(api, dataset, server):
     request_id, url = signed_url(api, dataset)
-    key = open(os.path.join(server.data_dir, "signing.key")).read().strip()
+    key = signing_key(server.data_dir)
     expires = str(int(time.time()) - 10)
     sig = hmac.new(key.encode(), f"{dataset}\n{request_id}\n{expires}".encode(),
                    hashlib.sha256).hexdigest()

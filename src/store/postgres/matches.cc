@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "store/postgres/pg_repos.h"
 
@@ -402,8 +403,32 @@ class PostgresMatchRepo final : public MatchRepo {
   }
 
  private:
-  // Writes `rows` as chunks of consecutive rows of one item, the first at seq `first_seq`.
+  // Writes `rows` as chunks of consecutive rows of one item, the first at seq `first_seq`. The
+  // chunks go as one array per column, up to kChunksPerStatement (or kBytesPerStatement of
+  // encoded rows) per INSERT: a commit of 500,000 predictions writes 5,000+ chunks, and one
+  // statement each (one round trip under the writer's lock) took 1.6-2.0 s of its 3.4 s.
   Status WriteChunks(int64_t set_rowid, int64_t first_seq, std::span<const MatchRow> rows) {
+    ChunkColumns& c = columns_;
+    for (ArrayParam* a : c.all) a->Clear();
+    size_t chunks = 0, bytes = 0;
+    auto flush = [&]() -> Status {
+      if (chunks == 0) return Status::Ok();
+      Stmt stmt = db_.Prepare(
+          "INSERT INTO match_chunks (set_rowid, first_seq, item_rowid, rows, pairs, "
+          "false_positives, false_negatives, data) "
+          "SELECT ?, u.first_seq, u.item_rowid, u.rows, u.pairs, u.fps, u.fns, u.data "
+          "FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], "
+          "?::bigint[], ?::bytea[]) WITH ORDINALITY AS u(first_seq, item_rowid, rows, pairs, "
+          "fps, fns, data, ord) ORDER BY u.ord");
+      stmt.Bind(1, set_rowid);
+      for (size_t k = 0; k < c.all.size(); ++k) {
+        stmt.BindStatic(static_cast<int>(k) + 2, c.all[k]->Bytes());
+      }
+      NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+      for (ArrayParam* a : c.all) a->Clear();
+      chunks = bytes = 0;
+      return Status::Ok();
+    };
     size_t begin = 0;
     while (begin < rows.size()) {
       size_t end = begin + 1;
@@ -419,22 +444,32 @@ class PostgresMatchRepo final : public MatchRepo {
         count(rows[end++]);
       }
       encoder_.Encode(rows.subspan(begin, end - begin), &blob_);
-      NUCLEUS_RETURN_IF_ERROR(
-          db_.Prepare("INSERT INTO match_chunks (set_rowid, first_seq, item_rowid, rows, pairs, "
-                      "false_positives, false_negatives, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-              .Bind(1, set_rowid)
-              .Bind(2, first_seq + static_cast<int64_t>(begin))
-              .Bind(3, rows[begin].item_rowid)
-              .Bind(4, static_cast<int64_t>(end - begin))
-              .Bind(5, pairs)
-              .Bind(6, fps)
-              .Bind(7, fns)
-              .BindBlobStatic(8, blob_)
-              .Exec());
+      c.first_seq.Add(first_seq + static_cast<int64_t>(begin));
+      c.item_rowid.Add(rows[begin].item_rowid);
+      c.rows.Add(static_cast<int64_t>(end - begin));
+      c.pairs.Add(pairs);
+      c.fps.Add(fps);
+      c.fns.Add(fns);
+      c.data.Add(blob_);
+      ++chunks;
+      bytes += blob_.size();
+      if (chunks >= kChunksPerStatement || bytes >= kBytesPerStatement) {
+        NUCLEUS_RETURN_IF_ERROR(flush());
+      }
       begin = end;
     }
-    return Status::Ok();
+    return flush();
   }
+
+  // The column arrays of one chunk INSERT, reused from statement to statement.
+  struct ChunkColumns {
+    ArrayParam first_seq{ArrayParam::kInt8}, item_rowid{ArrayParam::kInt8},
+        rows{ArrayParam::kInt8}, pairs{ArrayParam::kInt8}, fps{ArrayParam::kInt8},
+        fns{ArrayParam::kInt8}, data{ArrayParam::kBytea};
+    std::vector<ArrayParam*> all{&first_seq, &item_rowid, &rows, &pairs, &fps, &fns, &data};
+  };
+  static constexpr size_t kChunksPerStatement = 2000;
+  static constexpr size_t kBytesPerStatement = 16 << 20;
 
   // The public ids of each view's annotation and prediction ("" when gone or absent).
   Status FillObjectIds(std::vector<MatchView>& views) {
@@ -460,6 +495,7 @@ class PostgresMatchRepo final : public MatchRepo {
   Conn& db_;
   ChunkEncoder encoder_;
   std::string blob_;
+  ChunkColumns columns_;
 };
 
 }  // namespace

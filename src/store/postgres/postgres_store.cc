@@ -94,6 +94,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
   Status migrated = Migrate(*conn);
   store->Give(std::move(conn));
   NUCLEUS_RETURN_IF_ERROR(migrated);
+  store->blobs_ = NewPostgresBlobStore(*store);
   return store;
 }
 
@@ -146,6 +147,35 @@ Status PostgresStore::Read(const std::function<Status(Tx&)>& fn) {
   Status status = RunTx(*conn, kBeginRead, "COMMIT", fn);
   Give(std::move(conn));
   return status;
+}
+
+Status PostgresStore::WithConnection(const std::function<Status(Conn&)>& fn) {
+  NUCLEUS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, Take());
+  Status status = fn(*conn);
+  Give(std::move(conn));
+  return status;
+}
+
+Result<std::string> PostgresStore::SharedSecret(const std::string& name,
+                                                const std::string& fresh) {
+  std::string value;
+  NUCLEUS_RETURN_IF_ERROR(WithConnection([&](Conn& conn) -> Status {
+    // One statement: the insert that loses a race to another server's sees nothing to return,
+    // so the stored value is read in a second statement, after the winner committed.
+    Stmt insert = conn.Prepare(
+        "INSERT INTO nucleus_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING");
+    insert.Bind(1, name).Bind(2, fresh);
+    NUCLEUS_RETURN_IF_ERROR(insert.Exec());
+    Stmt select = conn.Prepare("SELECT value FROM nucleus_secrets WHERE name = ?");
+    select.Bind(1, name);
+    if (!select.Step()) {
+      NUCLEUS_RETURN_IF_ERROR(select.status());
+      return Internal("secret " + name + " vanished after it was stored");
+    }
+    value = select.Text(0);
+    return Status::Ok();
+  }));
+  return value;
 }
 
 std::optional<uint64_t> PostgresStore::ChangeStamp() {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "nucleus/result.h"
+#include "store/blobs.h"
 #include "store/postgres/conn.h"
 #include "store/store.h"
 
@@ -36,6 +37,10 @@ struct PostgresOptions {
 // True for the URIs PostgresStore::Open takes ("postgresql://..." or "postgres://...").
 bool IsPostgresUri(const std::string& text);
 
+class PostgresStore;
+// The blob store of postgres/blobs.cc on `store`'s pool (PostgresStore::blobs() owns one).
+std::unique_ptr<BlobStore> NewPostgresBlobStore(PostgresStore& store);
+
 class PostgresStore final : public Store {
  public:
   // Connects to `uri` (a libpq URI: postgresql://USER@HOST:PORT/DB, or ?host=/socket/dir) and
@@ -51,6 +56,20 @@ class PostgresStore final : public Store {
   // again at most every options.stamp_interval, and at once after a Write through this store.
   std::optional<uint64_t> ChangeStamp() override;
 
+  // The blob store kept in this database (postgres/blobs.cc; docs/design/blobs.md, "Where blobs
+  // live"): chunked rows, written and read through this store's pool, so every server on the
+  // database serves every blob. Valid as long as this store.
+  BlobStore& blobs() { return *blobs_; }
+
+  // The value of the server-wide secret `name` (e.g. the signing key of upload URLs), shared by
+  // every server on the database: the first caller stores `fresh`, and every caller, that one
+  // included, gets what was stored first.
+  Result<std::string> SharedSecret(const std::string& name, const std::string& fresh);
+
+  // Runs `fn` on a connection of the pool outside any transaction (each statement commits on
+  // its own unless `fn` begins one, which it must end).
+  Status WithConnection(const std::function<Status(Conn&)>& fn);
+
  private:
   PostgresStore(std::string uri, PostgresOptions options)
       : uri_(std::move(uri)), options_(options) {}
@@ -61,6 +80,7 @@ class PostgresStore final : public Store {
 
   const std::string uri_;
   const PostgresOptions options_;
+  std::unique_ptr<BlobStore> blobs_;
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;

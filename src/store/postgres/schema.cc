@@ -339,6 +339,39 @@ INSERT INTO slice_items (slice_id, position, item_rowid)
 UPDATE slices SET reference_ids = '[]' WHERE type = 'dataset_item';
 )sql";
 
+// v5: blobs in the database (postgres/blobs.cc, docs/design/blobs.md "Where blobs live"), so
+// that any server serves any blob, and the secrets every server must share (the signing key of
+// upload URLs). A blob is one `blobs` row per write and its bytes in 1 MiB `blob_chunks` rows;
+// a write becomes visible when its row is marked committed (at most one committed row per
+// name). Chunks are stored uncompressed (STORAGE EXTERNAL): images and masks are compressed
+// already, and payloads are written once and read once.
+// Also: match chunks (v1) are stored uncompressed from now on. pglz compressing the ~20 MB of
+// packed rows of a 500k-prediction commit under the writer's lock was most of its store phase
+// (interleaved re-commits of 500k x 36k: store 0.7-1.9 s compressed, 0.18-0.44 s not), for 27 MB
+// of chunks instead of roughly 20; rows written before keep their compression.
+constexpr const char* kV5Blobs = R"sql(
+CREATE TABLE blobs (
+  id BIGSERIAL PRIMARY KEY,
+  name TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL DEFAULT 0,
+  written_at_ms BIGINT NOT NULL,
+  committed BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX blobs_by_name ON blobs(name) WHERE committed = 1;
+CREATE TABLE blob_chunks (
+  blob_id BIGINT NOT NULL REFERENCES blobs(id) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (blob_id, seq)
+);
+ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+CREATE TABLE nucleus_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+ALTER TABLE match_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+)sql";
+
 // Every " TEXT" column type of `sql` as " TEXT COLLATE "C"": byte-wise comparison and order,
 // as SQLite's, in a database of any locale.
 std::string ByteOrderText(std::string sql) {
@@ -362,6 +395,7 @@ const std::vector<Migration>& Migrations() {
       {2, kV2JobLeases},
       {3, kV3ItemDeletions},
       {4, kV4SliceItems},
+      {5, kV5Blobs},
   };
   return migrations;
 }
