@@ -265,7 +265,7 @@ int main(int argc, char** argv) {
                     "Keep rows in PostgreSQL instead of the data directory's SQLite file: a libpq "
                     "URI, postgresql://USER@HOST:PORT/DBNAME (a socket directory: ?host=/dir)");
   serve->add_option("--store-pool", store_flags.pool_size,
-                    "Connections to the --store database at most (default 16)")
+                    "Connections to the --store database at most (default 9)")
       ->check(CLI::Range(1, nucleus::store::postgres::PostgresOptions::kMaxPoolSize));
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
   serve->add_option("--public-url", http.public_url,

@@ -50,8 +50,9 @@ def fill(api, other):
     assert api.post(f"dataset/{ds}/add_taxonomy", {
         "taxonomy_name": "color", "type": "category", "labels": ["red", "blue"],
         "update": False}).status_code == 200
-    assert api.post(f"dataset/{ds}/create_slice", {
-        "name": "first", "reference_ids": ["img1", "img2"]}).status_code == 200
+    r = api.post(f"dataset/{ds}/create_slice", {"name": "first", "reference_ids": ["img1", "img2"]})
+    assert r.status_code == 200, r.text
+    slice_id = r.json()["slice_id"]
     run = create_run(api, ds)
     predict(api, run, [box(f"img{i}", f"p{i}", "car", i + 1, 0, 10, 10,
                            confidence=0.5 + i / 1000) for i in range(50)])
@@ -75,7 +76,8 @@ def fill(api, other):
     routes = [
         "dataset/details", f"dataset/{ds}/info", f"dataset/{ds}/datasetItems",
         f"dataset/{ds}/exportForTraining", f"dataset/{ds}/refloc/local-1",
-        f"dataset/{ds}/refloc/img7", f"dataset/{ds}/slices",
+        f"dataset/{ds}/refloc/img7", f"dataset/{ds}/slices", f"slice/{slice_id}",
+        f"slice/{slice_id}/exportForTraining",
         f"modelRun/{run}/ungrouped", f"modelRun/{run}/refloc/img3", f"modelRun/{run}/info",
         f"job/{job['job_id']}", f"job/{job['job_id']}/errors", f"dataset/{ds}/refloc/async7",
         "models", f"dataset/{ds}/model_runs",

@@ -14,10 +14,10 @@ namespace {
 // added by a migration must be added here (ImportTables refuses a schema with one it does not
 // know).
 constexpr const char* kTableOrder[] = {
-    "api_keys",   "datasets",     "items",        "annotations",      "taxonomies",
-    "slices",     "jobs",         "job_errors",   "uploads",          "models",
-    "model_runs", "predictions",  "scenes",       "scene_frames",     "scene_categories",
-    "match_sets", "match_chunks", "evaluations",
+    "api_keys",    "datasets",   "items",       "annotations",  "taxonomies",   "slices",
+    "slice_items", "jobs",       "job_errors",  "uploads",      "models",       "model_runs",
+    "predictions", "scenes",     "scene_frames", "scene_categories", "match_sets", "match_chunks",
+    "evaluations",
 };
 // Bookkeeping, kept by each store itself, and what is copied otherwise (blobs through the
 // BlobStores, the signing key from the source's file).

@@ -26,8 +26,9 @@ namespace nucleus::store::postgres {
 
 struct PostgresOptions {
   // Connections this store opens at most (readers and the writer together); a caller that
-  // finds them all busy waits for one. 1..kMaxPoolSize.
-  int pool_size = 16;
+  // finds them all busy waits for one. 1..kMaxPoolSize. The default lets ten servers share a
+  // cluster of PostgreSQL's default max_connections (100, 3 reserved): 10 x 9 = 90.
+  int pool_size = 9;
   static constexpr int kMaxPoolSize = 32;
   // How long ChangeStamp() reuses the counter it read (another server's commit is seen within
   // this long; this store's own commits at once).
