@@ -318,6 +318,41 @@ constexpr const char* kV3ItemDeletions = R"sql(
 ALTER TABLE datasets ADD COLUMN item_deletions BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// v4: Model CI (store/validate.h), as SQLite's v14: owners' external evaluation functions,
+// scenario tests and their metrics in creation order.
+constexpr const char* kV4ModelCi = R"sql(
+CREATE TABLE eval_functions (
+  rowid BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  level TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE scenario_tests (
+  rowid BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  slice_id TEXT NOT NULL,
+  baseline_model_id TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE scenario_test_metrics (
+  test_rowid BIGINT NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  threshold DOUBLE PRECISION,
+  threshold_comparison TEXT NOT NULL,
+  PRIMARY KEY (test_rowid, seq)
+);
+)sql";
+
 // Every " TEXT" column type of `sql` as " TEXT COLLATE "C"": byte-wise comparison and order,
 // as SQLite's, in a database of any locale.
 std::string ByteOrderText(std::string sql) {
@@ -340,6 +375,7 @@ const std::vector<Migration>& Migrations() {
       {1, kV1Schema},
       {2, kV2JobLeases},
       {3, kV3ItemDeletions},
+      {4, kV4ModelCi},
   };
   return migrations;
 }

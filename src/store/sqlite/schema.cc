@@ -480,6 +480,42 @@ void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** arg
   sqlite3_result_blob(context, packed.data(), static_cast<int>(packed.size()), SQLITE_TRANSIENT);
 }
 
+// v14: Model CI (store/validate.h, docs/api/validate.md): owners' external evaluation functions,
+// scenario tests (unique names per owner: the client addresses tests by name) and their metrics
+// in creation order. Built-in functions are not stored: their ids are fixed (core/validate.h).
+constexpr const char* kV14ModelCi = R"sql(
+CREATE TABLE eval_functions (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  level TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE scenario_tests (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  slice_id TEXT NOT NULL,
+  baseline_model_id TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE scenario_test_metrics (
+  test_rowid INTEGER NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  threshold REAL,
+  threshold_comparison TEXT NOT NULL,
+  PRIMARY KEY (test_rowid, seq)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -497,6 +533,7 @@ const std::vector<Migration>& Migrations() {
       {11, kV11AnnotationsWithoutForeignKeys},
       {12, kV12JobLeases},
       {13, kV13LocationFreeBlobUrls},
+      {14, kV14ModelCi},
   };
   return migrations;
 }

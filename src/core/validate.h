@@ -1,0 +1,104 @@
+// Model CI (docs/api/validate.md) as values: the evaluation-function catalogue, scenario tests and
+// their metrics. Plain values and a constant table; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nucleus::core {
+
+// How one configuration parameter of a built-in function is checked (validate.md §2.2).
+enum class EvalParamKind {
+  kBool,           // a JSON boolean
+  kUnitInterval,   // a number in [0, 1]
+  kOptUnitInterval,  // null or a number in [0, 1] (cat_f1's confidence_threshold)
+  kFilters,        // null, an AND-list or a DNF list of 5-element filter arrays
+  kIouThresholds,  // "coco" or a non-empty list of numbers in [0, 1]
+  kF1Method,       // null, "micro", "macro" or "weighted"
+  kString,         // any string (segmentation_to_poly_ap's label)
+};
+
+struct EvalParam {
+  std::string_view name;
+  EvalParamKind kind;
+};
+
+// One function of the built-in catalogue: the name the client binds to an attribute of
+// `client.validate.eval_functions`, and the parameters its configuration class sends.
+struct BuiltinEvalFunction {
+  std::string_view name;
+  std::span<const EvalParam> params;
+  // The segmentation classes pass any extra keyword argument through (validate.md §2.2); the
+  // others refuse keys they do not know.
+  bool accepts_extra_params = false;
+};
+
+inline constexpr std::string_view kEvalFunctionIdPrefix = "ef_";
+
+// The 23 built-ins, in the order GET validate/eval_fn lists them. Their ids are "ef_" + name, so
+// they are the same on every server and database.
+std::span<const BuiltinEvalFunction> BuiltinEvalFunctions();
+// The built-in with id "ef_<name>", or nullptr.
+const BuiltinEvalFunction* FindBuiltinEvalFunction(std::string_view id);
+std::string BuiltinEvalFunctionId(const BuiltinEvalFunction& fn);
+
+// An entry of the catalogue as GET validate/eval_fn shows it: a built-in (public, user "public")
+// or an owner's external function (stored: rowid, level and created_at_ms are set).
+struct EvalFunction {
+  int64_t rowid = 0;  // store-internal key; 0 for built-ins and until inserted
+  std::string id;     // "ef_..."
+  std::string name;
+  bool is_public = false;
+  bool is_external_function = false;
+  std::string user_id;  // "public" for built-ins, else the owner
+  std::string level = "item";  // external functions: "item", "scene" or "track"
+  int64_t created_at_ms = 0;
+};
+
+// POST validate/eval_fn (§2.3): an external function of the caller.
+struct NewExternalEvalFunction {
+  std::string name;
+  std::string level = "item";
+};
+
+// The comparisons of the client's ThresholdComparison enum, by their wire strings.
+inline constexpr std::string_view kThresholdComparisons[] = {
+    "greater_than", "greater_than_equal_to", "less_than", "less_than_equal_to"};
+inline constexpr std::string_view kDefaultThresholdComparison = "greater_than_equal_to";
+
+// One evaluation function of a scenario test with its arguments and pass criterion (§3.6).
+struct ScenarioTestMetric {
+  std::string scenario_test_id;  // filled on read
+  std::string eval_function_id;
+  // The arguments as sent (a minified JSON object); defaults are applied when evaluating.
+  std::string eval_func_arguments_json = "{}";
+  std::optional<double> threshold;
+  std::string threshold_comparison = std::string(kDefaultThresholdComparison);
+};
+
+// A scenario test: a slice plus metrics (§3). Names are unique per owner.
+struct ScenarioTest {
+  int64_t rowid = 0;  // store-internal key; 0 until inserted
+  std::string id;     // "ut_..."
+  std::string owner;
+  std::string name;
+  std::string slice_id;
+  std::string baseline_model_id;  // "" when none
+  int64_t created_at_ms = 0;
+  std::vector<ScenarioTestMetric> metrics;  // creation order
+};
+
+// POST validate/scenario_test (§3.1). Each metric's threshold is optional (our SDK may send one).
+struct NewScenarioTest {
+  std::string name;
+  std::string slice_id;
+  std::vector<ScenarioTestMetric> metrics;
+};
+
+inline constexpr std::string_view kPublicEvalFunctionUser = "public";
+
+}  // namespace nucleus::core

@@ -1,0 +1,106 @@
+// Routes of validate.md (Model CI): the evaluation-function catalogue, scenario tests, their
+// metrics, thresholds and baseline model.
+#include "api/validate.h"
+#include "server/answered_error.h"
+#include "server/routes.h"
+#include "wire/validate.h"
+
+namespace nucleus::server {
+namespace {
+
+void ListEvalFunctions(api::Context& ctx, Request& req, Response& res) {
+  auto functions = api::ListEvalFunctions(ctx, req.owner);
+  if (AnsweredError(functions, res)) return;
+  res.Json(wire::EncodeEvalFunctions(*functions));
+}
+
+void CreateExternalEvalFunction(api::Context& ctx, Request& req, Response& res) {
+  auto input = wire::DecodeNewExternalEvalFunction(req.body);
+  if (AnsweredError(input, res)) return;
+  auto created = api::CreateExternalEvalFunction(ctx, req.owner, std::move(*input));
+  if (AnsweredError(created, res)) return;
+  res.Json(wire::EncodeEvalFunctionCreated(*created));
+}
+
+void CreateScenarioTest(api::Context& ctx, Request& req, Response& res) {
+  auto input = wire::DecodeNewScenarioTest(req.body);
+  if (AnsweredError(input, res)) return;
+  auto created = api::CreateScenarioTest(ctx, req.owner, std::move(*input));
+  if (AnsweredError(created, res)) return;
+  res.Json(wire::EncodeScenarioTestCreated(*created));
+}
+
+void ListScenarioTests(api::Context& ctx, Request& req, Response& res) {
+  auto tests = api::ListScenarioTests(ctx, req.owner);
+  if (AnsweredError(tests, res)) return;
+  res.Json(wire::EncodeScenarioTestList(*tests));
+}
+
+void GetScenarioTest(api::Context& ctx, Request& req, Response& res) {
+  auto test = api::GetScenarioTest(ctx, req.owner, req.Param("ut"));
+  if (AnsweredError(test, res)) return;
+  res.Json(wire::EncodeScenarioTestWrapped(*test));
+}
+
+void GetScenarioTestInfo(api::Context& ctx, Request& req, Response& res) {
+  auto test = api::GetScenarioTest(ctx, req.owner, req.Param("ut"));
+  if (AnsweredError(test, res)) return;
+  res.Json(wire::EncodeScenarioTest(*test));
+}
+
+void GetScenarioTestMetrics(api::Context& ctx, Request& req, Response& res) {
+  auto test = api::GetScenarioTest(ctx, req.owner, req.Param("ut"));
+  if (AnsweredError(test, res)) return;
+  res.Json(wire::EncodeScenarioTestMetrics(*test));
+}
+
+void DeleteScenarioTest(api::Context& ctx, Request& req, Response& res) {
+  if (AnsweredError(api::DeleteScenarioTest(ctx, req.owner, req.Param("ut")), res)) return;
+  res.Json(wire::EncodeScenarioTestDeleted());
+}
+
+void AddScenarioTestFunction(api::Context& ctx, Request& req, Response& res) {
+  auto input = wire::DecodeAddScenarioTestFunction(req.body);
+  if (AnsweredError(input, res)) return;
+  auto metric = api::AddScenarioTestFunction(ctx, req.owner, input->scenario_test_name,
+                                             input->eval_function_id);
+  if (AnsweredError(metric, res)) return;
+  res.Json(wire::EncodeScenarioTestMetric(*metric));
+}
+
+void SetMetricThreshold(api::Context& ctx, Request& req, Response& res) {
+  auto threshold = wire::DecodeThreshold(req.body);
+  if (AnsweredError(threshold, res)) return;
+  auto stored = api::SetMetricThreshold(ctx, req.owner, req.Param("ut"), req.Param("ef"),
+                                        *threshold);
+  if (AnsweredError(stored, res)) return;
+  res.Json(wire::EncodeThreshold(*stored));
+}
+
+void SetBaselineModel(api::Context& ctx, Request& req, Response& res) {
+  auto model = api::SetBaselineModel(ctx, req.owner, req.Param("ut"), req.Param("prj"));
+  if (AnsweredError(model, res)) return;
+  res.Json(wire::EncodeBaselineModel(*model));
+}
+
+constexpr RouteRow kValidateRoutes[] = {
+    {"GET", "validate/eval_fn", ListEvalFunctions},
+    {"POST", "validate/eval_fn", CreateExternalEvalFunction},
+    {"POST", "validate/scenario_test", CreateScenarioTest},
+    {"GET", "validate/scenario_test/details", ListScenarioTests},
+    {"GET", "validate/scenario_test/:ut", GetScenarioTest},
+    {"GET", "validate/scenario_test/:ut/info", GetScenarioTestInfo},
+    {"GET", "validate/scenario_test/:ut/metrics", GetScenarioTestMetrics},
+    {"DELETE", "validate/scenario_test/:ut", DeleteScenarioTest},
+    {"POST", "validate/scenario_test_eval_function", AddScenarioTestFunction},
+    {"POST", "validate/metric/set_threshold/:ut/:ef", SetMetricThreshold},
+    {"POST", "validate/scenario_test/:ut/set_baseline_model/:prj", SetBaselineModel},
+};
+
+}  // namespace
+
+void RegisterValidateRoutes(Router& router, api::Context& ctx) {
+  AddRoutes(router, ctx, kValidateRoutes);
+}
+
+}  // namespace nucleus::server

@@ -1,0 +1,59 @@
+// Bodies of the Model CI routes (docs/api/validate.md). Errors name the object and the field
+// (`field "name" of scenario test: ...`). Stateless and thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/validate.h"
+#include "nucleus/result.h"
+
+namespace nucleus::wire {
+
+// {"eval_functions": [{"id", "name", "is_public", "is_external_function", "user_id",
+//  "serialized_fn": null, "raw_source": null}...]} (§2.1)
+std::string EncodeEvalFunctions(const std::vector<core::EvalFunction>& functions);
+
+// POST validate/eval_fn (§2.3): {"name", "is_external_function": true, "level"?}. Only external
+// functions can be created ("field \"is_external_function\" ... must be true").
+Result<core::NewExternalEvalFunction> DecodeNewExternalEvalFunction(std::string_view body);
+// {"eval_fn": <entry of §2.1>}
+std::string EncodeEvalFunctionCreated(const core::EvalFunction& fn);
+
+// POST validate/scenario_test (§3.1): {"name", "slice_id", "evaluation_functions": [{"id",
+// "eval_func_arguments", "threshold"?, "threshold_comparison"?}...]}. The arguments of a built-in
+// are checked against its parameters (core::BuiltinEvalFunction: types and ranges, unknown keys);
+// they are kept as sent (minified).
+Result<core::NewScenarioTest> DecodeNewScenarioTest(std::string_view body);
+// {"scenario_test_id": "ut_..."}
+std::string EncodeScenarioTestCreated(const core::ScenarioTest& test);
+// The scenario-test object {"id", "name", "slice_id", "baseline_model_id", "created_at"}.
+std::string EncodeScenarioTest(const core::ScenarioTest& test);
+// {"unit_test": <object>} (§3.2)
+std::string EncodeScenarioTestWrapped(const core::ScenarioTest& test);
+// [<object>...] (§3.4)
+std::string EncodeScenarioTestList(const std::vector<core::ScenarioTest>& tests);
+// {"scenario_test_metrics": [{"scenario_test_id", "eval_function_id", "threshold",
+//  "threshold_comparison", "eval_func_arguments"}...]} — exactly these keys (§3.6).
+std::string EncodeScenarioTestMetrics(const core::ScenarioTest& test);
+// {"success": true} (§3.11)
+std::string EncodeScenarioTestDeleted();
+
+// POST validate/scenario_test_eval_function (§3.5): {"scenario_test_name", "eval_function_id"}.
+struct AddScenarioTestFunctionRequest {
+  std::string scenario_test_name;
+  std::string eval_function_id;
+};
+Result<AddScenarioTestFunctionRequest> DecodeAddScenarioTestFunction(std::string_view body);
+// The new metric, with the keys of §3.6.
+std::string EncodeScenarioTestMetric(const core::ScenarioTestMetric& metric);
+
+// POST validate/metric/set_threshold (§3.7): {"threshold": number | null}.
+Result<std::optional<double>> DecodeThreshold(std::string_view body);
+std::string EncodeThreshold(std::optional<double> threshold);
+// {"baseline_model_id": "prj_..."} (§3.8)
+std::string EncodeBaselineModel(const std::string& model_id);
+
+}  // namespace nucleus::wire

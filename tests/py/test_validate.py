@@ -1,0 +1,216 @@
+"""validate.md (Model CI): the evaluation-function catalogue, scenario tests, evaluations."""
+import uuid
+
+import pytest
+import requests
+
+from prediction_helpers import add_items
+
+BUILTINS = [
+    "bbox_iou", "bbox_precision", "bbox_recall", "bbox_map", "cat_f1",
+    "cuboid_iou_2d", "cuboid_iou_3d", "cuboid_precision", "cuboid_recall",
+    "poly_iou", "poly_precision", "poly_recall", "poly_map",
+    "segmentation_to_poly_iou", "segmentation_to_poly_precision",
+    "segmentation_to_poly_recall", "segmentation_to_poly_map", "segmentation_to_poly_ap",
+    "seg_iou", "seg_recall", "seg_map", "seg_precision", "seg_fwavacc",
+]
+
+
+def test_catalogue_lists_every_builtin_with_the_client_keys(api):
+    r = api.get("validate/eval_fn", json={})
+    assert r.status_code == 200, r.text
+    functions = r.json()["eval_functions"]
+    builtins = [f for f in functions if f["is_public"]]
+    assert [f["name"] for f in builtins] == BUILTINS
+    for f in builtins:
+        assert f == {"id": "ef_" + f["name"], "name": f["name"], "is_public": True,
+                     "is_external_function": False, "user_id": "public",
+                     "serialized_fn": None, "raw_source": None}
+
+
+def test_catalogue_needs_a_key(server):
+    r = requests.get(f"{server.base}/validate/eval_fn")
+    assert r.status_code == 401
+
+
+# --- scenario tests (§3) ---------------------------------------------------------------------
+
+@pytest.fixture
+def slice_id(api, dataset):
+    add_items(api, dataset, ["a", "b", "c"])
+    r = api.post(f"dataset/{dataset}/create_slice", {"name": "s", "reference_ids": ["a", "c"]})
+    assert r.status_code == 200, r.text
+    return r.json()["slice_id"]
+
+
+def new_name():
+    return "scenario_test_" + uuid.uuid4().hex
+
+
+def create_test(api, slice_id, functions, name=None):
+    name = name or new_name()
+    r = api.post("validate/scenario_test", {"name": name, "slice_id": slice_id,
+                                            "evaluation_functions": functions})
+    assert r.status_code == 200, r.text
+    test_id = r.json()["scenario_test_id"]
+    assert test_id.startswith("ut_")
+    return test_id, name
+
+
+def test_scenario_test_create_info_get_list_delete(api, slice_id):
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_recall", "eval_func_arguments": {}}])
+    info = api.get(f"validate/scenario_test/{test_id}/info", json={}).json()
+    assert info["id"] == test_id and info["name"] == name and info["slice_id"] == slice_id
+    assert info["baseline_model_id"] is None
+    assert api.get(f"validate/scenario_test/{test_id}").json() == {"unit_test": info}
+    listed = api.get("validate/scenario_test/details").json()
+    assert info in listed
+    r = api.delete(f"validate/scenario_test/{test_id}")
+    assert r.status_code == 200 and r.json() == {"success": True}
+    assert api.get(f"validate/scenario_test/{test_id}/info").status_code == 404
+    assert info not in api.get("validate/scenario_test/details").json()
+    assert api.delete(f"validate/scenario_test/{test_id}").status_code == 404
+
+
+def test_metrics_have_exactly_the_client_keys_in_creation_order(api, slice_id):
+    args = {"enforce_label_match": True, "iou_threshold": 0.25, "confidence_threshold": 0.0,
+            "annotation_filters": [["label", "in", ["car", "bus"], False, "field"]],
+            "prediction_filters": None}
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_bbox_iou", "eval_func_arguments": args},
+        {"id": "ef_bbox_map", "eval_func_arguments": {}}])
+    r = api.post("validate/scenario_test_eval_function",
+                 {"scenario_test_name": name, "eval_function_id": "ef_cat_f1"})
+    assert r.status_code == 200, r.text
+    added = r.json()
+    metrics = api.get(f"validate/scenario_test/{test_id}/metrics").json()["scenario_test_metrics"]
+    assert metrics == [
+        {"scenario_test_id": test_id, "eval_function_id": "ef_bbox_iou", "threshold": None,
+         "threshold_comparison": "greater_than_equal_to", "eval_func_arguments": args},
+        {"scenario_test_id": test_id, "eval_function_id": "ef_bbox_map", "threshold": None,
+         "threshold_comparison": "greater_than_equal_to", "eval_func_arguments": {}},
+        {"scenario_test_id": test_id, "eval_function_id": "ef_cat_f1", "threshold": None,
+         "threshold_comparison": "greater_than_equal_to", "eval_func_arguments": {}},
+    ]
+    assert added == metrics[2]
+
+
+def test_threshold_set_and_cleared_on_the_first_metric_of_the_function(api, slice_id):
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}},
+                                             {"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.5})
+    assert r.status_code == 200 and r.json() == {"threshold": 0.5}
+    metrics = api.get(f"validate/scenario_test/{test_id}/metrics").json()["scenario_test_metrics"]
+    assert [m["threshold"] for m in metrics] == [0.5, None]
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": None})
+    assert r.json() == {"threshold": None}
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_map", {"threshold": 0.5})
+    assert r.status_code == 404 and "ef_bbox_map" in r.json()["error"]
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": "x"})
+    assert r.status_code == 400 and "threshold" in r.json()["error"]
+
+
+def test_baseline_model_must_exist(api, slice_id):
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.post(f"validate/scenario_test/{test_id}/set_baseline_model/nonexistent_model_id")
+    assert r.status_code == 404
+    assert r.json() == {"error": "model \"nonexistent_model_id\" not found"}
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    r = api.post(f"validate/scenario_test/{test_id}/set_baseline_model/{model_id}")
+    assert r.status_code == 200 and r.json() == {"baseline_model_id": model_id}
+    assert api.get(f"validate/scenario_test/{test_id}/info").json()["baseline_model_id"] == model_id
+
+
+def test_names_are_unique_per_owner(api, other_api, slice_id):
+    _, name = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.post("validate/scenario_test", {"name": name, "slice_id": slice_id,
+                                            "evaluation_functions": [{"id": "ef_bbox_iou",
+                                                                      "eval_func_arguments": {}}]})
+    assert r.status_code == 409 and name in r.json()["error"]
+
+
+def test_other_owner_sees_nothing(api, other_api, slice_id):
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    assert other_api.get(f"validate/scenario_test/{test_id}/info").status_code == 404
+    assert test_id not in [t["id"] for t in other_api.get("validate/scenario_test/details").json()]
+    assert other_api.delete(f"validate/scenario_test/{test_id}").status_code == 404
+    r = other_api.post("validate/scenario_test_eval_function",
+                       {"scenario_test_name": name, "eval_function_id": "ef_bbox_map"})
+    assert r.status_code == 404
+    # and another owner's slice is as unknown as a missing one
+    r = other_api.post("validate/scenario_test", {"name": new_name(), "slice_id": slice_id,
+                                                  "evaluation_functions": [{"id": "ef_bbox_iou"}]})
+    assert r.status_code == 404 and slice_id in r.json()["error"]
+
+
+@pytest.mark.parametrize("functions,status,words", [
+    ([], 400, ["evaluation_functions"]),
+    ([{"id": "ef_nope", "eval_func_arguments": {}}], 404, ["ef_nope"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"iou_threshold": 1.5}}], 400,
+     ["bbox_iou", "iou_threshold"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"enforce_label_match": 1}}], 400,
+     ["enforce_label_match", "boolean"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"bogus": 1}}], 400, ["bbox_iou", "bogus"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"annotation_filters": [["label", "in", "car",
+                                                                            False, "field"]]}}],
+     400, ["annotation_filters"]),
+    ([{"id": "ef_cat_f1", "eval_func_arguments": {"f1_method": "binary"}}], 400, ["f1_method"]),
+    ([{"id": "ef_seg_map", "eval_func_arguments": {"iou_thresholds": []}}], 400,
+     ["iou_thresholds"]),
+    ([{"id": "ef_bbox_iou", "threshold_comparison": "about"}], 400, ["threshold_comparison"]),
+])
+def test_bad_scenario_tests_are_refused_naming_the_field(api, slice_id, functions, status, words):
+    r = api.post("validate/scenario_test", {"name": new_name(), "slice_id": slice_id,
+                                            "evaluation_functions": functions})
+    assert r.status_code == status, r.text
+    for word in words:
+        assert word in r.json()["error"]
+
+
+def test_accepted_arguments_of_the_client_configs(api, slice_id):
+    create_test(api, slice_id, [
+        {"id": "ef_cuboid_iou_2d", "eval_func_arguments": {
+            "enforce_label_match": True, "iou_threshold": 0.0, "confidence_threshold": 0.0,
+            "annotation_filters": None, "prediction_filters": None, "iou_2d": True}},
+        {"id": "ef_cat_f1", "eval_func_arguments": {
+            "confidence_threshold": None, "f1_method": None, "annotation_filters": None,
+            "prediction_filters": None}},
+        {"id": "ef_seg_iou", "eval_func_arguments": {"anything": 3}},
+        {"id": "ef_segmentation_to_poly_map", "eval_func_arguments": {"iou_thresholds": "coco"}},
+        {"id": "ef_poly_map", "eval_func_arguments": {
+            "prediction_filters": [[["label", "=", "car", False, "field"]],
+                                   [["area", ">", 100, True, "metadata"]]]}}])
+
+
+def test_unknown_slice_is_404(api):
+    r = api.post("validate/scenario_test", {"name": new_name(), "slice_id": "slc_missing",
+                                            "evaluation_functions": [{"id": "ef_bbox_iou"}]})
+    assert r.status_code == 404 and "slc_missing" in r.json()["error"]
+
+
+def test_external_functions_are_listed_and_not_mixed_with_builtins(api, other_api, slice_id):
+    name = "ext_" + uuid.uuid4().hex
+    r = api.post("validate/eval_fn", {"name": name, "is_external_function": True,
+                                      "serialized_fn": None, "raw_source": None,
+                                      "level": "track"})
+    assert r.status_code == 200, r.text
+    fn = r.json()["eval_fn"]
+    assert fn["id"].startswith("ef_") and fn["name"] == name
+    assert fn["is_public"] is False and fn["is_external_function"] is True
+    functions = api.get("validate/eval_fn").json()["eval_functions"]
+    assert functions[-1] == fn
+    assert fn["id"] not in [f["id"] for f in other_api.get("validate/eval_fn").json()["eval_functions"]]
+    r = api.post("validate/eval_fn", {"name": name, "is_external_function": True})
+    assert r.status_code == 409
+    r = api.post("validate/eval_fn", {"name": "has space", "is_external_function": True})
+    assert r.status_code == 400 and "name" in r.json()["error"]
+    r = api.post("validate/scenario_test", {
+        "name": new_name(), "slice_id": slice_id,
+        "evaluation_functions": [{"id": fn["id"], "eval_func_arguments": {}},
+                                 {"id": "ef_bbox_iou", "eval_func_arguments": {}}]})
+    assert r.status_code == 400 and "mixed" in r.json()["error"]
+    _, test_name = create_test(api, slice_id, [{"id": fn["id"], "eval_func_arguments": {}}])
+    r = api.post("validate/scenario_test_eval_function",
+                 {"scenario_test_name": test_name, "eval_function_id": "ef_bbox_iou"})
+    assert r.status_code == 400 and "mixed" in r.json()["error"]
