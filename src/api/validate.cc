@@ -5,6 +5,7 @@
 #include "api/validate_slices.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "store/items.h"
 #include "store/models.h"
 #include "store/validate.h"
 
@@ -157,6 +158,27 @@ Result<std::vector<core::ScenarioTest>> ListScenarioTests(Context& ctx, const st
     return Status::Ok();
   }));
   return tests;
+}
+
+Result<std::vector<core::Item>> ListScenarioTestItems(Context& ctx, const std::string& owner,
+                                                      const std::string& id) {
+  std::vector<core::Item> items;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    auto test = tx.validate().GetTest(owner, id);
+    if (test.status().code() == StatusCode::kNotFound) {
+      return NotFound(Quoted("scenario test", id, "not found"));
+    }
+    if (!test.ok()) return test.status();
+    NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, owner, test->slice_id));
+    if (slice.type != "dataset_item") return Status::Ok();
+    for (const std::string& ref : slice.reference_ids) {
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
+                               tx.items().FindByRef(slice.dataset_id, ref));
+      if (item) items.push_back(std::move(*item));
+    }
+    return Status::Ok();
+  }));
+  return items;
 }
 
 Status DeleteScenarioTest(Context& ctx, const std::string& owner, const std::string& id) {

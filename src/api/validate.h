@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/context.h"
+#include "core/items.h"
 #include "core/validate.h"
 #include "nucleus/result.h"
 
@@ -37,6 +38,12 @@ Result<core::ScenarioTest> GetScenarioTest(Context& ctx, const std::string& owne
 Result<std::vector<core::ScenarioTest>> ListScenarioTests(Context& ctx, const std::string& owner);
 // DELETE validate/scenario_test/{ut} (§3.11): the test and its metrics; the slice is untouched.
 Status DeleteScenarioTest(Context& ctx, const std::string& owner, const std::string& id);
+
+// GET validate/scenario_test/{ut}/items (§3.10): the items of the test's slice, in slice order
+// (members no longer in the dataset are left out). Scene and object slices are not resolved
+// here yet (empty; they come with the slice routes).
+Result<std::vector<core::Item>> ListScenarioTestItems(Context& ctx, const std::string& owner,
+                                                      const std::string& id);
 
 // POST validate/scenario_test_eval_function (§3.5): appends `eval_function_id` with no arguments
 // ("{}") and no threshold to the owner's test named `test_name`; returns the new metric.

@@ -54,6 +54,12 @@ void GetScenarioTestMetrics(api::Context& ctx, Request& req, Response& res) {
   res.Json(wire::EncodeScenarioTestMetrics(*test));
 }
 
+void ListScenarioTestItems(api::Context& ctx, Request& req, Response& res) {
+  auto items = api::ListScenarioTestItems(ctx, req.owner, req.Param("ut"));
+  if (AnsweredError(items, res)) return;
+  res.Json(wire::EncodeScenarioTestItems(*items));
+}
+
 void DeleteScenarioTest(api::Context& ctx, Request& req, Response& res) {
   if (AnsweredError(api::DeleteScenarioTest(ctx, req.owner, req.Param("ut")), res)) return;
   res.Json(wire::EncodeScenarioTestDeleted());
@@ -91,6 +97,7 @@ constexpr RouteRow kValidateRoutes[] = {
     {"GET", "validate/scenario_test/:ut", GetScenarioTest},
     {"GET", "validate/scenario_test/:ut/info", GetScenarioTestInfo},
     {"GET", "validate/scenario_test/:ut/metrics", GetScenarioTestMetrics},
+    {"GET", "validate/scenario_test/:ut/items", ListScenarioTestItems},
     {"DELETE", "validate/scenario_test/:ut", DeleteScenarioTest},
     {"POST", "validate/scenario_test_eval_function", AddScenarioTestFunction},
     {"POST", "validate/metric/set_threshold/:ut/:ef", SetMetricThreshold},

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "wire/bodies.h"
+#include "wire/items.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
 
@@ -246,6 +247,14 @@ std::string EncodeScenarioTestMetrics(const core::ScenarioTest& test) {
   w.BeginObject().Key("scenario_test_metrics").BeginArray();
   for (const core::ScenarioTestMetric& m : test.metrics) WriteMetric(w, m);
   return w.EndArray().EndObject().Take();
+}
+
+std::string EncodeScenarioTestItems(const std::vector<core::Item>& items) {
+  JsonWriter w;
+  w.BeginObject().Key("dataset_items").BeginArray();
+  for (const core::Item& item : items) WriteItem(w, item);
+  w.EndArray().Key("scenes").BeginArray().EndArray();
+  return w.Key("tracks").BeginArray().EndArray().EndObject().Take();
 }
 
 std::string EncodeScenarioTestDeleted() { return "{\"success\":true}"; }

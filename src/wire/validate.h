@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/items.h"
 #include "core/validate.h"
 #include "nucleus/result.h"
 
@@ -40,6 +41,9 @@ std::string EncodeScenarioTestList(const std::vector<core::ScenarioTest>& tests)
 std::string EncodeScenarioTestMetrics(const core::ScenarioTest& test);
 // {"success": true} (§3.11)
 std::string EncodeScenarioTestDeleted();
+
+// {"dataset_items": [item...], "scenes": [], "tracks": []} (§3.10)
+std::string EncodeScenarioTestItems(const std::vector<core::Item>& items);
 
 // POST validate/scenario_test_eval_function (§3.5): {"scenario_test_name", "eval_function_id"}.
 struct AddScenarioTestFunctionRequest {

@@ -214,3 +214,17 @@ def test_external_functions_are_listed_and_not_mixed_with_builtins(api, other_ap
     r = api.post("validate/scenario_test_eval_function",
                  {"scenario_test_name": test_name, "eval_function_id": "ef_bbox_iou"})
     assert r.status_code == 400 and "mixed" in r.json()["error"]
+
+
+def test_items_are_the_slice_items_in_slice_order(api, dataset):
+    add_items(api, dataset, ["a", "b", "c"])
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "s", "reference_ids": ["c", "a"]}).json()["slice_id"]
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.get(f"validate/scenario_test/{test_id}/items", json={})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [i["reference_id"] for i in body["dataset_items"]] == ["c", "a"]
+    assert body["dataset_items"][0]["image_url"] == "https://example.com/c"
+    assert body["scenes"] == [] and body["tracks"] == []
+    assert api.get("validate/scenario_test/ut_missing/items").status_code == 404
