@@ -1,0 +1,70 @@
+// Model CI metrics of boxes and polygons (docs/api/validate.md §8.1, §8.3): per-item IoU,
+// precision, recall and mAP as the client's nucleus/metrics computes them (optimal assignment
+// where it uses scipy's linear_sum_assignment), following the documented API where that code
+// disagrees with it (§9: box x/y are the top-left corner, AP integrates precision over recall,
+// mAP honours its IoU threshold), and their weighted combination (ScalarResult.aggregate).
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "geometry/polygon.h"
+
+namespace nucleus::eval {
+
+// A box or polygon annotation or prediction as the metrics see it.
+struct CiShape {
+  std::string label;
+  std::vector<geometry::Point> ring;  // a box is its four corners
+  std::optional<double> confidence;   // predictions; none: always kept, ranked last
+};
+
+// The box with top-left corner (x, y) (validate.md §9, D1).
+CiShape BoxShape(std::string label, double x, double y, double width, double height,
+                 std::optional<double> confidence = std::nullopt);
+
+// One item's value and its weight in the combination; weight 0 means "nothing measured".
+struct CiScalar {
+  double value = 0;
+  double weight = 0;
+};
+
+// ScalarResult.aggregate: results of weight 0 are dropped, then Σ v·w / max(Σ w, ε) with the
+// weight Σ w, summed in the given order.
+CiScalar AggregateScalars(std::span<const CiScalar> results);
+
+enum class CiDetectionMetric { kIou, kPrecision, kRecall, kMap };
+
+struct CiDetectionParams {
+  bool enforce_label_match = false;
+  double iou_threshold = 0.5;
+  double confidence_threshold = 0.0;  // > 0: predictions below it are dropped
+};
+
+// The item's result of `metric` (bbox_* / poly_*: the caller passes boxes, or boxes and
+// polygons). See validate.md §8.3 for values, weights and the edge cases (an item with neither
+// ground truth nor predictions has weight 0).
+CiScalar DetectionItemResult(CiDetectionMetric metric, const CiDetectionParams& params,
+                             std::span<const CiShape> ground_truth,
+                             std::span<const CiShape> predictions);
+
+// IoU of two shapes: intersection / max(union, ε). Convex rings are clipped exactly in floating
+// point; others go through geometry::PolygonIou (snapped to its 1e-6 grid).
+double ShapeIou(const CiShape& a, const CiShape& b);
+
+// An assignment of rows to columns maximising the total of `weights` (row-major, rows × cols),
+// min(rows, cols) pairs, as (row, col) sorted by row: scipy's linear_sum_assignment on the
+// negated matrix. Among optimal assignments the one found is unspecified.
+std::vector<std::pair<int, int>> MaxWeightAssignment(std::span<const double> weights, int rows,
+                                                     int cols);
+
+// All-points interpolated area under the precision-recall curve (the client's
+// compute_average_precision(recall, precision), called in its documented order).
+double AveragePrecision(std::span<const double> recall, std::span<const double> precision);
+
+}  // namespace nucleus::eval
