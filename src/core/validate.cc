@@ -100,4 +100,14 @@ std::string BuiltinEvalFunctionId(const BuiltinEvalFunction& fn) {
   return id;
 }
 
+bool PassesThreshold(std::optional<double> result, std::optional<double> threshold,
+                     std::string_view comparison) {
+  if (!threshold) return true;
+  if (!result) return false;
+  if (comparison == "greater_than") return *result > *threshold;
+  if (comparison == "less_than") return *result < *threshold;
+  if (comparison == "less_than_equal_to") return *result <= *threshold;
+  return *result >= *threshold;
+}
+
 }  // namespace nucleus::core

@@ -101,4 +101,48 @@ struct NewScenarioTest {
 
 inline constexpr std::string_view kPublicEvalFunctionUser = "public";
 
+// One evaluation of a model on one metric of a scenario test (§5.1): created "pending" when the
+// job is accepted; the threshold and comparison are copied from the metric then, so later
+// set_threshold calls do not rewrite history.
+struct ScenarioTestEvaluation {
+  int64_t rowid = 0;  // store-internal key; 0 until inserted
+  std::string id;     // "ute_..."
+  std::string owner;
+  int64_t test_rowid = 0;
+  std::string scenario_test_id;
+  std::string eval_function_id;
+  std::string eval_func_arguments_json = "{}";
+  std::string model_id;
+  std::string status = "pending";  // "pending", "started", "completed" or "errored"
+  std::optional<double> result;    // null: nothing measured, or not completed
+  bool pass = false;
+  std::optional<double> threshold;
+  std::string threshold_comparison = std::string(kDefaultThresholdComparison);
+  std::string error;  // "" unless errored
+  std::string job_id;
+  int64_t created_at_ms = 0;
+};
+
+// One item's value in an evaluation (§5.2).
+struct ItemEvaluation {
+  std::string dataset_item_id;  // "di_..."
+  std::optional<double> result;  // null: the item has nothing to measure
+  bool pass = true;
+};
+
+// The arguments of a built-in box/polygon/cuboid function with the client's defaults applied
+// (§2.2); decoded from the stored JSON by wire/.
+struct EvalArguments {
+  bool enforce_label_match = false;
+  double iou_threshold = 0.5;
+  double confidence_threshold = 0.0;
+  bool iou_2d = false;
+  bool has_filters = false;  // a non-null annotation_filters / prediction_filters
+};
+
+// Whether `result` passes `threshold` under `comparison` (§5.3): no threshold passes; no result
+// with a threshold fails.
+bool PassesThreshold(std::optional<double> result, std::optional<double> threshold,
+                     std::string_view comparison);
+
 }  // namespace nucleus::core

@@ -1,7 +1,10 @@
 // Routes of validate.md (Model CI): the evaluation-function catalogue, scenario tests, their
-// metrics, thresholds and baseline model.
+// metrics, thresholds and baseline model, evaluating a model on them (a job), the history and
+// per-item results.
 #include "api/validate.h"
+#include "api/validate_eval.h"
 #include "server/answered_error.h"
+#include "server/job_answers.h"
 #include "server/routes.h"
 #include "wire/validate.h"
 
@@ -89,6 +92,31 @@ void SetBaselineModel(api::Context& ctx, Request& req, Response& res) {
   res.Json(wire::EncodeBaselineModel(*model));
 }
 
+void EvaluateModel(api::Context& ctx, Request& req, Response& res) {
+  auto names = wire::DecodeTestNames(req.body);
+  if (AnsweredError(names, res)) return;
+  RespondJobSubmitted(
+      res, api::EvaluateModelOnScenarioTests(ctx, req.owner, req.Param("prj"), *names));
+}
+
+void EvaluateModelOnAllTests(api::Context& ctx, Request& req, Response& res) {
+  auto jobs = api::EvaluateModelOnAllScenarioTests(ctx, req.owner, req.Param("prj"));
+  if (AnsweredError(jobs, res)) return;
+  res.Json(wire::EncodeSubmittedJobs(*jobs));
+}
+
+void GetEvaluationHistory(api::Context& ctx, Request& req, Response& res) {
+  auto history = api::ListScenarioTestEvaluations(ctx, req.owner, req.Param("ut"));
+  if (AnsweredError(history, res)) return;
+  res.Json(wire::EncodeEvaluationHistory(*history));
+}
+
+void GetEvaluationInfo(api::Context& ctx, Request& req, Response& res) {
+  auto info = api::GetScenarioTestEvaluation(ctx, req.owner, req.Param("ute"));
+  if (AnsweredError(info, res)) return;
+  res.Json(wire::EncodeEvaluationInfo(info->evaluation, info->items));
+}
+
 constexpr RouteRow kValidateRoutes[] = {
     {"GET", "validate/eval_fn", ListEvalFunctions},
     {"POST", "validate/eval_fn", CreateExternalEvalFunction},
@@ -102,6 +130,10 @@ constexpr RouteRow kValidateRoutes[] = {
     {"POST", "validate/scenario_test_eval_function", AddScenarioTestFunction},
     {"POST", "validate/metric/set_threshold/:ut/:ef", SetMetricThreshold},
     {"POST", "validate/scenario_test/:ut/set_baseline_model/:prj", SetBaselineModel},
+    {"POST", "validate/:prj/evaluate", EvaluateModel},
+    {"POST", "validate/:prj/metrics", EvaluateModelOnAllTests},
+    {"GET", "validate/scenario_test/:ut/eval_history/details", GetEvaluationHistory},
+    {"GET", "validate/eval/:ute/info", GetEvaluationInfo},
 };
 
 }  // namespace

@@ -17,6 +17,8 @@ namespace nucleus::store {
 using EvalFunction = core::EvalFunction;
 using ScenarioTest = core::ScenarioTest;
 using ScenarioTestMetric = core::ScenarioTestMetric;
+using ScenarioTestEvaluation = core::ScenarioTestEvaluation;
+using ItemEvaluation = core::ItemEvaluation;
 
 class ValidateRepo {
  public:
@@ -46,8 +48,22 @@ class ValidateRepo {
   virtual Status SetThreshold(int64_t test_rowid, const std::string& eval_function_id,
                               std::optional<double> threshold) = 0;
   virtual Status SetBaselineModel(int64_t test_rowid, const std::string& model_id) = 0;
-  // Removes the test and its metrics.
+  // Removes the test, its metrics and its evaluations.
   virtual Status DeleteTest(int64_t test_rowid) = 0;
+
+  // Assigns `evaluation->rowid`.
+  virtual Status InsertEvaluation(ScenarioTestEvaluation* evaluation) = 0;
+  // Writes status, result, pass and error.
+  virtual Status UpdateEvaluation(const ScenarioTestEvaluation& evaluation) = 0;
+  // NotFound unless it exists and belongs to `owner`.
+  virtual Result<ScenarioTestEvaluation> GetEvaluation(const std::string& owner,
+                                                       const std::string& id) = 0;
+  // The test's evaluations, newest first.
+  virtual Result<std::vector<ScenarioTestEvaluation>> ListEvaluations(int64_t test_rowid) = 0;
+  // Replaces the evaluation's item results with `items` (kept in this order).
+  virtual Status PutItemEvaluations(int64_t evaluation_rowid,
+                                    const std::vector<ItemEvaluation>& items) = 0;
+  virtual Result<std::vector<ItemEvaluation>> ListItemEvaluations(int64_t evaluation_rowid) = 0;
 };
 
 }  // namespace nucleus::store

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "wire/bodies.h"
 #include "wire/items.h"
+#include "wire/jobs.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
 
@@ -167,7 +168,114 @@ Status DecodeMetric(JsonValue value, size_t index, core::ScenarioTestMetric* out
   return OptString(obj, "threshold_comparison", what, &out->threshold_comparison);
 }
 
+void WriteOptionalDouble(JsonWriter& w, std::optional<double> value) {
+  if (value) {
+    w.Double(*value);
+  } else {
+    w.Null();
+  }
+}
+
+void WriteEvaluation(JsonWriter& w, const core::ScenarioTestEvaluation& e) {
+  w.BeginObject();
+  w.Key("id").String(e.id).Key("scenario_test_id").String(e.scenario_test_id);
+  w.Key("eval_function_id").String(e.eval_function_id).Key("model_id").String(e.model_id);
+  w.Key("status").String(e.status).Key("result");
+  WriteOptionalDouble(w, e.result);
+  w.Key("pass").Bool(e.pass).Key("threshold");
+  WriteOptionalDouble(w, e.threshold);
+  w.Key("threshold_comparison").String(e.threshold_comparison);
+  w.Key("created_at").String(core::FormatIso8601(core::FromUnixMillis(e.created_at_ms)));
+  w.Key("error");
+  if (e.error.empty()) {
+    w.Null();
+  } else {
+    w.String(e.error);
+  }
+  w.EndObject();
+}
+
+// The defaults of the client's configuration classes (available_eval_functions.py).
+core::EvalArguments DefaultArguments(std::string_view id) {
+  core::EvalArguments args;
+  const bool cuboid = id.starts_with("ef_cuboid_");
+  args.enforce_label_match = cuboid;
+  if (id.ends_with("_iou") || id.ends_with("_iou_2d") || id.ends_with("_iou_3d") || cuboid) {
+    args.iou_threshold = 0.0;
+  }
+  args.iou_2d = id == "ef_cuboid_iou_2d";
+  return args;
+}
+
 }  // namespace
+
+Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_id,
+                                                std::string_view arguments_json) {
+  core::EvalArguments args = DefaultArguments(eval_function_id);
+  JsonDoc doc;
+  NUCLEUS_RETURN_IF_ERROR(doc.Parse(arguments_json, "eval_func_arguments"));
+  JsonObject obj;
+  NUCLEUS_RETURN_IF_ERROR(AsObject(doc.root(), "eval_func_arguments", &obj));
+  constexpr std::string_view kWhat = "eval_func_arguments";
+  NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "enforce_label_match", kWhat, &args.enforce_label_match));
+  NUCLEUS_RETURN_IF_ERROR(OptBool(obj, "iou_2d", kWhat, &args.iou_2d));
+  std::optional<double> number;
+  NUCLEUS_RETURN_IF_ERROR(OptNumber(obj, "iou_threshold", kWhat, &number));
+  if (number) args.iou_threshold = *number;
+  number.reset();
+  NUCLEUS_RETURN_IF_ERROR(OptNumber(obj, "confidence_threshold", kWhat, &number));
+  if (number) args.confidence_threshold = *number;
+  JsonValue filters;
+  args.has_filters = Find(obj, "annotation_filters", &filters) ||
+                     Find(obj, "prediction_filters", &filters);
+  return args;
+}
+
+Result<std::vector<std::string>> DecodeTestNames(std::string_view body) {
+  JsonDoc doc;
+  JsonObject obj;
+  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(body, "POST", &doc, &obj));
+  std::vector<std::string> names;
+  JsonValue list;
+  if (!Find(obj, "test_names", &list)) {
+    return FieldError("evaluation", "test_names", "is required");
+  }
+  NUCLEUS_RETURN_IF_ERROR(ReadStringList(obj, "test_names", "evaluation", &names));
+  return names;
+}
+
+std::string EncodeSubmittedJobs(const std::vector<core::Job>& jobs) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const core::Job& job : jobs) WriteJobObject(w, job, "Running");
+  return w.EndArray().Take();
+}
+
+std::string EncodeEvaluationHistory(const std::vector<core::ScenarioTestEvaluation>& history) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const core::ScenarioTestEvaluation& e : history) WriteEvaluation(w, e);
+  return w.EndArray().Take();
+}
+
+std::string EncodeEvaluationInfo(const core::ScenarioTestEvaluation& evaluation,
+                                 const std::vector<core::ItemEvaluation>& items) {
+  JsonWriter w;
+  w.BeginObject().Key("scenario_test_evaluation");
+  WriteEvaluation(w, evaluation);
+  w.Key("scenario_test_item_evaluations").BeginArray();
+  for (const core::ItemEvaluation& item : items) {
+    w.BeginObject();
+    w.Key("evaluation_id").String(evaluation.id);
+    w.Key("scenario_test_id").String(evaluation.scenario_test_id);
+    w.Key("eval_function_id").String(evaluation.eval_function_id);
+    w.Key("dataset_item_id").String(item.dataset_item_id).Key("result");
+    WriteOptionalDouble(w, item.result);
+    w.Key("pass").Bool(item.pass);
+    w.EndObject();
+  }
+  return w.EndArray().EndObject().Take();
+}
 
 std::string EncodeEvalFunctions(const std::vector<core::EvalFunction>& functions) {
   JsonWriter w;

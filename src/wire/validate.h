@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/items.h"
+#include "core/jobs.h"
 #include "core/validate.h"
 #include "nucleus/result.h"
 
@@ -53,6 +54,26 @@ struct AddScenarioTestFunctionRequest {
 Result<AddScenarioTestFunctionRequest> DecodeAddScenarioTestFunction(std::string_view body);
 // The new metric, with the keys of §3.6.
 std::string EncodeScenarioTestMetric(const core::ScenarioTestMetric& metric);
+
+// The stored arguments of built-in `eval_function_id` with the client's defaults for what is
+// missing (validate.md §2.2): enforce_label_match false (cuboids: true), iou_threshold 0.5
+// (*_iou: 0.0, cuboid precision/recall: 0.0), confidence_threshold 0.0.
+Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_id,
+                                                std::string_view arguments_json);
+
+// POST validate/{prj}/evaluate (§4.1): {"test_names": [...]}.
+Result<std::vector<std::string>> DecodeTestNames(std::string_view body);
+// [{"id", "scenario_test_id", "eval_function_id", "model_id", "status", "result", "pass",
+//   "threshold", "threshold_comparison", "created_at", "error"}...] (§5.1)
+std::string EncodeEvaluationHistory(const std::vector<core::ScenarioTestEvaluation>& history);
+// {"scenario_test_evaluation": <element of §5.1>, "scenario_test_item_evaluations":
+//  [{"evaluation_id", "scenario_test_id", "eval_function_id", "dataset_item_id", "result",
+//    "pass"}...]} (§5.2)
+std::string EncodeEvaluationInfo(const core::ScenarioTestEvaluation& evaluation,
+                                 const std::vector<core::ItemEvaluation>& items);
+
+// [<job object of jobs.md §1, "Running">...] (§4.2)
+std::string EncodeSubmittedJobs(const std::vector<core::Job>& jobs);
 
 // POST validate/metric/set_threshold (§3.7): {"threshold": number | null}.
 Result<std::optional<double>> DecodeThreshold(std::string_view body);

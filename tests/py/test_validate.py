@@ -228,3 +228,163 @@ def test_items_are_the_slice_items_in_slice_order(api, dataset):
     assert body["dataset_items"][0]["image_url"] == "https://example.com/c"
     assert body["scenes"] == [] and body["tracks"] == []
     assert api.get("validate/scenario_test/ut_missing/items").status_code == 404
+
+
+# --- evaluating a model (§4, §5) -------------------------------------------------------------
+
+import json
+import math
+import os
+
+from prediction_helpers import box, create_run, predict, wait_job
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "validate",
+                       "polygon_metrics_reference.json")
+
+
+def evaluate(api, model_id, names):
+    r = api.post(f"validate/{model_id}/evaluate", {"test_names": names})
+    assert r.status_code == 200, r.text
+    job = r.json()
+    assert set(job) >= {"job_id", "job_last_known_status", "job_type", "job_creation_time"}
+    assert job["job_type"] == "testEvaluation"
+    status = wait_job(api, job["job_id"])
+    assert status["status"] == "Completed", status
+    return job["job_id"]
+
+
+def test_evaluation_history_results_and_pass_fail(api, dataset):
+    add_items(api, dataset, ["a", "b", "c"])
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        box("a", "a1", x=0, y=0, w=10, h=10), box("b", "b1", x=0, y=0, w=10, h=10)]})
+    assert r.status_code == 200, r.text
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "s", "reference_ids": ["a", "b", "c"]}).json()["slice_id"]
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    # a: a perfect match; b: IoU 50/150 (top-left x/y); c: a prediction without ground truth
+    predict(api, run_id, [box("a", "p1", x=0, y=0, w=10, h=10, confidence=0.9),
+                          box("b", "p2", x=5, y=0, w=10, h=10, confidence=0.8),
+                          box("c", "p3", x=0, y=0, w=10, h=10, confidence=0.7)])
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_bbox_iou", "eval_func_arguments": {}},
+        {"id": "ef_bbox_recall", "eval_func_arguments": {"iou_threshold": 0.3}},
+        {"id": "ef_cat_f1", "eval_func_arguments": {}}])
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.5})
+    # recall is 2 / (2 + 3ε) (weights n_gt + ε, item c enters with ε): just below 1
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_recall", {"threshold": 1.0})
+    job_id = evaluate(api, model_id, [name])
+    errors = api.get(f"job/{job_id}/errors").json()
+    assert any("cat_f1" in e for e in errors), errors
+    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert len(history) == 3
+    by_fn = {h["eval_function_id"]: h for h in history}
+    for h in history:
+        assert h["scenario_test_id"] == test_id and h["model_id"] == model_id
+    iou = by_fn["ef_bbox_iou"]
+    assert iou["status"] == "completed"
+    assert math.isclose(iou["result"], (1.0 + 1 / 3 + 0.0) / 3, rel_tol=1e-12)
+    assert iou["pass"] is False and iou["threshold"] == 0.5   # 0.444 < 0.5
+    recall = by_fn["ef_bbox_recall"]
+    assert recall["status"] == "completed" and recall["pass"] is False
+    assert recall["result"] == 2 / (2 + 3 * 2.220446049250313e-16)
+    cat = by_fn["ef_cat_f1"]
+    assert cat["status"] == "errored" and "cat_f1" in cat["error"] and cat["result"] is None
+    info = api.get(f"validate/eval/{iou['id']}/info").json()
+    assert info["scenario_test_evaluation"] == iou
+    items = info["scenario_test_item_evaluations"]
+    assert [i["result"] for i in items] == [1.0, 1 / 3, 0.0]
+    assert [i["pass"] for i in items] == [True, False, False]
+    assert all(i["dataset_item_id"].startswith("di_") and i["evaluation_id"] == iou["id"]
+               for i in items)
+    # History keeps the threshold the evaluation ran with.
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.1})
+    evaluate(api, model_id, [name])
+    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert len(history) == 6
+    assert [h["threshold"] for h in history if h["eval_function_id"] == "ef_bbox_iou"] == [0.1, 0.5]
+    assert history[0]["created_at"] >= history[-1]["created_at"]
+
+
+def test_evaluate_refuses_unknown_model_or_test(api, dataset):
+    r = api.post("validate/prj_missing/evaluate", {"test_names": ["x"]})
+    assert r.status_code == 404 and "prj_missing" in r.json()["error"]
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    r = api.post(f"validate/{model_id}/evaluate", {"test_names": ["no_such_test"]})
+    assert r.status_code == 404 and "no_such_test" in r.json()["error"]
+    r = api.post(f"validate/{model_id}/evaluate", {"test_names": []})
+    assert r.status_code == 400 and "test_names" in r.json()["error"]
+    r = api.post(f"validate/{model_id}/metrics", {})
+    assert r.status_code == 200 and isinstance(r.json(), list)
+
+
+def test_a_model_without_predictions_is_evaluated(api, slice_id):
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_recall", "eval_func_arguments": {}}])
+    evaluate(api, model_id, [name])
+    [h] = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    # the slice's items have no ground truth either: nothing measured
+    assert h["status"] == "completed" and h["result"] is None and h["pass"] is True
+
+
+def fixture_objects(item, prediction):
+    out = []
+    key = "predictions" if prediction else "ground_truth"
+    for i, s in enumerate(item[key]):
+        obj = {"label": s["label"], "type": s["type"], "reference_id": item["reference_id"],
+               "annotation_id": f"{key}_{i}", "metadata": {}}
+        if s["type"] == "box":
+            obj["geometry"] = {k: s[k] for k in ("x", "y", "width", "height")}
+        else:
+            obj["geometry"] = {"vertices": [{"x": x, "y": y} for x, y in s["vertices"]]}
+        if prediction:
+            obj["confidence"] = s["confidence"]
+        out.append(obj)
+    return out
+
+
+def load_fixture_and_evaluate(api, dataset, doc):
+    refs = [i["reference_id"] for i in doc["items"]]
+    add_items(api, dataset, refs)
+    gt = [o for item in doc["items"] for o in fixture_objects(item, False)]
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": gt})
+    assert r.status_code == 200, r.text
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    predict(api, run_id, [o for item in doc["items"] for o in fixture_objects(item, True)])
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "all", "reference_ids": refs}).json()["slice_id"]
+    functions = [{"id": "ef_" + c["function"], "eval_func_arguments": {
+        k: c[k] for k in ("enforce_label_match", "iou_threshold", "confidence_threshold")
+        if not c["metric"] == "map" or k == "iou_threshold"}} for c in doc["configs"]]
+    test_id, name = create_test(api, slice_id, functions)
+    evaluate(api, model_id, [name])
+    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    return list(reversed(history))  # creation order = the configs' order
+
+
+def close(got, want):
+    # 1e-9 relative (absolute below 1): see tests/fixtures/validate/README.md
+    return abs(got - want) <= 1e-9 * max(1.0, abs(want))
+
+
+def test_values_equal_the_clients_metrics_on_generated_data(api, dataset):
+    """Every item value and every aggregate of the fixture, through a live server."""
+    with open(FIXTURE) as f:
+        doc = json.load(f)
+    history = load_fixture_and_evaluate(api, dataset, doc)
+    assert len(history) == len(doc["configs"])
+    for config, h in zip(doc["configs"], history):
+        where = f'{config["function"]} {config["enforce_label_match"]} {config["iou_threshold"]}'
+        assert h["status"] == "completed", (where, h)
+        assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        assert len(items) == len(doc["items"])
+        for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
+            if weight == 0:
+                assert got["result"] is None, (where, i, got)
+            else:
+                assert got["result"] is not None and close(got["result"], value), \
+                    (where, i, got, value)

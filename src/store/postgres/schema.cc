@@ -319,7 +319,7 @@ ALTER TABLE datasets ADD COLUMN item_deletions BIGINT NOT NULL DEFAULT 0;
 )sql";
 
 // v4: Model CI (store/validate.h), as SQLite's v14: owners' external evaluation functions,
-// scenario tests and their metrics in creation order.
+// scenario tests, their metrics, evaluations and per-item results.
 constexpr const char* kV4ModelCi = R"sql(
 CREATE TABLE eval_functions (
   rowid BIGSERIAL PRIMARY KEY,
@@ -350,6 +350,34 @@ CREATE TABLE scenario_test_metrics (
   threshold DOUBLE PRECISION,
   threshold_comparison TEXT NOT NULL,
   PRIMARY KEY (test_rowid, seq)
+);
+
+CREATE TABLE scenario_test_evaluations (
+  rowid BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  test_rowid BIGINT NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  result DOUBLE PRECISION,
+  pass BIGINT NOT NULL,
+  threshold DOUBLE PRECISION,
+  threshold_comparison TEXT NOT NULL,
+  error TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE INDEX scenario_test_evaluations_by_test ON scenario_test_evaluations(test_rowid);
+
+CREATE TABLE scenario_test_item_evaluations (
+  evaluation_rowid BIGINT NOT NULL REFERENCES scenario_test_evaluations(rowid) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  dataset_item_id TEXT NOT NULL,
+  result DOUBLE PRECISION,
+  pass BIGINT NOT NULL,
+  PRIMARY KEY (evaluation_rowid, seq)
 );
 )sql";
 

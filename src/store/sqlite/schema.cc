@@ -482,7 +482,8 @@ void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** arg
 
 // v14: Model CI (store/validate.h, docs/api/validate.md): owners' external evaluation functions,
 // scenario tests (unique names per owner: the client addresses tests by name) and their metrics
-// in creation order. Built-in functions are not stored: their ids are fixed (core/validate.h).
+// in creation order, evaluations of models on them (newest first) with per-item results.
+// Built-in functions are not stored: their ids are fixed (core/validate.h).
 constexpr const char* kV14ModelCi = R"sql(
 CREATE TABLE eval_functions (
   rowid INTEGER PRIMARY KEY,
@@ -513,6 +514,34 @@ CREATE TABLE scenario_test_metrics (
   threshold REAL,
   threshold_comparison TEXT NOT NULL,
   PRIMARY KEY (test_rowid, seq)
+);
+
+CREATE TABLE scenario_test_evaluations (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  test_rowid INTEGER NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  result REAL,
+  pass INTEGER NOT NULL,
+  threshold REAL,
+  threshold_comparison TEXT NOT NULL,
+  error TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX scenario_test_evaluations_by_test ON scenario_test_evaluations(test_rowid);
+
+CREATE TABLE scenario_test_item_evaluations (
+  evaluation_rowid INTEGER NOT NULL REFERENCES scenario_test_evaluations(rowid) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  dataset_item_id TEXT NOT NULL,
+  result REAL,
+  pass INTEGER NOT NULL,
+  PRIMARY KEY (evaluation_rowid, seq)
 );
 )sql";
 

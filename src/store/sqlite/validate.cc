@@ -24,6 +24,40 @@ EvalFunction FunctionRow(const Stmt& s) {
   return fn;
 }
 
+constexpr const char* kEvaluationColumns =
+    "e.rowid, e.id, e.owner, e.test_rowid, t.id, e.eval_function_id, e.eval_func_arguments, "
+    "e.model_id, e.status, e.result, e.pass, e.threshold, e.threshold_comparison, e.error, "
+    "e.job_id, e.created_at_ms";
+
+ScenarioTestEvaluation EvaluationRow(const Stmt& s) {
+  ScenarioTestEvaluation e;
+  e.rowid = s.Int(0);
+  e.id = s.Text(1);
+  e.owner = s.Text(2);
+  e.test_rowid = s.Int(3);
+  e.scenario_test_id = s.Text(4);
+  e.eval_function_id = s.Text(5);
+  e.eval_func_arguments_json = s.Text(6);
+  e.model_id = s.Text(7);
+  e.status = s.Text(8);
+  if (!s.IsNull(9)) e.result = s.Double(9);
+  e.pass = s.Int(10) != 0;
+  if (!s.IsNull(11)) e.threshold = s.Double(11);
+  e.threshold_comparison = s.Text(12);
+  e.error = s.Text(13);
+  e.job_id = s.Text(14);
+  e.created_at_ms = s.Int(15);
+  return e;
+}
+
+void BindOptional(Stmt& stmt, int index, std::optional<double> value) {
+  if (value) {
+    stmt.Bind(index, *value);
+  } else {
+    stmt.BindNull(index);
+  }
+}
+
 ScenarioTest TestRow(const Stmt& s) {
   ScenarioTest t;
   t.rowid = s.Int(0);
@@ -108,11 +142,7 @@ class SqliteValidateRepo final : public ValidateRepo {
         "?, ?, ?, ?)");
     stmt.Bind(1, test_rowid).Bind(2, test_rowid).Bind(3, m.eval_function_id);
     stmt.Bind(4, m.eval_func_arguments_json);
-    if (m.threshold) {
-      stmt.Bind(5, *m.threshold);
-    } else {
-      stmt.BindNull(5);
-    }
+    BindOptional(stmt, 5, m.threshold);
     stmt.Bind(6, m.threshold_comparison);
     return stmt.Exec();
   }
@@ -123,11 +153,7 @@ class SqliteValidateRepo final : public ValidateRepo {
         "UPDATE scenario_test_metrics SET threshold = ? WHERE test_rowid = ? AND seq = "
         "(SELECT MIN(seq) FROM scenario_test_metrics WHERE test_rowid = ? "
         "AND eval_function_id = ?) RETURNING seq");
-    if (threshold) {
-      stmt.Bind(1, *threshold);
-    } else {
-      stmt.BindNull(1);
-    }
+    BindOptional(stmt, 1, threshold);
     stmt.Bind(2, test_rowid).Bind(3, test_rowid).Bind(4, eval_function_id);
     bool updated = stmt.Step();
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
@@ -144,10 +170,105 @@ class SqliteValidateRepo final : public ValidateRepo {
 
   Status DeleteTest(int64_t test_rowid) override {
     NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("DELETE FROM scenario_test_item_evaluations WHERE evaluation_rowid IN "
+                    "(SELECT rowid FROM scenario_test_evaluations WHERE test_rowid = ?)")
+            .Bind(1, test_rowid)
+            .Exec());
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("DELETE FROM scenario_test_evaluations WHERE test_rowid = ?")
+            .Bind(1, test_rowid)
+            .Exec());
+    NUCLEUS_RETURN_IF_ERROR(
         db_.Prepare("DELETE FROM scenario_test_metrics WHERE test_rowid = ?")
             .Bind(1, test_rowid)
             .Exec());
     return db_.Prepare("DELETE FROM scenario_tests WHERE rowid = ?").Bind(1, test_rowid).Exec();
+  }
+
+  Status InsertEvaluation(ScenarioTestEvaluation* e) override {
+    Stmt stmt = db_.Prepare(
+        "INSERT INTO scenario_test_evaluations (id, owner, test_rowid, eval_function_id, "
+        "eval_func_arguments, model_id, status, result, pass, threshold, threshold_comparison, "
+        "error, job_id, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    stmt.Bind(1, e->id).Bind(2, e->owner).Bind(3, e->test_rowid).Bind(4, e->eval_function_id);
+    stmt.Bind(5, e->eval_func_arguments_json).Bind(6, e->model_id).Bind(7, e->status);
+    BindOptional(stmt, 8, e->result);
+    stmt.BindBool(9, e->pass);
+    BindOptional(stmt, 10, e->threshold);
+    stmt.Bind(11, e->threshold_comparison).Bind(12, e->error).Bind(13, e->job_id);
+    stmt.Bind(14, e->created_at_ms);
+    NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+    e->rowid = db_.LastInsertRowid();
+    return Status::Ok();
+  }
+
+  Status UpdateEvaluation(const ScenarioTestEvaluation& e) override {
+    Stmt stmt = db_.Prepare(
+        "UPDATE scenario_test_evaluations SET status = ?, result = ?, pass = ?, error = ? "
+        "WHERE rowid = ?");
+    stmt.Bind(1, e.status);
+    BindOptional(stmt, 2, e.result);
+    stmt.BindBool(3, e.pass).Bind(4, e.error).Bind(5, e.rowid);
+    return stmt.Exec();
+  }
+
+  Result<ScenarioTestEvaluation> GetEvaluation(const std::string& owner,
+                                               const std::string& id) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kEvaluationColumns +
+                            " FROM scenario_test_evaluations e JOIN scenario_tests t "
+                            "ON t.rowid = e.test_rowid WHERE e.id = ? AND e.owner = ?");
+    stmt.Bind(1, id).Bind(2, owner);
+    if (stmt.Step()) return EvaluationRow(stmt);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return NotFound("scenario test evaluation " + id + " not found");
+  }
+
+  Result<std::vector<ScenarioTestEvaluation>> ListEvaluations(int64_t test_rowid) override {
+    Stmt stmt = db_.Prepare(std::string("SELECT ") + kEvaluationColumns +
+                            " FROM scenario_test_evaluations e JOIN scenario_tests t "
+                            "ON t.rowid = e.test_rowid WHERE e.test_rowid = ? "
+                            "ORDER BY e.rowid DESC");
+    stmt.Bind(1, test_rowid);
+    std::vector<ScenarioTestEvaluation> out;
+    while (stmt.Step()) out.push_back(EvaluationRow(stmt));
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
+  }
+
+  Status PutItemEvaluations(int64_t evaluation_rowid,
+                            const std::vector<ItemEvaluation>& items) override {
+    NUCLEUS_RETURN_IF_ERROR(
+        db_.Prepare("DELETE FROM scenario_test_item_evaluations WHERE evaluation_rowid = ?")
+            .Bind(1, evaluation_rowid)
+            .Exec());
+    int64_t seq = 0;
+    for (const ItemEvaluation& item : items) {
+      Stmt stmt = db_.Prepare(
+          "INSERT INTO scenario_test_item_evaluations (evaluation_rowid, seq, dataset_item_id, "
+          "result, pass) VALUES (?, ?, ?, ?, ?)");
+      stmt.Bind(1, evaluation_rowid).Bind(2, seq++).Bind(3, item.dataset_item_id);
+      BindOptional(stmt, 4, item.result);
+      stmt.BindBool(5, item.pass);
+      NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<ItemEvaluation>> ListItemEvaluations(int64_t evaluation_rowid) override {
+    Stmt stmt = db_.Prepare(
+        "SELECT dataset_item_id, result, pass FROM scenario_test_item_evaluations "
+        "WHERE evaluation_rowid = ? ORDER BY seq");
+    stmt.Bind(1, evaluation_rowid);
+    std::vector<ItemEvaluation> out;
+    while (stmt.Step()) {
+      ItemEvaluation item;
+      item.dataset_item_id = stmt.Text(0);
+      if (!stmt.IsNull(1)) item.result = stmt.Double(1);
+      item.pass = stmt.Int(2) != 0;
+      out.push_back(std::move(item));
+    }
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return out;
   }
 
  private:

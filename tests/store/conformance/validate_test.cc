@@ -154,3 +154,89 @@ TEST_P(StoreConformanceTest, ScenarioTestMetricsThresholdsBaselineAndDeletion) {
 
 }  // namespace
 }  // namespace nucleus::store::conformance
+
+namespace nucleus::store::conformance {
+namespace {
+
+TEST_P(StoreConformanceTest, ScenarioTestEvaluationsNewestFirstWithItemResults) {
+  ScenarioTest t{.id = NextId("ut_"), .owner = "owner_a", .name = "t", .slice_id = "slc_1"};
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.validate().InsertTest(&t); }));
+  ScenarioTestEvaluation first{.id = NextId("ute_"), .owner = "owner_a", .test_rowid = t.rowid,
+                               .eval_function_id = "ef_bbox_iou",
+                               .eval_func_arguments_json = "{\"iou_threshold\":0.1}",
+                               .model_id = "prj_1", .threshold = 0.5,
+                               .threshold_comparison = "less_than", .job_id = "job_1",
+                               .created_at_ms = 7};
+  ScenarioTestEvaluation second = first;
+  second.id = NextId("ute_");
+  second.eval_function_id = "ef_bbox_map";
+  second.threshold = std::nullopt;
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.validate().InsertEvaluation(&first));
+    return tx.validate().InsertEvaluation(&second);
+  }));
+  first.status = "completed";
+  first.result = 0.25;
+  first.pass = true;
+  second.status = "errored";
+  second.error = "no such mask";
+  std::vector<ItemEvaluation> items = {{"di_1", 0.5, true}, {"di_2", std::nullopt, true},
+                                       {"di_0", 0.0, false}};
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.validate().UpdateEvaluation(first));
+    NUCLEUS_RETURN_IF_ERROR(tx.validate().UpdateEvaluation(second));
+    NUCLEUS_RETURN_IF_ERROR(tx.validate().PutItemEvaluations(first.rowid, {{"di_9", 1.0, true}}));
+    return tx.validate().PutItemEvaluations(first.rowid, items);  // replaces
+  }));
+  Reopen();
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<ScenarioTestEvaluation> list,
+                             tx.validate().ListEvaluations(t.rowid));
+    EXPECT_EQ(list.size(), 2u);
+    if (list.size() == 2) {
+      EXPECT_EQ(list[0].id, second.id);
+      EXPECT_EQ(list[0].status, "errored");
+      EXPECT_EQ(list[0].error, "no such mask");
+      EXPECT_FALSE(list[0].result.has_value());
+      EXPECT_FALSE(list[0].threshold.has_value());
+      EXPECT_EQ(list[1].id, first.id);
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(ScenarioTestEvaluation got,
+                             tx.validate().GetEvaluation("owner_a", first.id));
+    EXPECT_EQ(got.scenario_test_id, t.id);
+    EXPECT_EQ(got.status, "completed");
+    EXPECT_EQ(got.result, std::optional<double>(0.25));
+    EXPECT_TRUE(got.pass);
+    EXPECT_EQ(got.threshold, std::optional<double>(0.5));
+    EXPECT_EQ(got.threshold_comparison, "less_than");
+    EXPECT_EQ(got.eval_func_arguments_json, "{\"iou_threshold\":0.1}");
+    EXPECT_EQ(got.model_id, "prj_1");
+    EXPECT_EQ(got.job_id, "job_1");
+    EXPECT_EQ(got.created_at_ms, 7);
+    EXPECT_EQ(tx.validate().GetEvaluation("owner_b", first.id).status().code(),
+              StatusCode::kNotFound);
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<ItemEvaluation> got_items,
+                             tx.validate().ListItemEvaluations(first.rowid));
+    EXPECT_EQ(got_items.size(), 3u);
+    if (got_items.size() == 3) {
+      EXPECT_EQ(got_items[0].dataset_item_id, "di_1");
+      EXPECT_EQ(got_items[0].result, std::optional<double>(0.5));
+      EXPECT_FALSE(got_items[1].result.has_value());
+      EXPECT_EQ(got_items[2].dataset_item_id, "di_0");
+      EXPECT_FALSE(got_items[2].pass);
+    }
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.validate().DeleteTest(t.rowid); }));
+  NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+    EXPECT_EQ(tx.validate().GetEvaluation("owner_a", first.id).status().code(),
+              StatusCode::kNotFound);
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<ItemEvaluation> gone,
+                             tx.validate().ListItemEvaluations(first.rowid));
+    EXPECT_TRUE(gone.empty());
+    return Status::Ok();
+  }));
+}
+
+}  // namespace
+}  // namespace nucleus::store::conformance
