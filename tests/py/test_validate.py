@@ -388,3 +388,26 @@ def test_values_equal_the_clients_metrics_on_generated_data(api, dataset):
             else:
                 assert got["result"] is not None and close(got["result"], value), \
                     (where, i, got, value)
+
+
+def test_values_equal_the_live_client_oracle(api, dataset, tmp_path):
+    """Optional extra: with NUCLEUS_CLIENT_SOURCE naming a checkout of the official client (and
+    numpy, scipy, shapely installed), fresh data from another seed is generated and its reference
+    computed by the client's code now, then compared as the fixture is."""
+    source = os.environ.get("NUCLEUS_CLIENT_SOURCE")
+    if not source:
+        pytest.skip("NUCLEUS_CLIENT_SOURCE not set (the fixture test above always runs)")
+    import subprocess
+    import sys
+    out = tmp_path / "reference.json"
+    generator = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "validate",
+                             "gen_reference.py")
+    subprocess.run([sys.executable, generator, source, str(out), "--seed", "29", "--items", "300"],
+                   check=True)
+    doc = json.loads(out.read_text())
+    history = load_fixture_and_evaluate(api, dataset, doc)
+    for config, h in zip(doc["configs"], history):
+        assert h["status"] == "completed" and close(h["result"], config["aggregate"][0]), config["function"]
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        for got, (value, weight) in zip(items, config["item_results"]):
+            assert (got["result"] is None) if weight == 0 else close(got["result"], value)
