@@ -5,6 +5,8 @@
 //   nucleus runs commit RUN [--allowed-label-match GT:PRED ...]
 //   nucleus export predictions --dataset DS --model PRJ [-o FILE]
 //   nucleus export run RUN [-o FILE]
+//   nucleus tests list
+//   nucleus tests evaluate --model PRJ NAME...   (exit status 2 when a metric fails)
 // Every command takes --endpoint and --api-key (default $NUCLEUS_ENDPOINT / $NUCLEUS_API_KEY).
 // Long work shows a progress bar on stderr when it is a terminal. A failure prints one line
 // "error: <message>" to stderr and exits with status 1.

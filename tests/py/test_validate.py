@@ -411,3 +411,46 @@ def test_values_equal_the_live_client_oracle(api, dataset, tmp_path):
         items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
         for got, (value, weight) in zip(items, config["item_results"]):
             assert (got["result"] is None) if weight == 0 else close(got["result"], value)
+
+
+# --- `nucleus tests` (the CLI) ---------------------------------------------------------------
+
+def run_cli(server, key, *args):
+    import subprocess
+    from conftest import NUCLEUS_BIN
+    env = dict(os.environ, NUCLEUS_ENDPOINT=server.base, NUCLEUS_API_KEY=key)
+    return subprocess.run([NUCLEUS_BIN, *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_cli_tests_list_and_evaluate(server, api, dataset):
+    add_items(api, dataset, ["a", "b"])
+    api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        box("a", "g1", x=0, y=0, w=10, h=10), box("b", "g2", x=0, y=0, w=10, h=10)]})
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    predict(api, run_id, [box("a", "p1", x=0, y=0, w=10, h=10, confidence=0.9),
+                          box("b", "p2", x=5, y=0, w=10, h=10, confidence=0.8)])
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "s", "reference_ids": ["a", "b"]}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}},
+                                                {"id": "ef_bbox_recall",
+                                                 "eval_func_arguments": {"iou_threshold": 0.3}}])
+    listed = run_cli(server, api.key, "tests", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert any(line.split() == [test_id, name, slice_id] for line in listed.stdout.splitlines())
+    passed = run_cli(server, api.key, "tests", "evaluate", "--model", model_id, name)
+    assert passed.returncode == 0, passed.stderr
+    lines = [line.split("\t") for line in passed.stdout.splitlines()]
+    assert [(l[0], l[1], l[4]) for l in lines] == [(name, "bbox_iou", "passed"),
+                                                    (name, "bbox_recall", "passed")]
+    assert abs(float(lines[0][2]) - (1 + 1 / 3) / 2) < 1e-6
+    # a threshold the model misses: exit status 2 and the verdict "failed"
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.9})
+    failed = run_cli(server, api.key, "tests", "evaluate", "--model", model_id, name)
+    assert failed.returncode == 2, failed.stderr
+    first = failed.stdout.splitlines()[0].split("\t")
+    assert first[1] == "bbox_iou" and first[3].startswith("greater_than_equal_to 0.9")
+    assert first[4] == "failed"
+    unknown = run_cli(server, api.key, "tests", "evaluate", "--model", model_id, "nope")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error:") and "nope" in unknown.stderr
