@@ -17,7 +17,9 @@ swapping one helper, never by re-implementing a metric:
   D6  call_metric is called directly (no "everything filtered" check); an item with neither
       ground truth nor predictions of the metric's types gets weight 0 without calling it;
   AP of a label with predictions but no ground truth is 0 (the client's numpy gives NaN).
-Generated data keeps the other divergences out: distinct non-zero confidences (D5), valid convex
+Cuboids have square footprints, where the client's precision/recall footprint (rotated by 90
+degrees, D7) equals the documented one. Generated data keeps the other divergences out:
+distinct non-zero confidences (D5), valid convex
 polygons (D8; convex, so the server clips them in floating point as GEOS does), coordinates
 with three decimals and no assignment ties.
 """
@@ -84,6 +86,41 @@ def jitter(rng, shape, label):
     return s
 
 
+def gen_cuboid(rng, label):
+    """Square footprints (dimensions x == y), where the client's cuboid precision/recall footprint,
+    rotated by 90 degrees (D7), is the documented one."""
+    side = r3(rng.uniform(1, 6))
+    return {"type": "cuboid", "label": label,
+            "position": [r3(rng.uniform(0, 60)), r3(rng.uniform(0, 60)), r3(rng.uniform(0, 2))],
+            "dimensions": [side, side, r3(rng.uniform(1, 3))], "yaw": r3(rng.uniform(-3.1, 3.1))}
+
+
+def jitter_cuboid(rng, c, label):
+    out = json.loads(json.dumps(c))
+    out["label"] = label
+    out["position"] = [r3(v + rng.uniform(-1, 1)) for v in c["position"]]
+    side = r3(max(0.5, c["dimensions"][0] + rng.uniform(-0.5, 0.5)))
+    out["dimensions"] = [side, side, r3(max(0.5, c["dimensions"][2] + rng.uniform(-0.5, 0.5)))]
+    out["yaw"] = r3(c["yaw"] + rng.uniform(-0.3, 0.3))
+    return out
+
+
+def gen_cuboids(rng, confidences):
+    """Ground-truth and predicted cuboids of one item (either side may be empty)."""
+    gt = [gen_cuboid(rng, rng.choice(LABELS[:3])) for _ in range(rng.randint(0, 5))]
+    preds = []
+    if rng.random() > 0.1:
+        for c in gt:
+            if rng.random() < 0.8:
+                preds.append(jitter_cuboid(rng, c, c["label"] if rng.random() < 0.85
+                                           else rng.choice(LABELS[:3])))
+        preds += [gen_cuboid(rng, rng.choice(LABELS[:3])) for _ in range(rng.randint(0, 2))]
+        rng.shuffle(preds)
+        for p in preds:
+            p["confidence"] = confidences.pop()
+    return gt, preds
+
+
 def gen_items(rng, count, confidences):
     items = []
     for i in range(count):
@@ -106,7 +143,9 @@ def gen_items(rng, count, confidences):
             rng.shuffle(preds)
             for p in preds:
                 p["confidence"] = confidences.pop()
-        items.append({"reference_id": f"item_{i:04d}", "ground_truth": gt, "predictions": preds})
+        cuboid_gt, cuboid_preds = gen_cuboids(rng, confidences)
+        items.append({"reference_id": f"item_{i:04d}", "ground_truth": gt + cuboid_gt,
+                      "predictions": preds + cuboid_preds})
     return items
 
 
@@ -123,6 +162,11 @@ CONFIGS = [
     ("poly_precision", "precision", "poly", dict(enforce_label_match=True, iou_threshold=0.5, confidence_threshold=0.0)),
     ("poly_recall", "recall", "poly", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.3)),
     ("poly_map", "map", "poly", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.0)),
+    ("cuboid_iou_3d", "iou_3d", "cuboid", dict(enforce_label_match=True, iou_threshold=0.0, confidence_threshold=0.0)),
+    ("cuboid_iou_2d", "iou_2d", "cuboid", dict(enforce_label_match=False, iou_threshold=0.1, confidence_threshold=0.0)),
+    ("cuboid_precision", "precision", "cuboid", dict(enforce_label_match=True, iou_threshold=0.0, confidence_threshold=0.0)),
+    ("cuboid_precision", "precision", "cuboid", dict(enforce_label_match=False, iou_threshold=0.3, confidence_threshold=0.4)),
+    ("cuboid_recall", "recall", "cuboid", dict(enforce_label_match=True, iou_threshold=0.2, confidence_threshold=0.0)),
 ]
 
 
@@ -131,6 +175,9 @@ def main():
     sys.path.insert(0, args.client_source)
     import numpy as np
     from nucleus import BoxAnnotation, BoxPrediction, Point, PolygonAnnotation, PolygonPrediction
+    from nucleus.annotation import CuboidAnnotation, Point3D
+    from nucleus.prediction import CuboidPrediction
+    from nucleus.metrics import cuboid_metrics as cm
     from nucleus.annotation import AnnotationList
     from nucleus.prediction import PredictionList
     from nucleus.metrics import polygon_metrics as pm
@@ -169,6 +216,10 @@ def main():
         kw = dict(label=shape["label"], reference_id=ref)
         if prediction:
             kw["confidence"] = shape["confidence"]
+        if shape["type"] == "cuboid":
+            cls = CuboidPrediction if prediction else CuboidAnnotation
+            return cls(position=Point3D(*shape["position"]), dimensions=Point3D(*shape["dimensions"]),
+                       yaw=shape["yaw"], annotation_id=f"{ref}_{i}", **kw)
         if shape["type"] == "box":
             w, h = shape["width"], shape["height"]
             cls = BoxPrediction if prediction else BoxAnnotation
@@ -183,15 +234,24 @@ def main():
                "recall": pm.PolygonRecall, "map": pm.PolygonMAP}
     out_configs = []
     for name, metric, shapes, params in CONFIGS:
-        cls = classes[metric]
-        if metric == "map":
+        cls = classes.get(metric)
+        if shapes == "cuboid":
+            cuboid_classes = {"iou_3d": cm.CuboidIOU, "iou_2d": cm.CuboidIOU,
+                              "precision": cm.CuboidPrecision, "recall": cm.CuboidRecall}
+            kwargs = dict(params)
+            if metric.startswith("iou"):
+                kwargs["iou_2d"] = metric == "iou_2d"
+            m = cuboid_classes[metric](**kwargs)
+        elif metric == "map":
             m = cls(iou_threshold=params["iou_threshold"])
         else:
             m = cls(**params)
         per_item = []
         for item in items:
             ref = item["reference_id"]
-            keep = (lambda s: s["type"] == "box") if shapes == "box" else (lambda s: True)
+            keep = {"box": lambda s: s["type"] == "box",
+                    "poly": lambda s: s["type"] in ("box", "polygon"),
+                    "cuboid": lambda s: s["type"] == "cuboid"}[shapes]
             gt = [to_client(s, ref, i, False) for i, s in enumerate(item["ground_truth"]) if keep(s)]
             pr = [to_client(s, ref, i, True) for i, s in enumerate(item["predictions"]) if keep(s)]
             t = params["confidence_threshold"]
@@ -199,9 +259,11 @@ def main():
                 per_item.append([0.0, 0.0])
                 continue
             anns = AnnotationList(box_annotations=[a for a in gt if isinstance(a, BoxAnnotation)],
-                                  polygon_annotations=[a for a in gt if isinstance(a, PolygonAnnotation)])
+                                  polygon_annotations=[a for a in gt if isinstance(a, PolygonAnnotation)],
+                                  cuboid_annotations=[a for a in gt if isinstance(a, CuboidAnnotation)])
             preds = PredictionList(box_predictions=[p for p in pr if isinstance(p, BoxPrediction)],
-                                   polygon_predictions=[p for p in pr if isinstance(p, PolygonPrediction)])
+                                   polygon_predictions=[p for p in pr if isinstance(p, PolygonPrediction)],
+                                   cuboid_predictions=[p for p in pr if isinstance(p, CuboidPrediction)])
             r = m.call_metric(anns, preds)
             per_item.append([float(r.value), float(r.weight)])
         agg = ScalarResult.aggregate([ScalarResult(v, w) for v, w in per_item])

@@ -75,6 +75,25 @@ struct ShapeSource {
   std::string_view geometry;
   std::optional<double> confidence;
 };
+std::vector<eval::CiCuboid> ToCuboids(std::span<const ShapeSource> sources) {
+  std::vector<eval::CiCuboid> out;
+  core::PackedGeometryView view;
+  for (const ShapeSource& s : sources) {
+    if (!view.Reset(s.geometry) || view.type() != core::AnnotationType::kCuboid) continue;
+    core::CuboidGeometry c = view.cuboid();
+    out.push_back({.label = std::string(s.label),
+                   .x = c.position.x,
+                   .y = c.position.y,
+                   .z = c.position.z,
+                   .dx = c.dimensions.x,
+                   .dy = c.dimensions.y,
+                   .dz = c.dimensions.z,
+                   .yaw = c.yaw,
+                   .confidence = s.confidence});
+  }
+  return out;
+}
+
 std::vector<eval::CiShape> ToShapes(std::span<const ShapeSource> sources, bool polygons) {
   std::vector<eval::CiShape> boxes, rings;
   core::PackedGeometryView view;
@@ -97,10 +116,12 @@ std::vector<eval::CiShape> ToShapes(std::span<const ShapeSource> sources, bool p
   return boxes;
 }
 
-// The metric and shapes of a box/polygon function; nullopt for the others.
+// The metric and inputs of a function this server computes; nullopt for the others.
 struct DetectionFunction {
   eval::CiDetectionMetric metric;
   bool polygons;
+  bool cuboids = false;
+  eval::CiCuboidMetric cuboid_metric = eval::CiCuboidMetric::kIou3d;
 };
 std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id) {
   using M = eval::CiDetectionMetric;
@@ -109,6 +130,11 @@ std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id) {
       {"ef_bbox_recall", {M::kRecall, false}},  {"ef_bbox_map", {M::kMap, false}},
       {"ef_poly_iou", {M::kIou, true}},         {"ef_poly_precision", {M::kPrecision, true}},
       {"ef_poly_recall", {M::kRecall, true}},   {"ef_poly_map", {M::kMap, true}},
+      // cuboid_iou_2d / _3d pick 2-D or 3-D by their iou_2d argument (RunScenarioTestEvaluation).
+      {"ef_cuboid_iou_2d", {M::kIou, false, true, eval::CiCuboidMetric::kIou2d}},
+      {"ef_cuboid_iou_3d", {M::kIou, false, true, eval::CiCuboidMetric::kIou3d}},
+      {"ef_cuboid_precision", {M::kPrecision, false, true, eval::CiCuboidMetric::kPrecision}},
+      {"ef_cuboid_recall", {M::kRecall, false, true, eval::CiCuboidMetric::kRecall}},
   };
   auto it = kFunctions.find(id);
   if (it == kFunctions.end()) return std::nullopt;
@@ -119,6 +145,7 @@ std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id) {
 struct ItemShapes {
   std::string item_id;
   std::vector<eval::CiShape> ground_truth, predictions;
+  std::vector<eval::CiCuboid> gt_cuboids, pred_cuboids;
 };
 
 // Reads, in one snapshot, the slice's items with their ground truth and the model's predictions.
@@ -137,7 +164,7 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, bool
     std::vector<ShapeSource> sources;
     for (const store::Annotation& a : annotations) sources.push_back({a.label, a.geometry, {}});
     position[item->rowid] = out->size();
-    out->push_back({item->id, ToShapes(sources, polygons), {}});
+    out->push_back({item->id, ToShapes(sources, polygons), {}, ToCuboids(sources), {}});
   }
   NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(e.owner, e.model_id));
   NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> run,
@@ -152,7 +179,10 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, bool
   for (const store::Prediction& p : kept) {
     predicted[position[p.item_rowid]].push_back({p.label, p.geometry, p.confidence});
   }
-  for (auto& [index, sources] : predicted) (*out)[index].predictions = ToShapes(sources, polygons);
+  for (auto& [index, sources] : predicted) {
+    (*out)[index].predictions = ToShapes(sources, polygons);
+    (*out)[index].pred_cuboids = ToCuboids(sources);
+  }
   return Status::Ok();
 }
 
@@ -244,11 +274,17 @@ Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
   const eval::CiDetectionParams params{.enforce_label_match = args.enforce_label_match,
                                        .iou_threshold = args.iou_threshold,
                                        .confidence_threshold = args.confidence_threshold};
+  eval::CiCuboidMetric cuboid_metric = fn->cuboid_metric;
+  if (fn->metric == eval::CiDetectionMetric::kIou && fn->cuboids) {
+    cuboid_metric = args.iou_2d ? eval::CiCuboidMetric::kIou2d : eval::CiCuboidMetric::kIou3d;
+  }
   std::vector<eval::CiScalar> results;
   std::vector<core::ItemEvaluation> item_results;
   for (const ItemShapes& item : items) {
-    eval::CiScalar r =
-        eval::DetectionItemResult(fn->metric, params, item.ground_truth, item.predictions);
+    eval::CiScalar r = fn->cuboids ? eval::CuboidItemResult(cuboid_metric, params, item.gt_cuboids,
+                                                            item.pred_cuboids)
+                                   : eval::DetectionItemResult(fn->metric, params,
+                                                               item.ground_truth, item.predictions);
     results.push_back(r);
     std::optional<double> value;
     if (r.weight != 0) value = r.value;

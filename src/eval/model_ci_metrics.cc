@@ -161,6 +161,74 @@ std::vector<LabelGroup> GroupByLabel(std::span<const CiShape> gt, std::span<cons
   return groups;
 }
 
+// The footprint's corners in the order the client builds its polygon (corners 1, 0, 4, 5 of
+// get_batch_cuboid_corners, which rotates by yaw + π/2 with dy on its local x axis).
+std::vector<Point> Footprint(const CiCuboid& c) {
+  const double yaw = c.yaw + M_PI / 2;
+  const double cy = std::cos(yaw), sy = std::sin(yaw);
+  const double l = c.dy / 2, w = c.dx / 2;
+  const double local[4][2] = {{l, -w}, {l, w}, {-l, w}, {-l, -w}};
+  std::vector<Point> out;
+  for (const auto& p : local) {
+    out.push_back({cy * p[0] - sy * p[1] + c.x, sy * p[0] + cy * p[1] + c.y});
+  }
+  return out;
+}
+
+double ConvexIntersectionArea(std::span<const Point> a, std::span<const Point> b) {
+  std::vector<Point> clipped = ClipConvex(CounterClockwise(a), CounterClockwise(b));
+  return clipped.size() >= 3 ? std::abs(SignedArea(clipped)) : 0.0;
+}
+
+// The 3-D IoU matrix rows × cols of `rows` against `cols`, row-major.
+std::vector<double> Iou3dMatrix(std::span<const CiCuboid> rows, std::span<const CiCuboid> cols) {
+  std::vector<double> out;
+  for (const CiCuboid& r : rows) {
+    for (const CiCuboid& c : cols) out.push_back(CuboidIou3d2d(r, c).first);
+  }
+  return out;
+}
+
+CiScalar CuboidGroup(CiCuboidMetric metric, double t, std::span<const CiCuboid> gt,
+                     std::span<const CiCuboid> preds) {
+  const double n_gt = static_cast<double>(gt.size());
+  const double n_p = static_cast<double>(preds.size());
+  if (gt.empty() && preds.empty()) return {};
+  if (metric == CiCuboidMetric::kIou3d || metric == CiCuboidMetric::kIou2d) {
+    // detection_iou: each ground truth takes its best prediction (first on ties), many-to-one.
+    double sum = 0;
+    for (const CiCuboid& g : gt) {
+      double best = -1;
+      std::pair<double, double> chosen{0, 0};
+      for (const CiCuboid& p : preds) {
+        std::pair<double, double> iou = CuboidIou3d2d(g, p);
+        if (iou.first > best) best = iou.first, chosen = iou;
+      }
+      if (!preds.empty() && best >= t) {
+        sum += metric == CiCuboidMetric::kIou3d ? chosen.first : chosen.second;
+      }
+    }
+    const double weight = std::max(n_gt, n_p);
+    return {sum / std::max(weight, kEps), weight};
+  }
+  // recall_precision: predictions in order take their best ground truth if still free.
+  std::vector<double> iou = Iou3dMatrix(preds, gt);
+  std::vector<bool> free(gt.size(), true);
+  double tp = 0;
+  for (size_t i = 0; i < preds.size() && !gt.empty(); ++i) {
+    size_t best = 0;
+    for (size_t j = 1; j < gt.size(); ++j) {
+      if (iou[i * gt.size() + j] > iou[i * gt.size() + best]) best = j;
+    }
+    if (iou[i * gt.size() + best] >= t && free[best]) {
+      free[best] = false;
+      tp += 1;
+    }
+  }
+  if (metric == CiCuboidMetric::kPrecision) return {tp / std::max(n_p, kEps), n_p};
+  return {tp / std::max(n_gt, kEps), n_gt};
+}
+
 }  // namespace
 
 CiShape BoxShape(std::string label, double x, double y, double width, double height,
@@ -256,6 +324,56 @@ std::vector<std::pair<int, int>> MaxWeightAssignment(std::span<const double> wei
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::pair<double, double> CuboidIou3d2d(const CiCuboid& a, const CiCuboid& b) {
+  const double bottom = std::max(a.z - a.dz / 2, b.z - b.dz / 2);
+  const double top = std::min(a.z + a.dz / 2, b.z + b.dz / 2);
+  const double height = std::max(0.0, top - bottom);
+  const double ddx = a.x - b.x, ddy = a.y - b.y, ddz = a.z - b.z;
+  double area = 0;
+  if (std::sqrt(ddx * ddx + ddy * ddy + ddz * ddz) < 25) {
+    // The client keeps intersection areas in a float32 matrix.
+    area = static_cast<float>(ConvexIntersectionArea(Footprint(a), Footprint(b)));
+  }
+  const double intersection = height * area;
+  const double area_a = a.dx * a.dy, area_b = b.dx * b.dy;
+  const double union_3d = (area_a * a.dz + area_b * b.dz) - intersection;
+  const double union_2d = (area_a + area_b) - area;
+  return {union_3d > 0 ? intersection / union_3d : 0.0, union_2d > 0 ? area / union_2d : 0.0};
+}
+
+CiScalar CuboidItemResult(CiCuboidMetric metric, const CiDetectionParams& params,
+                          std::span<const CiCuboid> ground_truth,
+                          std::span<const CiCuboid> predictions) {
+  std::vector<CiCuboid> preds;
+  for (const CiCuboid& p : predictions) {
+    if (params.confidence_threshold > 0 && p.confidence &&
+        *p.confidence < params.confidence_threshold) {
+      continue;
+    }
+    preds.push_back(p);
+  }
+  const double t = params.iou_threshold;
+  if (!params.enforce_label_match) return CuboidGroup(metric, t, ground_truth, preds);
+  std::vector<std::string> labels;
+  for (const CiCuboid& c : ground_truth) labels.push_back(c.label);
+  for (const CiCuboid& c : preds) labels.push_back(c.label);
+  std::vector<std::string> seen;
+  std::vector<CiScalar> per_label;
+  for (const std::string& label : labels) {
+    if (std::find(seen.begin(), seen.end(), label) != seen.end()) continue;
+    seen.push_back(label);
+    std::vector<CiCuboid> g, p;
+    for (const CiCuboid& c : ground_truth) {
+      if (c.label == label) g.push_back(c);
+    }
+    for (const CiCuboid& c : preds) {
+      if (c.label == label) p.push_back(c);
+    }
+    per_label.push_back(CuboidGroup(metric, t, g, p));
+  }
+  return AggregateScalars(per_label);
 }
 
 double AveragePrecision(std::span<const double> recall, std::span<const double> precision) {

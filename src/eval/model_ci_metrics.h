@@ -53,6 +53,28 @@ CiScalar DetectionItemResult(CiDetectionMetric metric, const CiDetectionParams& 
                              std::span<const CiShape> ground_truth,
                              std::span<const CiShape> predictions);
 
+// A cuboid annotation or prediction (validate.md §8.4).
+struct CiCuboid {
+  std::string label;
+  double x = 0, y = 0, z = 0;     // centre
+  double dx = 0, dy = 0, dz = 0;  // dimensions: dx along the heading, dy across, dz up
+  double yaw = 0;
+  std::optional<double> confidence;
+};
+
+enum class CiCuboidMetric { kIou3d, kIou2d, kPrecision, kRecall };
+
+// The item's result of a cuboid function (§8.4): cuboid_iou_3d / _2d greedy many-to-one per
+// ground truth, cuboid_precision / _recall greedy in prediction order, with the documented
+// footprint for all four (§9, D7). `params.iou_threshold` is the overlap threshold.
+CiScalar CuboidItemResult(CiCuboidMetric metric, const CiDetectionParams& params,
+                          std::span<const CiCuboid> ground_truth,
+                          std::span<const CiCuboid> predictions);
+
+// 3-D and bird's-eye IoU of two cuboids as the client's compute_outer_iou computes them: the
+// footprint intersection rounded to float32 and 0 unless the centres are closer than 25.
+std::pair<double, double> CuboidIou3d2d(const CiCuboid& a, const CiCuboid& b);
+
 // IoU of two shapes: intersection / max(union, ε). Convex rings are clipped exactly in floating
 // point; others go through geometry::PolygonIou (snapped to its 1e-6 grid).
 double ShapeIou(const CiShape& a, const CiShape& b);

@@ -67,6 +67,28 @@ TEST(ModelCiMetrics, EdgeCasesHaveDefinedValues) {
   EXPECT_EQ(AggregateScalars(nothing).weight, 0.0);
 }
 
+TEST(ModelCiMetrics, CuboidFootprintHasItsLengthAlongTheHeading) {
+  // dimensions.x along the yaw (D7 documents the client's 90-degree-off precision/recall).
+  CiCuboid a{.label = "car", .dx = 4, .dy = 2, .dz = 2};
+  CiCuboid shifted_along = a;
+  shifted_along.x = 2;  // half the length along the heading (yaw 0: the x axis)
+  auto [iou3d, iou2d] = CuboidIou3d2d(a, shifted_along);
+  EXPECT_NEAR(iou2d, 4.0 / 12.0, 1e-6);  // overlap 2 x 2 of two 4 x 2 footprints
+  EXPECT_NEAR(iou3d, 8.0 / 24.0, 1e-6);
+  CiCuboid far = a;
+  far.x = 25;  // centres 25 apart: the client does not intersect them
+  EXPECT_EQ(CuboidIou3d2d(a, far).first, 0.0);
+  // Greedy many-to-one: both ground truths take the one prediction.
+  std::vector<CiCuboid> gt = {a, a};
+  std::vector<CiCuboid> preds = {a};
+  CiDetectionParams p{.enforce_label_match = true, .iou_threshold = 0.0};
+  auto iou = CuboidItemResult(CiCuboidMetric::kIou3d, p, gt, preds);
+  EXPECT_NEAR(iou.value, 1.0, 1e-6);
+  EXPECT_EQ(iou.weight, 2.0);
+  auto recall = CuboidItemResult(CiCuboidMetric::kRecall, p, gt, preds);
+  EXPECT_EQ(recall.value, 0.5);
+}
+
 TEST(ModelCiMetrics, MapHonoursItsIouThreshold) {
   // IoU 50/150 = 1/3: a match at 0.3, not at 0.5 (the client's PolygonMAP always uses 0.5, D3).
   std::vector<CiShape> gt = {BoxShape("car", 0, 0, 10, 10)};
@@ -83,7 +105,7 @@ std::vector<CiShape> Shapes(simdjson::dom::array list, bool boxes_only) {
   std::vector<CiShape> out;
   for (simdjson::dom::object s : list) {
     std::string_view type = s["type"].get_string().value();
-    if (boxes_only && type != "box") continue;
+    if (type == "cuboid" || (boxes_only && type != "box")) continue;
     CiShape shape;
     shape.label = std::string(s["label"].get_string().value());
     if (type == "box") {
@@ -101,6 +123,36 @@ std::vector<CiShape> Shapes(simdjson::dom::array list, bool boxes_only) {
     out.push_back(std::move(shape));
   }
   return out;
+}
+
+std::vector<CiCuboid> Cuboids(simdjson::dom::array list) {
+  std::vector<CiCuboid> out;
+  for (simdjson::dom::object s : list) {
+    if (s["type"].get_string().value() != "cuboid") continue;
+    simdjson::dom::array p = s["position"].get_array().value();
+    simdjson::dom::array d = s["dimensions"].get_array().value();
+    CiCuboid c{.label = std::string(s["label"].get_string().value()),
+               .x = p.at(0).get_double().value(),
+               .y = p.at(1).get_double().value(),
+               .z = p.at(2).get_double().value(),
+               .dx = d.at(0).get_double().value(),
+               .dy = d.at(1).get_double().value(),
+               .dz = d.at(2).get_double().value(),
+               .yaw = s["yaw"].get_double().value()};
+    double confidence = 0;
+    if (s["confidence"].get_double().get(confidence) == simdjson::SUCCESS) {
+      c.confidence = confidence;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+CiCuboidMetric CuboidMetricOf(std::string_view name) {
+  if (name == "iou_3d") return CiCuboidMetric::kIou3d;
+  if (name == "iou_2d") return CiCuboidMetric::kIou2d;
+  if (name == "precision") return CiCuboidMetric::kPrecision;
+  return CiCuboidMetric::kRecall;
 }
 
 // Relative 1e-9 (absolute near 0): the client sums in the same order, but computes intersection
@@ -126,7 +178,8 @@ TEST(ModelCiMetrics, EqualTheClientsOwnMetricsOnGeneratedData) {
   int configs = 0;
   for (simdjson::dom::object config : doc["configs"].get_array()) {
     std::string name(config["function"].get_string().value());
-    bool boxes_only = config["shapes"].get_string().value() == "box";
+    std::string_view shapes = config["shapes"].get_string().value();
+    bool boxes_only = shapes == "box";
     CiDetectionParams params{
         .enforce_label_match = config["enforce_label_match"].get_bool().value(),
         .iou_threshold = config["iou_threshold"].get_double().value(),
@@ -139,9 +192,16 @@ TEST(ModelCiMetrics, EqualTheClientsOwnMetricsOnGeneratedData) {
     simdjson::dom::array expected = config["item_results"].get_array().value();
     ASSERT_EQ(expected.size(), items.size());
     for (simdjson::dom::object item : items) {
-      auto gt = Shapes(item["ground_truth"].get_array().value(), boxes_only);
-      auto preds = Shapes(item["predictions"].get_array().value(), boxes_only);
-      CiScalar r = DetectionItemResult(metric, params, gt, preds);
+      CiScalar r;
+      if (shapes == "cuboid") {
+        r = CuboidItemResult(CuboidMetricOf(config["metric"].get_string().value()), params,
+                             Cuboids(item["ground_truth"].get_array().value()),
+                             Cuboids(item["predictions"].get_array().value()));
+      } else {
+        auto gt = Shapes(item["ground_truth"].get_array().value(), boxes_only);
+        auto preds = Shapes(item["predictions"].get_array().value(), boxes_only);
+        r = DetectionItemResult(metric, params, gt, preds);
+      }
       simdjson::dom::array want = expected.at(i).get_array().value();
       std::string where = name + " item " + std::to_string(i);
       ExpectClose(r.weight, want.at(1).get_double().value(), where + " weight");
@@ -155,7 +215,7 @@ TEST(ModelCiMetrics, EqualTheClientsOwnMetricsOnGeneratedData) {
     ExpectClose(total.weight, want.at(1).get_double().value(), name + " aggregate weight");
     ++configs;
   }
-  EXPECT_GE(configs, 12);
+  EXPECT_GE(configs, 17);
 }
 
 }  // namespace

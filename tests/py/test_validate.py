@@ -330,12 +330,19 @@ def test_a_model_without_predictions_is_evaluated(api, slice_id):
 
 
 def fixture_objects(item, prediction):
+    """The item's objects; cuboids go on the item's point-cloud twin "<ref>/pc" (cuboids live on
+    point clouds), the others on the image item."""
     out = []
     key = "predictions" if prediction else "ground_truth"
     for i, s in enumerate(item[key]):
-        obj = {"label": s["label"], "type": s["type"], "reference_id": item["reference_id"],
+        ref = item["reference_id"] + ("/pc" if s["type"] == "cuboid" else "")
+        obj = {"label": s["label"], "type": s["type"], "reference_id": ref,
                "annotation_id": f"{key}_{i}", "metadata": {}}
-        if s["type"] == "box":
+        if s["type"] == "cuboid":
+            obj["geometry"] = {"position": dict(zip("xyz", s["position"])),
+                               "dimensions": dict(zip("xyz", s["dimensions"])),
+                               "yaw": s["yaw"]}
+        elif s["type"] == "box":
             obj["geometry"] = {k: s[k] for k in ("x", "y", "width", "height")}
         else:
             obj["geometry"] = {"vertices": [{"x": x, "y": y} for x, y in s["vertices"]]}
@@ -346,23 +353,40 @@ def fixture_objects(item, prediction):
 
 
 def load_fixture_and_evaluate(api, dataset, doc):
+    """One scenario test per kind of item: the image items for the box and polygon functions,
+    their point-cloud twins for the cuboid functions. Returns the evaluations in the configs'
+    order."""
     refs = [i["reference_id"] for i in doc["items"]]
     add_items(api, dataset, refs)
+    pc_refs = [r + "/pc" for r in refs]
+    r = api.post(f"dataset/{dataset}/append", {"update": False, "items": [
+        {"reference_id": r, "pointcloud_url": f"https://example.com/{r}.json", "metadata": {}}
+        for r in pc_refs]})
+    assert r.status_code == 200, r.text
     gt = [o for item in doc["items"] for o in fixture_objects(item, False)]
     r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": gt})
     assert r.status_code == 200, r.text
     run_id = create_run(api, dataset)
     model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
     predict(api, run_id, [o for item in doc["items"] for o in fixture_objects(item, True)])
-    slice_id = api.post(f"dataset/{dataset}/create_slice",
-                        {"name": "all", "reference_ids": refs}).json()["slice_id"]
-    functions = [{"id": "ef_" + c["function"], "eval_func_arguments": {
-        k: c[k] for k in ("enforce_label_match", "iou_threshold", "confidence_threshold")
-        if not c["metric"] == "map" or k == "iou_threshold"}} for c in doc["configs"]]
-    test_id, name = create_test(api, slice_id, functions)
-    evaluate(api, model_id, [name])
-    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
-    return list(reversed(history))  # creation order = the configs' order
+    functions = {False: [], True: []}
+    for c in doc["configs"]:
+        args = {k: c[k] for k in ("enforce_label_match", "iou_threshold", "confidence_threshold")
+                if not c["metric"] == "map" or k == "iou_threshold"}
+        if c["metric"] in ("iou_2d", "iou_3d"):
+            args["iou_2d"] = c["metric"] == "iou_2d"
+        functions[c["shapes"] == "cuboid"].append(
+            {"id": "ef_" + c["function"], "eval_func_arguments": args})
+    history = []
+    for cuboids, members in ((False, refs), (True, pc_refs)):
+        slice_id = api.post(f"dataset/{dataset}/create_slice",
+                            {"name": f"all {cuboids}", "reference_ids": members}).json()["slice_id"]
+        test_id, name = create_test(api, slice_id, functions[cuboids])
+        evaluate(api, model_id, [name])
+        answer = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+        history += list(reversed(answer))  # creation order
+    by_kind = {False: iter(history[:len(functions[False])]), True: iter(history[len(functions[False]):])}
+    return [next(by_kind[c["shapes"] == "cuboid"]) for c in doc["configs"]]
 
 
 def close(got, want):
