@@ -321,7 +321,7 @@ ALTER TABLE datasets ADD COLUMN item_deletions BIGINT NOT NULL DEFAULT 0;
 // v4: Model CI (store/validate.h), as SQLite's v14: owners' external evaluation functions,
 // scenario tests, their metrics, evaluations and per-item results.
 constexpr const char* kV4ModelCi = R"sql(
-CREATE TABLE eval_functions (
+CREATE TABLE IF NOT EXISTS eval_functions (
   rowid BIGSERIAL PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   owner TEXT NOT NULL,
@@ -331,7 +331,7 @@ CREATE TABLE eval_functions (
   UNIQUE (owner, name)
 );
 
-CREATE TABLE scenario_tests (
+CREATE TABLE IF NOT EXISTS scenario_tests (
   rowid BIGSERIAL PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   owner TEXT NOT NULL,
@@ -342,7 +342,7 @@ CREATE TABLE scenario_tests (
   UNIQUE (owner, name)
 );
 
-CREATE TABLE scenario_test_metrics (
+CREATE TABLE IF NOT EXISTS scenario_test_metrics (
   test_rowid BIGINT NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
   seq BIGINT NOT NULL,
   eval_function_id TEXT NOT NULL,
@@ -352,7 +352,7 @@ CREATE TABLE scenario_test_metrics (
   PRIMARY KEY (test_rowid, seq)
 );
 
-CREATE TABLE scenario_test_evaluations (
+CREATE TABLE IF NOT EXISTS scenario_test_evaluations (
   rowid BIGSERIAL PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   owner TEXT NOT NULL,
@@ -369,9 +369,10 @@ CREATE TABLE scenario_test_evaluations (
   job_id TEXT NOT NULL,
   created_at_ms BIGINT NOT NULL
 );
-CREATE INDEX scenario_test_evaluations_by_test ON scenario_test_evaluations(test_rowid);
+CREATE INDEX IF NOT EXISTS evaluations_by_scenario_test
+  ON scenario_test_evaluations(test_rowid);
 
-CREATE TABLE scenario_test_item_evaluations (
+CREATE TABLE IF NOT EXISTS scenario_test_item_evaluations (
   evaluation_rowid BIGINT NOT NULL REFERENCES scenario_test_evaluations(rowid) ON DELETE CASCADE,
   seq BIGINT NOT NULL,
   dataset_item_id TEXT NOT NULL,

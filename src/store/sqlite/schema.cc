@@ -483,9 +483,10 @@ void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** arg
 // v14: Model CI (store/validate.h, docs/api/validate.md): owners' external evaluation functions,
 // scenario tests (unique names per owner: the client addresses tests by name) and their metrics
 // in creation order, evaluations of models on them (newest first) with per-item results.
-// Built-in functions are not stored: their ids are fixed (core/validate.h).
+// Built-in functions are not stored: their ids are fixed (core/validate.h). IF NOT EXISTS: the
+// tests that replay migrations from an older user_version run this one again.
 constexpr const char* kV14ModelCi = R"sql(
-CREATE TABLE eval_functions (
+CREATE TABLE IF NOT EXISTS eval_functions (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   owner TEXT NOT NULL,
@@ -495,7 +496,7 @@ CREATE TABLE eval_functions (
   UNIQUE (owner, name)
 );
 
-CREATE TABLE scenario_tests (
+CREATE TABLE IF NOT EXISTS scenario_tests (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   owner TEXT NOT NULL,
@@ -506,7 +507,7 @@ CREATE TABLE scenario_tests (
   UNIQUE (owner, name)
 );
 
-CREATE TABLE scenario_test_metrics (
+CREATE TABLE IF NOT EXISTS scenario_test_metrics (
   test_rowid INTEGER NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
   eval_function_id TEXT NOT NULL,
@@ -516,7 +517,7 @@ CREATE TABLE scenario_test_metrics (
   PRIMARY KEY (test_rowid, seq)
 );
 
-CREATE TABLE scenario_test_evaluations (
+CREATE TABLE IF NOT EXISTS scenario_test_evaluations (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   owner TEXT NOT NULL,
@@ -533,9 +534,10 @@ CREATE TABLE scenario_test_evaluations (
   job_id TEXT NOT NULL,
   created_at_ms INTEGER NOT NULL
 );
-CREATE INDEX scenario_test_evaluations_by_test ON scenario_test_evaluations(test_rowid);
+CREATE INDEX IF NOT EXISTS evaluations_by_scenario_test
+  ON scenario_test_evaluations(test_rowid);
 
-CREATE TABLE scenario_test_item_evaluations (
+CREATE TABLE IF NOT EXISTS scenario_test_item_evaluations (
   evaluation_rowid INTEGER NOT NULL REFERENCES scenario_test_evaluations(rowid) ON DELETE CASCADE,
   seq INTEGER NOT NULL,
   dataset_item_id TEXT NOT NULL,
