@@ -307,6 +307,45 @@ Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
   return SaveEvaluation(run, e, nullptr);
 }
 
+Result<core::ScenarioTestEvaluation> UploadExternalResults(Context& ctx, const std::string& owner,
+                                                           const core::ExternalResults& input) {
+  core::ScenarioTestEvaluation e{.id = core::NewId("ute_"),
+                                 .owner = owner,
+                                 .eval_function_id = input.eval_function_id,
+                                 .model_id = input.model_id,
+                                 .status = "completed",
+                                 .result = input.overall_metric,
+                                 .created_at_ms = core::ToUnixMillis(ctx.clock.Now())};
+  std::vector<core::ItemEvaluation> items;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test, TestOf(tx, owner, input.scenario_test_id));
+    auto model = tx.models().Get(owner, input.model_id);
+    if (!model.ok()) return NotFoundAs(model.status(), "model", input.model_id);
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::EvalFunction> fn,
+                             tx.validate().FindEvalFunction(owner, input.eval_function_id));
+    const core::ScenarioTestMetric* metric = nullptr;
+    for (const core::ScenarioTestMetric& m : test.metrics) {
+      if (m.eval_function_id == input.eval_function_id && metric == nullptr) metric = &m;
+    }
+    if (!fn || metric == nullptr) {
+      return InvalidArgument(Quoted("evaluation function", input.eval_function_id,
+                                    "is not an external function of this scenario test"));
+    }
+    e.test_rowid = test.rowid;
+    e.scenario_test_id = test.id;
+    e.threshold = metric->threshold;
+    e.threshold_comparison = metric->threshold_comparison;
+    e.pass = core::PassesThreshold(e.result, e.threshold, e.threshold_comparison);
+    for (const auto& [ref, score] : input.result_per_ref_id) {
+      items.push_back({ref, score,
+                       core::PassesThreshold(score, e.threshold, e.threshold_comparison)});
+    }
+    NUCLEUS_RETURN_IF_ERROR(tx.validate().InsertEvaluation(&e));
+    return tx.validate().PutItemEvaluations(e.rowid, items);
+  }));
+  return e;
+}
+
 Result<std::vector<core::ScenarioTestEvaluation>> ListScenarioTestEvaluations(
     Context& ctx, const std::string& owner, const std::string& test_id) {
   std::vector<core::ScenarioTestEvaluation> out;

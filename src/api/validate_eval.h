@@ -47,6 +47,14 @@ Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evalu
 Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
                                   const std::string& message);
 
+// POST validate/scenario_test/upload_results (§3.9): stores the results as a completed
+// evaluation of the model (result: overall_metric; one item evaluation per entity, its
+// dataset_item_id the entity's reference id) and returns it. NotFound for an unknown test or
+// model; InvalidArgument unless the function is one of the owner's external functions and a
+// metric of the test.
+Result<core::ScenarioTestEvaluation> UploadExternalResults(Context& ctx, const std::string& owner,
+                                                           const core::ExternalResults& input);
+
 // GET validate/scenario_test/{ut}/eval_history/details (§5.1): newest first.
 Result<std::vector<core::ScenarioTestEvaluation>> ListScenarioTestEvaluations(
     Context& ctx, const std::string& owner, const std::string& test_id);

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nucleus::core {
@@ -138,6 +139,17 @@ struct EvalArguments {
   double confidence_threshold = 0.0;
   bool iou_2d = false;
   bool has_filters = false;  // a non-null annotation_filters / prediction_filters
+};
+
+// POST validate/scenario_test/upload_results (§3.9): an external function's results, computed
+// and aggregated by the client.
+struct ExternalResults {
+  std::string scenario_test_id;
+  std::string eval_function_id;
+  std::string model_id;
+  std::string level = "item";  // "item", "scene" or "track"
+  std::vector<std::pair<std::string, double>> result_per_ref_id;  // as sent, in order
+  double overall_metric = 0;
 };
 
 // Whether `result` passes `threshold` under `comparison` (§5.3): no threshold passes; no result

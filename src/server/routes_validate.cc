@@ -117,11 +117,20 @@ void GetEvaluationInfo(api::Context& ctx, Request& req, Response& res) {
   res.Json(wire::EncodeEvaluationInfo(info->evaluation, info->items));
 }
 
+void UploadExternalResults(api::Context& ctx, Request& req, Response& res) {
+  auto input = wire::DecodeExternalResults(req.body);
+  if (AnsweredError(input, res)) return;
+  auto stored = api::UploadExternalResults(ctx, req.owner, *input);
+  if (AnsweredError(stored, res)) return;
+  res.Json(wire::EncodeExternalResultsStored(*stored));
+}
+
 constexpr RouteRow kValidateRoutes[] = {
     {"GET", "validate/eval_fn", ListEvalFunctions},
     {"POST", "validate/eval_fn", CreateExternalEvalFunction},
     {"POST", "validate/scenario_test", CreateScenarioTest},
     {"GET", "validate/scenario_test/details", ListScenarioTests},
+    {"POST", "validate/scenario_test/upload_results", UploadExternalResults},
     {"GET", "validate/scenario_test/:ut", GetScenarioTest},
     {"GET", "validate/scenario_test/:ut/info", GetScenarioTestInfo},
     {"GET", "validate/scenario_test/:ut/metrics", GetScenarioTestMetrics},

@@ -231,6 +231,36 @@ Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_i
   return args;
 }
 
+Result<core::ExternalResults> DecodeExternalResults(std::string_view body) {
+  JsonDoc doc;
+  JsonObject obj;
+  NUCLEUS_RETURN_IF_ERROR(ParseBodyObject(body, "POST", &doc, &obj));
+  constexpr std::string_view kWhat = "external evaluation results";
+  core::ExternalResults input;
+  NUCLEUS_RETURN_IF_ERROR(GetString(obj, "unit_test_id", kWhat, &input.scenario_test_id));
+  NUCLEUS_RETURN_IF_ERROR(GetString(obj, "eval_function_id", kWhat, &input.eval_function_id));
+  NUCLEUS_RETURN_IF_ERROR(GetString(obj, "model_id", kWhat, &input.model_id));
+  NUCLEUS_RETURN_IF_ERROR(GetNumber(obj, "overall_metric", kWhat, &input.overall_metric));
+  NUCLEUS_RETURN_IF_ERROR(OptString(obj, "level", kWhat, &input.level));
+  JsonObject per_ref;
+  NUCLEUS_RETURN_IF_ERROR(GetObject(obj, "result_per_ref_id", kWhat, &per_ref));
+  for (auto field : per_ref) {
+    const std::string_view ref = field.key;
+    double score = 0;
+    if (!ToDouble(field.value, &score)) {
+      std::string key = "result_per_ref_id.";
+      key.append(ref);
+      return FieldError(kWhat, key, "must be a number");
+    }
+    input.result_per_ref_id.emplace_back(std::string(ref), score);
+  }
+  return input;
+}
+
+std::string EncodeExternalResultsStored(const core::ScenarioTestEvaluation& evaluation) {
+  return JsonWriter().BeginObject().Key("evaluation_id").String(evaluation.id).EndObject().Take();
+}
+
 Result<std::vector<std::string>> DecodeTestNames(std::string_view body) {
   JsonDoc doc;
   JsonObject obj;

@@ -61,6 +61,13 @@ std::string EncodeScenarioTestMetric(const core::ScenarioTestMetric& metric);
 Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_id,
                                                 std::string_view arguments_json);
 
+// POST validate/scenario_test/upload_results (§3.9): {"unit_test_id", "eval_function_id",
+// "result_per_ref_id": {ref: number}, "weight_per_ref_id", "overall_metric", "model_id",
+// "slice_id", "level"}.
+Result<core::ExternalResults> DecodeExternalResults(std::string_view body);
+// {"evaluation_id": "ute_..."}
+std::string EncodeExternalResultsStored(const core::ScenarioTestEvaluation& evaluation);
+
 // POST validate/{prj}/evaluate (§4.1): {"test_names": [...]}.
 Result<std::vector<std::string>> DecodeTestNames(std::string_view body);
 // [{"id", "scenario_test_id", "eval_function_id", "model_id", "status", "result", "pass",

@@ -478,3 +478,33 @@ def test_cli_tests_list_and_evaluate(server, api, dataset):
     assert first[4] == "failed"
     unknown = run_cli(server, api.key, "tests", "evaluate", "--model", model_id, "nope")
     assert unknown.returncode == 1 and unknown.stderr.startswith("error:") and "nope" in unknown.stderr
+
+
+def test_external_results_are_stored_as_a_completed_evaluation(api, slice_id):
+    fn = api.post("validate/eval_fn", {"name": "ext_" + uuid.uuid4().hex,
+                                       "is_external_function": True, "level": "track"}).json()["eval_fn"]
+    test_id, _ = create_test(api, slice_id, [{"id": fn["id"], "eval_func_arguments": {}}])
+    api.post(f"validate/metric/set_threshold/{test_id}/{fn['id']}", {"threshold": 0.5})
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    body = {"unit_test_id": test_id, "eval_function_id": fn["id"],
+            "result_per_ref_id": {"track_a": 1.0, "track_b": 0.25},
+            "weight_per_ref_id": {"track_a": 1.0, "track_b": 1.0},
+            "overall_metric": 0.625, "model_id": model_id, "slice_id": slice_id, "level": "track"}
+    r = api.post("validate/scenario_test/upload_results", body)
+    assert r.status_code == 200, r.text
+    evaluation_id = r.json()["evaluation_id"]
+    [h] = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert h["id"] == evaluation_id and h["status"] == "completed" and h["result"] == 0.625
+    assert h["pass"] is True and h["model_id"] == model_id
+    items = api.get(f"validate/eval/{evaluation_id}/info").json()["scenario_test_item_evaluations"]
+    assert [(i["dataset_item_id"], i["result"], i["pass"]) for i in items] == [
+        ("track_a", 1.0, True), ("track_b", 0.25, False)]
+    # a built-in function is not external
+    r = api.post("validate/scenario_test/upload_results", dict(body, eval_function_id="ef_bbox_iou"))
+    assert r.status_code == 400 and "ef_bbox_iou" in r.json()["error"]
+    r = api.post("validate/scenario_test/upload_results", dict(body, model_id="prj_missing"))
+    assert r.status_code == 404
+    r = api.post("validate/scenario_test/upload_results",
+                 dict(body, result_per_ref_id={"track_a": "x"}))
+    assert r.status_code == 400 and "result_per_ref_id.track_a" in r.json()["error"]
