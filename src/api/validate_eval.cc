@@ -2,6 +2,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "api/validate_slices.h"
 #include "core/clock.h"
@@ -170,21 +171,43 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, bool
   NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> run,
                            tx.models().LatestRun(model.rowid, slice.dataset_id));
   if (!run) return Status::Ok();
+  // The run's predictions in upload order without their payloads (ScanRun borrows the rows);
+  // the label and packed geometry of those on the slice's items are copied.
+  struct Kept {
+    size_t index;
+    std::string label, geometry;
+    std::optional<double> confidence;
+  };
+  std::vector<Kept> kept;
+  NUCLEUS_ASSIGN_OR_RETURN(store::RowidRange range, tx.predictions().RunRowidRange(run->rowid));
+  NUCLEUS_RETURN_IF_ERROR(tx.predictions().ScanRun(
+      run->rowid, range.first, range.last, [&](const store::PredictionRef& p) {
+        auto at = position.find(p.item_rowid);
+        if (at != position.end()) {
+          kept.push_back({at->second, std::string(p.label), std::string(p.geometry),
+                          p.confidence});
+        }
+        return Status::Ok();
+      }));
   std::map<size_t, std::vector<ShapeSource>> predicted;
-  std::vector<store::Prediction> kept;  // owns the bytes `predicted` views
-  NUCLEUS_RETURN_IF_ERROR(tx.predictions().ForEachInRun(run->rowid, [&](const store::Prediction& p) {
-    if (position.count(p.item_rowid)) kept.push_back(p);
-    return Status::Ok();
-  }));
-  for (const store::Prediction& p : kept) {
-    predicted[position[p.item_rowid]].push_back({p.label, p.geometry, p.confidence});
-  }
+  for (const Kept& p : kept) predicted[p.index].push_back({p.label, p.geometry, p.confidence});
   for (auto& [index, sources] : predicted) {
     (*out)[index].predictions = ToShapes(sources, polygons);
     (*out)[index].pred_cuboids = ToCuboids(sources);
   }
   return Status::Ok();
 }
+
+}  // namespace
+
+struct EvaluationReads::Impl {
+  // (scenario test id, model id, polygons) -> the items' shapes.
+  std::map<std::tuple<std::string, std::string, bool>, std::vector<ItemShapes>> items;
+};
+EvaluationReads::EvaluationReads() : impl_(std::make_unique<Impl>()) {}
+EvaluationReads::~EvaluationReads() = default;
+
+namespace {
 
 Status SaveEvaluation(JobRun& run, const core::ScenarioTestEvaluation& e,
              const std::vector<core::ItemEvaluation>* items) {
@@ -259,7 +282,7 @@ Result<core::ScenarioTestEvaluation> StartScenarioTestEvaluation(JobRun& run,
 }
 
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
-                                 const core::EvalArguments& args) {
+                                 const core::EvalArguments& args, EvaluationReads& reads) {
   std::optional<DetectionFunction> fn = DetectionFunctionOf(e.eval_function_id);
   if (!fn) {
     return InvalidArgument(Quoted("evaluation function", e.eval_function_id,
@@ -268,9 +291,15 @@ Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
   if (args.has_filters) {
     return InvalidArgument("annotation_filters and prediction_filters are not applied yet");
   }
-  std::vector<ItemShapes> items;
-  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read(
-      [&](store::Tx& tx) { return ReadItemShapes(tx, e, fn->polygons, &items); }));
+  auto key = std::make_tuple(e.scenario_test_id, e.model_id, fn->polygons);
+  auto cached = reads.impl().items.find(key);
+  if (cached == reads.impl().items.end()) {
+    std::vector<ItemShapes> read;
+    NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read(
+        [&](store::Tx& tx) { return ReadItemShapes(tx, e, fn->polygons, &read); }));
+    cached = reads.impl().items.emplace(key, std::move(read)).first;
+  }
+  const std::vector<ItemShapes>& items = cached->second;
   const eval::CiDetectionParams params{.enforce_label_match = args.enforce_label_match,
                                        .iou_threshold = args.iou_threshold,
                                        .confidence_threshold = args.confidence_threshold};

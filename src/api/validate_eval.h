@@ -3,6 +3,7 @@
 // Thread-safe.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,13 +37,28 @@ Result<std::vector<store::Job>> EvaluateModelOnAllScenarioTests(Context& ctx,
 // In the job: marks evaluation `id` (of the job's owner) "started" and returns it.
 Result<core::ScenarioTestEvaluation> StartScenarioTestEvaluation(JobRun& run,
                                                                  const std::string& id);
+// What the evaluations of one job read, kept across them: the items of a test's slice with their
+// ground truth and the model's predictions are read once per (test, model, kind of shapes), so
+// the metrics of one test share one snapshot. Not thread-safe: one per job run.
+class EvaluationReads {
+ public:
+  EvaluationReads();
+  ~EvaluationReads();
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // Computes the evaluation's metric with `args` over the slice's items, the model's predictions
 // of its latest run on the slice's dataset (none: every item without predictions) and the
-// current ground truth, read in one snapshot; stores the item results, the aggregate and the
-// pass/fail, "completed". InvalidArgument (the caller marks the evaluation errored) for a
-// function this server does not compute yet or for filters, which are not applied yet.
+// current ground truth, read in one snapshot (shared through `reads`); stores the item results,
+// the aggregate and the pass/fail, "completed". InvalidArgument (the caller marks the evaluation
+// errored) for a function this server does not compute yet or for filters, which are not
+// applied yet.
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
-                                 const core::EvalArguments& args);
+                                 const core::EvalArguments& args, EvaluationReads& reads);
 // Marks the evaluation "errored" with `message`.
 Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
                                   const std::string& message);

@@ -15,13 +15,14 @@ namespace {
 Status RunEvaluationJob(api::JobRun& run) {
   const std::vector<std::string>& ids = run.request().reference_ids;
   std::vector<std::string> errors;
+  api::EvaluationReads reads;
   const int64_t total = static_cast<int64_t>(ids.size());
   for (int64_t i = 0; i < total; ++i) {
     auto evaluation = api::StartScenarioTestEvaluation(run, ids[i]);
     if (!evaluation.ok()) return evaluation.status();
     auto args = wire::DecodeEvalArguments(evaluation->eval_function_id,
                                           evaluation->eval_func_arguments_json);
-    Status done = args.ok() ? api::RunScenarioTestEvaluation(run, *evaluation, *args)
+    Status done = args.ok() ? api::RunScenarioTestEvaluation(run, *evaluation, *args, reads)
                             : args.status();
     if (!done.ok()) {
       if (run.lease_lost()) return done;

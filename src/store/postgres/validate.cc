@@ -243,14 +243,15 @@ class PostgresValidateRepo final : public ValidateRepo {
             .Bind(1, evaluation_rowid)
             .Exec());
     int64_t seq = 0;
+    Stmt stmt = db_.Prepare(
+        "INSERT INTO scenario_test_item_evaluations (evaluation_rowid, seq, dataset_item_id, "
+        "result, pass) VALUES (?, ?, ?, ?, ?)");
     for (const ItemEvaluation& item : items) {
-      Stmt stmt = db_.Prepare(
-          "INSERT INTO scenario_test_item_evaluations (evaluation_rowid, seq, dataset_item_id, "
-          "result, pass) VALUES (?, ?, ?, ?, ?)");
       stmt.Bind(1, evaluation_rowid).Bind(2, seq++).Bind(3, item.dataset_item_id);
       BindOptional(stmt, 4, item.result);
       stmt.BindBool(5, item.pass);
       NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
+      stmt.Reset();
     }
     return Status::Ok();
   }
