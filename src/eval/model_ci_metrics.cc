@@ -235,6 +235,7 @@ CiShape BoxShape(std::string label, double x, double y, double width, double hei
                  std::optional<double> confidence) {
   CiShape s{.label = std::move(label), .ring = {}, .confidence = confidence};
   s.ring = {{x, y}, {x + width, y}, {x + width, y + height}, {x, y + height}};
+  s.is_box = width > 0 && height > 0;
   return s;
 }
 
@@ -253,6 +254,15 @@ CiScalar AggregateScalars(std::span<const CiScalar> results) {
 }
 
 double ShapeIou(const CiShape& a, const CiShape& b) {
+  if (a.is_box && b.is_box) {
+    // Two axis-aligned rectangles (ring[0] the top-left, ring[2] the bottom-right corner).
+    const double w = std::min(a.ring[2].x, b.ring[2].x) - std::max(a.ring[0].x, b.ring[0].x);
+    const double h = std::min(a.ring[2].y, b.ring[2].y) - std::max(a.ring[0].y, b.ring[0].y);
+    const double inter = w > 0 && h > 0 ? w * h : 0.0;
+    const double area_a = (a.ring[2].x - a.ring[0].x) * (a.ring[2].y - a.ring[0].y);
+    const double area_b = (b.ring[2].x - b.ring[0].x) * (b.ring[2].y - b.ring[0].y);
+    return inter / std::max(area_a + area_b - inter, kEps);
+  }
   double inter = 0;
   double area_a = 0;
   double area_b = 0;

@@ -22,6 +22,7 @@ struct CiShape {
   std::string label;
   std::vector<geometry::Point> ring;  // a box is its four corners
   std::optional<double> confidence;   // predictions; none: always kept, ranked last
+  bool is_box = false;  // set by BoxShape: `ring` is an axis-aligned rectangle (a fast path)
 };
 
 // The box with top-left corner (x, y) (validate.md §9, D1).
