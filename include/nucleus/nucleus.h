@@ -12,3 +12,4 @@
 #include "nucleus/result.h"
 #include "nucleus/status.h"
 #include "nucleus/types.h"
+#include "nucleus/validate.h"

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "nucleus/client.h"
+#include "nucleus/validate.h"
 #include "wire/annotations.h"
 #include "wire/json_reader.h"
 
@@ -256,6 +257,87 @@ void AddSliceCommands(CLI::App& app) {
     const Json* rows = answer.find("exportedRows");
     if (rows == nullptr) Die(Internal("the export answered no \"exportedRows\""));
     WriteRows(*rows, ea->output);
+
+// "<result>" of an evaluation: the number, "-" when nothing was measured.
+std::string ResultText(const ScenarioTestEvaluation& e) {
+  if (!e.result) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", *e.result);
+  return buf;
+}
+
+// Prints one line per evaluation the job made: test, function, result, threshold, verdict.
+// Returns whether all of them passed.
+bool PrintEvaluations(Validate& validate, const std::vector<ScenarioTest>& tests,
+                      const Json& job_status) {
+  std::map<std::string, std::string> names;  // function id -> name
+  AvailableEvalFunctions catalogue = Must(validate.eval_functions());
+  for (const EvalFunctionEntry& e : catalogue.entries()) {
+    names[e.id] = e.name;
+  }
+  std::map<std::string, bool> made;  // the evaluation ids of the job's message
+  if (const Json* message = job_status.find("message")) {
+    if (const Json* ids = message->find("evaluation_ids")) {
+      for (const Json& id : ids->as_array()) made[id.as_string()] = true;
+    }
+  }
+  bool all_passed = true;
+  for (ScenarioTest test : tests) {
+    std::vector<ScenarioTestEvaluation> history = Must(test.get_eval_history());
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+      if (!made.count(it->id)) continue;
+      std::string verdict = it->status == "errored" ? "errored: " + it->error
+                            : it->passed           ? "passed"
+                                                   : "failed";
+      if (it->status != "completed" || !it->passed) all_passed = false;
+      std::string threshold = "-";
+      if (it->threshold) {
+        threshold = it->threshold_comparison + " " + std::to_string(*it->threshold);
+      }
+      std::printf("%s\t%s\t%s\t%s\t%s\n", test.name().c_str(), names[it->eval_function_id].c_str(),
+                  ResultText(*it).c_str(), threshold.c_str(), verdict.c_str());
+    }
+  }
+  return all_passed;
+}
+
+// nucleus tests list | evaluate --model PRJ NAME... (Model CI, docs/api/validate.md)
+void AddTestsCommands(CLI::App& app) {
+  CLI::App* tests = app.add_subcommand("tests", "Model CI scenario tests on a server");
+  tests->require_subcommand(1);
+  auto list_conn = std::make_shared<Connection>();
+  CLI::App* list = tests->add_subcommand("list", "List scenario tests (id, name, slice id)");
+  AddConnectionOptions(list, list_conn.get());
+  list->callback([list_conn] {
+    Validate validate(MakeClient(*list_conn));
+    for (const ScenarioTest& t : Must(validate.scenario_tests())) {
+      std::printf("%-26s %-40s %s\n", t.id().c_str(), t.name().c_str(), t.slice_id().c_str());
+    }
+  });
+  struct EvaluateArgs {
+    Connection conn;
+    std::string model;
+    std::vector<std::string> names;
+  };
+  auto ev = std::make_shared<EvaluateArgs>();
+  CLI::App* evaluate = tests->add_subcommand(
+      "evaluate",
+      "Evaluate a model on scenario tests; prints test, function, result, threshold and "
+      "verdict per metric; exit status 2 when any metric fails or errors");
+  AddConnectionOptions(evaluate, &ev->conn);
+  evaluate->add_option("--model", ev->model, "Model id (prj_...)")->required();
+  evaluate->add_option("names", ev->names, "Scenario test names")->required();
+  evaluate->callback([ev] {
+    Validate validate(MakeClient(ev->conn));
+    std::vector<ScenarioTest> named;
+    for (const ScenarioTest& t : Must(validate.scenario_tests())) {
+      for (const std::string& n : ev->names) {
+        if (t.name() == n) named.push_back(t);
+      }
+    }
+    AsyncJob job = Must(validate.evaluate_model_on_scenario_tests(ev->model, ev->names));
+    Json status = Must(job.sleep_until_complete());
+    if (!PrintEvaluations(validate, named, status)) throw CLI::RuntimeError(2);
   });
 }
 
@@ -399,6 +481,7 @@ void AddClientCommands(CLI::App& app) {
   });
 
   AddSliceCommands(app);
+  AddTestsCommands(app);
 }
 
 }  // namespace nucleus::cli

@@ -8,6 +8,8 @@
 //   nucleus slices list [--dataset DS]
 //   nucleus slices create --dataset DS NAME [REF...]
 //   nucleus slices export SLICE [--model PRJ] [-o FILE]   (NDJSON export rows)
+//   nucleus tests list
+//   nucleus tests evaluate --model PRJ NAME...   (exit status 2 when a metric fails)
 // Every command takes --endpoint and --api-key (default $NUCLEUS_ENDPOINT / $NUCLEUS_API_KEY).
 // Long work shows a progress bar on stderr when it is a terminal. A failure prints one line
 // "error: <message>" to stderr and exits with status 1.

@@ -7,6 +7,7 @@ void RegisterServerJobHandlers(api::JobService& jobs) {
   RegisterItemJobs(jobs);
   RegisterSceneJobs(jobs);
   RegisterPredictionUploadJob(jobs);
+  RegisterValidateJobs(jobs);
 }
 
 }  // namespace nucleus::server

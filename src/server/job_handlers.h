@@ -18,5 +18,7 @@ void RegisterItemJobs(api::JobService& jobs);
 void RegisterSceneJobs(api::JobService& jobs);
 // uploadPredictions (prediction_upload_job.cc).
 void RegisterPredictionUploadJob(api::JobService& jobs);
+// testEvaluation and modelMetrics, Model CI (validate_job.cc).
+void RegisterValidateJobs(api::JobService& jobs);
 
 }  // namespace nucleus::server

@@ -24,6 +24,7 @@ void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterSceneRoutes(router, ctx);
   RegisterEvaluationRoutes(router, ctx);
   RegisterSliceRoutes(router, ctx);
+  RegisterValidateRoutes(router, ctx);
 }
 
 }  // namespace nucleus::server

@@ -37,5 +37,6 @@ void RegisterUploadRoutes(Router& router, api::Context& ctx);
 void RegisterSceneRoutes(Router& router, api::Context& ctx);
 void RegisterEvaluationRoutes(Router& router, api::Context& ctx);
 void RegisterSliceRoutes(Router& router, api::Context& ctx);
+void RegisterValidateRoutes(Router& router, api::Context& ctx);
 
 }  // namespace nucleus::server

@@ -13,4 +13,5 @@ class PredictionRepo;
 class SceneRepo;
 class MatchRepo;
 class EvaluationRepo;
+class ValidateRepo;
 }  // namespace nucleus::store

@@ -32,6 +32,7 @@ class Tx {
   virtual SceneRepo& scenes() = 0;
   virtual MatchRepo& matches() = 0;
   virtual EvaluationRepo& evaluations() = 0;
+  virtual ValidateRepo& validate() = 0;
 };
 
 class Store {

@@ -527,5 +527,88 @@ TEST_F(LiveServerTest, LocalMaskPredictionIsUploadedAsMultipart) {
   EXPECT_EQ(back->segmentation[0].mask_url, mask.mask_url);
 }
 
+// Model CI (nucleus/validate.h): a scenario test on a slice, a threshold, an evaluation job and
+// its history and item results, with the Python client's method names.
+TEST_F(LiveServerTest, ModelCiScenarioTestIsEvaluated) {
+  NucleusClient client = Client();
+  Dataset dataset = SeededDataset(client);
+  ASSERT_SEEDED();
+  auto box = [](const char* ref, const char* id, double x, std::optional<double> confidence) {
+    Json o = Json::object({{"label", "car"}, {"type", "box"}, {"reference_id", ref},
+                           {"annotation_id", id},
+                           {"geometry", Json::object({{"x", x}, {"y", 0}, {"width", 10},
+                                                      {"height", 10}})}});
+    if (confidence) o["confidence"] = *confidence;
+    return o;
+  };
+  ASSERT_OK(client.make_request(
+      "POST", "dataset/" + dataset.id() + "/annotate",
+      Json::object({{"annotations", Json::array({box("a.jpg", "g1", 0, std::nullopt),
+                                                 box("b.jpg", "g2", 0, std::nullopt)})}})));
+  auto model = client.create_model("ci model", "ci_model_ref");
+  ASSERT_OK(model);
+  auto run = model->create_run("run", dataset, {});
+  ASSERT_OK(run);
+  ASSERT_OK(client.make_request(
+      "POST", "modelRun/" + run->model_run_id() + "/predict",
+      Json::object({{"annotations", Json::array({box("a.jpg", "p1", 0, 0.9),
+                                                 box("b.jpg", "p2", 5, 0.8)})}})));
+  auto slice = client.make_request(
+      "POST", "dataset/" + dataset.id() + "/create_slice",
+      Json::object({{"name", "ab"}, {"reference_ids", Json::array({"a.jpg", "b.jpg"})}}));
+  ASSERT_OK(slice);
+  Validate validate(client);
+  auto functions = validate.eval_functions();
+  ASSERT_OK(functions);
+  EXPECT_EQ(functions->get("no_such_function").status().code(), StatusCode::kNotFound);
+  auto iou = functions->get("bbox_iou");
+  ASSERT_OK(iou);
+  EXPECT_EQ(iou->id, "ef_bbox_iou");
+  EXPECT_EQ(validate.create_scenario_test("empty", (*slice)["slice_id"].as_string(), {})
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  auto test = validate.create_scenario_test("sdk_ci_test", (*slice)["slice_id"].as_string(),
+                                            {*iou});
+  ASSERT_OK(test);
+  EXPECT_EQ(test->name(), "sdk_ci_test");
+  auto added = test->add_eval_function(*functions->get("bbox_recall"));
+  ASSERT_OK(added);
+  EXPECT_EQ(added->eval_function_id, "ef_bbox_recall");
+  auto metrics = test->get_eval_functions();
+  ASSERT_OK(metrics);
+  ASSERT_EQ(metrics->size(), 2u);
+  ASSERT_TRUE((*metrics)[0].set_threshold(0.9).ok());
+  EXPECT_EQ((*metrics)[0].threshold, std::optional<double>(0.9));
+  auto baseline = test->set_baseline_model(model->id());
+  ASSERT_OK(baseline);
+  auto listed = validate.scenario_tests();
+  ASSERT_OK(listed);
+  EXPECT_TRUE(std::any_of(listed->begin(), listed->end(), [&](const ScenarioTest& t) {
+    return t.id() == test->id() && t.baseline_model_id() == model->id();
+  }));
+  auto job = validate.evaluate_model_on_scenario_tests(model->id(), {"sdk_ci_test"});
+  ASSERT_OK(job);
+  EXPECT_EQ(job->job_type(), "testEvaluation");
+  ASSERT_OK(job->sleep_until_complete());
+  auto history = test->get_eval_history();
+  ASSERT_OK(history);
+  ASSERT_EQ(history->size(), 2u);
+  const ScenarioTestEvaluation& first = (*history)[1];  // newest first: bbox_iou is the older
+  EXPECT_EQ(first.eval_function_id, "ef_bbox_iou");
+  EXPECT_EQ(first.status, "completed");
+  ASSERT_TRUE(first.result.has_value());
+  EXPECT_DOUBLE_EQ(*first.result, (1.0 + 50.0 / 150.0) / 2);  // 0.667 < 0.9
+  EXPECT_FALSE(first.passed);
+  auto items = validate.item_evaluations(first.id);
+  ASSERT_OK(items);
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_TRUE((*items)[0].passed);
+  EXPECT_FALSE((*items)[1].passed);
+  auto deleted = validate.delete_scenario_test(test->id());
+  ASSERT_OK(deleted);
+  EXPECT_TRUE(*deleted);
+}
+
 }  // namespace
 }  // namespace nucleus

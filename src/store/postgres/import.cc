@@ -17,7 +17,8 @@ constexpr const char* kTableOrder[] = {
     "api_keys",    "datasets",   "items",       "annotations",  "taxonomies",   "slices",
     "slice_items", "jobs",       "job_errors",  "uploads",      "models",       "model_runs",
     "predictions", "scenes",     "scene_frames", "scene_categories", "match_sets", "match_chunks",
-    "evaluations",
+    "evaluations", "eval_functions", "scenario_tests", "scenario_test_metrics",
+    "scenario_test_evaluations", "scenario_test_item_evaluations",
 };
 // Bookkeeping, kept by each store itself, and what is copied otherwise (blobs through the
 // BlobStores, the signing key from the source's file).

@@ -17,6 +17,7 @@
 #include "store/predictions.h"
 #include "store/scenes.h"
 #include "store/uploads.h"
+#include "store/validate.h"
 
 namespace nucleus::store::postgres {
 
@@ -31,5 +32,6 @@ std::unique_ptr<PredictionRepo> NewPredictionRepo(Conn& conn);
 std::unique_ptr<SceneRepo> NewSceneRepo(Conn& conn);
 std::unique_ptr<MatchRepo> NewMatchRepo(Conn& conn);
 std::unique_ptr<EvaluationRepo> NewEvaluationRepo(Conn& conn);
+std::unique_ptr<ValidateRepo> NewValidateRepo(Conn& conn);
 
 }  // namespace nucleus::store::postgres

@@ -372,6 +372,70 @@ CREATE TABLE nucleus_secrets (
 ALTER TABLE match_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 )sql";
 
+// v6: Model CI (store/validate.h), as SQLite's v15: owners' external evaluation functions,
+// scenario tests, their metrics, evaluations and per-item results.
+constexpr const char* kV6ModelCi = R"sql(
+CREATE TABLE IF NOT EXISTS eval_functions (
+  rowid BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  level TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE IF NOT EXISTS scenario_tests (
+  rowid BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  slice_id TEXT NOT NULL,
+  baseline_model_id TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE IF NOT EXISTS scenario_test_metrics (
+  test_rowid BIGINT NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  threshold DOUBLE PRECISION,
+  threshold_comparison TEXT NOT NULL,
+  PRIMARY KEY (test_rowid, seq)
+);
+
+CREATE TABLE IF NOT EXISTS scenario_test_evaluations (
+  rowid BIGSERIAL PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  test_rowid BIGINT NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  result DOUBLE PRECISION,
+  pass BIGINT NOT NULL,
+  threshold DOUBLE PRECISION,
+  threshold_comparison TEXT NOT NULL,
+  error TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evaluations_by_scenario_test
+  ON scenario_test_evaluations(test_rowid);
+
+CREATE TABLE IF NOT EXISTS scenario_test_item_evaluations (
+  evaluation_rowid BIGINT NOT NULL REFERENCES scenario_test_evaluations(rowid) ON DELETE CASCADE,
+  seq BIGINT NOT NULL,
+  dataset_item_id TEXT NOT NULL,
+  result DOUBLE PRECISION,
+  pass BIGINT NOT NULL,
+  PRIMARY KEY (evaluation_rowid, seq)
+);
+)sql";
+
 // Every " TEXT" column type of `sql` as " TEXT COLLATE "C"": byte-wise comparison and order,
 // as SQLite's, in a database of any locale.
 std::string ByteOrderText(std::string sql) {
@@ -396,6 +460,7 @@ const std::vector<Migration>& Migrations() {
       {3, kV3ItemDeletions},
       {4, kV4SliceItems},
       {5, kV5Blobs},
+      {6, kV6ModelCi},
   };
   return migrations;
 }

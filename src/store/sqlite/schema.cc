@@ -506,6 +506,73 @@ void PackBoxFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** arg
   sqlite3_result_blob(context, packed.data(), static_cast<int>(packed.size()), SQLITE_TRANSIENT);
 }
 
+// v15: Model CI (store/validate.h, docs/api/validate.md): owners' external evaluation functions,
+// scenario tests (unique names per owner: the client addresses tests by name) and their metrics
+// in creation order, evaluations of models on them (newest first) with per-item results.
+// Built-in functions are not stored: their ids are fixed (core/validate.h). IF NOT EXISTS: the
+// tests that replay migrations from an older user_version run this one again.
+constexpr const char* kV15ModelCi = R"sql(
+CREATE TABLE IF NOT EXISTS eval_functions (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  level TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE IF NOT EXISTS scenario_tests (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  slice_id TEXT NOT NULL,
+  baseline_model_id TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE (owner, name)
+);
+
+CREATE TABLE IF NOT EXISTS scenario_test_metrics (
+  test_rowid INTEGER NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  threshold REAL,
+  threshold_comparison TEXT NOT NULL,
+  PRIMARY KEY (test_rowid, seq)
+);
+
+CREATE TABLE IF NOT EXISTS scenario_test_evaluations (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  test_rowid INTEGER NOT NULL REFERENCES scenario_tests(rowid) ON DELETE CASCADE,
+  eval_function_id TEXT NOT NULL,
+  eval_func_arguments TEXT NOT NULL,
+  model_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  result REAL,
+  pass INTEGER NOT NULL,
+  threshold REAL,
+  threshold_comparison TEXT NOT NULL,
+  error TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evaluations_by_scenario_test
+  ON scenario_test_evaluations(test_rowid);
+
+CREATE TABLE IF NOT EXISTS scenario_test_item_evaluations (
+  evaluation_rowid INTEGER NOT NULL REFERENCES scenario_test_evaluations(rowid) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  dataset_item_id TEXT NOT NULL,
+  result REAL,
+  pass INTEGER NOT NULL,
+  PRIMARY KEY (evaluation_rowid, seq)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -524,6 +591,7 @@ const std::vector<Migration>& Migrations() {
       {12, kV12JobLeases},
       {13, kV13LocationFreeBlobUrls},
       {14, kV14SliceItems},
+      {15, kV15ModelCi},
   };
   return migrations;
 }

@@ -17,6 +17,7 @@
 #include "store/scenes.h"
 #include "store/sqlite/db.h"
 #include "store/uploads.h"
+#include "store/validate.h"
 
 namespace nucleus::store::sqlite {
 
@@ -31,5 +32,6 @@ std::unique_ptr<PredictionRepo> NewPredictionRepo(Db& db);
 std::unique_ptr<SceneRepo> NewSceneRepo(Db& db);
 std::unique_ptr<MatchRepo> NewMatchRepo(Db& db);
 std::unique_ptr<EvaluationRepo> NewEvaluationRepo(Db& db);
+std::unique_ptr<ValidateRepo> NewValidateRepo(Db& db);
 
 }  // namespace nucleus::store::sqlite

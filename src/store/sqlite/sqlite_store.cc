@@ -22,6 +22,7 @@ class SqliteTx final : public Tx {
   SceneRepo& scenes() override { return Lazy(scenes_, NewSceneRepo); }
   MatchRepo& matches() override { return Lazy(matches_, NewMatchRepo); }
   EvaluationRepo& evaluations() override { return Lazy(evaluations_, NewEvaluationRepo); }
+  ValidateRepo& validate() override { return Lazy(validate_, NewValidateRepo); }
 
  private:
   template <typename T>
@@ -42,6 +43,7 @@ class SqliteTx final : public Tx {
   std::unique_ptr<SceneRepo> scenes_;
   std::unique_ptr<MatchRepo> matches_;
   std::unique_ptr<EvaluationRepo> evaluations_;
+  std::unique_ptr<ValidateRepo> validate_;
 };
 
 }  // namespace

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Model CI evaluation time: a model evaluated on scenario tests over one dataset.
+
+Starts the server (--bin) on a free loopback port with a fresh data directory; N items with 2
+ground-truth boxes each, P box predictions spread over them, one slice holding every item and T
+scenario tests on it (each with bbox_iou, bbox_precision, bbox_recall, bbox_map). Then times
+POST validate/{prj}/evaluate on all T tests until the job completes (the server's own work:
+bodies are built before the clock starts). Prints the wall time per run and the median.
+
+  eval_bench.py --bin build/nucleus [--items 50000] [--predictions 2000000] [--tests 10]
+                [--runs 3]
+(issue 13's figure is --items 50000 --predictions 2000000 --tests 10; the slice holds at most
+10,000 members today, so larger --items use several slices of one test each.)
+"""
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ingest"))
+from ingest_http import Conn, free_port  # noqa: E402
+
+
+def box(ref, i, label, conf=None):
+    o = {"label": label, "type": "box", "reference_id": ref, "annotation_id": f"o{i}",
+         "geometry": {"x": i % 600, "y": i % 400, "width": 20 + i % 30, "height": 20 + i % 25},
+         "metadata": {}}
+    if conf is not None:
+        o["confidence"] = conf
+    return o
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--items", type=int, default=50000)
+    ap.add_argument("--predictions", type=int, default=2000000)
+    ap.add_argument("--tests", type=int, default=10)
+    ap.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    data = tempfile.mkdtemp(prefix="nucleus-evalbench-")
+    key = subprocess.run([a.bin, "keys", "create", "--data", data], check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    port = free_port()
+    log = open(os.path.join(data, "server.log"), "w")
+    proc = subprocess.Popen([a.bin, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
+                             "--quiet"], stdout=log, stderr=log)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        c = Conn(port, key)
+        ds = c.call("POST", "dataset/create", {"name": "evalbench"})["dataset_id"]
+        refs = [f"item_{i}" for i in range(a.items)]
+        for s in range(0, a.items, 5000):
+            c.call("POST", f"dataset/{ds}/append", {"update": False, "items": [
+                {"reference_id": r, "image_url": f"https://example.com/{r}", "metadata": {}}
+                for r in refs[s:s + 5000]]})
+        gt = [box(refs[i // 2], i, "car" if i % 3 else "bus") for i in range(2 * a.items)]
+        for s in range(0, len(gt), 5000):
+            c.call("POST", f"dataset/{ds}/annotate", {"update": False, "annotations": gt[s:s + 5000]})
+        c.call("POST", "models/add", {"name": "m", "reference_id": "evalbench", "metadata": {}})
+        model = c.call("GET", "models/")["models"][0]["id"]
+        run = c.call("POST", f"dataset/{ds}/modelRun/create",
+                     {"name": "r", "reference_id": "evalbench", "metadata": {}})["model_run_id"]
+        for s in range(0, a.predictions, 5000):
+            preds = [box(refs[i % a.items], i + 7, "car" if i % 4 else "bus", (i % 997) / 997)
+                     for i in range(s, min(s + 5000, a.predictions))]
+            c.call("POST", f"modelRun/{run}/predict", {"update": False, "annotations": preds})
+        names = []
+        for t in range(a.tests):
+            members = refs[(t * 10000) % a.items:][:10000] if a.items > 10000 else refs
+            slc = c.call("POST", f"dataset/{ds}/create_slice",
+                         {"name": f"s{t}", "reference_ids": members})["slice_id"]
+            name = f"bench_test_{t}"
+            c.call("POST", "validate/scenario_test", {"name": name, "slice_id": slc,
+                   "evaluation_functions": [{"id": f"ef_{f}", "eval_func_arguments": {}} for f in
+                                            ("bbox_iou", "bbox_precision", "bbox_recall", "bbox_map")]})
+            names.append(name)
+        print(f"{a.items} items, {2 * a.items} ground-truth boxes, {a.predictions} predictions, "
+              f"{a.tests} scenario tests x 4 metrics")
+        times = []
+        for _ in range(a.runs):
+            t0 = time.perf_counter()
+            job = c.call("POST", f"validate/{model}/evaluate", {"test_names": names})["job_id"]
+            while c.call("GET", f"job/{job}")["status"] == "Running":
+                time.sleep(0.02)
+            times.append(time.perf_counter() - t0)
+            print(f"  evaluate: {times[-1]:.2f} s")
+        print(f"median {statistics.median(times):.2f} s")
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+"""Builds the Model CI metric fixture: generated items (boxes, polygons, predictions) and the
+values the official client's own nucleus/metrics code computes on them.
+
+usage: gen_reference.py CLIENT_SOURCE_DIR OUT_JSON [--seed N] [--items N]
+
+CLIENT_SOURCE_DIR is a checkout of scale-nucleus (0.18.8) holding nucleus/metrics/; it is put on
+sys.path and never copied. Needs numpy, scipy and shapely (Debian: python3-numpy, python3-scipy,
+python3-shapely). Only the generator needs them; the tests read the JSON this writes.
+
+Where the client's code disagrees with its documented API (docs/api/validate.md §9) the reference
+is made to follow the documented behaviour, each time by feeding it transformed input or by
+swapping one helper, never by re-implementing a metric:
+  D1  boxes are sent to the client with x + width/2, y + height/2 (it reads x/y as the centre);
+  D2  compute_average_precision is called as (recall, precision);
+  D3  PolygonMAP's per-label AP gets the map's iou_threshold;
+  D6  call_metric is called directly (no "everything filtered" check); an item with neither
+      ground truth nor predictions of the metric's types gets weight 0 without calling it;
+  AP of a label with predictions but no ground truth is 0 (the client's numpy gives NaN).
+Cuboids have square footprints, where the client's precision/recall footprint (rotated by 90
+degrees, D7) equals the documented one. Generated data keeps the other divergences out:
+distinct non-zero confidences (D5), valid convex
+polygons (D8; convex, so the server clips them in floating point as GEOS does), coordinates
+with three decimals and no assignment ties.
+"""
+import argparse
+import json
+import random
+import sys
+
+
+def parse_args():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("client_source")
+    ap.add_argument("out")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--items", type=int, default=400)
+    return ap.parse_args()
+
+
+LABELS = ["car", "bus", "person", "bike"]
+
+
+def r3(v):
+    return round(v, 3)
+
+
+def gen_box(rng, label):
+    w, h = r3(rng.uniform(5, 80)), r3(rng.uniform(5, 80))
+    return {"type": "box", "label": label, "x": r3(rng.uniform(0, 400)),
+            "y": r3(rng.uniform(0, 300)), "width": w, "height": h}
+
+
+def strictly_convex(pts):
+    n = len(pts)
+    for i in range(n):
+        (ox, oy), (ax, ay), (bx, by) = pts[i], pts[(i + 1) % n], pts[(i + 2) % n]
+        if (ax - ox) * (by - oy) - (ay - oy) * (bx - ox) < 1.0:
+            return False
+    return True
+
+
+def gen_polygon(rng, label):
+    """A convex polygon (counter-clockwise, every turn clearly convex after rounding)."""
+    import math
+    while True:
+        cx, cy, rad = rng.uniform(40, 400), rng.uniform(40, 300), rng.uniform(8, 40)
+        n = rng.randint(3, 7)
+        angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+        pts = [[r3(cx + rad * math.cos(a)), r3(cy + rad * math.sin(a))] for a in angles]
+        if strictly_convex(pts):
+            return {"type": "polygon", "label": label, "vertices": pts}
+
+
+def jitter(rng, shape, label):
+    s = json.loads(json.dumps(shape))
+    s["label"] = label
+    if s["type"] == "box":
+        s["x"] = r3(s["x"] + rng.uniform(-6, 6))
+        s["y"] = r3(s["y"] + rng.uniform(-6, 6))
+        s["width"] = r3(max(1.0, s["width"] + rng.uniform(-5, 5)))
+        s["height"] = r3(max(1.0, s["height"] + rng.uniform(-5, 5)))
+    else:
+        dx, dy = rng.uniform(-5, 5), rng.uniform(-5, 5)
+        s["vertices"] = [[r3(x + dx), r3(y + dy)] for x, y in s["vertices"]]
+    return s
+
+
+def gen_cuboid(rng, label):
+    """Square footprints (dimensions x == y), where the client's cuboid precision/recall footprint,
+    rotated by 90 degrees (D7), is the documented one."""
+    side = r3(rng.uniform(1, 6))
+    return {"type": "cuboid", "label": label,
+            "position": [r3(rng.uniform(0, 60)), r3(rng.uniform(0, 60)), r3(rng.uniform(0, 2))],
+            "dimensions": [side, side, r3(rng.uniform(1, 3))], "yaw": r3(rng.uniform(-3.1, 3.1))}
+
+
+def jitter_cuboid(rng, c, label):
+    out = json.loads(json.dumps(c))
+    out["label"] = label
+    out["position"] = [r3(v + rng.uniform(-1, 1)) for v in c["position"]]
+    side = r3(max(0.5, c["dimensions"][0] + rng.uniform(-0.5, 0.5)))
+    out["dimensions"] = [side, side, r3(max(0.5, c["dimensions"][2] + rng.uniform(-0.5, 0.5)))]
+    out["yaw"] = r3(c["yaw"] + rng.uniform(-0.3, 0.3))
+    return out
+
+
+def gen_cuboids(rng, confidences):
+    """Ground-truth and predicted cuboids of one item (either side may be empty)."""
+    gt = [gen_cuboid(rng, rng.choice(LABELS[:3])) for _ in range(rng.randint(0, 5))]
+    preds = []
+    if rng.random() > 0.1:
+        for c in gt:
+            if rng.random() < 0.8:
+                preds.append(jitter_cuboid(rng, c, c["label"] if rng.random() < 0.85
+                                           else rng.choice(LABELS[:3])))
+        preds += [gen_cuboid(rng, rng.choice(LABELS[:3])) for _ in range(rng.randint(0, 2))]
+        rng.shuffle(preds)
+        for p in preds:
+            p["confidence"] = confidences.pop()
+    return gt, preds
+
+
+def gen_items(rng, count, confidences):
+    items = []
+    for i in range(count):
+        kind = rng.random()
+        gt = []
+        if kind > 0.08:  # some items have no ground truth
+            for _ in range(rng.randint(0, 6)):
+                gt.append(gen_box(rng, rng.choice(LABELS)))
+            for _ in range(rng.randint(0, 3)):
+                gt.append(gen_polygon(rng, rng.choice(LABELS)))
+        preds = []
+        if kind < 0.08 or kind > 0.16:  # some items have no predictions
+            for g in gt:
+                if rng.random() < 0.8:
+                    label = g["label"] if rng.random() < 0.85 else rng.choice(LABELS)
+                    preds.append(jitter(rng, g, label))
+            for _ in range(rng.randint(0, 2)):
+                maker = gen_box if rng.random() < 0.6 else gen_polygon
+                preds.append(maker(rng, rng.choice(LABELS)))
+            rng.shuffle(preds)
+            for p in preds:
+                p["confidence"] = confidences.pop()
+        cuboid_gt, cuboid_preds = gen_cuboids(rng, confidences)
+        items.append({"reference_id": f"item_{i:04d}", "ground_truth": gt + cuboid_gt,
+                      "predictions": preds + cuboid_preds})
+    return items
+
+
+CONFIGS = [
+    ("bbox_iou", "iou", "box", dict(enforce_label_match=False, iou_threshold=0.0, confidence_threshold=0.0)),
+    ("bbox_iou", "iou", "box", dict(enforce_label_match=True, iou_threshold=0.3, confidence_threshold=0.2)),
+    ("bbox_precision", "precision", "box", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.0)),
+    ("bbox_precision", "precision", "box", dict(enforce_label_match=True, iou_threshold=0.5, confidence_threshold=0.0)),
+    ("bbox_recall", "recall", "box", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.0)),
+    ("bbox_recall", "recall", "box", dict(enforce_label_match=True, iou_threshold=0.1, confidence_threshold=0.5)),
+    ("bbox_map", "map", "box", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.0)),
+    ("bbox_map", "map", "box", dict(enforce_label_match=False, iou_threshold=0.75, confidence_threshold=0.0)),
+    ("poly_iou", "iou", "poly", dict(enforce_label_match=False, iou_threshold=0.0, confidence_threshold=0.0)),
+    ("poly_precision", "precision", "poly", dict(enforce_label_match=True, iou_threshold=0.5, confidence_threshold=0.0)),
+    ("poly_recall", "recall", "poly", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.3)),
+    ("poly_map", "map", "poly", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.0)),
+    ("cuboid_iou_3d", "iou_3d", "cuboid", dict(enforce_label_match=True, iou_threshold=0.0, confidence_threshold=0.0)),
+    ("cuboid_iou_2d", "iou_2d", "cuboid", dict(enforce_label_match=False, iou_threshold=0.1, confidence_threshold=0.0)),
+    ("cuboid_precision", "precision", "cuboid", dict(enforce_label_match=True, iou_threshold=0.0, confidence_threshold=0.0)),
+    ("cuboid_precision", "precision", "cuboid", dict(enforce_label_match=False, iou_threshold=0.3, confidence_threshold=0.4)),
+    ("cuboid_recall", "recall", "cuboid", dict(enforce_label_match=True, iou_threshold=0.2, confidence_threshold=0.0)),
+]
+
+
+def main():
+    args = parse_args()
+    sys.path.insert(0, args.client_source)
+    import numpy as np
+    from nucleus import BoxAnnotation, BoxPrediction, Point, PolygonAnnotation, PolygonPrediction
+    from nucleus.annotation import CuboidAnnotation, Point3D
+    from nucleus.prediction import CuboidPrediction
+    from nucleus.metrics import cuboid_metrics as cm
+    from nucleus.annotation import AnnotationList
+    from nucleus.prediction import PredictionList
+    from nucleus.metrics import polygon_metrics as pm
+    from nucleus.metrics.base import ScalarResult
+    from nucleus.metrics.metric_utils import compute_average_precision
+
+    # D2: the documented argument order.
+    pm.compute_average_precision = lambda precisions, recalls: compute_average_precision(
+        recalls, precisions)
+    original_ap_eval = pm.PolygonAveragePrecision.eval
+
+    def ap_eval(self, annotations, predictions):
+        # A label with no ground truth: AP 0 (numpy would give NaN).
+        if not pm.polygon_label_filter(annotations, self.label):
+            return ScalarResult(0.0, 1)
+        return original_ap_eval(self, annotations, predictions)
+
+    def map_eval(self, annotations, predictions):
+        # D3: every per-label AP at the map's own threshold.
+        grouped = pm.group_boxes_or_polygons_by_label(annotations, predictions)
+        results = []
+        for label, (anns, preds) in grouped.items():
+            metric = pm.PolygonAveragePrecision(label, iou_threshold=self.iou_threshold)
+            results.append(metric.eval(anns, preds))
+        return ScalarResult.aggregate(results)
+
+    pm.PolygonAveragePrecision.eval = ap_eval
+    pm.PolygonMAP.eval = map_eval
+
+    rng = random.Random(args.seed)
+    confidences = rng.sample(range(1, 10**6), 20000)
+    confidences = [c / 10**6 for c in confidences]
+    items = gen_items(rng, args.items, confidences)
+
+    def to_client(shape, ref, i, prediction):
+        kw = dict(label=shape["label"], reference_id=ref)
+        if prediction:
+            kw["confidence"] = shape["confidence"]
+        if shape["type"] == "cuboid":
+            cls = CuboidPrediction if prediction else CuboidAnnotation
+            return cls(position=Point3D(*shape["position"]), dimensions=Point3D(*shape["dimensions"]),
+                       yaw=shape["yaw"], annotation_id=f"{ref}_{i}", **kw)
+        if shape["type"] == "box":
+            w, h = shape["width"], shape["height"]
+            cls = BoxPrediction if prediction else BoxAnnotation
+            # D1: the client reads x/y as the centre.
+            return cls(x=shape["x"] + w / 2, y=shape["y"] + h / 2, width=w, height=h,
+                       annotation_id=f"{ref}_{i}", **kw)
+        cls = PolygonPrediction if prediction else PolygonAnnotation
+        return cls(vertices=[Point(x, y) for x, y in shape["vertices"]],
+                   annotation_id=f"{ref}_{i}", **kw)
+
+    classes = {"iou": pm.PolygonIOU, "precision": pm.PolygonPrecision,
+               "recall": pm.PolygonRecall, "map": pm.PolygonMAP}
+    out_configs = []
+    for name, metric, shapes, params in CONFIGS:
+        cls = classes.get(metric)
+        if shapes == "cuboid":
+            cuboid_classes = {"iou_3d": cm.CuboidIOU, "iou_2d": cm.CuboidIOU,
+                              "precision": cm.CuboidPrecision, "recall": cm.CuboidRecall}
+            kwargs = dict(params)
+            if metric.startswith("iou"):
+                kwargs["iou_2d"] = metric == "iou_2d"
+            m = cuboid_classes[metric](**kwargs)
+        elif metric == "map":
+            m = cls(iou_threshold=params["iou_threshold"])
+        else:
+            m = cls(**params)
+        per_item = []
+        for item in items:
+            ref = item["reference_id"]
+            keep = {"box": lambda s: s["type"] == "box",
+                    "poly": lambda s: s["type"] in ("box", "polygon"),
+                    "cuboid": lambda s: s["type"] == "cuboid"}[shapes]
+            gt = [to_client(s, ref, i, False) for i, s in enumerate(item["ground_truth"]) if keep(s)]
+            pr = [to_client(s, ref, i, True) for i, s in enumerate(item["predictions"]) if keep(s)]
+            t = params["confidence_threshold"]
+            if not gt and not [p for p in pr if not t > 0 or p.confidence >= t]:
+                per_item.append([0.0, 0.0])
+                continue
+            anns = AnnotationList(box_annotations=[a for a in gt if isinstance(a, BoxAnnotation)],
+                                  polygon_annotations=[a for a in gt if isinstance(a, PolygonAnnotation)],
+                                  cuboid_annotations=[a for a in gt if isinstance(a, CuboidAnnotation)])
+            preds = PredictionList(box_predictions=[p for p in pr if isinstance(p, BoxPrediction)],
+                                   polygon_predictions=[p for p in pr if isinstance(p, PolygonPrediction)],
+                                   cuboid_predictions=[p for p in pr if isinstance(p, CuboidPrediction)])
+            r = m.call_metric(anns, preds)
+            per_item.append([float(r.value), float(r.weight)])
+        agg = ScalarResult.aggregate([ScalarResult(v, w) for v, w in per_item])
+        assert all(np.isfinite(v) for v, _ in per_item), name
+        out_configs.append({"function": name, "metric": metric, "shapes": shapes, **params,
+                            "item_results": per_item,
+                            "aggregate": [float(agg.value), float(agg.weight)]})
+    doc = {"generated_by": "bench/validate/gen_reference.py --seed %d --items %d"
+                           % (args.seed, args.items),
+           "items": items, "configs": out_configs}
+    with open(args.out, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

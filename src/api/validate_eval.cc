@@ -1,0 +1,402 @@
+#include "api/validate_eval.h"
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "api/validate_slices.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/packed_geometry.h"
+#include "eval/model_ci_metrics.h"
+#include "store/annotations.h"
+#include "store/items.h"
+#include "store/models.h"
+#include "store/predictions.h"
+#include "store/validate.h"
+
+namespace nucleus::api {
+namespace {
+
+std::string Quoted(std::string_view what, std::string_view id, std::string_view rest) {
+  std::string message(what);
+  message.append(" \"").append(id).append("\" ").append(rest);
+  return message;
+}
+
+Status NotFoundAs(const Status& status, std::string_view what, std::string_view id) {
+  if (status.code() == StatusCode::kNotFound) return NotFound(Quoted(what, id, "not found"));
+  return status;
+}
+
+// One pending evaluation per metric of each test, created with the job (in its transaction).
+std::vector<core::ScenarioTestEvaluation> PendingEvaluations(
+    Context& ctx, const std::string& owner, const std::string& model_id,
+    const std::vector<core::ScenarioTest>& tests) {
+  std::vector<core::ScenarioTestEvaluation> out;
+  const int64_t now = core::ToUnixMillis(ctx.clock.Now());
+  for (const core::ScenarioTest& t : tests) {
+    for (const core::ScenarioTestMetric& m : t.metrics) {
+      out.push_back({.id = core::NewId("ute_"),
+                     .owner = owner,
+                     .test_rowid = t.rowid,
+                     .scenario_test_id = t.id,
+                     .eval_function_id = m.eval_function_id,
+                     .eval_func_arguments_json = m.eval_func_arguments_json,
+                     .model_id = model_id,
+                     .threshold = m.threshold,
+                     .threshold_comparison = m.threshold_comparison,
+                     .created_at_ms = now});
+    }
+  }
+  return out;
+}
+
+Result<store::Job> SubmitEvaluations(Context& ctx, const std::string& owner,
+                                     const std::string& model_id, const std::string& type,
+                                     const std::vector<core::ScenarioTest>& tests) {
+  if (ctx.jobs == nullptr) return Internal("no job service");
+  std::vector<core::ScenarioTestEvaluation> pending =
+      PendingEvaluations(ctx, owner, model_id, tests);
+  core::JobRequest request;
+  request.model_id = model_id;
+  for (const core::ScenarioTestEvaluation& e : pending) request.reference_ids.push_back(e.id);
+  return ctx.jobs->Submit(owner, "", type, request, [&](store::Tx& tx) -> Status {
+    for (core::ScenarioTestEvaluation& e : pending) {
+      NUCLEUS_RETURN_IF_ERROR(tx.validate().InsertEvaluation(&e));
+    }
+    return Status::Ok();
+  });
+}
+
+// The shapes a box/polygon function reads from packed geometry: boxes, and polygons when
+// `polygons` (boxes first, then polygons, each in upload order, as the client lists them).
+struct ShapeSource {
+  std::string_view label;
+  std::string_view geometry;
+  std::optional<double> confidence;
+};
+std::vector<eval::CiCuboid> ToCuboids(std::span<const ShapeSource> sources) {
+  std::vector<eval::CiCuboid> out;
+  core::PackedGeometryView view;
+  for (const ShapeSource& s : sources) {
+    if (!view.Reset(s.geometry) || view.type() != core::AnnotationType::kCuboid) continue;
+    core::CuboidGeometry c = view.cuboid();
+    out.push_back({.label = std::string(s.label),
+                   .x = c.position.x,
+                   .y = c.position.y,
+                   .z = c.position.z,
+                   .dx = c.dimensions.x,
+                   .dy = c.dimensions.y,
+                   .dz = c.dimensions.z,
+                   .yaw = c.yaw,
+                   .confidence = s.confidence});
+  }
+  return out;
+}
+
+std::vector<eval::CiShape> ToShapes(std::span<const ShapeSource> sources, bool polygons) {
+  std::vector<eval::CiShape> boxes, rings;
+  core::PackedGeometryView view;
+  for (const ShapeSource& s : sources) {
+    if (!view.Reset(s.geometry)) continue;
+    if (view.type() == core::AnnotationType::kBox) {
+      core::BoxGeometry b = view.box();
+      boxes.push_back(
+          eval::BoxShape(std::string(s.label), b.x, b.y, b.width, b.height, s.confidence));
+    } else if (polygons && view.type() == core::AnnotationType::kPolygon) {
+      eval::CiShape shape{.label = std::string(s.label), .ring = {}, .confidence = s.confidence};
+      for (size_t i = 0; i < view.vertex_count(); ++i) {
+        core::Point2 p = view.vertex(i);
+        shape.ring.push_back({p.x, p.y});
+      }
+      rings.push_back(std::move(shape));
+    }
+  }
+  for (eval::CiShape& r : rings) boxes.push_back(std::move(r));
+  return boxes;
+}
+
+// The metric and inputs of a function this server computes; nullopt for the others.
+struct DetectionFunction {
+  eval::CiDetectionMetric metric;
+  bool polygons;
+  bool cuboids = false;
+  eval::CiCuboidMetric cuboid_metric = eval::CiCuboidMetric::kIou3d;
+};
+std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id) {
+  using M = eval::CiDetectionMetric;
+  static const std::map<std::string_view, DetectionFunction> kFunctions = {
+      {"ef_bbox_iou", {M::kIou, false}},        {"ef_bbox_precision", {M::kPrecision, false}},
+      {"ef_bbox_recall", {M::kRecall, false}},  {"ef_bbox_map", {M::kMap, false}},
+      {"ef_poly_iou", {M::kIou, true}},         {"ef_poly_precision", {M::kPrecision, true}},
+      {"ef_poly_recall", {M::kRecall, true}},   {"ef_poly_map", {M::kMap, true}},
+      // cuboid_iou_2d / _3d pick 2-D or 3-D by their iou_2d argument (RunScenarioTestEvaluation).
+      {"ef_cuboid_iou_2d", {M::kIou, false, true, eval::CiCuboidMetric::kIou2d}},
+      {"ef_cuboid_iou_3d", {M::kIou, false, true, eval::CiCuboidMetric::kIou3d}},
+      {"ef_cuboid_precision", {M::kPrecision, false, true, eval::CiCuboidMetric::kPrecision}},
+      {"ef_cuboid_recall", {M::kRecall, false, true, eval::CiCuboidMetric::kRecall}},
+  };
+  auto it = kFunctions.find(id);
+  if (it == kFunctions.end()) return std::nullopt;
+  return it->second;
+}
+
+// What one item contributes: its id and its shapes on both sides.
+struct ItemShapes {
+  std::string item_id;
+  std::vector<eval::CiShape> ground_truth, predictions;
+  std::vector<eval::CiCuboid> gt_cuboids, pred_cuboids;
+};
+
+// Reads, in one snapshot, the slice's items with their ground truth and the model's predictions.
+Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, bool polygons,
+                      std::vector<ItemShapes>* out) {
+  NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test, tx.validate().GetTest(e.owner,
+                                                                          e.scenario_test_id));
+  NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
+  std::map<int64_t, size_t> position;  // item rowid -> index in `out`
+  for (const std::string& ref : slice.reference_ids) {
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
+                             tx.items().FindByRef(slice.dataset_id, ref));
+    if (!item || position.count(item->rowid)) continue;
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
+                             tx.annotations().ListByItem(item->rowid));
+    std::vector<ShapeSource> sources;
+    for (const store::Annotation& a : annotations) sources.push_back({a.label, a.geometry, {}});
+    position[item->rowid] = out->size();
+    out->push_back({item->id, ToShapes(sources, polygons), {}, ToCuboids(sources), {}});
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(e.owner, e.model_id));
+  NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> run,
+                           tx.models().LatestRun(model.rowid, slice.dataset_id));
+  if (!run) return Status::Ok();
+  // The run's predictions in upload order without their payloads (ScanRun borrows the rows);
+  // the label and packed geometry of those on the slice's items are copied.
+  struct Kept {
+    size_t index;
+    std::string label, geometry;
+    std::optional<double> confidence;
+  };
+  std::vector<Kept> kept;
+  NUCLEUS_ASSIGN_OR_RETURN(store::RowidRange range, tx.predictions().RunRowidRange(run->rowid));
+  NUCLEUS_RETURN_IF_ERROR(tx.predictions().ScanRun(
+      run->rowid, range.first, range.last, [&](const store::PredictionRef& p) {
+        auto at = position.find(p.item_rowid);
+        if (at != position.end()) {
+          kept.push_back({at->second, std::string(p.label), std::string(p.geometry),
+                          p.confidence});
+        }
+        return Status::Ok();
+      }));
+  std::map<size_t, std::vector<ShapeSource>> predicted;
+  for (const Kept& p : kept) predicted[p.index].push_back({p.label, p.geometry, p.confidence});
+  for (auto& [index, sources] : predicted) {
+    (*out)[index].predictions = ToShapes(sources, polygons);
+    (*out)[index].pred_cuboids = ToCuboids(sources);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct EvaluationReads::Impl {
+  // (scenario test id, model id, polygons) -> the items' shapes.
+  std::map<std::tuple<std::string, std::string, bool>, std::vector<ItemShapes>> items;
+};
+EvaluationReads::EvaluationReads() : impl_(std::make_unique<Impl>()) {}
+EvaluationReads::~EvaluationReads() = default;
+
+namespace {
+
+Status SaveEvaluation(JobRun& run, const core::ScenarioTestEvaluation& e,
+             const std::vector<core::ItemEvaluation>* items) {
+  return run.ctx().store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(run.CheckLease(tx));
+    NUCLEUS_RETURN_IF_ERROR(tx.validate().UpdateEvaluation(e));
+    if (items == nullptr) return Status::Ok();
+    return tx.validate().PutItemEvaluations(e.rowid, *items);
+  });
+}
+
+Result<core::ScenarioTest> TestOf(store::Tx& tx, const std::string& owner, const std::string& id) {
+  auto test = tx.validate().GetTest(owner, id);
+  if (!test.ok()) return NotFoundAs(test.status(), "scenario test", id);
+  return test;
+}
+
+}  // namespace
+
+Result<store::Job> EvaluateModelOnScenarioTests(Context& ctx, const std::string& owner,
+                                                const std::string& model_id,
+                                                const std::vector<std::string>& test_names) {
+  if (test_names.empty()) {
+    return InvalidArgument("field \"test_names\" of evaluation: must name at least one test");
+  }
+  std::vector<core::ScenarioTest> tests;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    auto model = tx.models().Get(owner, model_id);
+    if (!model.ok()) return NotFoundAs(model.status(), "model", model_id);
+    for (const std::string& name : test_names) {
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::ScenarioTest> test,
+                               tx.validate().FindTestByName(owner, name));
+      if (!test) return NotFound(Quoted("scenario test", name, "not found"));
+      tests.push_back(std::move(*test));
+    }
+    return Status::Ok();
+  }));
+  return SubmitEvaluations(ctx, owner, model_id, kTestEvaluationJobType, tests);
+}
+
+Result<std::vector<store::Job>> EvaluateModelOnAllScenarioTests(Context& ctx,
+                                                                const std::string& owner,
+                                                                const std::string& model_id) {
+  std::vector<core::ScenarioTest> tests;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    auto model = tx.models().Get(owner, model_id);
+    if (!model.ok()) return NotFoundAs(model.status(), "model", model_id);
+    NUCLEUS_ASSIGN_OR_RETURN(tests, tx.validate().ListTests(owner));
+    return Status::Ok();
+  }));
+  std::vector<store::Job> jobs;
+  for (const core::ScenarioTest& t : tests) {
+    NUCLEUS_ASSIGN_OR_RETURN(store::Job job,
+                             SubmitEvaluations(ctx, owner, model_id, kModelMetricsJobType, {t}));
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+Result<core::ScenarioTestEvaluation> StartScenarioTestEvaluation(JobRun& run,
+                                                                 const std::string& id) {
+  core::ScenarioTestEvaluation e;
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(run.CheckLease(tx));
+    auto got = tx.validate().GetEvaluation(run.job().owner, id);
+    if (!got.ok()) return NotFoundAs(got.status(), "scenario test evaluation", id);
+    e = std::move(*got);
+    e.status = "started";
+    return tx.validate().UpdateEvaluation(e);
+  }));
+  return e;
+}
+
+Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
+                                 const core::EvalArguments& args, EvaluationReads& reads) {
+  std::optional<DetectionFunction> fn = DetectionFunctionOf(e.eval_function_id);
+  if (!fn) {
+    return InvalidArgument(Quoted("evaluation function", e.eval_function_id,
+                                  "is not computed by this server yet"));
+  }
+  if (args.has_filters) {
+    return InvalidArgument("annotation_filters and prediction_filters are not applied yet");
+  }
+  auto key = std::make_tuple(e.scenario_test_id, e.model_id, fn->polygons);
+  auto cached = reads.impl().items.find(key);
+  if (cached == reads.impl().items.end()) {
+    std::vector<ItemShapes> read;
+    NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read(
+        [&](store::Tx& tx) { return ReadItemShapes(tx, e, fn->polygons, &read); }));
+    cached = reads.impl().items.emplace(key, std::move(read)).first;
+  }
+  const std::vector<ItemShapes>& items = cached->second;
+  const eval::CiDetectionParams params{.enforce_label_match = args.enforce_label_match,
+                                       .iou_threshold = args.iou_threshold,
+                                       .confidence_threshold = args.confidence_threshold};
+  eval::CiCuboidMetric cuboid_metric = fn->cuboid_metric;
+  if (fn->metric == eval::CiDetectionMetric::kIou && fn->cuboids) {
+    cuboid_metric = args.iou_2d ? eval::CiCuboidMetric::kIou2d : eval::CiCuboidMetric::kIou3d;
+  }
+  std::vector<eval::CiScalar> results;
+  std::vector<core::ItemEvaluation> item_results;
+  for (const ItemShapes& item : items) {
+    eval::CiScalar r = fn->cuboids ? eval::CuboidItemResult(cuboid_metric, params, item.gt_cuboids,
+                                                            item.pred_cuboids)
+                                   : eval::DetectionItemResult(fn->metric, params,
+                                                               item.ground_truth, item.predictions);
+    results.push_back(r);
+    std::optional<double> value;
+    if (r.weight != 0) value = r.value;
+    bool pass = !value || core::PassesThreshold(value, e.threshold, e.threshold_comparison);
+    item_results.push_back({item.item_id, value, pass});
+  }
+  eval::CiScalar total = eval::AggregateScalars(results);
+  e.result = total.weight != 0 ? std::optional<double>(total.value) : std::nullopt;
+  e.pass = core::PassesThreshold(e.result, e.threshold, e.threshold_comparison);
+  e.status = "completed";
+  return SaveEvaluation(run, e, &item_results);
+}
+
+Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
+                                  const std::string& message) {
+  e.status = "errored";
+  e.error = message;
+  e.result = std::nullopt;
+  e.pass = false;
+  return SaveEvaluation(run, e, nullptr);
+}
+
+Result<core::ScenarioTestEvaluation> UploadExternalResults(Context& ctx, const std::string& owner,
+                                                           const core::ExternalResults& input) {
+  core::ScenarioTestEvaluation e{.id = core::NewId("ute_"),
+                                 .owner = owner,
+                                 .eval_function_id = input.eval_function_id,
+                                 .model_id = input.model_id,
+                                 .status = "completed",
+                                 .result = input.overall_metric,
+                                 .created_at_ms = core::ToUnixMillis(ctx.clock.Now())};
+  std::vector<core::ItemEvaluation> items;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Write([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test, TestOf(tx, owner, input.scenario_test_id));
+    auto model = tx.models().Get(owner, input.model_id);
+    if (!model.ok()) return NotFoundAs(model.status(), "model", input.model_id);
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::EvalFunction> fn,
+                             tx.validate().FindEvalFunction(owner, input.eval_function_id));
+    const core::ScenarioTestMetric* metric = nullptr;
+    for (const core::ScenarioTestMetric& m : test.metrics) {
+      if (m.eval_function_id == input.eval_function_id && metric == nullptr) metric = &m;
+    }
+    if (!fn || metric == nullptr) {
+      return InvalidArgument(Quoted("evaluation function", input.eval_function_id,
+                                    "is not an external function of this scenario test"));
+    }
+    e.test_rowid = test.rowid;
+    e.scenario_test_id = test.id;
+    e.threshold = metric->threshold;
+    e.threshold_comparison = metric->threshold_comparison;
+    e.pass = core::PassesThreshold(e.result, e.threshold, e.threshold_comparison);
+    for (const auto& [ref, score] : input.result_per_ref_id) {
+      items.push_back({ref, score,
+                       core::PassesThreshold(score, e.threshold, e.threshold_comparison)});
+    }
+    NUCLEUS_RETURN_IF_ERROR(tx.validate().InsertEvaluation(&e));
+    return tx.validate().PutItemEvaluations(e.rowid, items);
+  }));
+  return e;
+}
+
+Result<std::vector<core::ScenarioTestEvaluation>> ListScenarioTestEvaluations(
+    Context& ctx, const std::string& owner, const std::string& test_id) {
+  std::vector<core::ScenarioTestEvaluation> out;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test, TestOf(tx, owner, test_id));
+    NUCLEUS_ASSIGN_OR_RETURN(out, tx.validate().ListEvaluations(test.rowid));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<EvaluationWithItems> GetScenarioTestEvaluation(Context& ctx, const std::string& owner,
+                                                      const std::string& id) {
+  EvaluationWithItems out;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    auto e = tx.validate().GetEvaluation(owner, id);
+    if (!e.ok()) return NotFoundAs(e.status(), "scenario test evaluation", id);
+    out.evaluation = std::move(*e);
+    NUCLEUS_ASSIGN_OR_RETURN(out.items, tx.validate().ListItemEvaluations(out.evaluation.rowid));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+}  // namespace nucleus::api

@@ -1,0 +1,25 @@
+// The one place Model CI reaches slices (docs/api/validate.md): "slice S of owner O". Kept apart
+// so that it can be re-pointed at the slice use cases (api/slices.h) as they grow. Thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nucleus/result.h"
+#include "store/store.h"
+
+namespace nucleus::api {
+
+struct SliceMembers {
+  std::string slice_id;
+  std::string dataset_id;
+  std::string type;                        // "dataset_item", "scene" or "object"
+  std::vector<std::string> reference_ids;  // the reference ids of its items, in member order
+};
+
+// The slice `slice_id` of `owner`, read in `tx`. NotFound ("slice \"<id>\" not found") when it
+// does not exist or belongs to another owner's dataset.
+Result<SliceMembers> FindOwnersSlice(store::Tx& tx, const std::string& owner,
+                                     const std::string& slice_id);
+
+}  // namespace nucleus::api

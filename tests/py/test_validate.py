@@ -1,0 +1,510 @@
+"""validate.md (Model CI): the evaluation-function catalogue, scenario tests, evaluations."""
+import uuid
+
+import pytest
+import requests
+
+from prediction_helpers import add_items
+
+BUILTINS = [
+    "bbox_iou", "bbox_precision", "bbox_recall", "bbox_map", "cat_f1",
+    "cuboid_iou_2d", "cuboid_iou_3d", "cuboid_precision", "cuboid_recall",
+    "poly_iou", "poly_precision", "poly_recall", "poly_map",
+    "segmentation_to_poly_iou", "segmentation_to_poly_precision",
+    "segmentation_to_poly_recall", "segmentation_to_poly_map", "segmentation_to_poly_ap",
+    "seg_iou", "seg_recall", "seg_map", "seg_precision", "seg_fwavacc",
+]
+
+
+def test_catalogue_lists_every_builtin_with_the_client_keys(api):
+    r = api.get("validate/eval_fn", json={})
+    assert r.status_code == 200, r.text
+    functions = r.json()["eval_functions"]
+    builtins = [f for f in functions if f["is_public"]]
+    assert [f["name"] for f in builtins] == BUILTINS
+    for f in builtins:
+        assert f == {"id": "ef_" + f["name"], "name": f["name"], "is_public": True,
+                     "is_external_function": False, "user_id": "public",
+                     "serialized_fn": None, "raw_source": None}
+
+
+def test_catalogue_needs_a_key(server):
+    r = requests.get(f"{server.base}/validate/eval_fn")
+    assert r.status_code == 401
+
+
+# --- scenario tests (§3) ---------------------------------------------------------------------
+
+@pytest.fixture
+def slice_id(api, dataset):
+    add_items(api, dataset, ["a", "b", "c"])
+    r = api.post(f"dataset/{dataset}/create_slice", {"name": "s", "reference_ids": ["a", "c"]})
+    assert r.status_code == 200, r.text
+    return r.json()["slice_id"]
+
+
+def new_name():
+    return "scenario_test_" + uuid.uuid4().hex
+
+
+def create_test(api, slice_id, functions, name=None):
+    name = name or new_name()
+    r = api.post("validate/scenario_test", {"name": name, "slice_id": slice_id,
+                                            "evaluation_functions": functions})
+    assert r.status_code == 200, r.text
+    test_id = r.json()["scenario_test_id"]
+    assert test_id.startswith("ut_")
+    return test_id, name
+
+
+def test_scenario_test_create_info_get_list_delete(api, slice_id):
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_recall", "eval_func_arguments": {}}])
+    info = api.get(f"validate/scenario_test/{test_id}/info", json={}).json()
+    assert info["id"] == test_id and info["name"] == name and info["slice_id"] == slice_id
+    assert info["baseline_model_id"] is None
+    assert api.get(f"validate/scenario_test/{test_id}").json() == {"unit_test": info}
+    listed = api.get("validate/scenario_test/details").json()
+    assert info in listed
+    r = api.delete(f"validate/scenario_test/{test_id}")
+    assert r.status_code == 200 and r.json() == {"success": True}
+    assert api.get(f"validate/scenario_test/{test_id}/info").status_code == 404
+    assert info not in api.get("validate/scenario_test/details").json()
+    assert api.delete(f"validate/scenario_test/{test_id}").status_code == 404
+
+
+def test_metrics_have_exactly_the_client_keys_in_creation_order(api, slice_id):
+    args = {"enforce_label_match": True, "iou_threshold": 0.25, "confidence_threshold": 0.0,
+            "annotation_filters": [["label", "in", ["car", "bus"], False, "field"]],
+            "prediction_filters": None}
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_bbox_iou", "eval_func_arguments": args},
+        {"id": "ef_bbox_map", "eval_func_arguments": {}}])
+    r = api.post("validate/scenario_test_eval_function",
+                 {"scenario_test_name": name, "eval_function_id": "ef_cat_f1"})
+    assert r.status_code == 200, r.text
+    added = r.json()
+    metrics = api.get(f"validate/scenario_test/{test_id}/metrics").json()["scenario_test_metrics"]
+    assert metrics == [
+        {"scenario_test_id": test_id, "eval_function_id": "ef_bbox_iou", "threshold": None,
+         "threshold_comparison": "greater_than_equal_to", "eval_func_arguments": args},
+        {"scenario_test_id": test_id, "eval_function_id": "ef_bbox_map", "threshold": None,
+         "threshold_comparison": "greater_than_equal_to", "eval_func_arguments": {}},
+        {"scenario_test_id": test_id, "eval_function_id": "ef_cat_f1", "threshold": None,
+         "threshold_comparison": "greater_than_equal_to", "eval_func_arguments": {}},
+    ]
+    assert added == metrics[2]
+
+
+def test_threshold_set_and_cleared_on_the_first_metric_of_the_function(api, slice_id):
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}},
+                                             {"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.5})
+    assert r.status_code == 200 and r.json() == {"threshold": 0.5}
+    metrics = api.get(f"validate/scenario_test/{test_id}/metrics").json()["scenario_test_metrics"]
+    assert [m["threshold"] for m in metrics] == [0.5, None]
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": None})
+    assert r.json() == {"threshold": None}
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_map", {"threshold": 0.5})
+    assert r.status_code == 404 and "ef_bbox_map" in r.json()["error"]
+    r = api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": "x"})
+    assert r.status_code == 400 and "threshold" in r.json()["error"]
+
+
+def test_baseline_model_must_exist(api, slice_id):
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.post(f"validate/scenario_test/{test_id}/set_baseline_model/nonexistent_model_id")
+    assert r.status_code == 404
+    assert r.json() == {"error": "model \"nonexistent_model_id\" not found"}
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    r = api.post(f"validate/scenario_test/{test_id}/set_baseline_model/{model_id}")
+    assert r.status_code == 200 and r.json() == {"baseline_model_id": model_id}
+    assert api.get(f"validate/scenario_test/{test_id}/info").json()["baseline_model_id"] == model_id
+
+
+def test_names_are_unique_per_owner(api, other_api, slice_id):
+    _, name = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.post("validate/scenario_test", {"name": name, "slice_id": slice_id,
+                                            "evaluation_functions": [{"id": "ef_bbox_iou",
+                                                                      "eval_func_arguments": {}}]})
+    assert r.status_code == 409 and name in r.json()["error"]
+
+
+def test_other_owner_sees_nothing(api, other_api, slice_id):
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    assert other_api.get(f"validate/scenario_test/{test_id}/info").status_code == 404
+    assert test_id not in [t["id"] for t in other_api.get("validate/scenario_test/details").json()]
+    assert other_api.delete(f"validate/scenario_test/{test_id}").status_code == 404
+    r = other_api.post("validate/scenario_test_eval_function",
+                       {"scenario_test_name": name, "eval_function_id": "ef_bbox_map"})
+    assert r.status_code == 404
+    # and another owner's slice is as unknown as a missing one
+    r = other_api.post("validate/scenario_test", {"name": new_name(), "slice_id": slice_id,
+                                                  "evaluation_functions": [{"id": "ef_bbox_iou"}]})
+    assert r.status_code == 404 and slice_id in r.json()["error"]
+
+
+@pytest.mark.parametrize("functions,status,words", [
+    ([], 400, ["evaluation_functions"]),
+    ([{"id": "ef_nope", "eval_func_arguments": {}}], 404, ["ef_nope"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"iou_threshold": 1.5}}], 400,
+     ["bbox_iou", "iou_threshold"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"enforce_label_match": 1}}], 400,
+     ["enforce_label_match", "boolean"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"bogus": 1}}], 400, ["bbox_iou", "bogus"]),
+    ([{"id": "ef_bbox_iou", "eval_func_arguments": {"annotation_filters": [["label", "in", "car",
+                                                                            False, "field"]]}}],
+     400, ["annotation_filters"]),
+    ([{"id": "ef_cat_f1", "eval_func_arguments": {"f1_method": "binary"}}], 400, ["f1_method"]),
+    ([{"id": "ef_seg_map", "eval_func_arguments": {"iou_thresholds": []}}], 400,
+     ["iou_thresholds"]),
+    ([{"id": "ef_bbox_iou", "threshold_comparison": "about"}], 400, ["threshold_comparison"]),
+])
+def test_bad_scenario_tests_are_refused_naming_the_field(api, slice_id, functions, status, words):
+    r = api.post("validate/scenario_test", {"name": new_name(), "slice_id": slice_id,
+                                            "evaluation_functions": functions})
+    assert r.status_code == status, r.text
+    for word in words:
+        assert word in r.json()["error"]
+
+
+def test_accepted_arguments_of_the_client_configs(api, slice_id):
+    create_test(api, slice_id, [
+        {"id": "ef_cuboid_iou_2d", "eval_func_arguments": {
+            "enforce_label_match": True, "iou_threshold": 0.0, "confidence_threshold": 0.0,
+            "annotation_filters": None, "prediction_filters": None, "iou_2d": True}},
+        {"id": "ef_cat_f1", "eval_func_arguments": {
+            "confidence_threshold": None, "f1_method": None, "annotation_filters": None,
+            "prediction_filters": None}},
+        {"id": "ef_seg_iou", "eval_func_arguments": {"anything": 3}},
+        {"id": "ef_segmentation_to_poly_map", "eval_func_arguments": {"iou_thresholds": "coco"}},
+        {"id": "ef_poly_map", "eval_func_arguments": {
+            "prediction_filters": [[["label", "=", "car", False, "field"]],
+                                   [["area", ">", 100, True, "metadata"]]]}}])
+
+
+def test_unknown_slice_is_404(api):
+    r = api.post("validate/scenario_test", {"name": new_name(), "slice_id": "slc_missing",
+                                            "evaluation_functions": [{"id": "ef_bbox_iou"}]})
+    assert r.status_code == 404 and "slc_missing" in r.json()["error"]
+
+
+def test_external_functions_are_listed_and_not_mixed_with_builtins(api, other_api, slice_id):
+    name = "ext_" + uuid.uuid4().hex
+    r = api.post("validate/eval_fn", {"name": name, "is_external_function": True,
+                                      "serialized_fn": None, "raw_source": None,
+                                      "level": "track"})
+    assert r.status_code == 200, r.text
+    fn = r.json()["eval_fn"]
+    assert fn["id"].startswith("ef_") and fn["name"] == name
+    assert fn["is_public"] is False and fn["is_external_function"] is True
+    functions = api.get("validate/eval_fn").json()["eval_functions"]
+    assert functions[-1] == fn
+    assert fn["id"] not in [f["id"] for f in other_api.get("validate/eval_fn").json()["eval_functions"]]
+    r = api.post("validate/eval_fn", {"name": name, "is_external_function": True})
+    assert r.status_code == 409
+    r = api.post("validate/eval_fn", {"name": "has space", "is_external_function": True})
+    assert r.status_code == 400 and "name" in r.json()["error"]
+    r = api.post("validate/scenario_test", {
+        "name": new_name(), "slice_id": slice_id,
+        "evaluation_functions": [{"id": fn["id"], "eval_func_arguments": {}},
+                                 {"id": "ef_bbox_iou", "eval_func_arguments": {}}]})
+    assert r.status_code == 400 and "mixed" in r.json()["error"]
+    _, test_name = create_test(api, slice_id, [{"id": fn["id"], "eval_func_arguments": {}}])
+    r = api.post("validate/scenario_test_eval_function",
+                 {"scenario_test_name": test_name, "eval_function_id": "ef_bbox_iou"})
+    assert r.status_code == 400 and "mixed" in r.json()["error"]
+
+
+def test_items_are_the_slice_items_in_slice_order(api, dataset):
+    add_items(api, dataset, ["a", "b", "c"])
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "s", "reference_ids": ["c", "a"]}).json()["slice_id"]
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    r = api.get(f"validate/scenario_test/{test_id}/items", json={})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [i["reference_id"] for i in body["dataset_items"]] == ["c", "a"]
+    assert body["dataset_items"][0]["image_url"] == "https://example.com/c"
+    assert body["scenes"] == [] and body["tracks"] == []
+    assert api.get("validate/scenario_test/ut_missing/items").status_code == 404
+
+
+# --- evaluating a model (§4, §5) -------------------------------------------------------------
+
+import json
+import math
+import os
+
+from prediction_helpers import box, create_run, predict, wait_job
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "validate",
+                       "polygon_metrics_reference.json")
+
+
+def evaluate(api, model_id, names):
+    r = api.post(f"validate/{model_id}/evaluate", {"test_names": names})
+    assert r.status_code == 200, r.text
+    job = r.json()
+    assert set(job) >= {"job_id", "job_last_known_status", "job_type", "job_creation_time"}
+    assert job["job_type"] == "testEvaluation"
+    status = wait_job(api, job["job_id"])
+    assert status["status"] == "Completed", status
+    return job["job_id"]
+
+
+def test_evaluation_history_results_and_pass_fail(api, dataset):
+    add_items(api, dataset, ["a", "b", "c"])
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        box("a", "a1", x=0, y=0, w=10, h=10), box("b", "b1", x=0, y=0, w=10, h=10)]})
+    assert r.status_code == 200, r.text
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "s", "reference_ids": ["a", "b", "c"]}).json()["slice_id"]
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    # a: a perfect match; b: IoU 50/150 (top-left x/y); c: a prediction without ground truth
+    predict(api, run_id, [box("a", "p1", x=0, y=0, w=10, h=10, confidence=0.9),
+                          box("b", "p2", x=5, y=0, w=10, h=10, confidence=0.8),
+                          box("c", "p3", x=0, y=0, w=10, h=10, confidence=0.7)])
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_bbox_iou", "eval_func_arguments": {}},
+        {"id": "ef_bbox_recall", "eval_func_arguments": {"iou_threshold": 0.3}},
+        {"id": "ef_cat_f1", "eval_func_arguments": {}}])
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.5})
+    # recall is 2 / (2 + 3ε) (weights n_gt + ε, item c enters with ε): just below 1
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_recall", {"threshold": 1.0})
+    job_id = evaluate(api, model_id, [name])
+    errors = api.get(f"job/{job_id}/errors").json()
+    assert any("cat_f1" in e for e in errors), errors
+    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert len(history) == 3
+    by_fn = {h["eval_function_id"]: h for h in history}
+    for h in history:
+        assert h["scenario_test_id"] == test_id and h["model_id"] == model_id
+    iou = by_fn["ef_bbox_iou"]
+    assert iou["status"] == "completed"
+    assert math.isclose(iou["result"], (1.0 + 1 / 3 + 0.0) / 3, rel_tol=1e-12)
+    assert iou["pass"] is False and iou["threshold"] == 0.5   # 0.444 < 0.5
+    recall = by_fn["ef_bbox_recall"]
+    assert recall["status"] == "completed" and recall["pass"] is False
+    assert recall["result"] == 2 / (2 + 3 * 2.220446049250313e-16)
+    cat = by_fn["ef_cat_f1"]
+    assert cat["status"] == "errored" and "cat_f1" in cat["error"] and cat["result"] is None
+    info = api.get(f"validate/eval/{iou['id']}/info").json()
+    assert info["scenario_test_evaluation"] == iou
+    items = info["scenario_test_item_evaluations"]
+    assert [i["result"] for i in items] == [1.0, 1 / 3, 0.0]
+    assert [i["pass"] for i in items] == [True, False, False]
+    assert all(i["dataset_item_id"].startswith("di_") and i["evaluation_id"] == iou["id"]
+               for i in items)
+    # History keeps the threshold the evaluation ran with.
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.1})
+    evaluate(api, model_id, [name])
+    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert len(history) == 6
+    assert [h["threshold"] for h in history if h["eval_function_id"] == "ef_bbox_iou"] == [0.1, 0.5]
+    assert history[0]["created_at"] >= history[-1]["created_at"]
+
+
+def test_evaluate_refuses_unknown_model_or_test(api, dataset):
+    r = api.post("validate/prj_missing/evaluate", {"test_names": ["x"]})
+    assert r.status_code == 404 and "prj_missing" in r.json()["error"]
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    r = api.post(f"validate/{model_id}/evaluate", {"test_names": ["no_such_test"]})
+    assert r.status_code == 404 and "no_such_test" in r.json()["error"]
+    r = api.post(f"validate/{model_id}/evaluate", {"test_names": []})
+    assert r.status_code == 400 and "test_names" in r.json()["error"]
+    r = api.post(f"validate/{model_id}/metrics", {})
+    assert r.status_code == 200 and isinstance(r.json(), list)
+
+
+def test_a_model_without_predictions_is_evaluated(api, slice_id):
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_recall", "eval_func_arguments": {}}])
+    evaluate(api, model_id, [name])
+    [h] = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    # the slice's items have no ground truth either: nothing measured
+    assert h["status"] == "completed" and h["result"] is None and h["pass"] is True
+
+
+def fixture_objects(item, prediction):
+    """The item's objects; cuboids go on the item's point-cloud twin "<ref>/pc" (cuboids live on
+    point clouds), the others on the image item."""
+    out = []
+    key = "predictions" if prediction else "ground_truth"
+    for i, s in enumerate(item[key]):
+        ref = item["reference_id"] + ("/pc" if s["type"] == "cuboid" else "")
+        obj = {"label": s["label"], "type": s["type"], "reference_id": ref,
+               "annotation_id": f"{key}_{i}", "metadata": {}}
+        if s["type"] == "cuboid":
+            obj["geometry"] = {"position": dict(zip("xyz", s["position"])),
+                               "dimensions": dict(zip("xyz", s["dimensions"])),
+                               "yaw": s["yaw"]}
+        elif s["type"] == "box":
+            obj["geometry"] = {k: s[k] for k in ("x", "y", "width", "height")}
+        else:
+            obj["geometry"] = {"vertices": [{"x": x, "y": y} for x, y in s["vertices"]]}
+        if prediction:
+            obj["confidence"] = s["confidence"]
+        out.append(obj)
+    return out
+
+
+def load_fixture_and_evaluate(api, dataset, doc):
+    """One scenario test per kind of item: the image items for the box and polygon functions,
+    their point-cloud twins for the cuboid functions. Returns the evaluations in the configs'
+    order."""
+    refs = [i["reference_id"] for i in doc["items"]]
+    add_items(api, dataset, refs)
+    pc_refs = [r + "/pc" for r in refs]
+    r = api.post(f"dataset/{dataset}/append", {"update": False, "items": [
+        {"reference_id": r, "pointcloud_url": f"https://example.com/{r}.json", "metadata": {}}
+        for r in pc_refs]})
+    assert r.status_code == 200, r.text
+    gt = [o for item in doc["items"] for o in fixture_objects(item, False)]
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": gt})
+    assert r.status_code == 200, r.text
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    predict(api, run_id, [o for item in doc["items"] for o in fixture_objects(item, True)])
+    functions = {False: [], True: []}
+    for c in doc["configs"]:
+        args = {k: c[k] for k in ("enforce_label_match", "iou_threshold", "confidence_threshold")
+                if not c["metric"] == "map" or k == "iou_threshold"}
+        if c["metric"] in ("iou_2d", "iou_3d"):
+            args["iou_2d"] = c["metric"] == "iou_2d"
+        functions[c["shapes"] == "cuboid"].append(
+            {"id": "ef_" + c["function"], "eval_func_arguments": args})
+    history = []
+    for cuboids, members in ((False, refs), (True, pc_refs)):
+        slice_id = api.post(f"dataset/{dataset}/create_slice",
+                            {"name": f"all {cuboids}", "reference_ids": members}).json()["slice_id"]
+        test_id, name = create_test(api, slice_id, functions[cuboids])
+        evaluate(api, model_id, [name])
+        answer = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+        history += list(reversed(answer))  # creation order
+    by_kind = {False: iter(history[:len(functions[False])]), True: iter(history[len(functions[False]):])}
+    return [next(by_kind[c["shapes"] == "cuboid"]) for c in doc["configs"]]
+
+
+def close(got, want):
+    # 1e-9 relative (absolute below 1): see tests/fixtures/validate/README.md
+    return abs(got - want) <= 1e-9 * max(1.0, abs(want))
+
+
+def test_values_equal_the_clients_metrics_on_generated_data(api, dataset):
+    """Every item value and every aggregate of the fixture, through a live server."""
+    with open(FIXTURE) as f:
+        doc = json.load(f)
+    history = load_fixture_and_evaluate(api, dataset, doc)
+    assert len(history) == len(doc["configs"])
+    for config, h in zip(doc["configs"], history):
+        where = f'{config["function"]} {config["enforce_label_match"]} {config["iou_threshold"]}'
+        assert h["status"] == "completed", (where, h)
+        assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        assert len(items) == len(doc["items"])
+        for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
+            if weight == 0:
+                assert got["result"] is None, (where, i, got)
+            else:
+                assert got["result"] is not None and close(got["result"], value), \
+                    (where, i, got, value)
+
+
+def test_values_equal_the_live_client_oracle(api, dataset, tmp_path):
+    """Optional extra: with NUCLEUS_CLIENT_SOURCE naming a checkout of the official client (and
+    numpy, scipy, shapely installed), fresh data from another seed is generated and its reference
+    computed by the client's code now, then compared as the fixture is."""
+    source = os.environ.get("NUCLEUS_CLIENT_SOURCE")
+    if not source:
+        pytest.skip("NUCLEUS_CLIENT_SOURCE not set (the fixture test above always runs)")
+    import subprocess
+    import sys
+    out = tmp_path / "reference.json"
+    generator = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "validate",
+                             "gen_reference.py")
+    subprocess.run([sys.executable, generator, source, str(out), "--seed", "29", "--items", "300"],
+                   check=True)
+    doc = json.loads(out.read_text())
+    history = load_fixture_and_evaluate(api, dataset, doc)
+    for config, h in zip(doc["configs"], history):
+        assert h["status"] == "completed" and close(h["result"], config["aggregate"][0]), config["function"]
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        for got, (value, weight) in zip(items, config["item_results"]):
+            assert (got["result"] is None) if weight == 0 else close(got["result"], value)
+
+
+# --- `nucleus tests` (the CLI) ---------------------------------------------------------------
+
+def run_cli(server, key, *args):
+    import subprocess
+    from conftest import NUCLEUS_BIN
+    env = dict(os.environ, NUCLEUS_ENDPOINT=server.base, NUCLEUS_API_KEY=key)
+    return subprocess.run([NUCLEUS_BIN, *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def test_cli_tests_list_and_evaluate(server, api, dataset):
+    add_items(api, dataset, ["a", "b"])
+    api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        box("a", "g1", x=0, y=0, w=10, h=10), box("b", "g2", x=0, y=0, w=10, h=10)]})
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    predict(api, run_id, [box("a", "p1", x=0, y=0, w=10, h=10, confidence=0.9),
+                          box("b", "p2", x=5, y=0, w=10, h=10, confidence=0.8)])
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "s", "reference_ids": ["a", "b"]}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}},
+                                                {"id": "ef_bbox_recall",
+                                                 "eval_func_arguments": {"iou_threshold": 0.3}}])
+    listed = run_cli(server, api.key, "tests", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert any(line.split() == [test_id, name, slice_id] for line in listed.stdout.splitlines())
+    passed = run_cli(server, api.key, "tests", "evaluate", "--model", model_id, name)
+    assert passed.returncode == 0, passed.stderr
+    lines = [line.split("\t") for line in passed.stdout.splitlines()]
+    assert [(l[0], l[1], l[4]) for l in lines] == [(name, "bbox_iou", "passed"),
+                                                    (name, "bbox_recall", "passed")]
+    assert abs(float(lines[0][2]) - (1 + 1 / 3) / 2) < 1e-6
+    # a threshold the model misses: exit status 2 and the verdict "failed"
+    api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.9})
+    failed = run_cli(server, api.key, "tests", "evaluate", "--model", model_id, name)
+    assert failed.returncode == 2, failed.stderr
+    first = failed.stdout.splitlines()[0].split("\t")
+    assert first[1] == "bbox_iou" and first[3].startswith("greater_than_equal_to 0.9")
+    assert first[4] == "failed"
+    unknown = run_cli(server, api.key, "tests", "evaluate", "--model", model_id, "nope")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error:") and "nope" in unknown.stderr
+
+
+def test_external_results_are_stored_as_a_completed_evaluation(api, slice_id):
+    fn = api.post("validate/eval_fn", {"name": "ext_" + uuid.uuid4().hex,
+                                       "is_external_function": True, "level": "track"}).json()["eval_fn"]
+    test_id, _ = create_test(api, slice_id, [{"id": fn["id"], "eval_func_arguments": {}}])
+    api.post(f"validate/metric/set_threshold/{test_id}/{fn['id']}", {"threshold": 0.5})
+    model_id = api.post("models/add", {"name": "m", "reference_id": new_name(),
+                                       "metadata": {}}).json()["model_id"]
+    body = {"unit_test_id": test_id, "eval_function_id": fn["id"],
+            "result_per_ref_id": {"track_a": 1.0, "track_b": 0.25},
+            "weight_per_ref_id": {"track_a": 1.0, "track_b": 1.0},
+            "overall_metric": 0.625, "model_id": model_id, "slice_id": slice_id, "level": "track"}
+    r = api.post("validate/scenario_test/upload_results", body)
+    assert r.status_code == 200, r.text
+    evaluation_id = r.json()["evaluation_id"]
+    [h] = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert h["id"] == evaluation_id and h["status"] == "completed" and h["result"] == 0.625
+    assert h["pass"] is True and h["model_id"] == model_id
+    items = api.get(f"validate/eval/{evaluation_id}/info").json()["scenario_test_item_evaluations"]
+    assert [(i["dataset_item_id"], i["result"], i["pass"]) for i in items] == [
+        ("track_a", 1.0, True), ("track_b", 0.25, False)]
+    # a built-in function is not external
+    r = api.post("validate/scenario_test/upload_results", dict(body, eval_function_id="ef_bbox_iou"))
+    assert r.status_code == 400 and "ef_bbox_iou" in r.json()["error"]
+    r = api.post("validate/scenario_test/upload_results", dict(body, model_id="prj_missing"))
+    assert r.status_code == 404
+    r = api.post("validate/scenario_test/upload_results",
+                 dict(body, result_per_ref_id={"track_a": "x"}))
+    assert r.status_code == 400 and "result_per_ref_id.track_a" in r.json()["error"]
