@@ -257,6 +257,8 @@ void AddSliceCommands(CLI::App& app) {
     const Json* rows = answer.find("exportedRows");
     if (rows == nullptr) Die(Internal("the export answered no \"exportedRows\""));
     WriteRows(*rows, ea->output);
+  });
+}
 
 // "<result>" of an evaluation: the number, "-" when nothing was measured.
 std::string ResultText(const ScenarioTestEvaluation& e) {
