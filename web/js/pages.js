@@ -1,0 +1,302 @@
+// The dashboard's pages. Each reads the API through api.js only and shows its numbers as the API
+// answers them (no number is recomputed here). `live()` is false once the user navigated away.
+import { get, post, signIn } from './api.js';
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'style') e.style.cssText = v;  // CSSOM: the policy refuses style attributes
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+function table(headers, rows, numeric = []) {
+  const head = h('tr', {}, ...headers.map((t, i) => h('th', numeric[i] ? { class: 'num' } : {}, t)));
+  const body = rows.map((r) => h('tr', {}, ...r.map((c, i) => h('td', numeric[i] ? { class: 'num' } : {}, c))));
+  return h('table', {}, h('thead', {}, head), h('tbody', {}, ...body));
+}
+
+const link = (href, text) => h('a', { href }, text);
+
+// ---- Sign-in ---------------------------------------------------------------------------------
+
+export async function signInPage(main) {
+  const input = h('input', { type: 'password', id: 'api-key', autocomplete: 'off',
+                             placeholder: 'API key', required: '' });
+  const error = h('p', { class: 'error', id: 'signin-error' });
+  const form = h('form', { class: 'signin', id: 'signin' },
+                 h('h1', {}, 'Sign in'),
+                 h('label', { for: 'api-key' }, 'API key (from nucleus keys create)'), input,
+                 h('button', { type: 'submit' }, 'Sign in'), error,
+                 h('p', { class: 'muted' }, 'The key is kept for this browser tab only.'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    try {
+      await signIn(input.value.trim());
+    } catch (e) {
+      error.textContent = e.status === 401 ? 'This API key is not valid.' : e.message;
+      return;
+    }
+    const after = sessionStorage.getItem('nucleus.after') || '#/datasets';
+    sessionStorage.removeItem('nucleus.after');
+    location.hash = after === '#/signin' ? '#/datasets' : after;
+  });
+  main.append(form);
+  input.focus();
+}
+
+// ---- Datasets --------------------------------------------------------------------------------
+
+export async function datasetsPage(main, live) {
+  const list = await get('dataset/details');
+  if (!live()) return;
+  main.append(h('h1', {}, 'Datasets'));
+  if (list.length === 0) {
+    main.append(h('p', { class: 'muted', id: 'no-datasets' }, 'No datasets yet.'));
+    return;
+  }
+  // Counts come from each dataset's info (the route the client's Dataset.info() reads).
+  const infos = await Promise.all(list.map((d) => get(`dataset/${encodeURIComponent(d.id)}/info`)));
+  if (!live()) return;
+  const rows = list.map((d, i) => [link(`#/dataset/${encodeURIComponent(d.id)}`, d.name), d.id,
+                                   infos[i].length, infos[i].model_run_ids.length,
+                                   infos[i].slice_ids.length]);
+  const t = table(['name', 'id', 'items', 'runs', 'slices'], rows, [0, 0, 1, 1, 1]);
+  t.id = 'datasets';
+  main.append(t);
+}
+
+// ---- Item grid -------------------------------------------------------------------------------
+
+const CELL = 150;
+const PAGE = 500;
+
+// A virtualised grid: only the cells in (or near) view exist in the DOM; items are read in pages
+// of PAGE through itemsPage (the client's pager), in order, as the scroll position needs them.
+export async function itemGridPage(main, ds, live) {
+  const info = await get(`dataset/${encodeURIComponent(ds)}/info`);
+  if (!live()) return;
+  const total = info.length;
+  main.append(h('h1', {}, info.name, ' ', h('span', { class: 'muted' }, `${total} items`)));
+  const scroll = h('div', { class: 'grid-scroll', id: 'grid', tabindex: '0' });
+  const spacer = h('div', { style: 'height:0' });
+  scroll.append(spacer);
+  main.append(scroll);
+  const items = [];
+  let token = null;
+  let loading = null;
+  let done = false;
+  async function loadUpTo(n) {
+    while (!done && items.length < n) {
+      if (!loading) {
+        loading = post(`dataset/${encodeURIComponent(ds)}/itemsPage`,
+                       { pageToken: token, pageSize: PAGE }).then((page) => {
+          items.push(...page.items);
+          token = page.nextPageToken;
+          done = !token;
+          loading = null;
+        });
+      }
+      await loading;
+      if (!live()) return;
+    }
+  }
+  const cells = new Map();
+  function draw() {
+    const cols = Math.max(1, Math.floor(scroll.clientWidth / CELL));
+    spacer.style.height = `${Math.ceil(total / cols) * CELL}px`;
+    const first = Math.max(0, Math.floor(scroll.scrollTop / CELL) - 2) * cols;
+    const last = Math.min(total, (Math.ceil((scroll.scrollTop + scroll.clientHeight) / CELL) + 2) * cols);
+    for (const [i, cell] of cells) {
+      if (i < first || i >= last) { cell.remove(); cells.delete(i); }
+    }
+    for (let i = first; i < last && i < items.length; i++) {
+      if (cells.has(i)) continue;
+      const it = items[i];
+      const cell = h('a', { class: 'grid-cell', href: `#/dataset/${encodeURIComponent(ds)}/item/${i}`,
+                            style: `left:${(i % cols) * CELL}px;top:${Math.floor(i / cols) * CELL}px`,
+                            'data-index': i },
+                     it.image_url ? h('img', { src: it.image_url, loading: 'lazy', alt: '' }) : '',
+                     h('div', {}, it.reference_id));
+      cells.set(i, cell);
+      scroll.append(cell);
+    }
+    if (last > items.length && !done) loadUpTo(last).then(() => live() && draw());
+  }
+  scroll.addEventListener('scroll', () => requestAnimationFrame(draw));
+  window.addEventListener('resize', () => live() && draw());
+  await loadUpTo(Math.min(total, PAGE));
+  if (!live()) return;
+  draw();
+  scroll.dataset.ready = '1';
+}
+
+// ---- Item view -------------------------------------------------------------------------------
+
+const GT = '#16a34a';
+const PRED = '#dc2626';
+
+function loadImage(url) {
+  return new Promise((resolve) => {
+    if (!url) { resolve(null); return; }
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => resolve(null);
+    img.src = url;
+  });
+}
+
+// Every object of an annotations answer ({"box": [...], "polygon": [...], ...}) in one list.
+function objectsOf(groups) {
+  const out = [];
+  for (const [kind, list] of Object.entries(groups || {})) {
+    if (Array.isArray(list)) for (const o of list) out.push({ ...o, type: o.type || kind });
+  }
+  return out;
+}
+
+function drawObject(g, o, color, masks) {
+  g.strokeStyle = color;
+  g.fillStyle = color;
+  g.lineWidth = 2;
+  const geo = o.geometry || {};
+  if (o.type === 'box') {
+    g.strokeRect(geo.x, geo.y, geo.width, geo.height);
+  } else if (o.type === 'polygon' || o.type === 'line') {
+    g.beginPath();
+    (geo.vertices || []).forEach((v, i) => (i ? g.lineTo(v.x, v.y) : g.moveTo(v.x, v.y)));
+    if (o.type === 'polygon') g.closePath();
+    g.stroke();
+  } else if (o.type === 'keypoints') {
+    for (const k of geo.keypoints || []) {
+      if (k.visible === false) continue;
+      g.beginPath();
+      g.arc(k.x, k.y, 3, 0, 2 * Math.PI);
+      g.fill();
+    }
+  } else if ((o.type === 'segmentation' || o.type === 'mask') && o.mask_url && masks.has(o.mask_url)) {
+    g.globalAlpha = 0.4;
+    g.drawImage(masks.get(o.mask_url), 0, 0);
+    g.globalAlpha = 1;
+  }
+}
+
+// One item with its ground truth (green) and, per selected run, its predictions (red), label
+// filter and confidence threshold; ArrowLeft / ArrowRight go to the previous / next item.
+export async function itemPage(main, ds, index, live) {
+  const i = Number(index);
+  const dsPath = `dataset/${encodeURIComponent(ds)}`;
+  const [info, answer] = await Promise.all([get(`${dsPath}/info`), get(`${dsPath}/iloc/${i}`)]);
+  if (!live()) return;
+  const runs = info.model_run_ids;
+  const runSelect = h('select', { id: 'run' }, h('option', { value: '' }, '(no predictions)'),
+                      ...runs.map((r) => h('option', { value: r }, r)));
+  const threshold = h('input', { type: 'range', id: 'threshold', min: '0', max: '1', step: '0.01', value: '0' });
+  const thresholdText = h('span', { id: 'threshold-value' }, '0.00');
+  const labelBox = h('div', { id: 'labels' });
+  const canvas = h('canvas', { id: 'item-canvas' });
+  const list = h('div', { id: 'objects' });
+  main.append(h('h1', {}, link(`#/dataset/${encodeURIComponent(ds)}`, info.name), ' / ',
+                answer.item.reference_id, ' ', h('span', { class: 'muted' }, `#${i} of ${info.length}`)),
+              h('div', { class: 'toolbar' }, 'Run ', runSelect, ' confidence ≥ ', threshold, thresholdText,
+                h('span', { class: 'muted' }, '← / → previous / next item')),
+              h('div', { class: 'item-view' }, canvas, h('div', { class: 'panel' }, labelBox, list)));
+  const gt = objectsOf(answer.annotations);
+  let preds = [];
+  const image = await loadImage(answer.item.image_url);
+  const maskUrls = [...gt].filter((o) => o.mask_url).map((o) => o.mask_url);
+  const masks = new Map();
+  for (const url of maskUrls) { const m = await loadImage(url); if (m) masks.set(url, m); }
+  if (!live()) return;
+  const hidden = new Set();
+  function labels() {
+    const all = [...new Set([...gt, ...preds].map((o) => o.label))].sort();
+    labelBox.replaceChildren(...all.map((l) => {
+      const cb = h('input', { type: 'checkbox', 'data-label': l });
+      cb.checked = !hidden.has(l);
+      cb.addEventListener('change', () => { cb.checked ? hidden.delete(l) : hidden.add(l); paint(); });
+      return h('label', { style: 'display:block' }, cb, ' ', l);
+    }));
+  }
+  function paint() {
+    const min = Number(threshold.value);
+    thresholdText.textContent = min.toFixed(2);
+    canvas.width = image ? image.naturalWidth : answer.item.width || 640;
+    canvas.height = image ? image.naturalHeight : answer.item.height || 480;
+    const g = canvas.getContext('2d');
+    g.clearRect(0, 0, canvas.width, canvas.height);
+    if (image) g.drawImage(image, 0, 0);
+    const shownGt = gt.filter((o) => !hidden.has(o.label));
+    const shownPred = preds.filter((o) => !hidden.has(o.label) && (o.confidence ?? 1) >= min);
+    for (const o of shownGt) drawObject(g, o, GT, masks);
+    for (const o of shownPred) drawObject(g, o, PRED, masks);
+    const row = (o, who) => [who, o.type, o.label, o.confidence ?? '',
+      o.type === 'cuboid' ? JSON.stringify(o.geometry) : ''];
+    const t = table(['', 'type', 'label', 'confidence', 'fields'],
+                    [...shownGt.map((o) => row(o, 'GT')), ...shownPred.map((o) => row(o, 'pred'))]);
+    t.id = 'object-table';
+    list.replaceChildren(t);
+    canvas.dataset.drawn = String(shownGt.length + shownPred.length);
+  }
+  runSelect.addEventListener('change', async () => {
+    preds = runSelect.value ? objectsOf((await get(`modelRun/${runSelect.value}/iloc/${i}`)).annotations) : [];
+    if (live()) { labels(); paint(); }
+  });
+  threshold.addEventListener('input', paint);
+  const onKey = (ev) => {
+    if (!live()) { document.removeEventListener('keydown', onKey); return; }
+    if (ev.target instanceof HTMLInputElement && ev.target.type !== 'range') return;
+    if (ev.key === 'ArrowRight' && i + 1 < info.length) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i + 1}`;
+    if (ev.key === 'ArrowLeft' && i > 0) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i - 1}`;
+  };
+  document.addEventListener('keydown', onKey);
+  labels();
+  paint();
+}
+
+// ---- Models and runs -------------------------------------------------------------------------
+
+export async function modelsPage(main, live) {
+  const [models, datasets] = await Promise.all([get('models'), get('dataset/details')]);
+  if (!live()) return;
+  main.append(h('h1', {}, 'Models'));
+  const tm = table(['name', 'reference id', 'id'], models.models.map((m) => [m.name, m.ref_id, m.id]));
+  tm.id = 'models';
+  main.append(tm, h('h2', {}, 'Runs'));
+  const runs = [];
+  for (const d of datasets) {
+    const info = await get(`dataset/${encodeURIComponent(d.id)}/info`);
+    for (const r of info.model_run_ids) runs.push(get(`modelRun/${r}/info`).then((x) => [x, d]));
+  }
+  const infos = await Promise.all(runs);
+  if (!live()) return;
+  const tr = table(['run', 'model', 'dataset', 'status', 'created'],
+                   infos.map(([r, d]) => [r.name, r.model_id, d.name, r.status, r.created_at]));
+  tr.id = 'runs';
+  main.append(tr);
+}
+
+// ---- Jobs ------------------------------------------------------------------------------------
+
+export async function jobsPage(main, live) {
+  const jobs = await post('jobs', { dataset_id: null, job_types: [], from_date: null, to_date: null,
+                                    limit: 500, show_completed: true });
+  if (!live()) return;
+  main.append(h('h1', {}, 'Jobs'));
+  const details = await Promise.all(jobs.map((j) => get(`job/${j.job_id}`)));
+  if (!live()) return;
+  const rows = jobs.map((j, k) => {
+    const d = details[k];
+    const err = d.message && d.message.final_error ? d.message.final_error : '';
+    return [j.job_id, j.job_type, d.status, `${d.completed_steps ?? ''} / ${d.total_steps ?? ''}`,
+            d.job_progress ?? '', j.job_creation_time, err];
+  });
+  const t = table(['id', 'type', 'status', 'steps', 'progress', 'created', 'error'], rows);
+  t.id = 'jobs';
+  main.append(t);
+}
