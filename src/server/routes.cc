@@ -23,6 +23,7 @@ void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterUploadRoutes(router, ctx);
   RegisterSceneRoutes(router, ctx);
   RegisterEvaluationRoutes(router, ctx);
+  RegisterDashboardRoutes(router, ctx);
 }
 
 }  // namespace nucleus::server

@@ -36,5 +36,6 @@ void RegisterItemRoutes(Router& router, api::Context& ctx);
 void RegisterUploadRoutes(Router& router, api::Context& ctx);
 void RegisterSceneRoutes(Router& router, api::Context& ctx);
 void RegisterEvaluationRoutes(Router& router, api::Context& ctx);
+void RegisterDashboardRoutes(Router& router, api::Context& ctx);
 
 }  // namespace nucleus::server

@@ -10,6 +10,7 @@ const routes = [
   [/^#\/dataset\/([^/]+)$/, pages.itemGridPage, 'datasets'],
   [/^#\/dataset\/([^/]+)\/item\/(\d+)$/, pages.itemPage, 'datasets'],
   [/^#\/models$/, pages.modelsPage, 'models'],
+  [/^#\/run\/([^/]+)$/, pages.runPage, 'models'],
   [/^#\/jobs$/, pages.jobsPage, 'jobs'],
 ];
 

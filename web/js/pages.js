@@ -1,6 +1,7 @@
 // The dashboard's pages. Each reads the API through api.js only and shows its numbers as the API
 // answers them (no number is recomputed here). `live()` is false once the user navigated away.
 import { get, post, signIn } from './api.js';
+import { barChart, prChart } from './charts.js';
 
 function h(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -276,7 +277,8 @@ export async function modelsPage(main, live) {
   const infos = await Promise.all(runs);
   if (!live()) return;
   const tr = table(['run', 'model', 'dataset', 'status', 'created'],
-                   infos.map(([r, d]) => [r.name, r.model_id, d.name, r.status, r.created_at]));
+                   infos.map(([r, d]) => [link(`#/run/${r.model_run_id}`, r.name), r.model_id, d.name, r.status,
+                                             r.created_at]));
   tr.id = 'runs';
   main.append(tr);
 }
@@ -299,4 +301,122 @@ export async function jobsPage(main, live) {
   const t = table(['id', 'type', 'status', 'steps', 'progress', 'created', 'error'], rows);
   t.id = 'jobs';
   main.append(t);
+}
+
+// ---- Run page --------------------------------------------------------------------------------
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// The run's newest succeeded evaluation (evaluationsV2), after computing one if asked to.
+async function evaluationOf(run, live, status) {
+  for (;;) {
+    const list = await get(`modelRun/${run}/evaluationsV2`);
+    const done = list.find((e) => e.status === 'succeeded');
+    if (done) return done;
+    const pending = list.find((e) => e.status === 'pending' || e.status === 'computing');
+    if (!pending) return null;
+    status.textContent = 'Evaluating…';
+    await sleep(300);
+    if (!live()) return null;
+  }
+}
+
+const fmt = (v) => (v === null || v === undefined ? '—' : Number(v).toFixed(3));
+
+// COCO summary, per-class AP, PR curves, confusion matrix (with background), confidence and IoU
+// histograms, and a confidence slider whose precision / recall / F1 the API computes.
+export async function runPage(main, run, live) {
+  const info = await get(`modelRun/${run}/info`);
+  if (!live()) return;
+  const status = h('p', { class: 'muted', id: 'run-status' });
+  main.append(h('h1', {}, 'Run ', info.name, ' ', h('span', { class: 'muted' }, run)), status);
+  let ev = await evaluationOf(run, live, status);
+  if (!live()) return;
+  if (!ev) {
+    const button = h('button', { id: 'evaluate' }, 'Evaluate this run');
+    status.replaceChildren('No evaluation yet. ', button);
+    await new Promise((resolve) => button.addEventListener('click', resolve, { once: true }));
+    await post(`modelRun/${run}/evaluationsV2`, {});
+    ev = await evaluationOf(run, live, status);
+    if (!live() || !ev) return;
+  }
+  const evPath = `evaluationsV2/${ev.id}`;
+  const [charts, summary] = await Promise.all([get(`${evPath}/charts`),
+                                               get(`dashboard/evaluation/${ev.id}`)]);
+  if (!live()) return;
+  status.textContent = `Evaluation ${ev.id} (IoU threshold 0.5)`;
+  const coco = table(['COCO summary (as nucleus eval prints it)', 'value'],
+                     summary.cocoSummary.map((s) => [s.line, s.value === null ? '-1.000' : s.value.toFixed(3)]));
+  coco.id = 'coco-summary';
+  coco.classList.add('stats');
+  const ap = table(['class', 'AP'], charts.perClassAp.map((c) => [c.classLabel, fmt(c.ap)]), [0, 1]);
+  ap.id = 'per-class-ap';
+  main.append(coco, h('h2', {}, 'Operating point'), operatingPoint(ev.id, summary.operatingPoint, live),
+              h('h2', {}, 'Per-class AP'), ap, h('h2', {}, 'Precision-recall'),
+              prChart(charts.prCurve), h('h2', {}, 'Confusion matrix'), confusion(charts.confusionMatrix));
+  const scores = charts.scoreHistogram;
+  const tps = await post(`${evPath}/examples`, { match_type: 'TP', limit: 100000, offset: 0 });
+  if (!live()) return;
+  const iouCounts = Array(10).fill(0);
+  for (const r of tps.rows) iouCounts[Math.min(9, Math.floor((r.iou ?? 0) * 10))]++;
+  const bins = (n) => [...Array(n).keys()].map((b) => `${(b / 10).toFixed(1)}–${((b + 1) / 10).toFixed(1)}`);
+  main.append(h('h2', {}, 'Histograms'),
+              h('div', { class: 'charts' },
+                barChart(scores.map((b) => `${b.bucketMin}–${b.bucketMax}`), scores.map((b) => b.count),
+                         { title: 'prediction confidence' }),
+                barChart(bins(10), iouCounts, { title: 'IoU of true positives' })));
+  main.append(h('h2', {}, 'Examples'), await examples(evPath, info.dataset_id, live));
+  main.dataset.ready = '1';
+}
+
+function operatingPoint(ev, first, live) {
+  const slider = h('input', { type: 'range', id: 'confidence', min: '0', max: '1', step: '0.05', value: '0' });
+  const out = h('span', { id: 'operating-point' });
+  const show = (p) => {
+    out.textContent = `confidence ≥ ${p.minConfidence.toFixed(2)}: precision ${fmt(p.precision)}, ` +
+                      `recall ${fmt(p.recall)}, F1 ${fmt(p.f1)} (TP ${p.tp}, FP ${p.fp}, FN ${p.fn})`;
+    out.dataset.precision = p.precision;
+    out.dataset.recall = p.recall;
+    out.dataset.f1 = p.f1;
+    out.dataset.minConfidence = p.minConfidence;
+  };
+  let asked = 0;
+  slider.addEventListener('input', async () => {
+    const mine = ++asked;
+    const s = await get(`dashboard/evaluation/${ev}?minConfidence=${slider.value}`);
+    if (mine === asked && live()) show(s.operatingPoint);
+  });
+  show(first);
+  return h('div', { class: 'toolbar' }, slider, out);
+}
+
+function confusion(cells) {
+  const labels = [...new Set(cells.flatMap((c) => [c.gtLabel, c.predLabel]))]
+    .sort((a, b) => (a === 'background') - (b === 'background') || a.localeCompare(b));
+  const count = (g, p) => (cells.find((c) => c.gtLabel === g && c.predLabel === p) || { count: 0 }).count;
+  const t = table(['ground truth \\ prediction', ...labels],
+                  labels.map((g) => [g, ...labels.map((p) => count(g, p))]),
+                  [0, ...labels.map(() => 1)]);
+  t.id = 'confusion';
+  return t;
+}
+
+async function examples(evPath, ds, live) {
+  const kind = h('select', { id: 'example-kind' }, ...['TP', 'FP', 'FN'].map((k) => h('option', { value: k }, k)));
+  const sort = h('select', { id: 'example-sort' }, h('option', { value: 'confidence' }, 'confidence'),
+                 h('option', { value: 'iou' }, 'IoU'));
+  const box = h('div', { id: 'examples' });
+  async function load() {
+    const page = await post(`${evPath}/examples`, { match_type: kind.value, limit: 50, offset: 0,
+                                                    sort_by: sort.value, sort_order: 'desc' });
+    if (!live()) return;
+    const t = table(['item', 'ground truth', 'prediction', 'IoU', 'confidence'],
+                    page.rows.map((r) => [r.dataset_item_id, r.gt_raw_label ?? '', r.pred_raw_label ?? '',
+                                          fmt(r.iou), fmt(r.confidence)]), [0, 0, 0, 1, 1]);
+    box.replaceChildren(h('p', { class: 'muted' }, `${page.total} ${kind.value}`), t);
+  }
+  kind.addEventListener('change', load);
+  sort.addEventListener('change', load);
+  await load();
+  return h('div', {}, h('div', { class: 'toolbar' }, kind, ' sorted by ', sort), box);
 }

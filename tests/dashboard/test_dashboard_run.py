@@ -1,0 +1,125 @@
+"""The run page against the API: the same 12 COCO stats, per-class AP and confusion counts as the
+charts route, and a confidence slider whose precision / recall are the charts route's counts at
+that confidence."""
+import json
+import time
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def box(x, y, w=40, h=40):
+    return {"x": x, "y": y, "width": w, "height": h}
+
+
+@pytest.fixture(scope="module")
+def evaluated(api):
+    """Four items with cars and people; predictions that hit, miss, shift and confuse them at
+    several confidences; a succeeded evaluation of the run."""
+    ds = api.post("dataset/create", {"name": "run page", "is_scene": False})["dataset_id"]
+    api.post(f"dataset/{ds}/append", {"items": [
+        {"reference_id": f"r{i}", "image_url": f"r{i}.png", "metadata": {}} for i in range(4)]})
+    gt, preds = [], []
+    for i in range(4):
+        gt.append({"type": "box", "label": "car", "reference_id": f"r{i}", "annotation_id": f"c{i}",
+                   "geometry": box(10, 10), "metadata": {}})
+        gt.append({"type": "box", "label": "person", "reference_id": f"r{i}",
+                   "annotation_id": f"p{i}", "geometry": box(100, 100, 20, 60), "metadata": {}})
+        preds.append({"type": "box", "label": "car", "reference_id": f"r{i}", "annotation_id": f"pc{i}",
+                      "confidence": 0.3 + 0.2 * i, "geometry": box(12 + 8 * i, 10), "metadata": {}})
+        preds.append({"type": "box", "label": "car" if i == 3 else "person", "reference_id": f"r{i}",
+                      "annotation_id": f"pp{i}", "confidence": 0.9 - 0.2 * i,
+                      "geometry": box(101, 100, 20, 58), "metadata": {}})
+        preds.append({"type": "box", "label": "person", "reference_id": f"r{i}",
+                      "annotation_id": f"fp{i}", "confidence": 0.15 * (i + 1),
+                      "geometry": box(200, 10), "metadata": {}})
+    api.post(f"dataset/{ds}/annotate", {"update": False, "annotations": gt})
+    run = api.post(f"dataset/{ds}/modelRun/create",
+                   {"name": "two classes", "reference_id": None, "metadata": {}})["model_run_id"]
+    api.post(f"modelRun/{run}/predict", {"update": False, "annotations": preds})
+    ev = api.post(f"modelRun/{run}/evaluationsV2", {})["evaluation_id"]
+    deadline = time.time() + 60
+    while api.get(f"evaluationsV2/{ev}")["status"] != "succeeded":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    return {"run": run, "ev": ev}
+
+
+def charts(api, ev, filters=None):
+    route = f"evaluationsV2/{ev}/charts"
+    if filters is not None:
+        route += "?filters=" + json.dumps(filters)
+    return api.get(route)
+
+
+def cells(table):
+    return [[c.text for c in r.find_elements(By.TAG_NAME, "td")]
+            for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+
+
+def test_dashboard_route_answers_the_charts_routes_numbers(api, evaluated):
+    ev = evaluated["ev"]
+    summary = api.get(f"dashboard/evaluation/{ev}")
+    c = charts(api, ev)
+    assert len(summary["cocoSummary"]) == 12
+    assert summary["cocoSummary"][0]["line"].startswith(
+        " Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = ")
+    assert [s["value"] for s in summary["cocoSummary"][:3]] == [
+        c["mapSummary"]["mapAt5095"], c["mapSummary"]["mapAt50"], c["mapSummary"]["mapAt75"]]
+    at = summary["operatingPoint"]
+    assert (at["tp"], at["fp"], at["fn"]) == (c["totalCounts"]["tp"], c["totalCounts"]["fp"],
+                                              c["totalCounts"]["fn"])
+    # A bad threshold is refused naming the parameter.
+    r = requests.get(f"{api.base}/dashboard/evaluation/{ev}?minConfidence=2", headers=api.auth)
+    assert r.status_code == 400
+    assert r.json() == {"error": "query parameter \"minConfidence\" must be a number in [0, 1], "
+                                 "got \"2\""}
+
+
+def test_run_page_shows_the_apis_numbers(browser, server, api, evaluated):
+    ev = evaluated["ev"]
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go(f"#/run/{evaluated['run']}")
+    browser.wait_for("#main[data-ready]", timeout=30)
+    summary = api.get(f"dashboard/evaluation/{ev}")
+    c = charts(api, ev)
+    shown = cells(browser.wait_for("#coco-summary"))
+    assert shown == [[s["line"], "-1.000" if s["value"] is None else f"{s['value']:.3f}"]
+                     for s in summary["cocoSummary"]]
+    assert cells(browser.wait_for("#per-class-ap")) == [
+        [a["classLabel"], f"{a['ap']:.3f}"] for a in c["perClassAp"]]
+    table = browser.wait_for("#confusion")
+    labels = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")][1:]
+    assert "background" in labels
+    want = {(x["gtLabel"], x["predLabel"]): x["count"] for x in c["confusionMatrix"]}
+    for row in cells(table):
+        for p, n in zip(labels, row[1:]):
+            assert int(n) == want.get((row[0], p), 0), (row[0], p)
+    assert sum(want.values()) > 0
+    browser.check()
+
+
+@pytest.mark.parametrize("confidence", ["0.5", "0.85"])
+def test_slider_gives_the_apis_precision_and_recall(browser, server, api, evaluated, confidence):
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go(f"#/run/{evaluated['run']}")
+    browser.wait_for("#main[data-ready]", timeout=30)
+    browser.driver.execute_script(
+        "const s = document.getElementById('confidence'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('input'));", confidence)
+    WebDriverWait(browser.driver, 10).until(
+        lambda d: d.find_element(By.ID, "operating-point").get_attribute("data-min-confidence")
+        == str(float(confidence)))
+    out = browser.driver.find_element(By.ID, "operating-point")
+    counts = charts(api, evaluated["ev"], {"confidenceRange": {"min": float(confidence)}})["totalCounts"]
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    assert float(out.get_attribute("data-precision")) == (tp / (tp + fp) if tp + fp else 0.0)
+    assert float(out.get_attribute("data-recall")) == (tp / (tp + fn) if tp + fn else 0.0)
+    everything = charts(api, evaluated["ev"])["totalCounts"]
+    assert (tp, fp) != (everything["tp"], everything["fp"])  # the threshold changed something
+    assert f"(TP {tp}, FP {fp}, FN {fn})" in out.text
+    browser.check()
