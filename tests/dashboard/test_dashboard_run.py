@@ -123,3 +123,36 @@ def test_slider_gives_the_apis_precision_and_recall(browser, server, api, evalua
     assert (tp, fp) != (everything["tp"], everything["fp"])  # the threshold changed something
     assert f"(TP {tp}, FP {fp}, FN {fn})" in out.text
     browser.check()
+
+
+def test_compare_shows_the_deltas_of_the_apis_numbers(browser, server, api, evaluated):
+    """A second run of the same dataset that drops every person prediction: the page's per-class
+    and metric deltas are the differences of the two evaluations' API numbers, and the items
+    where the runs differ are listed."""
+    ds = api.get(f"modelRun/{evaluated['run']}/info")["dataset_id"]
+    run_b = api.post(f"dataset/{ds}/modelRun/create",
+                     {"name": "cars only", "reference_id": None, "metadata": {}})["model_run_id"]
+    api.post(f"modelRun/{run_b}/predict", {"update": False, "annotations": [
+        {"type": "box", "label": "car", "reference_id": f"r{i}", "annotation_id": f"c{i}",
+         "confidence": 0.9, "geometry": box(10, 10), "metadata": {}} for i in range(4)]})
+    ev_b = api.post(f"modelRun/{run_b}/evaluationsV2", {})["evaluation_id"]
+    while api.get(f"evaluationsV2/{ev_b}")["status"] != "succeeded":
+        time.sleep(0.1)
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go(f"#/compare/{evaluated['run']}/{run_b}")
+    browser.wait_for("#main[data-ready]", timeout=30)
+    ap_a = {c["classLabel"]: c["ap"] for c in charts(api, evaluated["ev"])["perClassAp"]}
+    ap_b = {c["classLabel"]: c["ap"] for c in charts(api, ev_b)["perClassAp"]}
+    def delta(x, y):
+        return ("+" if y - x >= 0 else "") + f"{y - x:.3f}"
+    assert cells(browser.wait_for("#compare-classes")) == [
+        [c, f"{ap_a[c]:.3f}", f"{ap_b[c]:.3f}", delta(ap_a[c], ap_b[c])] for c in sorted(ap_a)]
+    sa = api.get(f"dashboard/evaluation/{evaluated['ev']}")["cocoSummary"]
+    sb = api.get(f"dashboard/evaluation/{ev_b}")["cocoSummary"]
+    metrics = cells(browser.wait_for("#compare-metrics"))
+    assert metrics[0][1:] == [f"{sa[0]['value']:.3f}", f"{sb[0]['value']:.3f}",
+                              delta(sa[0]["value"], sb[0]["value"])]
+    items = cells(browser.wait_for("#compare-items"))
+    assert len(items) == 4  # every item lost its person predictions in run B
+    browser.check()

@@ -11,6 +11,7 @@ const routes = [
   [/^#\/dataset\/([^/]+)\/item\/(\d+)$/, pages.itemPage, 'datasets'],
   [/^#\/models$/, pages.modelsPage, 'models'],
   [/^#\/run\/([^/]+)$/, pages.runPage, 'models'],
+  [/^#\/compare\/([^/]+)\/([^/]+)$/, pages.comparePage, 'models'],
   [/^#\/jobs$/, pages.jobsPage, 'jobs'],
 ];
 

@@ -366,6 +366,15 @@ export async function runPage(main, run, live) {
                          { title: 'prediction confidence' }),
                 barChart(bins(10), iouCounts, { title: 'IoU of true positives' })));
   main.append(h('h2', {}, 'Examples'), await examples(evPath, info.dataset_id, live));
+  const others = (await get(`dataset/${encodeURIComponent(info.dataset_id)}/info`)).model_run_ids
+    .filter((r) => r !== run);
+  if (!live()) return;
+  if (others.length) {
+    const pick = h('select', { id: 'compare-with' }, h('option', { value: '' }, 'compare with…'),
+                   ...others.map((r) => h('option', { value: r }, r)));
+    pick.addEventListener('change', () => { if (pick.value) location.hash = `#/compare/${run}/${pick.value}`; });
+    status.append(' ', pick);
+  }
   main.dataset.ready = '1';
 }
 
@@ -419,4 +428,85 @@ async function examples(evPath, ds, live) {
   sort.addEventListener('change', load);
   await load();
   return h('div', {}, h('div', { class: 'toolbar' }, kind, ' sorted by ', sort), box);
+}
+
+// ---- Compare two runs ------------------------------------------------------------------------
+
+// Everything the API says about one run's newest succeeded evaluation, for the compare page.
+async function runNumbers(run) {
+  const info = await get(`modelRun/${run}/info`);
+  const ev = (await get(`modelRun/${run}/evaluationsV2`)).find((e) => e.status === 'succeeded');
+  if (!ev) return { info, ev: null };
+  const path = `evaluationsV2/${ev.id}`;
+  const [charts, summary, ...pages] = await Promise.all([
+    get(`${path}/charts`), get(`dashboard/evaluation/${ev.id}`),
+    ...['TP', 'FP', 'FN'].map((t) => post(`${path}/examples`, { match_type: t, limit: 100000, offset: 0 }))]);
+  // Each row counted as the kind it was asked for (a mislabelled pair is both an FP and an FN).
+  const kinds = ['TP', 'FP', 'FN'];
+  const rows = pages.flatMap((p, k) => p.rows.map((r) => ({ item: r.dataset_item_id, kind: kinds[k] })));
+  return { info, ev, charts, summary, rows };
+}
+
+const delta = (a, b) => (a === null || b === null || a === undefined || b === undefined ? '—'
+  : (b - a >= 0 ? '+' : '') + (b - a).toFixed(3));
+
+// Two runs of one dataset side by side: metric and per-class deltas (B − A), and the items where
+// their TP / FP / FN counts differ most.
+export async function comparePage(main, a, b, live) {
+  const [A, B] = await Promise.all([runNumbers(a), runNumbers(b)]);
+  if (!live()) return;
+  main.append(h('h1', {}, 'Compare ', link(`#/run/${a}`, `A: ${A.info.name}`), ' and ',
+                link(`#/run/${b}`, `B: ${B.info.name}`)));
+  if (A.info.dataset_id !== B.info.dataset_id) {
+    main.append(h('p', { class: 'error' }, 'These runs are of different datasets.'));
+    return;
+  }
+  for (const [X, id] of [[A, a], [B, b]]) {
+    if (!X.ev) {
+      main.append(h('p', { class: 'error' }, 'Run ', link(`#/run/${id}`, X.info.name),
+                    ' has no evaluation yet: open it to evaluate it.'));
+      return;
+    }
+  }
+  const rows = A.summary.cocoSummary.map((s, k) => {
+    const t = B.summary.cocoSummary[k];
+    return [s.line.replace(/ = .*$/, ''), fmt(s.value), fmt(t.value), delta(s.value, t.value)];
+  });
+  for (const key of ['precision', 'recall', 'f1']) {
+    const x = A.summary.operatingPoint[key], y = B.summary.operatingPoint[key];
+    rows.push([`${key} (all predictions, IoU 0.5)`, fmt(x), fmt(y), delta(x, y)]);
+  }
+  const metrics = table(['metric', 'A', 'B', 'B − A'], rows, [0, 1, 1, 1]);
+  metrics.id = 'compare-metrics';
+  metrics.classList.add('stats');
+  const apA = new Map(A.charts.perClassAp.map((c) => [c.classLabel, c.ap]));
+  const apB = new Map(B.charts.perClassAp.map((c) => [c.classLabel, c.ap]));
+  const classes = [...new Set([...apA.keys(), ...apB.keys()])].sort();
+  const perClass = table(['class', 'AP of A', 'AP of B', 'B − A'],
+                         classes.map((c) => [c, fmt(apA.get(c)), fmt(apB.get(c)), delta(apA.get(c), apB.get(c))]),
+                         [0, 1, 1, 1]);
+  perClass.id = 'compare-classes';
+  main.append(metrics, h('h2', {}, 'Per-class AP'), perClass,
+              h('h2', {}, 'Items where the runs disagree most'), disagreements(A.rows, B.rows));
+  main.dataset.ready = '1';
+}
+
+function disagreements(rowsA, rowsB) {
+  const counts = new Map();
+  const add = (rows, side) => {
+    for (const r of rows) {
+      if (!counts.has(r.item)) counts.set(r.item, { A: { TP: 0, FP: 0, FN: 0 }, B: { TP: 0, FP: 0, FN: 0 } });
+      counts.get(r.item)[side][r.kind]++;
+    }
+  };
+  add(rowsA, 'A');
+  add(rowsB, 'B');
+  const scored = [...counts.entries()].map(([item, c]) => [item, c,
+    ['TP', 'FP', 'FN'].reduce((s, k) => s + Math.abs(c.A[k] - c.B[k]), 0)])
+    .filter((x) => x[2] > 0).sort((x, y) => y[2] - x[2] || (x[0] < y[0] ? -1 : 1)).slice(0, 50);
+  const t = table(['item', 'TP A / B', 'FP A / B', 'FN A / B', 'difference'],
+                  scored.map(([item, c, d]) => [item, `${c.A.TP} / ${c.B.TP}`, `${c.A.FP} / ${c.B.FP}`,
+                                                `${c.A.FN} / ${c.B.FN}`, d]), [0, 1, 1, 1, 1]);
+  t.id = 'compare-items';
+  return t;
 }
