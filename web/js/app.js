@@ -35,6 +35,7 @@ async function render() {
       a.classList.toggle('active', a.dataset.nav === nav);
     }
     main.replaceChildren();
+    delete main.dataset.ready;  // set by a page once it is complete
     try {
       await page(main, ...m.slice(1).map(decodeURIComponent), () => mine === generation);
     } catch (e) {

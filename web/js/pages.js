@@ -96,7 +96,8 @@ export async function itemGridPage(main, ds, live) {
     while (!done && items.length < n) {
       if (!loading) {
         loading = post(`dataset/${encodeURIComponent(ds)}/itemsPage`,
-                       { pageToken: token, pageSize: PAGE }).then((page) => {
+                       // A far jump reads up to the cell it needs in one page.
+                       { pageToken: token, pageSize: Math.max(PAGE, n - items.length) }).then((page) => {
           items.push(...page.items);
           token = page.nextPageToken;
           done = !token;
