@@ -11,9 +11,11 @@
 
 namespace nucleus::api {
 
-// An evaluation's COCO summary (EvaluationCharts over all its matches) and its operating point
-// at `query.min_confidence` (EvaluationCharts with a confidenceRange filter: the same counts the
-// charts route answers for that filter). FailedPrecondition until the evaluation has succeeded.
+// An evaluation's charts and COCO summary (EvaluationCharts over all its matches) and its
+// operating point at `query.min_confidence` (EvaluationCharts with a confidenceRange filter: the
+// same counts the charts route answers for that filter). Results are cached per evaluation (its
+// match set is fixed once it succeeded): a large run's page is computed once, not per visit.
+// FailedPrecondition until the evaluation has succeeded.
 Result<core::DashboardEvaluation> DashboardEvaluationSummary(
     Context& ctx, const std::string& owner, const std::string& evaluation_id,
     const core::DashboardEvaluationQuery& query);

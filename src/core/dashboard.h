@@ -25,6 +25,7 @@ struct OperatingPoint {
 };
 
 struct DashboardEvaluation {
+  Charts charts;                       // the charts route's answer for the IoU threshold
   std::vector<CocoStat> coco_summary;  // `nucleus eval`'s 12 lines; empty without boxes
   OperatingPoint at;
 };

@@ -29,7 +29,8 @@ Result<core::DashboardEvaluationQuery> DecodeDashboardEvaluationQuery(
 
 std::string EncodeDashboardEvaluation(const core::DashboardEvaluation& summary) {
   JsonWriter w;
-  w.BeginObject().Key("cocoSummary").BeginArray();
+  w.BeginObject().Key("charts").Raw(EncodeCharts(summary.charts));
+  w.Key("cocoSummary").BeginArray();
   for (const core::CocoStat& stat : summary.coco_summary) {
     w.BeginObject().Key("line").String(stat.line).Key("value");
     if (stat.value) {

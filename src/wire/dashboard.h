@@ -14,8 +14,9 @@ namespace nucleus::wire {
 Result<core::DashboardEvaluationQuery> DecodeDashboardEvaluationQuery(
     const std::optional<std::string>& iou_threshold,
     const std::optional<std::string>& min_confidence);
-// {"cocoSummary": [{"line", "value"}...], "operatingPoint": {"minConfidence", "tp", "fp", "fn",
-// "precision", "recall", "f1"}}; a value of a summary line without data is null.
+// {"charts": <EncodeCharts>, "cocoSummary": [{"line", "value"}...], "operatingPoint":
+// {"minConfidence", "tp", "fp", "fn", "precision", "recall", "f1"}}; a value of a summary line
+// without data is null.
 std::string EncodeDashboardEvaluation(const core::DashboardEvaluation& summary);
 
 }  // namespace nucleus::wire

@@ -71,6 +71,10 @@ def test_dashboard_route_answers_the_charts_routes_numbers(api, evaluated):
     at = summary["operatingPoint"]
     assert (at["tp"], at["fp"], at["fn"]) == (c["totalCounts"]["tp"], c["totalCounts"]["fp"],
                                               c["totalCounts"]["fn"])
+    assert summary["charts"] == c  # the charts route's answer, whole
+    assert api.get(f"dashboard/evaluation/{ev}") == summary  # the cached answer is the same
+    half = api.get(f"dashboard/evaluation/{ev}?iouThreshold=0.75")
+    assert half["charts"] == api.get(f"evaluationsV2/{ev}/charts?iouThreshold=0.75")
     # A bad threshold is refused naming the parameter.
     r = requests.get(f"{api.base}/dashboard/evaluation/{ev}?minConfidence=2", headers=api.auth)
     assert r.status_code == 400
@@ -156,3 +160,13 @@ def test_compare_shows_the_deltas_of_the_apis_numbers(browser, server, api, eval
     items = cells(browser.wait_for("#compare-items"))
     assert len(items) == 4  # every item lost its person predictions in run B
     browser.check()
+
+
+def test_another_owner_never_gets_the_cached_summary(api, other_api, evaluated):
+    ev = evaluated["ev"]
+    api.get(f"dashboard/evaluation/{ev}")  # cached now
+    r = requests.get(f"{other_api.base}/dashboard/evaluation/{ev}", headers=other_api.auth)
+    assert r.status_code == 404, r.text
+    r = requests.get(f"{other_api.base}/dashboard/evaluation/{ev}?minConfidence=0.5",
+                     headers=other_api.auth)
+    assert r.status_code == 404, r.text

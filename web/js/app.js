@@ -36,6 +36,7 @@ async function render() {
     }
     main.replaceChildren();
     delete main.dataset.ready;  // set by a page once it is complete
+    delete main.dataset.interactive;
     try {
       await page(main, ...m.slice(1).map(decodeURIComponent), () => mine === generation);
     } catch (e) {

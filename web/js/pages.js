@@ -342,8 +342,9 @@ export async function runPage(main, run, live) {
     if (!live() || !ev) return;
   }
   const evPath = `evaluationsV2/${ev.id}`;
-  const [charts, summary] = await Promise.all([get(`${evPath}/charts`),
-                                               get(`dashboard/evaluation/${ev.id}`)]);
+  // One read, cached by the server per evaluation: the charts route's numbers and the summary.
+  const summary = await get(`dashboard/evaluation/${ev.id}`);
+  const charts = summary.charts;
   if (!live()) return;
   status.textContent = `Evaluation ${ev.id} (IoU threshold 0.5)`;
   const coco = table(['COCO summary (as nucleus eval prints it)', 'value'],
@@ -355,6 +356,7 @@ export async function runPage(main, run, live) {
   main.append(coco, h('h2', {}, 'Operating point'), operatingPoint(ev.id, summary.operatingPoint, live),
               h('h2', {}, 'Per-class AP'), ap, h('h2', {}, 'Precision-recall'),
               prChart(charts.prCurve), h('h2', {}, 'Confusion matrix'), confusion(charts.confusionMatrix));
+  main.dataset.interactive = '1';  // everything above is drawn and the slider answers
   const scores = charts.scoreHistogram;
   const tps = await post(`${evPath}/examples`, { match_type: 'TP', limit: 100000, offset: 0 });
   if (!live()) return;
@@ -439,13 +441,13 @@ async function runNumbers(run) {
   const ev = (await get(`modelRun/${run}/evaluationsV2`)).find((e) => e.status === 'succeeded');
   if (!ev) return { info, ev: null };
   const path = `evaluationsV2/${ev.id}`;
-  const [charts, summary, ...pages] = await Promise.all([
-    get(`${path}/charts`), get(`dashboard/evaluation/${ev.id}`),
+  const [summary, ...pages] = await Promise.all([
+    get(`dashboard/evaluation/${ev.id}`),
     ...['TP', 'FP', 'FN'].map((t) => post(`${path}/examples`, { match_type: t, limit: 100000, offset: 0 }))]);
   // Each row counted as the kind it was asked for (a mislabelled pair is both an FP and an FN).
   const kinds = ['TP', 'FP', 'FN'];
   const rows = pages.flatMap((p, k) => p.rows.map((r) => ({ item: r.dataset_item_id, kind: kinds[k] })));
-  return { info, ev, charts, summary, rows };
+  return { info, ev, charts: summary.charts, summary, rows };
 }
 
 const delta = (a, b) => (a === null || b === null || a === undefined || b === undefined ? '—'
