@@ -170,3 +170,21 @@ def test_another_owner_never_gets_the_cached_summary(api, other_api, evaluated):
     r = requests.get(f"{other_api.base}/dashboard/evaluation/{ev}?minConfidence=0.5",
                      headers=other_api.auth)
     assert r.status_code == 404, r.text
+
+
+def test_jobs_page_lists_the_apis_jobs_with_their_progress(browser, server, api, evaluated):
+    listed = api.post("jobs", {"dataset_id": None, "job_types": [], "from_date": None,
+                               "to_date": None, "limit": 500, "show_completed": True})
+    for job in listed:  # a job's first status read is "Running" (docs/api/jobs.md §3)
+        api.get(f"job/{job['job_id']}")
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go("#/jobs")
+    rows = cells(browser.wait_for("#jobs"))
+    assert [r[0] for r in rows] == [j["job_id"] for j in listed] and rows
+    for row in rows:
+        status = api.get(f"job/{row[0]}")
+        assert row[1:5] == [status["job_type"], status["status"],
+                            f"{status['completed_steps']} / {status['total_steps']}",
+                            str(status["job_progress"])]
+    browser.check()
