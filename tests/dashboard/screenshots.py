@@ -78,10 +78,19 @@ def populate(api, n_items=60):
                                                       "reference_id": "det-v2",
                                                       "metadata": {}})["model_run_id"]
     api.post(f"modelRun/{run}/predict", {"update": False, "annotations": preds})
-    ev = api.post(f"modelRun/{run}/evaluationsV2", {})["evaluation_id"]
-    while api.get(f"evaluationsV2/{ev}")["status"] != "succeeded":
-        time.sleep(0.1)
-    return ds, run
+    # An older model: the same predictions, every third one dropped and the rest less sure.
+    older = [dict(p, confidence=round(p["confidence"] * 0.8, 3))
+             for k, p in enumerate(preds) if k % 3]
+    api.post("models/add", {"name": "detector v1", "reference_id": "det-v1", "metadata": {}})
+    run1 = api.post(f"dataset/{ds}/modelRun/create", {"name": "detector v1 on street scenes",
+                                                       "reference_id": "det-v1",
+                                                       "metadata": {}})["model_run_id"]
+    api.post(f"modelRun/{run1}/predict", {"update": False, "annotations": older})
+    for r in (run, run1):
+        ev = api.post(f"modelRun/{r}/evaluationsV2", {})["evaluation_id"]
+        while api.get(f"evaluationsV2/{ev}")["status"] != "succeeded":
+            time.sleep(0.1)
+    return ds, run, run1
 
 
 def main():
@@ -94,7 +103,7 @@ def main():
     browser = None
     try:
         api = Api(server.url, key)
-        ds, run = populate(api)
+        ds, run, run1 = populate(api)
         browser = Browser(server.url)
         browser.driver.set_window_size(1280, 860)
         browser.open("#/signin")
@@ -106,6 +115,7 @@ def main():
                  ("item_view", f"#/dataset/{ds}/item/3", "#item-canvas[data-drawn]"),
                  ("models", "#/models", "#runs"),
                  ("run", f"#/run/{run}", "#main[data-ready]"),
+                 ("compare", f"#/compare/{run1}/{run}", "#main[data-ready]"),
                  ("jobs", "#/jobs", "#jobs")]
         for name, page, ready in pages:
             browser.go(page)
@@ -115,7 +125,7 @@ def main():
                     "const s = document.getElementById('run'); s.value = arguments[0];"
                     "s.dispatchEvent(new Event('change'));", run)
                 time.sleep(0.5)
-            if name == "run":
+            if name in ("run", "compare"):
                 height = browser.driver.execute_script("return document.body.scrollHeight")
                 browser.driver.set_window_size(1280, min(2400, height + 40))
             browser.driver.save_screenshot(os.path.join(out, f"{name}.png"))
