@@ -109,9 +109,8 @@ struct DashboardSite {
   std::unique_ptr<nucleus::server::HttpServer> server;
   std::string url;
 };
-Result<DashboardSite> BindDashboard(
-    nucleus::api::Context& ctx, const std::string& flag, nucleus::server::ServerOptions options,
-    int api_port) {
+Result<DashboardSite> BindDashboard(nucleus::api::Context& ctx, const std::string& flag,
+                                    nucleus::server::ServerOptions options, int api_port) {
   using nucleus::server::HttpServer;
   if (flag == "off") return DashboardSite{};
   if (flag.empty()) {
@@ -122,8 +121,7 @@ Result<DashboardSite> BindDashboard(
     auto parsed = colon == std::string::npos
                       ? std::from_chars_result{flag.data(), std::errc::invalid_argument}
                       : std::from_chars(flag.data() + colon + 1, end, options.port);
-    if (parsed.ec != std::errc() || parsed.ptr != end || options.port < 0 ||
-        options.port > 65535) {
+    if (parsed.ec != std::errc() || parsed.ptr != end || options.port < 0 || options.port > 65535) {
       return nucleus::InvalidArgument("--dashboard wants HOST:PORT (port in [0, 65535]) or off");
     }
     options.host = flag.substr(0, colon);
@@ -144,9 +142,8 @@ Result<DashboardSite> BindDashboard(
 }
 
 int Serve(const std::string& data, const StoreFlags& store_flags, const std::string& listen,
-          nucleus::server::ServerOptions options, int workers,
-          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s, int64_t job_lease_s,
-          const std::string& dashboard_flag) {
+          nucleus::server::ServerOptions options, int workers, const nucleus::wire::Limits& limits,
+          int64_t blob_gc_delay_s, int64_t job_lease_s, const std::string& dashboard_flag) {
   if (blob_gc_delay_s < 1 || blob_gc_delay_s > 100LL * 365 * 86400) {
     return Fail(nucleus::InvalidArgument("--blob-gc-delay-s must be between 1 and 100 years"));
   }
@@ -355,9 +352,8 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(
-        Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s, job_lease_s,
-              dashboard));
+    std::exit(Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s, job_lease_s,
+                    dashboard));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");

@@ -44,8 +44,13 @@ class ResultCache {
 };
 
 core::OperatingPoint PointOf(const core::Charts& charts, double min_confidence) {
-  return {.min_confidence = min_confidence, .tp = charts.tp, .fp = charts.fp, .fn = charts.fn,
-          .precision = charts.precision, .recall = charts.recall, .f1 = charts.f1};
+  return {.min_confidence = min_confidence,
+          .tp = charts.tp,
+          .fp = charts.fp,
+          .fn = charts.fn,
+          .precision = charts.precision,
+          .recall = charts.recall,
+          .f1 = charts.f1};
 }
 
 // EvaluationCharts over all the matches, through the cache.
@@ -63,8 +68,8 @@ Result<std::shared_ptr<const core::Charts>> AllCharts(Context& ctx, const std::s
 }
 
 // The counts at a confidence: EvaluationCharts with the charts route's confidenceRange filter.
-Result<core::OperatingPoint> PointAt(Context& ctx, const std::string& owner,
-                                     const std::string& id, double iou, double min_confidence) {
+Result<core::OperatingPoint> PointAt(Context& ctx, const std::string& owner, const std::string& id,
+                                     double iou, double min_confidence) {
   static ResultCache<core::OperatingPoint> cache;
   const ResultCache<core::OperatingPoint>::Key key{id, iou, min_confidence};
   if (auto hit = cache.Find(key)) return *hit;
@@ -84,8 +89,7 @@ Result<core::DashboardEvaluation> DashboardEvaluationSummary(
     const core::DashboardEvaluationQuery& query) {
   // Ownership and state first: a cached answer is only ever given to its owner, and only for an
   // evaluation that has succeeded (EvaluationCharts says why otherwise).
-  NUCLEUS_ASSIGN_OR_RETURN(store::Evaluation evaluation,
-                           GetEvaluation(ctx, owner, evaluation_id));
+  NUCLEUS_ASSIGN_OR_RETURN(store::Evaluation evaluation, GetEvaluation(ctx, owner, evaluation_id));
   if (evaluation.status != "succeeded") {
     return EvaluationCharts(ctx, owner, evaluation_id, {}).status();
   }
@@ -95,8 +99,8 @@ Result<core::DashboardEvaluation> DashboardEvaluationSummary(
   out.charts = *charts;
   out.coco_summary = charts->coco_summary;
   if (query.min_confidence > 0) {
-    NUCLEUS_ASSIGN_OR_RETURN(out.at, PointAt(ctx, owner, evaluation_id, query.iou_threshold,
-                                             query.min_confidence));
+    NUCLEUS_ASSIGN_OR_RETURN(
+        out.at, PointAt(ctx, owner, evaluation_id, query.iou_threshold, query.min_confidence));
   } else {
     out.at = PointOf(*charts, 0);
   }
