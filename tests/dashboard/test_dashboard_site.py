@@ -15,6 +15,10 @@ from conftest import decode_png, png
 GRAY = (128, 128, 128)
 GT_BOX = {"x": 20, "y": 30, "width": 100, "height": 60}
 PRED_BOX = {"x": 130, "y": 80, "width": 50, "height": 50}
+# Item 1: a polygon (a rectangle given by its vertices) and keypoints, one of them invisible.
+POLYGON = [{"x": 30, "y": 20}, {"x": 90, "y": 20}, {"x": 90, "y": 70}, {"x": 30, "y": 70}]
+KEYPOINTS = [{"x": 150, "y": 110, "visible": True}, {"x": 170, "y": 40, "visible": True},
+             {"x": 120, "y": 130, "visible": False}]
 
 
 def append_image(api, ds, ref):
@@ -34,7 +38,12 @@ def data(api):
         append_image(api, ds, f"img{i}.png")
     api.post(f"dataset/{ds}/annotate", {"update": False, "annotations": [
         {"type": "box", "label": "car", "reference_id": "img0.png", "annotation_id": "gt0",
-         "geometry": GT_BOX, "metadata": {}}]})
+         "geometry": GT_BOX, "metadata": {}},
+        {"type": "polygon", "label": "road", "reference_id": "img1.png", "annotation_id": "poly1",
+         "geometry": {"vertices": POLYGON}, "metadata": {}},
+        {"type": "keypoints", "label": "person", "reference_id": "img1.png",
+         "annotation_id": "kp1", "metadata": {},
+         "geometry": {"keypoints": KEYPOINTS, "names": ["a", "b", "c"], "skeleton": []}}]})
     api.post("models/add", {"name": "det", "reference_id": "det", "metadata": {}})
     run = api.post(f"dataset/{ds}/modelRun/create",
                    {"name": "det run", "reference_id": "det", "metadata": {}})["model_run_id"]
@@ -162,6 +171,21 @@ def test_overlays_are_drawn_where_the_boxes_are(browser, server, data):
     browser.driver.find_element(By.CSS_SELECTOR, "#labels input[data-label='car']").click()
     _, _, px = canvas_pixels(browser)
     assert px(x, y + bh // 2) == GRAY
+    browser.check()
+
+
+def test_polygons_and_keypoints_are_drawn_where_they_are(browser, server, data):
+    browser.sign_in(server.keys[0])
+    browser.go(f"#/dataset/{data['ds']}/item/1")
+    _, _, px = canvas_pixels(browser)
+    assert is_green(px(30, 45)) and is_green(px(60, 70))  # the polygon's left and bottom edges
+    assert px(60, 45) == GRAY  # its inside
+    for k in KEYPOINTS[:2]:
+        assert is_green(px(k["x"], k["y"])), k
+    assert px(KEYPOINTS[2]["x"], KEYPOINTS[2]["y"]) == GRAY  # not visible: not drawn
+    browser.driver.find_element(By.CSS_SELECTOR, "#labels input[data-label='road']").click()
+    _, _, px = canvas_pixels(browser)
+    assert px(30, 45) == GRAY and is_green(px(150, 110))
     browser.check()
 
 
