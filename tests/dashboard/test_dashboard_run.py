@@ -9,6 +9,8 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from conftest import png
+
 
 def box(x, y, w=40, h=40):
     return {"x": x, "y": y, "width": w, "height": h}
@@ -19,8 +21,15 @@ def evaluated(api):
     """Four items with cars and people; predictions that hit, miss, shift and confuse them at
     several confidences; a succeeded evaluation of the run."""
     ds = api.post("dataset/create", {"name": "run page", "is_scene": False})["dataset_id"]
+    parts = [("items", (None, json.dumps([{"reference_id": "r0", "image_url": "r0.png",
+                                           "metadata": {}}]), "application/json")),
+             ("image", ("r0.png", png(320, 240, (128, 128, 128)), "image/png"))]
+    requests.post(f"{api.base}/dataset/{ds}/append", files=parts,
+                  headers=api.auth).raise_for_status()
+    url = api.get(f"dataset/{ds}/iloc/0")["item"]["image_url"]
+    url = url[url.index("/v1/nucleus"):]  # the stored image, on whichever port reads it
     api.post(f"dataset/{ds}/append", {"items": [
-        {"reference_id": f"r{i}", "image_url": f"r{i}.png", "metadata": {}} for i in range(4)]})
+        {"reference_id": f"r{i}", "image_url": url, "metadata": {}} for i in range(1, 4)]})
     gt, preds = [], []
     for i in range(4):
         gt.append({"type": "box", "label": "car", "reference_id": f"r{i}", "annotation_id": f"c{i}",
@@ -187,4 +196,29 @@ def test_jobs_page_lists_the_apis_jobs_with_their_progress(browser, server, api,
         assert row[1:5] == [status["job_type"], status["status"],
                             f"{status['completed_steps']} / {status['total_steps']}",
                             str(status["job_progress"])]
+    browser.check()
+
+
+def test_example_opens_its_item_with_the_runs_overlay(browser, server, api, evaluated):
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go(f"#/run/{evaluated['run']}")
+    browser.wait_for("#main[data-ready]", timeout=30)
+    browser.driver.find_element(By.CSS_SELECTOR, "#example-kind option[value='FP']").click()
+    WebDriverWait(browser.driver, 10).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#examples p").text.endswith(" FP"))
+    first = browser.driver.find_element(By.CSS_SELECTOR, "#examples tbody tr")
+    item_id, pred_label = [c.text for c in first.find_elements(By.TAG_NAME, "td")][:3:2]
+    first.find_element(By.TAG_NAME, "a").click()
+    browser.wait_for("#item-canvas[data-drawn]")
+    assert browser.driver.find_element(By.ID, "run").get_attribute("value") == evaluated["run"]
+    ds = api.get(f"modelRun/{evaluated['run']}/info")["dataset_id"]
+    want = api.get(f"modelRun/{evaluated['run']}/loc/{item_id}")["annotations"]
+    shown = cells(browser.wait_for("#object-table"))
+    preds = [r for r in shown if r[0] == "pred"]
+    assert len(preds) == sum(len(v) for v in want.values() if isinstance(v, list)) > 0
+    assert pred_label in [r[2] for r in preds]
+    gt = api.get(f"dataset/{ds}/loc/{item_id}")["annotations"]
+    assert len([r for r in shown if r[0] == "GT"]) == sum(
+        len(v) for v in gt.values() if isinstance(v, list))
     browser.check()

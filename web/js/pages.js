@@ -195,6 +195,22 @@ export async function itemPage(main, ds, index, live) {
   const dsPath = `dataset/${encodeURIComponent(ds)}`;
   const [info, answer] = await Promise.all([get(`${dsPath}/info`), get(`${dsPath}/iloc/${i}`)]);
   if (!live()) return;
+  await showItem(main, ds, info, answer, { index: i, run: '', predictions: (r) => `modelRun/${r}/iloc/${i}` }, live);
+}
+
+// The same view for an item addressed by id, with a run's predictions shown (the run page's
+// example browser links here); no previous / next (the item's position is not known).
+export async function itemByIdPage(main, ds, di, run, live) {
+  const dsPath = `dataset/${encodeURIComponent(ds)}`;
+  const [info, answer] = await Promise.all([get(`${dsPath}/info`),
+                                            get(`${dsPath}/loc/${encodeURIComponent(di)}`)]);
+  if (!live()) return;
+  await showItem(main, ds, info, answer,
+                 { index: null, run, predictions: (r) => `modelRun/${r}/loc/${encodeURIComponent(di)}` }, live);
+}
+
+async function showItem(main, ds, info, answer, where, live) {
+  const i = where.index;
   const runs = info.model_run_ids;
   const runSelect = h('select', { id: 'run' }, h('option', { value: '' }, '(no predictions)'),
                       ...runs.map((r) => h('option', { value: r }, r)));
@@ -204,9 +220,10 @@ export async function itemPage(main, ds, index, live) {
   const canvas = h('canvas', { id: 'item-canvas' });
   const list = h('div', { id: 'objects' });
   main.append(h('h1', {}, link(`#/dataset/${encodeURIComponent(ds)}`, info.name), ' / ',
-                answer.item.reference_id, ' ', h('span', { class: 'muted' }, `#${i} of ${info.length}`)),
+                answer.item.reference_id, ' ',
+                h('span', { class: 'muted' }, i === null ? answer.item.id : `#${i} of ${info.length}`)),
               h('div', { class: 'toolbar' }, 'Run ', runSelect, ' confidence ≥ ', threshold, thresholdText,
-                h('span', { class: 'muted' }, '← / → previous / next item')),
+                i === null ? '' : h('span', { class: 'muted' }, '← / → previous / next item')),
               h('div', { class: 'item-view' }, canvas, h('div', { class: 'panel' }, labelBox, list)));
   const gt = objectsOf(answer.annotations);
   let preds = [];
@@ -245,13 +262,22 @@ export async function itemPage(main, ds, index, live) {
     list.replaceChildren(t);
     canvas.dataset.drawn = String(shownGt.length + shownPred.length);
   }
+  const loadPredictions = async () => {
+    preds = runSelect.value ? objectsOf((await get(where.predictions(runSelect.value))).annotations) : [];
+  };
   runSelect.addEventListener('change', async () => {
-    preds = runSelect.value ? objectsOf((await get(`modelRun/${runSelect.value}/iloc/${i}`)).annotations) : [];
+    await loadPredictions();
     if (live()) { labels(); paint(); }
   });
+  if (where.run) {
+    runSelect.value = where.run;
+    await loadPredictions();
+    if (!live()) return;
+  }
   threshold.addEventListener('input', paint);
   const onKey = (ev) => {
     if (!live()) { document.removeEventListener('keydown', onKey); return; }
+    if (i === null) return;
     if (ev.target instanceof HTMLInputElement && ev.target.type !== 'range') return;
     if (ev.key === 'ArrowRight' && i + 1 < info.length) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i + 1}`;
     if (ev.key === 'ArrowLeft' && i > 0) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i - 1}`;
@@ -368,7 +394,7 @@ export async function runPage(main, run, live) {
                 barChart(scores.map((b) => `${b.bucketMin}–${b.bucketMax}`), scores.map((b) => b.count),
                          { title: 'prediction confidence' }),
                 barChart(bins(10), iouCounts, { title: 'IoU of true positives' })));
-  main.append(h('h2', {}, 'Examples'), await examples(evPath, info.dataset_id, live));
+  main.append(h('h2', {}, 'Examples'), await examples(evPath, info.dataset_id, run, live));
   const others = (await get(`dataset/${encodeURIComponent(info.dataset_id)}/info`)).model_run_ids
     .filter((r) => r !== run);
   if (!live()) return;
@@ -413,7 +439,7 @@ function confusion(cells) {
   return t;
 }
 
-async function examples(evPath, ds, live) {
+async function examples(evPath, ds, run, live) {
   const kind = h('select', { id: 'example-kind' }, ...['TP', 'FP', 'FN'].map((k) => h('option', { value: k }, k)));
   const sort = h('select', { id: 'example-sort' }, h('option', { value: 'confidence' }, 'confidence'),
                  h('option', { value: 'iou' }, 'IoU'));
@@ -423,7 +449,10 @@ async function examples(evPath, ds, live) {
                                                     sort_by: sort.value, sort_order: 'desc' });
     if (!live()) return;
     const t = table(['item', 'ground truth', 'prediction', 'IoU', 'confidence'],
-                    page.rows.map((r) => [r.dataset_item_id, r.gt_raw_label ?? '', r.pred_raw_label ?? '',
+                    page.rows.map((r) => [
+                      link(`#/dataset/${encodeURIComponent(ds)}/itemid/${encodeURIComponent(r.dataset_item_id)}/run/${run}`,
+                           r.dataset_item_id),
+                      r.gt_raw_label ?? '', r.pred_raw_label ?? '',
                                           fmt(r.iou), fmt(r.confidence)]), [0, 0, 0, 1, 1]);
     box.replaceChildren(h('p', { class: 'muted' }, `${page.total} ${kind.value}`), t);
   }
