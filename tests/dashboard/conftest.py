@@ -78,15 +78,21 @@ class Api:
         return r.json()
 
 
-def png(width, height, rgb):
-    """A PNG of one colour (8-bit RGB), made without any imaging library."""
-    row = b"\x00" + bytes(rgb) * width
+def png(width, height, rgb, rect=None):
+    """A PNG of one colour (8-bit RGB), made without any imaging library; `rect` (x, y, w, h,
+    colour) is filled with another."""
+    rows = []
+    for y in range(height):
+        row = bytearray(bytes(rgb) * width)
+        if rect and rect[1] <= y < rect[1] + rect[3]:
+            row[3 * rect[0]:3 * (rect[0] + rect[2])] = bytes(rect[4]) * rect[2]
+        rows.append(b"\x00" + bytes(row))
     def chunk(kind, data):
         return (struct.pack(">I", len(data)) + kind + data +
                 struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
     return (b"\x89PNG\r\n\x1a\n" +
             chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
-            chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+            chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
 
 
 def decode_png(data):

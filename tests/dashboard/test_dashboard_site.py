@@ -36,6 +36,15 @@ def data(api):
     ds = api.post("dataset/create", {"name": "cars", "is_scene": False})["dataset_id"]
     for i in range(3):
         append_image(api, ds, f"img{i}.png")
+    # Item 2: a segmentation whose mask is index 1 in the rectangle x 40..99, y 50..89.
+    mask = png(200, 150, (0, 0, 0), rect=(40, 50, 60, 40, (1, 1, 1)))
+    seg = {"type": "mask", "mask_url": "masks/m.png", "annotation_id": "seg2",
+           "annotations": [{"label": "grass", "index": 1}], "reference_id": "img2.png"}
+    parts = [("serialized_request", (None, json.dumps({"segmentations": [seg], "update": False}),
+                                     "application/json")),
+             ("mask", ("masks%2Fm.png", mask, "image/png"))]
+    r = requests.post(f"{api.base}/dataset/{ds}/annotate", files=parts, headers=api.auth)
+    assert r.status_code == 200 and r.json()["annotations_processed"] == 1, r.text
     api.post(f"dataset/{ds}/annotate", {"update": False, "annotations": [
         {"type": "box", "label": "car", "reference_id": "img0.png", "annotation_id": "gt0",
          "geometry": GT_BOX, "metadata": {}},
@@ -186,6 +195,17 @@ def test_polygons_and_keypoints_are_drawn_where_they_are(browser, server, data):
     browser.driver.find_element(By.CSS_SELECTOR, "#labels input[data-label='road']").click()
     _, _, px = canvas_pixels(browser)
     assert px(30, 45) == GRAY and is_green(px(150, 110))
+    browser.check()
+
+
+def test_masks_are_drawn_where_their_pixels_are(browser, server, data):
+    browser.sign_in(server.keys[0])
+    browser.go(f"#/dataset/{data['ds']}/item/2")
+    _, _, px = canvas_pixels(browser)
+    inside, outside = px(70, 70), px(20, 20)
+    assert outside == GRAY
+    assert inside != GRAY and inside[1] > inside[0] and inside[1] > inside[2]  # green tint
+    assert px(39, 70) == GRAY and px(100, 70) == GRAY  # just left and right of the mask
     browser.check()
 
 

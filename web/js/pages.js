@@ -154,12 +154,36 @@ function loadImage(url) {
 }
 
 // Every object of an annotations answer ({"box": [...], "polygon": [...], ...}) in one list.
+// A segmentation is one object (or a list of them) whose mask is a PNG of class indices.
 function objectsOf(groups) {
   const out = [];
   for (const [kind, list] of Object.entries(groups || {})) {
-    if (Array.isArray(list)) for (const o of list) out.push({ ...o, type: o.type || kind });
+    const objects = Array.isArray(list) ? list : list && typeof list === 'object' ? [list] : [];
+    for (const o of objects) {
+      const mask = o.stored_mask_url || o.mask_url;
+      const label = o.label ?? (o.annotations || []).map((a) => a.label).join(', ');
+      out.push({ ...o, type: kind === 'segmentation' ? 'segmentation' : o.type || kind, label,
+                 mask_url: mask });
+    }
   }
   return out;
+}
+
+// The mask's non-zero pixels in `color`, the rest transparent, as a canvas to draw over the image.
+function tintedMask(img, color) {
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const pixels = g.getImageData(0, 0, c.width, c.height);
+  const [r, gr, b] = [1, 3, 5].map((k) => parseInt(color.slice(k, k + 2), 16));
+  for (let p = 0; p < pixels.data.length; p += 4) {
+    const on = pixels.data[p] || pixels.data[p + 1] || pixels.data[p + 2];
+    pixels.data.set(on ? [r, gr, b, 140] : [0, 0, 0, 0], p);
+  }
+  g.putImageData(pixels, 0, 0);
+  return c;
 }
 
 function drawObject(g, o, color, masks) {
@@ -182,9 +206,9 @@ function drawObject(g, o, color, masks) {
       g.fill();
     }
   } else if ((o.type === 'segmentation' || o.type === 'mask') && o.mask_url && masks.has(o.mask_url)) {
-    g.globalAlpha = 0.4;
-    g.drawImage(masks.get(o.mask_url), 0, 0);
-    g.globalAlpha = 1;
+    const key = `${o.mask_url} ${color}`;
+    if (!masks.has(key)) masks.set(key, tintedMask(masks.get(o.mask_url), color));
+    g.drawImage(masks.get(key), 0, 0);
   }
 }
 
@@ -228,9 +252,15 @@ async function showItem(main, ds, info, answer, where, live) {
   const gt = objectsOf(answer.annotations);
   let preds = [];
   const image = await loadImage(answer.item.image_url);
-  const maskUrls = [...gt].filter((o) => o.mask_url).map((o) => o.mask_url);
   const masks = new Map();
-  for (const url of maskUrls) { const m = await loadImage(url); if (m) masks.set(url, m); }
+  const loadMasks = async (objects) => {
+    for (const o of objects) {
+      if (!o.mask_url || masks.has(o.mask_url)) continue;
+      const m = await loadImage(o.mask_url);
+      if (m) masks.set(o.mask_url, m);
+    }
+  };
+  await loadMasks(gt);
   if (!live()) return;
   const hidden = new Set();
   function labels() {
@@ -264,6 +294,7 @@ async function showItem(main, ds, info, answer, where, live) {
   }
   const loadPredictions = async () => {
     preds = runSelect.value ? objectsOf((await get(where.predictions(runSelect.value))).annotations) : [];
+    await loadMasks(preds);
   };
   runSelect.addEventListener('change', async () => {
     await loadPredictions();
