@@ -14,6 +14,8 @@ packages=(
   git  # .ci/run tests a fresh clone
   # The PostgreSQL store (src/store/postgres: libpq) and the throwaway test cluster (tests/pg).
   postgresql-15 libpq-dev
+  # The dashboard's browser tests (tests/dashboard): headless Chromium driven by Selenium.
+  chromium chromium-driver python3-selenium
   "$@"
 )
 missing=()

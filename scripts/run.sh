@@ -12,11 +12,14 @@ if [ ! -s "$key_file" ]; then
   (umask 077 && "$bin" keys create --data "$data" --name dev | tail -n 1 > "$key_file")
 fi
 key="$(cat "$key_file")"
+# nucleus serve's dashboard listens on the API's port + 1 (docs/design/dashboard.md).
+dashboard="${listen%:*}:$(( ${listen##*:} + 1 ))"
 cat <<MSG
 
   nucleus-cpp is starting.
   Base URL : http://$listen/v1/nucleus
   API key  : $key
+  Dashboard: http://$dashboard/  (sign in with the API key)
 
   Point the official Python client at it:
     export NUCLEUS_ENDPOINT=http://$listen/v1/nucleus

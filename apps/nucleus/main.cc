@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "server/dashboard.h"
 #include "server/geometry_backfill.h"
 #include "server/job_handlers.h"
 #include "server/http_server.h"
@@ -114,9 +115,50 @@ int Fail(const Status& status) {
   return 1;
 }
 
+// The dashboard's own server (docs/design/dashboard.md): the embedded site at "/" and the same
+// API routes under the same prefix, so its pages call the API on their own origin. `flag` is
+// "off", HOST:PORT, or "" for the API's host with its port + 1 (0 when the API's is 0); only
+// that default may fail to bind without stopping serve (it logs a warning and serves no
+// dashboard). `server` is null when there is none.
+struct DashboardSite {
+  std::unique_ptr<nucleus::server::HttpServer> server;
+  std::string url;
+};
+Result<DashboardSite> BindDashboard(nucleus::api::Context& ctx, const std::string& flag,
+                                    nucleus::server::ServerOptions options, int api_port) {
+  using nucleus::server::HttpServer;
+  if (flag == "off") return DashboardSite{};
+  if (flag.empty()) {
+    options.port = api_port == 0 ? 0 : api_port + 1;
+  } else {
+    size_t colon = flag.rfind(':');
+    const char* end = flag.data() + flag.size();
+    auto parsed = colon == std::string::npos
+                      ? std::from_chars_result{flag.data(), std::errc::invalid_argument}
+                      : std::from_chars(flag.data() + colon + 1, end, options.port);
+    if (parsed.ec != std::errc() || parsed.ptr != end || options.port < 0 || options.port > 65535) {
+      return nucleus::InvalidArgument("--dashboard wants HOST:PORT (port in [0, 65535]) or off");
+    }
+    options.host = flag.substr(0, colon);
+  }
+  options.threads = 4;  // one person's browser: a few requests at once
+  auto server = std::make_unique<HttpServer>(ctx, options);
+  nucleus::server::RegisterRoutes(server->router(), ctx);
+  nucleus::server::RegisterDashboardSite(server->site_router());
+  auto port = server->Bind();
+  if (port.ok()) {
+    std::string url = "http://" + options.host;
+    url.append(":").append(std::to_string(*port)).append("/");
+    return DashboardSite{std::move(server), std::move(url)};
+  }
+  if (!flag.empty()) return port.status();
+  nucleus::core::LogWarning("no dashboard: " + port.status().message());
+  return DashboardSite{};
+}
+
 int Serve(const std::string& data, const StoreFlags& store_flags, const std::string& listen,
-          nucleus::server::ServerOptions options, int workers,
-          const nucleus::wire::Limits& limits, int64_t blob_gc_delay_s, int64_t job_lease_s) {
+          nucleus::server::ServerOptions options, int workers, const nucleus::wire::Limits& limits,
+          int64_t blob_gc_delay_s, int64_t job_lease_s, const std::string& dashboard_flag) {
   if (blob_gc_delay_s < 1 || blob_gc_delay_s > 100LL * 365 * 86400) {
     return Fail(nucleus::InvalidArgument("--blob-gc-delay-s must be between 1 and 100 years"));
   }
@@ -184,6 +226,8 @@ int Serve(const std::string& data, const StoreFlags& store_flags, const std::str
   nucleus::server::RegisterRoutes(server.router(), ctx);
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
+  auto dashboard = BindDashboard(ctx, dashboard_flag, options, *port);
+  if (!dashboard.ok()) return Fail(dashboard.status());
   if (Status s = jobs.Start(workers); !s.ok()) return Fail(s);
   const int64_t gc_delay_ms = blob_gc_delay_s * 1000;
   nucleus::api::GarbageCollector gc(ctx, gc_delay_ms,
@@ -201,8 +245,21 @@ int Serve(const std::string& data, const StoreFlags& store_flags, const std::str
                                                       : data;
   std::printf("nucleus: serving http://%s:%d/v1/nucleus (data in %s)\n", options.host.c_str(),
               *port, where.c_str());
+  std::thread dashboard_thread;
+  if (dashboard->server != nullptr) {
+    nucleus::server::HttpServer* site = dashboard->server.get();
+    std::printf("nucleus: dashboard at %s\n", dashboard->url.c_str());
+    dashboard_thread = std::thread([site] {
+      Status s = site->Serve();
+      if (!s.ok()) nucleus::core::LogWarning("dashboard stopped: " + s.message());
+    });
+  }
   std::fflush(stdout);
   Status served = server.Serve();
+  if (dashboard_thread.joinable()) {
+    dashboard->server->Stop();
+    dashboard_thread.join();
+  }
   // Wake the signal thread if we stopped for another reason.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
@@ -268,6 +325,10 @@ int main(int argc, char** argv) {
                     "Connections to the --store database at most (default 9)")
       ->check(CLI::Range(1, nucleus::store::postgres::PostgresOptions::kMaxPoolSize));
   serve->add_option("--listen", listen, "HOST:PORT to listen on");
+  std::string dashboard;
+  serve->add_option("--dashboard", dashboard,
+                    "HOST:PORT of the web dashboard (which also serves the API under "
+                    "/v1/nucleus), or off; default: the --listen host, its port + 1");
   serve->add_option("--public-url", http.public_url,
                     "URL clients reach this service at behind a proxy or load balancer, e.g. "
                     "https://nucleus.example.com: the base of the URLs it hands out (signed "
@@ -320,8 +381,8 @@ int main(int argc, char** argv) {
     http.idle_timeout_ms = idle_timeout_s * 1000;
     http.min_body_rate_bytes_per_s = min_body_rate_kib << 10;
     http.log_requests = !quiet;
-    std::exit(
-        Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s, job_lease_s));
+    std::exit(Serve(data, store_flags, listen, http, workers, limits, blob_gc_delay_s, job_lease_s,
+                    dashboard));
   });
 
   CLI::App* keys = app.add_subcommand("keys", "Manage API keys of a data directory");

@@ -193,6 +193,9 @@ bool CocoCharts(const std::vector<store::MatchRow>& rows, double iou_threshold, 
   out->ap_small = Defined(stats[3].value);
   out->ap_medium = Defined(stats[4].value);
   out->ap_large = Defined(stats[5].value);
+  for (const eval::CocoSummaryLine& line : stats) {
+    out->coco_summary.push_back({eval::FormatSummaryLine(line, params), Defined(line.value)});
+  }
   // Per class and PR curve at the requested threshold: one of the ten, or a run of its own.
   const eval::CocoEvalResult* at = &result;
   int t = ThresholdIndex(params.iou_thresholds, iou_threshold);
@@ -537,6 +540,9 @@ Result<Charts> EvaluationCharts(Context& ctx, const std::string& owner, const st
   out.tp = pr.true_positives;
   out.fp = pr.false_positives;
   out.fn = pr.false_negatives;
+  out.precision = pr.precision;
+  out.recall = pr.recall;
+  out.f1 = pr.f1;
   const eval::TideErrors tide = eval::ComputeTideErrors(records, query.iou_threshold, 0.1);
   out.tide_tp = tide.true_positives;
   out.tide_localization = tide.localization;

@@ -93,8 +93,19 @@ struct LabelValue {
   double value = 0;
 };
 
+// One line of COCOeval.summarize as `nucleus eval` prints it, and its value (unset: -1, no data).
+struct CocoStat {
+  std::string line;
+  std::optional<double> value;
+};
+
 struct Charts {
   std::optional<double> map50, map75, map50_95;
+  // The 12 summary stats of the COCO protocol (empty for runs without boxes); not part of the
+  // charts route's answer: the dashboard's read route shows them (api/dashboard.h).
+  std::vector<CocoStat> coco_summary;
+  // eval::ComputePrecisionRecall's ratios of tp, fp, fn below (ditto).
+  double precision = 0, recall = 0, f1 = 0;
   std::vector<LabelValue> per_class_ap;
   struct Cell {
     std::string gt_label, pred_label;

@@ -203,8 +203,8 @@ struct Conn {
 
 class HttpServer::Impl {
  public:
-  Impl(const ServerOptions& options, Router& router, api::KeyCache& keys)
-      : options_(options), router_(router), keys_(keys) {
+  Impl(const ServerOptions& options, Router& router, Router& site_router, api::KeyCache& keys)
+      : options_(options), router_(router), site_router_(site_router), keys_(keys) {
     threads_ = options.threads > 0
                    ? options.threads
                    : std::max(8, 4 * static_cast<int>(std::thread::hardware_concurrency()));
@@ -270,6 +270,7 @@ class HttpServer::Impl {
 
   const ServerOptions& options_;
   Router& router_;
+  Router& site_router_;  // paths outside the prefix (the dashboard's assets); no credentials
   api::KeyCache& keys_;
   HeadLimits limits_;
   int max_connections_ = 0;
@@ -926,11 +927,20 @@ std::optional<After> HttpServer::Impl::RouteRequest(Exchange& x, Router::Match* 
     method = "GET";
     x.head_only = true;
   }
+  Request& req = x.req;
   if (!core::StartsWith(path, options_.prefix) ||
       (path.size() > options_.prefix.size() && path[options_.prefix.size()] != '/')) {
-    return Refuse(x, NotFound("no such route: " + head.method + " " + path));
+    // Site routes answer without credentials: they serve only public static files.
+    if (!site_router_.Find(method, path, match)) {
+      return Refuse(x, NotFound("no such route: " + head.method + " " + path));
+    }
+    x.route = match->pattern;
+    req.method = method;
+    req.path = path;
+    req.params = std::move(match->params);
+    req.header_fields = &head.headers;
+    return std::nullopt;
   }
-  Request& req = x.req;
   req.method = method;
   req.path = path.substr(options_.prefix.size());
   if (!router_.Find(req.method, req.path, match)) {
@@ -1107,7 +1117,7 @@ bool HttpServer::Impl::WriteResponse(Conn* c, const Response& res, bool head_onl
 
 HttpServer::HttpServer(api::Context& ctx, ServerOptions options)
     : options_(std::move(options)), keys_(ctx.store) {
-  impl_ = std::make_unique<Impl>(options_, router_, keys_);
+  impl_ = std::make_unique<Impl>(options_, router_, site_router_, keys_);
 }
 
 HttpServer::~HttpServer() = default;

@@ -77,6 +77,10 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   Router& router() { return router_; }
+  // Routes for paths outside the API prefix, matched on the whole path ("" is "/"), answered
+  // without credentials: the dashboard's static assets (server/dashboard.h). Empty by default,
+  // so such paths are 404 as before.
+  Router& site_router() { return site_router_; }
   // Binds the socket; returns the bound port (useful with port 0).
   Result<int> Bind();
   // Serves until Stop() (blocking).
@@ -90,6 +94,7 @@ class HttpServer {
   ServerOptions options_;
   api::KeyCache keys_;
   Router router_;
+  Router site_router_;
   std::unique_ptr<Impl> impl_;
 };
 

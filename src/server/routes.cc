@@ -25,6 +25,7 @@ void RegisterRoutes(Router& router, api::Context& ctx) {
   RegisterEvaluationRoutes(router, ctx);
   RegisterSliceRoutes(router, ctx);
   RegisterValidateRoutes(router, ctx);
+  RegisterDashboardRoutes(router, ctx);
 }
 
 }  // namespace nucleus::server

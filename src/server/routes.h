@@ -38,5 +38,6 @@ void RegisterSceneRoutes(Router& router, api::Context& ctx);
 void RegisterEvaluationRoutes(Router& router, api::Context& ctx);
 void RegisterSliceRoutes(Router& router, api::Context& ctx);
 void RegisterValidateRoutes(Router& router, api::Context& ctx);
+void RegisterDashboardRoutes(Router& router, api::Context& ctx);
 
 }  // namespace nucleus::server
