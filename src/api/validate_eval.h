@@ -53,12 +53,14 @@ class EvaluationReads {
 
 // Computes the evaluation's metric with `args` over the slice's items, the model's predictions
 // of its latest run on the slice's dataset (none: every item without predictions) and the
-// current ground truth, read in one snapshot (shared through `reads`); stores the item results,
-// the aggregate and the pass/fail, "completed". InvalidArgument (the caller marks the evaluation
-// errored) for a function this server does not compute yet or for filters, which are not
-// applied yet.
+// current ground truth, read in one snapshot (shared through `reads`), filtered by the
+// arguments' filters (§8.2; `fields` reads the stored objects' attributes); stores the item
+// results, the aggregate and the pass/fail, "completed". InvalidArgument (the caller marks the
+// evaluation errored) for a function this server does not compute yet, or a filter that cannot
+// be applied to an object (a missing field without allow_missing, an order across kinds).
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
-                                 const core::EvalArguments& args, EvaluationReads& reads);
+                                 const core::EvalArguments& args, EvaluationReads& reads,
+                                 const core::ObjectFieldReader& fields);
 // Marks the evaluation "errored" with `message`.
 Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
                                   const std::string& message);
