@@ -10,6 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/items.h"
+#include "core/scenes.h"
+
 namespace nucleus::core {
 
 // How one configuration parameter of a built-in function is checked (validate.md §2.2).
@@ -129,6 +132,16 @@ struct ItemEvaluation {
   std::string dataset_item_id;   // "di_..."
   std::optional<double> result;  // null: the item has nothing to measure
   bool pass = true;
+};
+
+// GET validate/scenario_test/{ut}/items (§3.10): the entities of a scenario test's slice.
+struct ScenarioTestEntities {
+  std::string dataset_id;
+  std::vector<Item> items;        // an item slice's items, in slice order
+  std::vector<SceneView> scenes;  // a scene slice's scenes (with their frames), in slice order
+  // The distinct track_reference_id of the ground truth on the slice's items (a scene slice:
+  // its scenes' frames), in order of first appearance: the tracks the slice holds.
+  std::vector<std::string> track_reference_ids;
 };
 
 // A value a filter compares (§8.2): a JSON scalar, or kOther for null, an array or an object

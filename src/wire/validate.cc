@@ -8,6 +8,7 @@
 #include "wire/jobs.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
+#include "wire/scenes.h"
 
 namespace nucleus::wire {
 namespace {
@@ -481,12 +482,28 @@ std::string EncodeScenarioTestMetrics(const core::ScenarioTest& test) {
   return w.EndArray().EndObject().Take();
 }
 
-std::string EncodeScenarioTestItems(const std::vector<core::Item>& items) {
+std::string EncodeScenarioTestItems(const core::ScenarioTestEntities& entities) {
   JsonWriter w;
   w.BeginObject().Key("dataset_items").BeginArray();
-  for (const core::Item& item : items) WriteItem(w, item);
-  w.EndArray().Key("scenes").BeginArray().EndArray();
-  return w.Key("tracks").BeginArray().EndArray().EndObject().Take();
+  for (const core::Item& item : entities.items) WriteItem(w, item);
+  w.EndArray().Key("scenes").BeginArray();
+  for (const core::SceneView& view : entities.scenes) {
+    // The client reads each frame as a {sensor: item} map (Scene.from_json): a lidar scene's
+    // frames are; a video scene's frames are single items, so they are left out.
+    if (view.scene.kind == "lidar") {
+      w.Raw(EncodeScene(view));
+      continue;
+    }
+    const core::Scene& s = view.scene;
+    w.BeginObject().Key("id").String(s.id).Key("reference_id").String(s.reference_id);
+    w.Key("type").String(s.kind).Key("metadata").Raw(s.metadata_json).EndObject();
+  }
+  w.EndArray().Key("tracks").BeginArray();
+  for (const std::string& track : entities.track_reference_ids) {
+    w.BeginObject().Key("reference_id").String(track);
+    w.Key("dataset_id").String(entities.dataset_id).Key("metadata").Raw("{}").EndObject();
+  }
+  return w.EndArray().EndObject().Take();
 }
 
 std::string EncodeScenarioTestDeleted() { return "{\"success\":true}"; }

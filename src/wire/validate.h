@@ -43,8 +43,10 @@ std::string EncodeScenarioTestMetrics(const core::ScenarioTest& test);
 // {"success": true} (§3.11)
 std::string EncodeScenarioTestDeleted();
 
-// {"dataset_items": [item...], "scenes": [], "tracks": []} (§3.10)
-std::string EncodeScenarioTestItems(const std::vector<core::Item>& items);
+// {"dataset_items": [item...], "scenes": [scene...], (a lidar scene as GET dataset/{ds}/scene/{ref}
+//  writes it; a video scene without its frames: {"id", "reference_id", "type", "metadata"})
+//  "tracks": [{"reference_id", "dataset_id", "metadata": {}}...]} (§3.10)
+std::string EncodeScenarioTestItems(const core::ScenarioTestEntities& entities);
 
 // POST validate/scenario_test_eval_function (§3.5): {"scenario_test_name", "eval_function_id"}.
 struct AddScenarioTestFunctionRequest {

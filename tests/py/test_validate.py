@@ -238,6 +238,44 @@ import os
 
 from prediction_helpers import box, create_run, predict, wait_job
 
+def test_items_of_a_scene_slice_are_its_scenes_and_tracks(api):
+    """§3.10 with a scene slice (the client's get_items(level=SCENE / TRACK)): the slice's
+    scenes with their frames, and the distinct track_reference_id of their frames' ground
+    truth."""
+    from test_scenes import lidar_scene, new_scene_dataset, sync_upload
+    ds = new_scene_dataset(api)
+    sync_upload(api, ds, "upload_scenes", [lidar_scene("s1", prefix="a_"),
+                                           lidar_scene("s2", prefix="b_")])
+    anns = [{"type": "box", "label": "car", "reference_id": ref, "annotation_id": f"{ref}_{i}",
+             "metadata": {}, "geometry": {"x": 1, "y": 1, "width": 5, "height": 5},
+             **({"track_reference_id": track} if track else {})}
+            for i, (ref, track) in enumerate([("a_camera_frame_1", "t2"),
+                                              ("a_camera_frame_1", "t1"),
+                                              ("a_lidar_frame_2", None),
+                                              ("b_camera_frame_1", "t3")])]
+    r = api.post(f"dataset/{ds}/annotate", {"update": False, "annotations": anns})
+    assert r.status_code == 200, r.text
+    slice_id = api.post(f"dataset/{ds}/create_slice",
+                        {"name": "scenes", "reference_ids": ["s1"]}).json()["slice_id"]
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    body = api.get(f"validate/scenario_test/{test_id}/items").json()
+    assert body["dataset_items"] == []
+    assert [s["reference_id"] for s in body["scenes"]] == ["s1"]
+    assert body["scenes"][0] == api.get(f"dataset/{ds}/scene/s1").json()
+    assert body["tracks"] == [{"reference_id": "t2", "dataset_id": ds, "metadata": {}},
+                              {"reference_id": "t1", "dataset_id": ds, "metadata": {}}]
+    # A video scene's frames are single items, which the client cannot read as {sensor: item}
+    # frames: the scene is listed without them.
+    from test_scenes import video_frames_scene
+    videos = new_scene_dataset(api, "videos")
+    sync_upload(api, videos, "upload_video_scenes", [video_frames_scene("v1")])
+    slice_id = api.post(f"dataset/{videos}/create_slice",
+                        {"name": "videos", "reference_ids": ["v1"]}).json()["slice_id"]
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    [scene] = api.get(f"validate/scenario_test/{test_id}/items").json()["scenes"]
+    assert scene["reference_id"] == "v1" and scene["type"] == "video" and "frames" not in scene
+
+
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "validate",
                        "polygon_metrics_reference.json")
 
