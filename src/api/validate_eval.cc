@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "api/validate_filters.h"
 #include "api/validate_slices.h"
@@ -226,8 +227,43 @@ Status SetShapes(std::vector<ShapeSource> sources, const ReadSpec& spec, bool pr
 }
 
 // Reads, in one snapshot, the slice's items with their ground truth and the model's predictions.
+// The payload-free predictions of one run (label, packed geometry, confidence), read with one
+// ScanRun and grouped by item: read once per job, whatever the number of tests on the run.
+struct RunPredictions {
+  std::string arena;  // labels and packed geometry, back to back
+  struct Entry {
+    size_t label_at, label_size, geometry_at, geometry_size;
+    std::optional<double> confidence;
+  };
+  std::unordered_map<int64_t, std::vector<Entry>> by_item;  // upload order within an item
+
+  Status Read(store::Tx& tx, int64_t run_rowid) {
+    NUCLEUS_ASSIGN_OR_RETURN(store::RowidRange range, tx.predictions().RunRowidRange(run_rowid));
+    return tx.predictions().ScanRun(
+        run_rowid, range.first, range.last, [&](const store::PredictionRef& p) {
+          Entry entry{arena.size(), p.label.size(), arena.size() + p.label.size(),
+                      p.geometry.size(), p.confidence};
+          arena.append(p.label).append(p.geometry);
+          by_item[p.item_rowid].push_back(entry);
+          return Status::Ok();
+        });
+  }
+  std::vector<ShapeSource> Sources(int64_t item_rowid) const {
+    std::vector<ShapeSource> out;
+    auto it = by_item.find(item_rowid);
+    if (it == by_item.end()) return out;
+    const std::string_view bytes(arena);
+    for (const Entry& e : it->second) {
+      out.push_back({bytes.substr(e.label_at, e.label_size),
+                     bytes.substr(e.geometry_at, e.geometry_size), e.confidence});
+    }
+    return out;
+  }
+};
+using RunCache = std::map<int64_t, RunPredictions>;  // run rowid -> its predictions
+
 Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, const ReadSpec& spec,
-                      std::vector<ItemShapes>* out) {
+                      RunCache& runs, std::vector<ItemShapes>* out) {
   NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test,
                            tx.validate().GetTest(e.owner, e.scenario_test_id));
   NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
@@ -250,9 +286,19 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, cons
   NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> run,
                            tx.models().LatestRun(model.rowid, slice.dataset_id));
   if (!run) return Status::Ok();
-  // The run's predictions in upload order without their payloads (ScanRun borrows the rows);
-  // the label and packed geometry of those on the slice's items are copied.
-  // With categories or filters, whole rows (identity, payload) are read instead.
+  if (!spec.rows) {
+    // The run's predictions without their payloads, read once per job (RunPredictions).
+    auto cached = runs.find(run->rowid);
+    if (cached == runs.end()) {
+      cached = runs.emplace(run->rowid, RunPredictions()).first;
+      NUCLEUS_RETURN_IF_ERROR(cached->second.Read(tx, run->rowid));
+    }
+    for (const auto& [rowid, index] : position) {
+      NUCLEUS_RETURN_IF_ERROR(SetShapes(cached->second.Sources(rowid), spec, true, &(*out)[index]));
+    }
+    return Status::Ok();
+  }
+  // With categories or filters, whole rows (identity, payload) are read for each test.
   struct Kept {
     size_t index;
     std::string label, geometry;
@@ -260,27 +306,14 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, cons
     std::string identity, payload;
   };
   std::vector<Kept> kept;
-  if (spec.rows) {
-    NUCLEUS_RETURN_IF_ERROR(tx.predictions().ForEachInRun(run->rowid, [&](const store::Prediction&
-                                                                              p) {
-      auto at = position.find(p.item_rowid);
-      if (at != position.end()) {
-        kept.push_back({at->second, p.label, p.geometry, p.confidence, p.identity, p.payload_json});
-      }
-      return Status::Ok();
-    }));
-  } else {
-    NUCLEUS_ASSIGN_OR_RETURN(store::RowidRange range, tx.predictions().RunRowidRange(run->rowid));
-    NUCLEUS_RETURN_IF_ERROR(tx.predictions().ScanRun(
-        run->rowid, range.first, range.last, [&](const store::PredictionRef& p) {
-          auto at = position.find(p.item_rowid);
-          if (at != position.end()) {
-            kept.push_back(
-                {at->second, std::string(p.label), std::string(p.geometry), p.confidence, {}, {}});
-          }
-          return Status::Ok();
-        }));
-  }
+  NUCLEUS_RETURN_IF_ERROR(tx.predictions().ForEachInRun(run->rowid, [&](const store::Prediction&
+                                                                            p) {
+    auto at = position.find(p.item_rowid);
+    if (at != position.end()) {
+      kept.push_back({at->second, p.label, p.geometry, p.confidence, p.identity, p.payload_json});
+    }
+    return Status::Ok();
+  }));
   std::map<size_t, std::vector<ShapeSource>> predicted;
   for (const Kept& p : kept) {
     predicted[p.index].push_back({p.label, p.geometry, p.confidence, p.identity, p.payload});
@@ -294,6 +327,7 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, cons
 }  // namespace
 
 struct EvaluationReads::Impl {
+  RunCache runs;
   // (scenario test id, model id, polygons, rows, the arguments when filtered) -> the items'
   // shapes.
   std::map<std::tuple<std::string, std::string, bool, bool, std::string>, std::vector<ItemShapes>>
@@ -447,8 +481,8 @@ Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
   auto cached = reads.impl().items.find(key);
   if (cached == reads.impl().items.end()) {
     std::vector<ItemShapes> read;
-    NUCLEUS_RETURN_IF_ERROR(
-        run.ctx().store.Read([&](store::Tx& tx) { return ReadItemShapes(tx, e, spec, &read); }));
+    NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read(
+        [&](store::Tx& tx) { return ReadItemShapes(tx, e, spec, reads.impl().runs, &read); }));
     cached = reads.impl().items.emplace(key, std::move(read)).first;
   }
   const std::vector<ItemShapes>& items = cached->second;
