@@ -8,7 +8,11 @@ POST validate/{prj}/evaluate on all T tests until the job completes (the server'
 bodies are built before the clock starts). Prints the wall time per run and the median.
 
   eval_bench.py --bin build/nucleus [--items 50000] [--predictions 2000000] [--tests 10]
-                [--runs 3]
+                [--runs 3] [--against OTHER_BIN]
+
+With --against, the data is built once (by --bin) and the two binaries are then timed in turn on
+the same data directory, one evaluation each per round (--bin, OTHER, --bin, OTHER, ...; the
+server is restarted on every switch): interleaved, so the machine's load falls on both alike.
 (issue 13's figure is --items 50000 --predictions 2000000 --tests 10; the slice holds at most
 10,000 members today, so larger --items use several slices of one test each.)
 """
@@ -42,21 +46,27 @@ def main():
     ap.add_argument("--predictions", type=int, default=2000000)
     ap.add_argument("--tests", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--against", help="a second binary, timed interleaved with --bin")
     a = ap.parse_args()
     data = tempfile.mkdtemp(prefix="nucleus-evalbench-")
     key = subprocess.run([a.bin, "keys", "create", "--data", data], check=True,
                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()
     log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([a.bin, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
-                             "--quiet"], stdout=log, stderr=log)
-    try:
-        for _ in range(200):
+
+    def start(binary):
+        p = subprocess.Popen([binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}",
+                              "--quiet"], stdout=log, stderr=log)
+        for _ in range(400):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
                 break
             except OSError:
                 time.sleep(0.05)
+        return p
+
+    proc = start(a.bin)
+    try:
         c = Conn(port, key)
         ds = c.call("POST", "dataset/create", {"name": "evalbench"})["dataset_id"]
         refs = [f"item_{i}" for i in range(a.items)]
@@ -87,15 +97,24 @@ def main():
             names.append(name)
         print(f"{a.items} items, {2 * a.items} ground-truth boxes, {a.predictions} predictions, "
               f"{a.tests} scenario tests x 4 metrics")
-        times = []
+        bins = [a.bin] + ([a.against] if a.against else [])
+        times = {b: [] for b in bins}
         for _ in range(a.runs):
-            t0 = time.perf_counter()
-            job = c.call("POST", f"validate/{model}/evaluate", {"test_names": names})["job_id"]
-            while c.call("GET", f"job/{job}")["status"] == "Running":
-                time.sleep(0.02)
-            times.append(time.perf_counter() - t0)
-            print(f"  evaluate: {times[-1]:.2f} s")
-        print(f"median {statistics.median(times):.2f} s")
+            for b in bins:
+                if len(bins) > 1:
+                    proc.terminate()
+                    proc.wait()
+                    proc = start(b)
+                    c = Conn(port, key)
+                t0 = time.perf_counter()
+                job = c.call("POST", f"validate/{model}/evaluate", {"test_names": names})["job_id"]
+                while c.call("GET", f"job/{job}")["status"] == "Running":
+                    time.sleep(0.02)
+                times[b].append(time.perf_counter() - t0)
+                print(f"  {b}: evaluate {times[b][-1]:.2f} s", flush=True)
+        for b in bins:
+            print(f"{b}: median {statistics.median(times[b]):.2f} s "
+                  f"({', '.join(f'{t:.2f}' for t in times[b])})")
     finally:
         proc.terminate()
         proc.wait()

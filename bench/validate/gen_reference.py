@@ -5,8 +5,8 @@ values the official client's own nucleus/metrics code computes on them.
 usage: gen_reference.py CLIENT_SOURCE_DIR OUT_JSON [--seed N] [--items N]
 
 CLIENT_SOURCE_DIR is a checkout of scale-nucleus (0.18.8) holding nucleus/metrics/; it is put on
-sys.path and never copied. Needs numpy, scipy and shapely (Debian: python3-numpy, python3-scipy,
-python3-shapely). Only the generator needs them; the tests read the JSON this writes.
+sys.path and never copied. Needs numpy, scipy, shapely and scikit-learn (Debian: python3-numpy, python3-scipy,
+python3-shapely, python3-sklearn). Only the generator needs them; the tests read the JSON this writes.
 
 Where the client's code disagrees with its documented API (docs/api/validate.md §9) the reference
 is made to follow the documented behaviour, each time by feeding it transformed input or by
@@ -17,6 +17,15 @@ swapping one helper, never by re-implementing a metric:
   D6  call_metric is called directly (no "everything filtered" check); an item with neither
       ground truth nor predictions of the metric's types gets weight 0 without calling it;
   AP of a label with predictions but no ground truth is 0 (the client's numpy gives NaN).
+Categories (cat_f1): one category per item in its ground truth (taxonomy "animal" or none) and
+at most one prediction of that taxonomy, plus sometimes one of "weather", a taxonomy with no
+ground truth (so the client's label sets always pair one to one, D9); items without a pair are
+left out of the client's results (it skips nothing itself: it would raise on them).
+Filters: every object carries metadata ("occluded" a boolean, "size" an integer, "note" only on
+some); configurations with annotation_filters / prediction_filters are computed by the client's
+filter_annotation_list / filter_prediction_list before call_metric (what Metric.__call__ does).
+Categories, metadata and the filtered configurations come from a second random stream, so the
+first seventeen configurations' data and values are the same as before they were added.
 Cuboids have square footprints, where the client's precision/recall footprint (rotated by 90
 degrees, D7) equals the documented one. Generated data keeps the other divergences out:
 distinct non-zero confidences (D5), valid convex
@@ -170,6 +179,94 @@ CONFIGS = [
 ]
 
 
+ANIMALS = ["cat", "dog", "horse", "cow"]
+WEATHER = ["sun", "rain"]
+
+# Every filter form of §8.2: field and metadata conditions, AND-lists and DNF, in / not in, a
+# missing key with allow_missing, numbers against booleans.
+LABEL_CAR_BUS = [["label", "in", ["car", "bus"], False, "field"]]
+CONF_OR_OCCLUDED = [[["confidence", ">", 0.3, False, "field"]],
+                    [["occluded", "==", True, False, "metadata"], ["size", "<=", 3, False, "metadata"]]]
+NOT_SMALL = [["size", ">=", 2, False, "metadata"], ["label", "not in", ["bike"], False, "field"]]
+NOTE_OR_WIDE = [[["note", "==", "hard", True, "metadata"]], [["width", ">", 30, True, "field"]]]
+NOT_OCCLUDED = [["occluded", "!=", 1, False, "metadata"]]
+CATEGORY_CONFIGS = [
+    ("cat_f1", "f1", "category", dict(confidence_threshold=0.0, f1_method="macro")),
+    ("cat_f1", "f1", "category", dict(confidence_threshold=0.4, f1_method="micro")),
+    ("cat_f1", "f1", "category", dict(confidence_threshold=0.0, f1_method="weighted")),
+]
+FILTERED_CONFIGS = [
+    ("bbox_iou", "iou", "box", dict(enforce_label_match=False, iou_threshold=0.0, confidence_threshold=0.0,
+                                    annotation_filters=LABEL_CAR_BUS, prediction_filters=CONF_OR_OCCLUDED)),
+    ("bbox_precision", "precision", "box", dict(enforce_label_match=True, iou_threshold=0.5, confidence_threshold=0.0,
+                                                annotation_filters=NOT_SMALL, prediction_filters=NOT_SMALL)),
+    ("poly_recall", "recall", "poly", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.2,
+                                           annotation_filters=NOTE_OR_WIDE, prediction_filters=None)),
+    ("poly_map", "map", "poly", dict(enforce_label_match=False, iou_threshold=0.5, confidence_threshold=0.0,
+                                     annotation_filters=None, prediction_filters=CONF_OR_OCCLUDED)),
+    ("cuboid_recall", "recall", "cuboid", dict(enforce_label_match=True, iou_threshold=0.2, confidence_threshold=0.0,
+                                               annotation_filters=NOT_OCCLUDED, prediction_filters=NOT_OCCLUDED)),
+    ("cat_f1", "f1", "category", dict(confidence_threshold=0.0, f1_method="macro",
+                                      annotation_filters=None,
+                                      prediction_filters=[["label", "!=", "cow", False, "field"]])),
+]
+
+
+def add_categories_and_metadata(rng, items, confidences):
+    for item in items:
+        for key in ("ground_truth", "predictions"):
+            for s in item[key]:
+                s["metadata"] = {"occluded": rng.random() < 0.3, "size": rng.randint(0, 5)}
+                if rng.random() < 0.2:
+                    s["metadata"]["note"] = rng.choice(["hard", "easy"])
+        taxonomy = rng.choice(["animal", None])
+        kind = rng.random()
+        if kind > 0.1:
+            label = rng.choice(ANIMALS)
+            item["ground_truth"].append({"type": "category", "label": label, "taxonomy_name": taxonomy,
+                                         "metadata": {"occluded": False, "size": 1}})
+        if kind < 0.1 or kind > 0.2:
+            label = label if kind > 0.1 and rng.random() < 0.6 else rng.choice(ANIMALS)
+            item["predictions"].append({"type": "category", "label": label, "taxonomy_name": taxonomy,
+                                        "confidence": confidences.pop(), "metadata": {}})
+        if rng.random() < 0.3:
+            item["predictions"].append({"type": "category", "label": rng.choice(WEATHER),
+                                        "taxonomy_name": "weather", "confidence": confidences.pop(),
+                                        "metadata": {}})
+
+
+def category_reference(items, params):
+    """cat_f1 through the client's CategorizationF1: per item call_metric (items whose filtered
+    label sets do not pair are left out: the client's f1_score would raise on them), then
+    aggregate_score over the others."""
+    from nucleus.annotation import AnnotationList, CategoryAnnotation
+    from nucleus.prediction import CategoryPrediction, PredictionList
+    from nucleus.metrics.categorization_metrics import CategorizationF1
+    from nucleus.metrics.filtering import filter_annotation_list, filter_prediction_list
+    m = CategorizationF1(confidence_threshold=params["confidence_threshold"],
+                         f1_method=params["f1_method"])
+    per_item, results = [], []
+    for item in items:
+        ref = item["reference_id"]
+        anns = AnnotationList(category_annotations=[
+            CategoryAnnotation(label=s["label"], reference_id=ref, taxonomy_name=s["taxonomy_name"],
+                               metadata=s["metadata"])
+            for s in item["ground_truth"] if s["type"] == "category"])
+        preds = PredictionList(category_predictions=[
+            CategoryPrediction(label=s["label"], reference_id=ref, taxonomy_name=s["taxonomy_name"],
+                               confidence=s["confidence"], metadata=s["metadata"])
+            for s in item["predictions"] if s["type"] == "category"])
+        anns = filter_annotation_list(anns, params.get("annotation_filters"))
+        preds = filter_prediction_list(preds, params.get("prediction_filters"))
+        r = m.call_metric(anns, preds)
+        if not r.annotations or not r.predictions:
+            per_item.append([0.0, 0.0])
+            continue
+        per_item.append([float(r.value), 1.0])
+        results.append(r)
+    return per_item, [float(m.aggregate_score(results).value), 1.0]
+
+
 def main():
     args = parse_args()
     sys.path.insert(0, args.client_source)
@@ -211,9 +308,10 @@ def main():
     confidences = rng.sample(range(1, 10**6), 20000)
     confidences = [c / 10**6 for c in confidences]
     items = gen_items(rng, args.items, confidences)
+    add_categories_and_metadata(random.Random(args.seed + 1000), items, confidences)
 
     def to_client(shape, ref, i, prediction):
-        kw = dict(label=shape["label"], reference_id=ref)
+        kw = dict(label=shape["label"], reference_id=ref, metadata=shape.get("metadata"))
         if prediction:
             kw["confidence"] = shape["confidence"]
         if shape["type"] == "cuboid":
@@ -233,7 +331,13 @@ def main():
     classes = {"iou": pm.PolygonIOU, "precision": pm.PolygonPrecision,
                "recall": pm.PolygonRecall, "map": pm.PolygonMAP}
     out_configs = []
-    for name, metric, shapes, params in CONFIGS:
+    from nucleus.metrics.filtering import filter_annotation_list, filter_prediction_list
+    for name, metric, shapes, params in CONFIGS + CATEGORY_CONFIGS + FILTERED_CONFIGS:
+        if shapes == "category":
+            per_item, agg = category_reference(items, params)
+            out_configs.append({"function": name, "metric": metric, "shapes": shapes, **params,
+                                "item_results": per_item, "aggregate": agg})
+            continue
         cls = classes.get(metric)
         if shapes == "cuboid":
             cuboid_classes = {"iou_3d": cm.CuboidIOU, "iou_2d": cm.CuboidIOU,
@@ -241,11 +345,13 @@ def main():
             kwargs = dict(params)
             if metric.startswith("iou"):
                 kwargs["iou_2d"] = metric == "iou_2d"
+            kwargs.pop("annotation_filters", None)
+            kwargs.pop("prediction_filters", None)
             m = cuboid_classes[metric](**kwargs)
         elif metric == "map":
             m = cls(iou_threshold=params["iou_threshold"])
         else:
-            m = cls(**params)
+            m = cls(**{k: v for k, v in params.items() if not k.endswith("_filters")})
         per_item = []
         for item in items:
             ref = item["reference_id"]
@@ -255,6 +361,10 @@ def main():
             gt = [to_client(s, ref, i, False) for i, s in enumerate(item["ground_truth"]) if keep(s)]
             pr = [to_client(s, ref, i, True) for i, s in enumerate(item["predictions"]) if keep(s)]
             t = params["confidence_threshold"]
+            gt = filter_annotation_list(AnnotationList(box_annotations=gt),
+                                        params.get("annotation_filters")).box_annotations
+            pr = filter_prediction_list(PredictionList(box_predictions=pr),
+                                        params.get("prediction_filters")).box_predictions
             if not gt and not [p for p in pr if not t > 0 or p.confidence >= t]:
                 per_item.append([0.0, 0.0])
                 continue

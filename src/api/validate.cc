@@ -1,10 +1,13 @@
 #include "api/validate.h"
 
 #include <algorithm>
+#include <set>
 
+#include "api/slices.h"
 #include "api/validate_slices.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "store/annotations.h"
 #include "store/items.h"
 #include "store/models.h"
 #include "store/validate.h"
@@ -46,8 +49,9 @@ Status CheckFunctionKinds(store::Tx& tx, const std::string& owner,
 Status CheckComparison(const std::string& comparison) {
   const auto& all = core::kThresholdComparisons;
   if (std::find(std::begin(all), std::end(all), comparison) != std::end(all)) return Status::Ok();
-  return InvalidArgument("field \"threshold_comparison\" of scenario test metric: must be one of "
-                         "greater_than, greater_than_equal_to, less_than, less_than_equal_to");
+  return InvalidArgument(
+      "field \"threshold_comparison\" of scenario test metric: must be one of "
+      "greater_than, greater_than_equal_to, less_than, less_than_equal_to");
 }
 
 Status CheckExternalName(const std::string& name) {
@@ -109,7 +113,8 @@ Result<core::EvalFunction> CreateExternalEvalFunction(Context& ctx, const std::s
 
 Result<core::ScenarioTest> CreateScenarioTest(Context& ctx, const std::string& owner,
                                               core::NewScenarioTest input) {
-  if (input.name.empty()) return InvalidArgument("field \"name\" of scenario test: must not be empty");
+  if (input.name.empty())
+    return InvalidArgument("field \"name\" of scenario test: must not be empty");
   if (input.metrics.empty()) {
     return InvalidArgument(
         "field \"evaluation_functions\" of scenario test: must name at least one function");
@@ -160,25 +165,63 @@ Result<std::vector<core::ScenarioTest>> ListScenarioTests(Context& ctx, const st
   return tests;
 }
 
-Result<std::vector<core::Item>> ListScenarioTestItems(Context& ctx, const std::string& owner,
-                                                      const std::string& id) {
-  std::vector<core::Item> items;
+namespace {
+
+// The distinct track_reference_id of the ground truth on `item_rowids`, first appearance first.
+Status AppendTracks(store::Tx& tx, const std::vector<int64_t>& item_rowids,
+                    const core::ObjectFieldReader& fields, std::vector<std::string>* out) {
+  std::set<std::string> seen;
+  for (int64_t rowid : item_rowids) {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
+                             tx.annotations().ListByItem(rowid));
+    for (const store::Annotation& a : annotations) {
+      std::optional<core::FilterScalar> track =
+          fields.Read(a.payload_json, "track_reference_id", false);
+      if (!track || track->kind != core::FilterScalar::Kind::kString) continue;
+      if (seen.insert(track->text).second) out->push_back(track->text);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<core::ScenarioTestEntities> ListScenarioTestItems(Context& ctx, const std::string& owner,
+                                                         const std::string& id,
+                                                         const core::ObjectFieldReader& fields) {
+  core::ScenarioTestEntities out;
+  std::string slice_type, slice_id;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    out = core::ScenarioTestEntities();
     auto test = tx.validate().GetTest(owner, id);
     if (test.status().code() == StatusCode::kNotFound) {
       return NotFound(Quoted("scenario test", id, "not found"));
     }
     if (!test.ok()) return test.status();
     NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, owner, test->slice_id));
+    out.dataset_id = slice.dataset_id;
+    slice_type = slice.type;
+    slice_id = slice.slice_id;
     if (slice.type != "dataset_item") return Status::Ok();
+    std::vector<int64_t> rowids;
     for (const std::string& ref : slice.reference_ids) {
       NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
                                tx.items().FindByRef(slice.dataset_id, ref));
-      if (item) items.push_back(std::move(*item));
+      if (!item) continue;
+      rowids.push_back(item->rowid);
+      out.items.push_back(std::move(*item));
     }
-    return Status::Ok();
+    return AppendTracks(tx, rowids, fields, &out.track_reference_ids);
   }));
-  return items;
+  if (slice_type != "scene") return out;
+  NUCLEUS_ASSIGN_OR_RETURN(core::SliceContents contents, GetSliceContents(ctx, owner, slice_id));
+  out.scenes = std::move(contents.scenes);
+  NUCLEUS_ASSIGN_OR_RETURN(std::vector<int64_t> rowids, SliceItemRowids(ctx, owner, slice_id));
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    out.track_reference_ids.clear();
+    return AppendTracks(tx, rowids, fields, &out.track_reference_ids);
+  }));
+  return out;
 }
 
 Status DeleteScenarioTest(Context& ctx, const std::string& owner, const std::string& id) {

@@ -39,11 +39,14 @@ Result<std::vector<core::ScenarioTest>> ListScenarioTests(Context& ctx, const st
 // DELETE validate/scenario_test/{ut} (§3.11): the test and its metrics; the slice is untouched.
 Status DeleteScenarioTest(Context& ctx, const std::string& owner, const std::string& id);
 
-// GET validate/scenario_test/{ut}/items (§3.10): the items of the test's slice, in slice order
-// (members no longer in the dataset are left out). Scene and object slices are not resolved
-// here yet (empty; they come with the slice routes).
-Result<std::vector<core::Item>> ListScenarioTestItems(Context& ctx, const std::string& owner,
-                                                      const std::string& id);
+// GET validate/scenario_test/{ut}/items (§3.10): the items of the test's item slice in slice
+// order (members no longer in the dataset are left out), the scenes of its scene slice (scenes
+// no longer in the dataset left out), and the tracks of either: the track reference ids of the
+// ground truth on their items, read through `fields` (the objects are stored as JSON). An object
+// slice has none of these.
+Result<core::ScenarioTestEntities> ListScenarioTestItems(Context& ctx, const std::string& owner,
+                                                         const std::string& id,
+                                                         const core::ObjectFieldReader& fields);
 
 // POST validate/scenario_test_eval_function (§3.5): appends `eval_function_id` with no arguments
 // ("{}") and no threshold to the owner's test named `test_name`; returns the new metric.

@@ -3,7 +3,9 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
+#include "api/validate_filters.h"
 #include "api/validate_slices.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -75,7 +77,38 @@ struct ShapeSource {
   std::string_view label;
   std::string_view geometry;
   std::optional<double> confidence;
+  std::string_view identity = {};  // read for categories ("category:<taxonomy>")
+  std::string_view payload = {};   // read when filters apply
 };
+
+// The sources that pass `filters` (validate.md §8.2; none: all).
+Result<std::vector<ShapeSource>> Filtered(std::vector<ShapeSource> sources,
+                                          const core::FilterDnf& filters,
+                                          const core::ObjectFieldReader& fields) {
+  if (filters.empty()) return sources;
+  std::vector<ShapeSource> kept;
+  for (const ShapeSource& s : sources) {
+    NUCLEUS_ASSIGN_OR_RETURN(bool keep, PassesFilters(filters, s.payload, fields));
+    if (keep) kept.push_back(s);
+  }
+  return kept;
+}
+
+std::vector<eval::CiCategory> ToCategories(std::span<const ShapeSource> sources) {
+  std::vector<eval::CiCategory> out;
+  constexpr std::string_view kPrefix = "category:";
+  core::PackedGeometryView view;
+  for (const ShapeSource& s : sources) {
+    if (!view.Reset(s.geometry) || view.type() != core::AnnotationType::kCategory ||
+        !s.identity.starts_with(kPrefix)) {
+      continue;
+    }
+    out.push_back({.taxonomy = std::string(s.identity.substr(kPrefix.size())),
+                   .label = std::string(s.label),
+                   .confidence = s.confidence});
+  }
+  return out;
+}
 std::vector<eval::CiCuboid> ToCuboids(std::span<const ShapeSource> sources) {
   std::vector<eval::CiCuboid> out;
   core::PackedGeometryView view;
@@ -123,19 +156,25 @@ struct DetectionFunction {
   bool polygons;
   bool cuboids = false;
   eval::CiCuboidMetric cuboid_metric = eval::CiCuboidMetric::kIou3d;
+  bool categories = false;  // cat_f1
 };
 std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id) {
   using M = eval::CiDetectionMetric;
   static const std::map<std::string_view, DetectionFunction> kFunctions = {
-      {"ef_bbox_iou", {M::kIou, false}},        {"ef_bbox_precision", {M::kPrecision, false}},
-      {"ef_bbox_recall", {M::kRecall, false}},  {"ef_bbox_map", {M::kMap, false}},
-      {"ef_poly_iou", {M::kIou, true}},         {"ef_poly_precision", {M::kPrecision, true}},
-      {"ef_poly_recall", {M::kRecall, true}},   {"ef_poly_map", {M::kMap, true}},
+      {"ef_bbox_iou", {M::kIou, false}},
+      {"ef_bbox_precision", {M::kPrecision, false}},
+      {"ef_bbox_recall", {M::kRecall, false}},
+      {"ef_bbox_map", {M::kMap, false}},
+      {"ef_poly_iou", {M::kIou, true}},
+      {"ef_poly_precision", {M::kPrecision, true}},
+      {"ef_poly_recall", {M::kRecall, true}},
+      {"ef_poly_map", {M::kMap, true}},
       // cuboid_iou_2d / _3d pick 2-D or 3-D by their iou_2d argument (RunScenarioTestEvaluation).
       {"ef_cuboid_iou_2d", {M::kIou, false, true, eval::CiCuboidMetric::kIou2d}},
       {"ef_cuboid_iou_3d", {M::kIou, false, true, eval::CiCuboidMetric::kIou3d}},
       {"ef_cuboid_precision", {M::kPrecision, false, true, eval::CiCuboidMetric::kPrecision}},
       {"ef_cuboid_recall", {M::kRecall, false, true, eval::CiCuboidMetric::kRecall}},
+      {"ef_cat_f1", {M::kIou, false, false, eval::CiCuboidMetric::kIou3d, true}},
   };
   auto it = kFunctions.find(id);
   if (it == kFunctions.end()) return std::nullopt;
@@ -147,13 +186,86 @@ struct ItemShapes {
   std::string item_id;
   std::vector<eval::CiShape> ground_truth, predictions;
   std::vector<eval::CiCuboid> gt_cuboids, pred_cuboids;
+  std::vector<eval::CiCategory> gt_categories, pred_categories;
 };
 
+// What one read needs: the shapes' kind, and the filters with the reader of their fields.
+struct ReadSpec {
+  bool polygons = false;
+  bool cuboids = false;
+  bool categories = false;
+  bool rows = false;  // read whole prediction rows (identity, payload): categories or filters
+  const core::FilterDnf* annotation_filters = nullptr;
+  const core::FilterDnf* prediction_filters = nullptr;
+  const core::ObjectFieldReader* fields = nullptr;
+};
+
+// Whether the function of `spec` reads objects of `type` (filters see only those: an object
+// the metric never reads cannot fail a filter).
+bool Reads(const ReadSpec& spec, core::AnnotationType type) {
+  using T = core::AnnotationType;
+  if (spec.categories) return type == T::kCategory;
+  if (spec.cuboids) return type == T::kCuboid;
+  return type == T::kBox || (spec.polygons && type == T::kPolygon);
+}
+
+// Fills one item's shapes from `sources`, filtered (§8.2).
+Status SetShapes(std::vector<ShapeSource> sources, const ReadSpec& spec, bool predictions,
+                 ItemShapes* item) {
+  const core::FilterDnf* filters = predictions ? spec.prediction_filters : spec.annotation_filters;
+  if (filters != nullptr && !filters->empty()) {
+    core::PackedGeometryView view;
+    std::erase_if(sources, [&](const ShapeSource& s) {
+      return !view.Reset(s.geometry) || !Reads(spec, view.type());
+    });
+    NUCLEUS_ASSIGN_OR_RETURN(sources, Filtered(std::move(sources), *filters, *spec.fields));
+  }
+  (predictions ? item->predictions : item->ground_truth) = ToShapes(sources, spec.polygons);
+  (predictions ? item->pred_cuboids : item->gt_cuboids) = ToCuboids(sources);
+  (predictions ? item->pred_categories : item->gt_categories) = ToCategories(sources);
+  return Status::Ok();
+}
+
 // Reads, in one snapshot, the slice's items with their ground truth and the model's predictions.
-Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, bool polygons,
-                      std::vector<ItemShapes>* out) {
-  NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test, tx.validate().GetTest(e.owner,
-                                                                          e.scenario_test_id));
+// The payload-free predictions of one run (label, packed geometry, confidence), read with one
+// ScanRun and grouped by item: read once per job, whatever the number of tests on the run.
+struct RunPredictions {
+  std::string arena;  // labels and packed geometry, back to back
+  struct Entry {
+    size_t label_at, label_size, geometry_at, geometry_size;
+    std::optional<double> confidence;
+  };
+  std::unordered_map<int64_t, std::vector<Entry>> by_item;  // upload order within an item
+
+  Status Read(store::Tx& tx, int64_t run_rowid) {
+    NUCLEUS_ASSIGN_OR_RETURN(store::RowidRange range, tx.predictions().RunRowidRange(run_rowid));
+    return tx.predictions().ScanRun(
+        run_rowid, range.first, range.last, [&](const store::PredictionRef& p) {
+          Entry entry{arena.size(), p.label.size(), arena.size() + p.label.size(),
+                      p.geometry.size(), p.confidence};
+          arena.append(p.label).append(p.geometry);
+          by_item[p.item_rowid].push_back(entry);
+          return Status::Ok();
+        });
+  }
+  std::vector<ShapeSource> Sources(int64_t item_rowid) const {
+    std::vector<ShapeSource> out;
+    auto it = by_item.find(item_rowid);
+    if (it == by_item.end()) return out;
+    const std::string_view bytes(arena);
+    for (const Entry& e : it->second) {
+      out.push_back({bytes.substr(e.label_at, e.label_size),
+                     bytes.substr(e.geometry_at, e.geometry_size), e.confidence});
+    }
+    return out;
+  }
+};
+using RunCache = std::map<int64_t, RunPredictions>;  // run rowid -> its predictions
+
+Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, const ReadSpec& spec,
+                      RunCache& runs, std::vector<ItemShapes>* out) {
+  NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test,
+                           tx.validate().GetTest(e.owner, e.scenario_test_id));
   NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
   std::map<int64_t, size_t> position;  // item rowid -> index in `out`
   for (const std::string& ref : slice.reference_ids) {
@@ -163,37 +275,51 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, bool
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
                              tx.annotations().ListByItem(item->rowid));
     std::vector<ShapeSource> sources;
-    for (const store::Annotation& a : annotations) sources.push_back({a.label, a.geometry, {}});
+    for (const store::Annotation& a : annotations) {
+      sources.push_back({a.label, a.geometry, {}, a.identity, a.payload_json});
+    }
     position[item->rowid] = out->size();
-    out->push_back({item->id, ToShapes(sources, polygons), {}, ToCuboids(sources), {}});
+    out->push_back({.item_id = item->id});
+    NUCLEUS_RETURN_IF_ERROR(SetShapes(std::move(sources), spec, false, &out->back()));
   }
   NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(e.owner, e.model_id));
   NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> run,
                            tx.models().LatestRun(model.rowid, slice.dataset_id));
   if (!run) return Status::Ok();
-  // The run's predictions in upload order without their payloads (ScanRun borrows the rows);
-  // the label and packed geometry of those on the slice's items are copied.
+  if (!spec.rows) {
+    // The run's predictions without their payloads, read once per job (RunPredictions).
+    auto cached = runs.find(run->rowid);
+    if (cached == runs.end()) {
+      cached = runs.emplace(run->rowid, RunPredictions()).first;
+      NUCLEUS_RETURN_IF_ERROR(cached->second.Read(tx, run->rowid));
+    }
+    for (const auto& [rowid, index] : position) {
+      NUCLEUS_RETURN_IF_ERROR(SetShapes(cached->second.Sources(rowid), spec, true, &(*out)[index]));
+    }
+    return Status::Ok();
+  }
+  // With categories or filters, whole rows (identity, payload) are read for each test.
   struct Kept {
     size_t index;
     std::string label, geometry;
     std::optional<double> confidence;
+    std::string identity, payload;
   };
   std::vector<Kept> kept;
-  NUCLEUS_ASSIGN_OR_RETURN(store::RowidRange range, tx.predictions().RunRowidRange(run->rowid));
-  NUCLEUS_RETURN_IF_ERROR(tx.predictions().ScanRun(
-      run->rowid, range.first, range.last, [&](const store::PredictionRef& p) {
-        auto at = position.find(p.item_rowid);
-        if (at != position.end()) {
-          kept.push_back({at->second, std::string(p.label), std::string(p.geometry),
-                          p.confidence});
-        }
-        return Status::Ok();
-      }));
+  NUCLEUS_RETURN_IF_ERROR(tx.predictions().ForEachInRun(run->rowid, [&](const store::Prediction&
+                                                                            p) {
+    auto at = position.find(p.item_rowid);
+    if (at != position.end()) {
+      kept.push_back({at->second, p.label, p.geometry, p.confidence, p.identity, p.payload_json});
+    }
+    return Status::Ok();
+  }));
   std::map<size_t, std::vector<ShapeSource>> predicted;
-  for (const Kept& p : kept) predicted[p.index].push_back({p.label, p.geometry, p.confidence});
+  for (const Kept& p : kept) {
+    predicted[p.index].push_back({p.label, p.geometry, p.confidence, p.identity, p.payload});
+  }
   for (auto& [index, sources] : predicted) {
-    (*out)[index].predictions = ToShapes(sources, polygons);
-    (*out)[index].pred_cuboids = ToCuboids(sources);
+    NUCLEUS_RETURN_IF_ERROR(SetShapes(std::move(sources), spec, true, &(*out)[index]));
   }
   return Status::Ok();
 }
@@ -201,8 +327,11 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, bool
 }  // namespace
 
 struct EvaluationReads::Impl {
-  // (scenario test id, model id, polygons) -> the items' shapes.
-  std::map<std::tuple<std::string, std::string, bool>, std::vector<ItemShapes>> items;
+  RunCache runs;
+  // (scenario test id, model id, polygons, rows, the arguments when filtered) -> the items'
+  // shapes.
+  std::map<std::tuple<std::string, std::string, bool, bool, std::string>, std::vector<ItemShapes>>
+      items;
 };
 EvaluationReads::EvaluationReads() : impl_(std::make_unique<Impl>()) {}
 EvaluationReads::~EvaluationReads() = default;
@@ -210,7 +339,7 @@ EvaluationReads::~EvaluationReads() = default;
 namespace {
 
 Status SaveEvaluation(JobRun& run, const core::ScenarioTestEvaluation& e,
-             const std::vector<core::ItemEvaluation>* items) {
+                      const std::vector<core::ItemEvaluation>* items) {
   return run.ctx().store.Write([&](store::Tx& tx) -> Status {
     NUCLEUS_RETURN_IF_ERROR(run.CheckLease(tx));
     NUCLEUS_RETURN_IF_ERROR(tx.validate().UpdateEvaluation(e));
@@ -281,47 +410,91 @@ Result<core::ScenarioTestEvaluation> StartScenarioTestEvaluation(JobRun& run,
   return e;
 }
 
+namespace {
+
+// One value per item (weight 0: no value) and the aggregate (§8.1); cat_f1 is §8.6.
+struct Computed {
+  std::vector<std::optional<double>> values;
+  std::optional<double> result;
+};
+
+Computed ComputeDetection(const DetectionFunction& fn, const core::EvalArguments& args,
+                          const std::vector<ItemShapes>& items) {
+  const eval::CiDetectionParams params{.enforce_label_match = args.enforce_label_match,
+                                       .iou_threshold = args.iou_threshold,
+                                       .confidence_threshold = args.confidence_threshold};
+  eval::CiCuboidMetric cuboid_metric = fn.cuboid_metric;
+  if (fn.metric == eval::CiDetectionMetric::kIou && fn.cuboids) {
+    cuboid_metric = args.iou_2d ? eval::CiCuboidMetric::kIou2d : eval::CiCuboidMetric::kIou3d;
+  }
+  std::vector<eval::CiScalar> results;
+  Computed out;
+  for (const ItemShapes& item : items) {
+    eval::CiScalar r =
+        fn.cuboids
+            ? eval::CuboidItemResult(cuboid_metric, params, item.gt_cuboids, item.pred_cuboids)
+            : eval::DetectionItemResult(fn.metric, params, item.ground_truth, item.predictions);
+    results.push_back(r);
+    out.values.push_back(r.weight != 0 ? std::optional<double>(r.value) : std::nullopt);
+  }
+  eval::CiScalar total = eval::AggregateScalars(results);
+  if (total.weight != 0) out.result = total.value;
+  return out;
+}
+
+Computed ComputeCategories(const core::EvalArguments& args, const std::vector<ItemShapes>& items) {
+  eval::CiF1Method method = eval::CiF1Method::kMacro;
+  if (args.f1_method == "micro") method = eval::CiF1Method::kMicro;
+  if (args.f1_method == "weighted") method = eval::CiF1Method::kWeighted;
+  std::vector<std::pair<std::string, std::string>> all;
+  Computed out;
+  for (const ItemShapes& item : items) {
+    auto pairs =
+        eval::CategoryPairs(item.gt_categories, item.pred_categories, args.confidence_threshold);
+    out.values.push_back(eval::F1Score(pairs, eval::CiF1Method::kMacro));
+    all.insert(all.end(), pairs.begin(), pairs.end());
+  }
+  out.result = eval::F1Score(all, method);
+  return out;
+}
+
+}  // namespace
+
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
-                                 const core::EvalArguments& args, EvaluationReads& reads) {
+                                 const core::EvalArguments& args, EvaluationReads& reads,
+                                 const core::ObjectFieldReader& fields) {
   std::optional<DetectionFunction> fn = DetectionFunctionOf(e.eval_function_id);
   if (!fn) {
-    return InvalidArgument(Quoted("evaluation function", e.eval_function_id,
-                                  "is not computed by this server yet"));
+    return InvalidArgument(
+        Quoted("evaluation function", e.eval_function_id, "is not computed by this server yet"));
   }
-  if (args.has_filters) {
-    return InvalidArgument("annotation_filters and prediction_filters are not applied yet");
-  }
-  auto key = std::make_tuple(e.scenario_test_id, e.model_id, fn->polygons);
+  const ReadSpec spec{.polygons = fn->polygons,
+                      .cuboids = fn->cuboids,
+                      .categories = fn->categories,
+                      .rows = fn->categories || args.has_filters(),
+                      .annotation_filters = &args.annotation_filters,
+                      .prediction_filters = &args.prediction_filters,
+                      .fields = &fields};
+  auto key = std::make_tuple(
+      e.scenario_test_id, e.model_id, spec.polygons, spec.rows,
+      args.has_filters() ? e.eval_function_id + e.eval_func_arguments_json : std::string());
   auto cached = reads.impl().items.find(key);
   if (cached == reads.impl().items.end()) {
     std::vector<ItemShapes> read;
     NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read(
-        [&](store::Tx& tx) { return ReadItemShapes(tx, e, fn->polygons, &read); }));
+        [&](store::Tx& tx) { return ReadItemShapes(tx, e, spec, reads.impl().runs, &read); }));
     cached = reads.impl().items.emplace(key, std::move(read)).first;
   }
   const std::vector<ItemShapes>& items = cached->second;
-  const eval::CiDetectionParams params{.enforce_label_match = args.enforce_label_match,
-                                       .iou_threshold = args.iou_threshold,
-                                       .confidence_threshold = args.confidence_threshold};
-  eval::CiCuboidMetric cuboid_metric = fn->cuboid_metric;
-  if (fn->metric == eval::CiDetectionMetric::kIou && fn->cuboids) {
-    cuboid_metric = args.iou_2d ? eval::CiCuboidMetric::kIou2d : eval::CiCuboidMetric::kIou3d;
-  }
-  std::vector<eval::CiScalar> results;
+  Computed computed =
+      fn->categories ? ComputeCategories(args, items) : ComputeDetection(*fn, args, items);
   std::vector<core::ItemEvaluation> item_results;
-  for (const ItemShapes& item : items) {
-    eval::CiScalar r = fn->cuboids ? eval::CuboidItemResult(cuboid_metric, params, item.gt_cuboids,
-                                                            item.pred_cuboids)
-                                   : eval::DetectionItemResult(fn->metric, params,
-                                                               item.ground_truth, item.predictions);
-    results.push_back(r);
-    std::optional<double> value;
-    if (r.weight != 0) value = r.value;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::optional<double>& value = computed.values[i];
     bool pass = !value || core::PassesThreshold(value, e.threshold, e.threshold_comparison);
-    item_results.push_back({item.item_id, value, pass});
+    item_results.push_back({items[i].item_id, value, pass});
   }
-  eval::CiScalar total = eval::AggregateScalars(results);
-  e.result = total.weight != 0 ? std::optional<double>(total.value) : std::nullopt;
+  e.result = computed.result;
   e.pass = core::PassesThreshold(e.result, e.threshold, e.threshold_comparison);
   e.status = "completed";
   return SaveEvaluation(run, e, &item_results);
@@ -366,8 +539,8 @@ Result<core::ScenarioTestEvaluation> UploadExternalResults(Context& ctx, const s
     e.threshold_comparison = metric->threshold_comparison;
     e.pass = core::PassesThreshold(e.result, e.threshold, e.threshold_comparison);
     for (const auto& [ref, score] : input.result_per_ref_id) {
-      items.push_back({ref, score,
-                       core::PassesThreshold(score, e.threshold, e.threshold_comparison)});
+      items.push_back(
+          {ref, score, core::PassesThreshold(score, e.threshold, e.threshold_comparison)});
     }
     NUCLEUS_RETURN_IF_ERROR(tx.validate().InsertEvaluation(&e));
     return tx.validate().PutItemEvaluations(e.rowid, items);

@@ -38,8 +38,11 @@ Result<std::vector<store::Job>> EvaluateModelOnAllScenarioTests(Context& ctx,
 Result<core::ScenarioTestEvaluation> StartScenarioTestEvaluation(JobRun& run,
                                                                  const std::string& id);
 // What the evaluations of one job read, kept across them: the items of a test's slice with their
-// ground truth and the model's predictions are read once per (test, model, kind of shapes), so
-// the metrics of one test share one snapshot. Not thread-safe: one per job run.
+// ground truth are read once per (test, model, kind of shapes), so the metrics of one test share
+// one snapshot; a run's predictions (without payloads) are scanned once per job, at the first
+// test that needs them, and kept grouped by item for the others (memory: about 40 bytes plus
+// label and packed geometry per prediction of the run). Evaluations with filters or of cat_f1
+// read whole prediction rows for their test instead. Not thread-safe: one per job run.
 class EvaluationReads {
  public:
   EvaluationReads();
@@ -53,12 +56,14 @@ class EvaluationReads {
 
 // Computes the evaluation's metric with `args` over the slice's items, the model's predictions
 // of its latest run on the slice's dataset (none: every item without predictions) and the
-// current ground truth, read in one snapshot (shared through `reads`); stores the item results,
-// the aggregate and the pass/fail, "completed". InvalidArgument (the caller marks the evaluation
-// errored) for a function this server does not compute yet or for filters, which are not
-// applied yet.
+// current ground truth (shared through `reads`, see there), filtered by the
+// arguments' filters (§8.2; `fields` reads the stored objects' attributes); stores the item
+// results, the aggregate and the pass/fail, "completed". InvalidArgument (the caller marks the
+// evaluation errored) for a function this server does not compute yet, or a filter that cannot
+// be applied to an object (a missing field without allow_missing, an order across kinds).
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
-                                 const core::EvalArguments& args, EvaluationReads& reads);
+                                 const core::EvalArguments& args, EvaluationReads& reads,
+                                 const core::ObjectFieldReader& fields);
 // Marks the evaluation "errored" with `message`.
 Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
                                   const std::string& message);

@@ -10,17 +10,20 @@
 #include <utility>
 #include <vector>
 
+#include "core/items.h"
+#include "core/scenes.h"
+
 namespace nucleus::core {
 
 // How one configuration parameter of a built-in function is checked (validate.md §2.2).
 enum class EvalParamKind {
-  kBool,           // a JSON boolean
-  kUnitInterval,   // a number in [0, 1]
+  kBool,             // a JSON boolean
+  kUnitInterval,     // a number in [0, 1]
   kOptUnitInterval,  // null or a number in [0, 1] (cat_f1's confidence_threshold)
-  kFilters,        // null, an AND-list or a DNF list of 5-element filter arrays
-  kIouThresholds,  // "coco" or a non-empty list of numbers in [0, 1]
-  kF1Method,       // null, "micro", "macro" or "weighted"
-  kString,         // any string (segmentation_to_poly_ap's label)
+  kFilters,          // null, an AND-list or a DNF list of 5-element filter arrays
+  kIouThresholds,    // "coco" or a non-empty list of numbers in [0, 1]
+  kF1Method,         // null, "micro", "macro" or "weighted"
+  kString,           // any string (segmentation_to_poly_ap's label)
 };
 
 struct EvalParam {
@@ -55,7 +58,7 @@ struct EvalFunction {
   std::string name;
   bool is_public = false;
   bool is_external_function = false;
-  std::string user_id;  // "public" for built-ins, else the owner
+  std::string user_id;         // "public" for built-ins, else the owner
   std::string level = "item";  // external functions: "item", "scene" or "track"
   int64_t created_at_ms = 0;
 };
@@ -126,19 +129,65 @@ struct ScenarioTestEvaluation {
 
 // One item's value in an evaluation (§5.2).
 struct ItemEvaluation {
-  std::string dataset_item_id;  // "di_..."
+  std::string dataset_item_id;   // "di_..."
   std::optional<double> result;  // null: the item has nothing to measure
   bool pass = true;
 };
 
-// The arguments of a built-in box/polygon/cuboid function with the client's defaults applied
-// (§2.2); decoded from the stored JSON by wire/.
+// GET validate/scenario_test/{ut}/items (§3.10): the entities of a scenario test's slice.
+struct ScenarioTestEntities {
+  std::string dataset_id;
+  std::vector<Item> items;        // an item slice's items, in slice order
+  std::vector<SceneView> scenes;  // a scene slice's scenes (with their frames), in slice order
+  // The distinct track_reference_id of the ground truth on the slice's items (a scene slice:
+  // its scenes' frames), in order of first appearance: the tracks the slice holds.
+  std::vector<std::string> track_reference_ids;
+};
+
+// A value a filter compares (§8.2): a JSON scalar, or kOther for null, an array or an object
+// (equal to no filter value, and not ordered).
+struct FilterScalar {
+  enum class Kind { kBool, kNumber, kString, kOther };
+  Kind kind = Kind::kOther;
+  double number = 0;  // kNumber; kBool: 0 or 1 (Python's bool is an int)
+  std::string text;   // kString
+};
+
+// One condition [key, op, value, allow_missing, type] of annotation_filters /
+// prediction_filters (§2.2, §8.2).
+struct FilterCondition {
+  std::string key;
+  std::string op;                    // ">", ">=", "<", "<=", "=", "==", "!=", "in", "not in"
+  std::vector<FilterScalar> values;  // one, or the members for "in" / "not in"
+  bool allow_missing = false;
+  std::string type;  // "field", "metadata", "segment_field", "segment_metadata"
+};
+
+// Disjunctive normal form: an object is kept when any branch has all its conditions true. An
+// AND-list is one branch; empty (null filters) keeps everything.
+using FilterDnf = std::vector<std::vector<FilterCondition>>;
+
+// Reads an annotation's or prediction's attribute (`metadata` false: a member of the stored
+// object, or of its "geometry"; true: a key of its "metadata") for the filters: the server
+// provides it (wire/), as the objects are stored as JSON. nullopt when absent.
+class ObjectFieldReader {
+ public:
+  virtual ~ObjectFieldReader() = default;
+  virtual std::optional<FilterScalar> Read(std::string_view object_json, std::string_view key,
+                                           bool metadata) const = 0;
+};
+
+// The arguments of a built-in function with the client's defaults applied (§2.2); decoded from
+// the stored JSON by wire/.
 struct EvalArguments {
   bool enforce_label_match = false;
   double iou_threshold = 0.5;
-  double confidence_threshold = 0.0;
+  double confidence_threshold = 0.0;  // cat_f1: null is 0.0
   bool iou_2d = false;
-  bool has_filters = false;  // a non-null annotation_filters / prediction_filters
+  std::string f1_method = "macro";  // cat_f1: "macro", "micro" or "weighted" (null: "macro")
+  FilterDnf annotation_filters;     // empty: none
+  FilterDnf prediction_filters;
+  bool has_filters() const { return !annotation_filters.empty() || !prediction_filters.empty(); }
 };
 
 // POST validate/scenario_test/upload_results (§3.9): an external function's results, computed
@@ -147,7 +196,7 @@ struct ExternalResults {
   std::string scenario_test_id;
   std::string eval_function_id;
   std::string model_id;
-  std::string level = "item";  // "item", "scene" or "track"
+  std::string level = "item";                                     // "item", "scene" or "track"
   std::vector<std::pair<std::string, double>> result_per_ref_id;  // as sent, in order
   double overall_metric = 0;
 };

@@ -4,7 +4,9 @@
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
+#include <set>
 
 namespace nucleus::eval {
 namespace {
@@ -424,6 +426,71 @@ CiScalar DetectionItemResult(CiDetectionMetric metric, const CiDetectionParams& 
     per_label.push_back(EvalGroup(metric, t, g.gt, g.preds));
   }
   return AggregateScalars(per_label);
+}
+
+std::vector<std::pair<std::string, std::string>> CategoryPairs(
+    std::span<const CiCategory> ground_truth, std::span<const CiCategory> predictions,
+    double confidence_threshold) {
+  auto label_string = [](const CiCategory& c) {
+    if (c.taxonomy.empty()) return c.label;
+    std::string out = c.taxonomy;
+    return out.append("->").append(c.label);
+  };
+  std::vector<std::pair<std::string, std::string>> pairs;
+  std::set<std::string> seen;
+  for (const CiCategory& gt : ground_truth) {
+    if (!seen.insert(gt.taxonomy).second) continue;
+    for (const CiCategory& p : predictions) {
+      if (p.taxonomy != gt.taxonomy) continue;
+      if (confidence_threshold > 0 && p.confidence && *p.confidence < confidence_threshold) {
+        continue;
+      }
+      pairs.emplace_back(label_string(gt), label_string(p));
+      break;
+    }
+  }
+  return pairs;
+}
+
+std::optional<double> F1Score(std::span<const std::pair<std::string, std::string>> pairs,
+                              CiF1Method method) {
+  if (pairs.empty()) return std::nullopt;
+  struct Counts {
+    double tp = 0, fp = 0, fn = 0, support = 0;
+  };
+  std::map<std::string, Counts> labels;  // sorted, as sklearn's unique_labels
+  for (const auto& [truth, predicted] : pairs) {
+    labels[truth].support += 1;
+    if (truth == predicted) {
+      labels[truth].tp += 1;
+    } else {
+      labels[truth].fn += 1;
+      labels[predicted].fp += 1;
+    }
+  }
+  auto f1 = [](double tp, double fp, double fn) {
+    const double denominator = 2 * tp + fp + fn;
+    return denominator == 0 ? 0.0 : 2 * tp / denominator;
+  };
+  double sum = 0, tp = 0, fp = 0, fn = 0, weighted = 0, support = 0;
+  for (const auto& [label, c] : labels) {
+    const double value = f1(c.tp, c.fp, c.fn);
+    sum += value;
+    weighted += value * c.support;
+    support += c.support;
+    tp += c.tp;
+    fp += c.fp;
+    fn += c.fn;
+  }
+  switch (method) {
+    case CiF1Method::kMacro:
+      return sum / static_cast<double>(labels.size());
+    case CiF1Method::kMicro:
+      return f1(tp, fp, fn);
+    case CiF1Method::kWeighted:
+      return support == 0 ? 0.0 : weighted / support;
+  }
+  return std::nullopt;
 }
 
 }  // namespace nucleus::eval

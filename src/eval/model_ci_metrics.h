@@ -76,6 +76,28 @@ CiScalar CuboidItemResult(CiCuboidMetric metric, const CiDetectionParams& params
 // footprint intersection rounded to float32 and 0 unless the centres are closer than 25.
 std::pair<double, double> CuboidIou3d2d(const CiCuboid& a, const CiCuboid& b);
 
+// A category annotation or prediction (validate.md §8.6).
+struct CiCategory {
+  std::string taxonomy;  // "" when it has none
+  std::string label;
+  std::optional<double> confidence;  // predictions; none: kept
+};
+
+enum class CiF1Method { kMacro, kMicro, kWeighted };
+
+// One item's (true, predicted) label strings for cat_f1 (§8.6): predictions below
+// `confidence_threshold` (> 0) dropped, then the taxonomies present on both sides, one pair per
+// taxonomy ("<taxonomy>-><label>", or the label without a taxonomy), in ground-truth order.
+// With several objects of one taxonomy on a side (the store keeps one), the first is used.
+std::vector<std::pair<std::string, std::string>> CategoryPairs(
+    std::span<const CiCategory> ground_truth, std::span<const CiCategory> predictions,
+    double confidence_threshold);
+
+// scikit-learn's f1_score(y_true, y_pred, average=method) over `pairs` (§8.6); nullopt when
+// `pairs` is empty.
+std::optional<double> F1Score(std::span<const std::pair<std::string, std::string>> pairs,
+                              CiF1Method method);
+
 // IoU of two shapes: intersection / max(union, ε). Convex rings are clipped exactly in floating
 // point; others go through geometry::PolygonIou (snapped to its 1e-6 grid).
 double ShapeIou(const CiShape& a, const CiShape& b);

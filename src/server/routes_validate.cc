@@ -58,7 +58,7 @@ void GetScenarioTestMetrics(api::Context& ctx, Request& req, Response& res) {
 }
 
 void ListScenarioTestItems(api::Context& ctx, Request& req, Response& res) {
-  auto items = api::ListScenarioTestItems(ctx, req.owner, req.Param("ut"));
+  auto items = api::ListScenarioTestItems(ctx, req.owner, req.Param("ut"), wire::ObjectFields());
   if (AnsweredError(items, res)) return;
   res.Json(wire::EncodeScenarioTestItems(*items));
 }
@@ -80,8 +80,8 @@ void AddScenarioTestFunction(api::Context& ctx, Request& req, Response& res) {
 void SetMetricThreshold(api::Context& ctx, Request& req, Response& res) {
   auto threshold = wire::DecodeThreshold(req.body);
   if (AnsweredError(threshold, res)) return;
-  auto stored = api::SetMetricThreshold(ctx, req.owner, req.Param("ut"), req.Param("ef"),
-                                        *threshold);
+  auto stored =
+      api::SetMetricThreshold(ctx, req.owner, req.Param("ut"), req.Param("ef"), *threshold);
   if (AnsweredError(stored, res)) return;
   res.Json(wire::EncodeThreshold(*stored));
 }
@@ -95,8 +95,8 @@ void SetBaselineModel(api::Context& ctx, Request& req, Response& res) {
 void EvaluateModel(api::Context& ctx, Request& req, Response& res) {
   auto names = wire::DecodeTestNames(req.body);
   if (AnsweredError(names, res)) return;
-  RespondJobSubmitted(
-      res, api::EvaluateModelOnScenarioTests(ctx, req.owner, req.Param("prj"), *names));
+  RespondJobSubmitted(res,
+                      api::EvaluateModelOnScenarioTests(ctx, req.owner, req.Param("prj"), *names));
 }
 
 void EvaluateModelOnAllTests(api::Context& ctx, Request& req, Response& res) {

@@ -22,7 +22,8 @@ Status RunEvaluationJob(api::JobRun& run) {
     if (!evaluation.ok()) return evaluation.status();
     auto args = wire::DecodeEvalArguments(evaluation->eval_function_id,
                                           evaluation->eval_func_arguments_json);
-    Status done = args.ok() ? api::RunScenarioTestEvaluation(run, *evaluation, *args, reads)
+    Status done = args.ok() ? api::RunScenarioTestEvaluation(run, *evaluation, *args, reads,
+                                                             wire::ObjectFields())
                             : args.status();
     if (!done.ok()) {
       if (run.lease_lost()) return done;

@@ -8,6 +8,7 @@
 #include "wire/jobs.h"
 #include "wire/json_reader.h"
 #include "wire/json_writer.h"
+#include "wire/scenes.h"
 
 namespace nucleus::wire {
 namespace {
@@ -207,6 +208,90 @@ core::EvalArguments DefaultArguments(std::string_view id) {
   return args;
 }
 
+core::FilterScalar ToScalar(JsonValue v) {
+  core::FilterScalar out;
+  bool b = false;
+  std::string_view text;
+  if (v.get_bool().get(b) == simdjson::SUCCESS) {
+    out.kind = core::FilterScalar::Kind::kBool;
+    out.number = b ? 1 : 0;
+  } else if (ToDouble(v, &out.number)) {
+    out.kind = core::FilterScalar::Kind::kNumber;
+  } else if (v.get_string().get(text) == simdjson::SUCCESS) {
+    out.kind = core::FilterScalar::Kind::kString;
+    out.text = std::string(text);
+  }
+  return out;
+}
+
+// One [key, op, value, allow_missing, type] array that IsFilter accepted.
+void DecodeFilter(JsonValue v, core::FilterCondition* out) {
+  JsonValue part[5];
+  size_t n = 0;
+  for (JsonValue p : JsonArray(v.get_array().value_unsafe())) part[n++] = p;
+  out->key = std::string(part[0].get_string().value_unsafe());
+  out->op = std::string(part[1].get_string().value_unsafe());
+  JsonArray values;
+  if (part[2].get_array().get(values) == simdjson::SUCCESS) {
+    for (JsonValue m : values) out->values.push_back(ToScalar(m));
+  } else {
+    out->values.push_back(ToScalar(part[2]));
+  }
+  out->allow_missing = part[3].get_bool().value_unsafe();
+  out->type = std::string(part[4].get_string().value_unsafe());
+}
+
+// An AND-list becomes one branch; a list of AND-lists stays (filtering.py ensureDNFFilters).
+Status DecodeFilters(JsonValue v, std::string_view what, core::FilterDnf* out) {
+  JsonArray list;
+  if (v.get_array().get(list) != simdjson::SUCCESS || !IsFilterList(v)) {
+    return FieldError("eval_func_arguments", what,
+                      "must be null, a list of [key, op, value, allow_missing, type] filters or a "
+                      "list of such lists");
+  }
+  std::vector<core::FilterCondition> and_list;
+  for (JsonValue element : list) {
+    if (IsFilter(element)) {
+      DecodeFilter(element, &and_list.emplace_back());
+      continue;
+    }
+    std::vector<core::FilterCondition> branch;
+    for (JsonValue inner : JsonArray(element.get_array().value_unsafe())) {
+      DecodeFilter(inner, &branch.emplace_back());
+    }
+    out->push_back(std::move(branch));
+  }
+  if (!and_list.empty()) out->push_back(std::move(and_list));
+  return Status::Ok();
+}
+
+// Attributes of a stored annotation or prediction payload: top-level members, then those of its
+// "geometry" (a box's x, y, width, height...); metadata keys from its "metadata".
+class StoredObjectFields final : public core::ObjectFieldReader {
+ public:
+  std::optional<core::FilterScalar> Read(std::string_view object_json, std::string_view key,
+                                         bool metadata) const override {
+    thread_local simdjson::dom::parser parser;
+    simdjson::padded_string padded(object_json);
+    JsonObject obj;
+    if (parser.parse(padded).get_object().get(obj) != simdjson::SUCCESS) return std::nullopt;
+    JsonValue v;
+    if (metadata) {
+      JsonObject meta;
+      if (obj.at_key("metadata").get_object().get(meta) != simdjson::SUCCESS) return std::nullopt;
+      if (meta.at_key(key).get(v) != simdjson::SUCCESS) return std::nullopt;
+      return ToScalar(v);
+    }
+    if (obj.at_key(key).get(v) == simdjson::SUCCESS) return ToScalar(v);
+    JsonObject geometry;
+    if (obj.at_key("geometry").get_object().get(geometry) == simdjson::SUCCESS &&
+        geometry.at_key(key).get(v) == simdjson::SUCCESS) {
+      return ToScalar(v);
+    }
+    return std::nullopt;
+  }
+};
+
 }  // namespace
 
 Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_id,
@@ -225,10 +310,20 @@ Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_i
   number.reset();
   NUCLEUS_RETURN_IF_ERROR(OptNumber(obj, "confidence_threshold", kWhat, &number));
   if (number) args.confidence_threshold = *number;
+  NUCLEUS_RETURN_IF_ERROR(OptString(obj, "f1_method", kWhat, &args.f1_method));
   JsonValue filters;
-  args.has_filters = Find(obj, "annotation_filters", &filters) ||
-                     Find(obj, "prediction_filters", &filters);
+  if (Find(obj, "annotation_filters", &filters)) {
+    NUCLEUS_RETURN_IF_ERROR(DecodeFilters(filters, "annotation_filters", &args.annotation_filters));
+  }
+  if (Find(obj, "prediction_filters", &filters)) {
+    NUCLEUS_RETURN_IF_ERROR(DecodeFilters(filters, "prediction_filters", &args.prediction_filters));
+  }
   return args;
+}
+
+const core::ObjectFieldReader& ObjectFields() {
+  static const StoredObjectFields reader;
+  return reader;
 }
 
 Result<core::ExternalResults> DecodeExternalResults(std::string_view body) {
@@ -387,12 +482,28 @@ std::string EncodeScenarioTestMetrics(const core::ScenarioTest& test) {
   return w.EndArray().EndObject().Take();
 }
 
-std::string EncodeScenarioTestItems(const std::vector<core::Item>& items) {
+std::string EncodeScenarioTestItems(const core::ScenarioTestEntities& entities) {
   JsonWriter w;
   w.BeginObject().Key("dataset_items").BeginArray();
-  for (const core::Item& item : items) WriteItem(w, item);
-  w.EndArray().Key("scenes").BeginArray().EndArray();
-  return w.Key("tracks").BeginArray().EndArray().EndObject().Take();
+  for (const core::Item& item : entities.items) WriteItem(w, item);
+  w.EndArray().Key("scenes").BeginArray();
+  for (const core::SceneView& view : entities.scenes) {
+    // The client reads each frame as a {sensor: item} map (Scene.from_json): a lidar scene's
+    // frames are; a video scene's frames are single items, so they are left out.
+    if (view.scene.kind == "lidar") {
+      w.Raw(EncodeScene(view));
+      continue;
+    }
+    const core::Scene& s = view.scene;
+    w.BeginObject().Key("id").String(s.id).Key("reference_id").String(s.reference_id);
+    w.Key("type").String(s.kind).Key("metadata").Raw(s.metadata_json).EndObject();
+  }
+  w.EndArray().Key("tracks").BeginArray();
+  for (const std::string& track : entities.track_reference_ids) {
+    w.BeginObject().Key("reference_id").String(track);
+    w.Key("dataset_id").String(entities.dataset_id).Key("metadata").Raw("{}").EndObject();
+  }
+  return w.EndArray().EndObject().Take();
 }
 
 std::string EncodeScenarioTestDeleted() { return "{\"success\":true}"; }

@@ -43,8 +43,10 @@ std::string EncodeScenarioTestMetrics(const core::ScenarioTest& test);
 // {"success": true} (§3.11)
 std::string EncodeScenarioTestDeleted();
 
-// {"dataset_items": [item...], "scenes": [], "tracks": []} (§3.10)
-std::string EncodeScenarioTestItems(const std::vector<core::Item>& items);
+// {"dataset_items": [item...], "scenes": [scene...], (a lidar scene as GET dataset/{ds}/scene/{ref}
+//  writes it; a video scene without its frames: {"id", "reference_id", "type", "metadata"})
+//  "tracks": [{"reference_id", "dataset_id", "metadata": {}}...]} (§3.10)
+std::string EncodeScenarioTestItems(const core::ScenarioTestEntities& entities);
 
 // POST validate/scenario_test_eval_function (§3.5): {"scenario_test_name", "eval_function_id"}.
 struct AddScenarioTestFunctionRequest {
@@ -57,9 +59,14 @@ std::string EncodeScenarioTestMetric(const core::ScenarioTestMetric& metric);
 
 // The stored arguments of built-in `eval_function_id` with the client's defaults for what is
 // missing (validate.md §2.2): enforce_label_match false (cuboids: true), iou_threshold 0.5
-// (*_iou: 0.0, cuboid precision/recall: 0.0), confidence_threshold 0.0.
+// (*_iou: 0.0, cuboid precision/recall: 0.0), confidence_threshold 0.0 (also for null),
+// f1_method "macro" (also for null), annotation_filters / prediction_filters in DNF (null: none).
 Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_id,
                                                 std::string_view arguments_json);
+
+// The filters' view of a stored annotation or prediction payload (validate.md §8.2): a
+// member of the object or of its "geometry", or a key of its "metadata". Thread-safe.
+const core::ObjectFieldReader& ObjectFields();
 
 // POST validate/scenario_test/upload_results (§3.9): {"unit_test_id", "eval_function_id",
 // "result_per_ref_id": {ref: number}, "weight_per_ref_id", "overall_metric", "model_id",

@@ -238,6 +238,44 @@ import os
 
 from prediction_helpers import box, create_run, predict, wait_job
 
+def test_items_of_a_scene_slice_are_its_scenes_and_tracks(api):
+    """§3.10 with a scene slice (the client's get_items(level=SCENE / TRACK)): the slice's
+    scenes with their frames, and the distinct track_reference_id of their frames' ground
+    truth."""
+    from test_scenes import lidar_scene, new_scene_dataset, sync_upload
+    ds = new_scene_dataset(api)
+    sync_upload(api, ds, "upload_scenes", [lidar_scene("s1", prefix="a_"),
+                                           lidar_scene("s2", prefix="b_")])
+    anns = [{"type": "box", "label": "car", "reference_id": ref, "annotation_id": f"{ref}_{i}",
+             "metadata": {}, "geometry": {"x": 1, "y": 1, "width": 5, "height": 5},
+             **({"track_reference_id": track} if track else {})}
+            for i, (ref, track) in enumerate([("a_camera_frame_1", "t2"),
+                                              ("a_camera_frame_1", "t1"),
+                                              ("a_lidar_frame_2", None),
+                                              ("b_camera_frame_1", "t3")])]
+    r = api.post(f"dataset/{ds}/annotate", {"update": False, "annotations": anns})
+    assert r.status_code == 200, r.text
+    slice_id = api.post(f"dataset/{ds}/create_slice",
+                        {"name": "scenes", "reference_ids": ["s1"]}).json()["slice_id"]
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    body = api.get(f"validate/scenario_test/{test_id}/items").json()
+    assert body["dataset_items"] == []
+    assert [s["reference_id"] for s in body["scenes"]] == ["s1"]
+    assert body["scenes"][0] == api.get(f"dataset/{ds}/scene/s1").json()
+    assert body["tracks"] == [{"reference_id": "t2", "dataset_id": ds, "metadata": {}},
+                              {"reference_id": "t1", "dataset_id": ds, "metadata": {}}]
+    # A video scene's frames are single items, which the client cannot read as {sensor: item}
+    # frames: the scene is listed without them.
+    from test_scenes import video_frames_scene
+    videos = new_scene_dataset(api, "videos")
+    sync_upload(api, videos, "upload_video_scenes", [video_frames_scene("v1")])
+    slice_id = api.post(f"dataset/{videos}/create_slice",
+                        {"name": "videos", "reference_ids": ["v1"]}).json()["slice_id"]
+    test_id, _ = create_test(api, slice_id, [{"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    [scene] = api.get(f"validate/scenario_test/{test_id}/items").json()["scenes"]
+    assert scene["reference_id"] == "v1" and scene["type"] == "video" and "frames" not in scene
+
+
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "validate",
                        "polygon_metrics_reference.json")
 
@@ -269,15 +307,20 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     test_id, name = create_test(api, slice_id, [
         {"id": "ef_bbox_iou", "eval_func_arguments": {}},
         {"id": "ef_bbox_recall", "eval_func_arguments": {"iou_threshold": 0.3}},
-        {"id": "ef_cat_f1", "eval_func_arguments": {}}])
+        {"id": "ef_cat_f1", "eval_func_arguments": {}},
+        {"id": "ef_seg_iou", "eval_func_arguments": {}},
+        {"id": "ef_bbox_precision", "eval_func_arguments": {
+            "annotation_filters": [["kind", "==", "x", False, "metadata"]]}}])
     api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.5})
     # recall is 2 / (2 + 3ε) (weights n_gt + ε, item c enters with ε): just below 1
     api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_recall", {"threshold": 1.0})
     job_id = evaluate(api, model_id, [name])
     errors = api.get(f"job/{job_id}/errors").json()
-    assert any("cat_f1" in e for e in errors), errors
+    assert any("seg_iou" in e for e in errors), errors
+    # a filter on a metadata key the objects lack, without allow_missing (validate.md §8.2)
+    assert any('filter on "kind"' in e for e in errors), errors
     history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
-    assert len(history) == 3
+    assert len(history) == 5
     by_fn = {h["eval_function_id"]: h for h in history}
     for h in history:
         assert h["scenario_test_id"] == test_id and h["model_id"] == model_id
@@ -288,8 +331,12 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     recall = by_fn["ef_bbox_recall"]
     assert recall["status"] == "completed" and recall["pass"] is False
     assert recall["result"] == 2 / (2 + 3 * 2.220446049250313e-16)
-    cat = by_fn["ef_cat_f1"]
-    assert cat["status"] == "errored" and "cat_f1" in cat["error"] and cat["result"] is None
+    cat = by_fn["ef_cat_f1"]  # no categories: nothing measured
+    assert cat["status"] == "completed" and cat["result"] is None and cat["pass"] is True
+    seg = by_fn["ef_seg_iou"]
+    assert seg["status"] == "errored" and "seg_iou" in seg["error"] and seg["result"] is None
+    filtered = by_fn["ef_bbox_precision"]
+    assert filtered["status"] == "errored" and "allow_missing" in filtered["error"]
     info = api.get(f"validate/eval/{iou['id']}/info").json()
     assert info["scenario_test_evaluation"] == iou
     items = info["scenario_test_item_evaluations"]
@@ -301,7 +348,7 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.1})
     evaluate(api, model_id, [name])
     history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
-    assert len(history) == 6
+    assert len(history) == 10
     assert [h["threshold"] for h in history if h["eval_function_id"] == "ef_bbox_iou"] == [0.1, 0.5]
     assert history[0]["created_at"] >= history[-1]["created_at"]
 
@@ -337,8 +384,12 @@ def fixture_objects(item, prediction):
     for i, s in enumerate(item[key]):
         ref = item["reference_id"] + ("/pc" if s["type"] == "cuboid" else "")
         obj = {"label": s["label"], "type": s["type"], "reference_id": ref,
-               "annotation_id": f"{key}_{i}", "metadata": {}}
-        if s["type"] == "cuboid":
+               "annotation_id": f"{key}_{i}", "metadata": s.get("metadata", {})}
+        if s["type"] == "category":
+            del obj["annotation_id"]
+            if s["taxonomy_name"] is not None:
+                obj["taxonomy_name"] = s["taxonomy_name"]
+        elif s["type"] == "cuboid":
             obj["geometry"] = {"position": dict(zip("xyz", s["position"])),
                                "dimensions": dict(zip("xyz", s["dimensions"])),
                                "yaw": s["yaw"]}
@@ -363,6 +414,15 @@ def load_fixture_and_evaluate(api, dataset, doc):
         {"reference_id": r, "pointcloud_url": f"https://example.com/{r}.json", "metadata": {}}
         for r in pc_refs]})
     assert r.status_code == 200, r.text
+    taxonomies = {}
+    for item in doc["items"]:
+        for s in item["ground_truth"] + item["predictions"]:
+            if s["type"] == "category" and s["taxonomy_name"] is not None:
+                taxonomies.setdefault(s["taxonomy_name"], set()).add(s["label"])
+    for name, labels in sorted(taxonomies.items()):
+        r = api.post(f"dataset/{dataset}/add_taxonomy", {"taxonomy_name": name, "type": "category",
+                                                         "labels": sorted(labels)})
+        assert r.status_code == 200, r.text
     gt = [o for item in doc["items"] for o in fixture_objects(item, False)]
     r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": gt})
     assert r.status_code == 200, r.text
@@ -371,8 +431,12 @@ def load_fixture_and_evaluate(api, dataset, doc):
     predict(api, run_id, [o for item in doc["items"] for o in fixture_objects(item, True)])
     functions = {False: [], True: []}
     for c in doc["configs"]:
-        args = {k: c[k] for k in ("enforce_label_match", "iou_threshold", "confidence_threshold")
-                if not c["metric"] == "map" or k == "iou_threshold"}
+        keys = ("enforce_label_match", "iou_threshold", "confidence_threshold")
+        if c["metric"] == "map":
+            keys = ("iou_threshold",)
+        if c["metric"] == "f1":
+            keys = ("confidence_threshold", "f1_method")
+        args = {k: c[k] for k in keys + ("annotation_filters", "prediction_filters") if k in c}
         if c["metric"] in ("iou_2d", "iou_3d"):
             args["iou_2d"] = c["metric"] == "iou_2d"
         functions[c["shapes"] == "cuboid"].append(
@@ -401,7 +465,9 @@ def test_values_equal_the_clients_metrics_on_generated_data(api, dataset):
     history = load_fixture_and_evaluate(api, dataset, doc)
     assert len(history) == len(doc["configs"])
     for config, h in zip(doc["configs"], history):
-        where = f'{config["function"]} {config["enforce_label_match"]} {config["iou_threshold"]}'
+        where = f'{config["function"]} {config.get("enforce_label_match")} ' \
+                f'{config.get("iou_threshold")} {config.get("f1_method")} ' \
+                f'{config.get("annotation_filters")} {config.get("prediction_filters")}'
         assert h["status"] == "completed", (where, h)
         assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
         items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]

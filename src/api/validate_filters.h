@@ -1,0 +1,24 @@
+// The annotation_filters / prediction_filters of a Model CI metric (docs/api/validate.md §8.2),
+// applied as the client's nucleus/metrics/filtering.py applies them: an object is kept when any
+// branch of the DNF has all its conditions true. Pure; thread-safe.
+#pragma once
+
+#include <string_view>
+
+#include "core/validate.h"
+#include "nucleus/result.h"
+
+namespace nucleus::api {
+
+// Whether the object stored as `object_json` passes `filters` (empty: always), its attributes
+// read through `fields`. segment_field / segment_metadata conditions apply to a mask's
+// segments, so an object that is not a mask (every object this server filters) drops
+// them from its branches (a branch of only those is true), as filtering.py's split does; a mask
+// is refused (masks are not evaluated). Python comparison semantics: numbers (and booleans)
+// compare by value, strings with strings; `=`, `==` and `!=` across kinds are false / true; an
+// order across kinds is an error, as is a missing attribute unless `allow_missing` (then every
+// comparison is false, also `!=`). InvalidArgument naming the filter's key for those errors.
+Result<bool> PassesFilters(const core::FilterDnf& filters, std::string_view object_json,
+                           const core::ObjectFieldReader& fields);
+
+}  // namespace nucleus::api
