@@ -26,6 +26,8 @@ namespace nucleus::store::postgres {
 // script of CREATE TEMP TABLE ... ON COMMIT DELETE ROWS, run on a connection when it opens,
 // outside any transaction (so that no rollback can drop them).
 std::string StagingTablesSql();
+// The annotations' part of it (postgres/annotations.cc).
+std::string AnnotationStagingSql();
 
 std::unique_ptr<KeyRepo> NewKeyRepo(Conn& conn);
 std::unique_ptr<DatasetRepo> NewDatasetRepo(Conn& conn);

@@ -322,7 +322,7 @@ class PostgresPredictionRepo final : public PredictionRepo {
 
 }  // namespace
 
-std::string StagingTablesSql() { return kStagingSql; }
+std::string StagingTablesSql() { return kStagingSql + AnnotationStagingSql(); }
 
 std::unique_ptr<PredictionRepo> NewPredictionRepo(Conn& db) {
   return std::make_unique<PostgresPredictionRepo>(db);
