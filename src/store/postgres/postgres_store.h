@@ -38,9 +38,10 @@ struct PostgresOptions {
   // connection opens) and merged by one INSERT ... SELECT ... ON CONFLICT. kUnnest: one binary
   // array per column, unnested by one INSERT ... ON CONFLICT. Same rows, ids and order either
   // way. The environment variable NUCLEUS_PG_BULK_WRITE (copy|unnest), when set, overrides
-  // this (to compare both paths with one binary: bench/ingest).
+  // this (to compare both paths with one binary: bench/ingest). kUnnest is the default: COPY
+  // measured slower (docs/design/postgres.md, "Bulk writes: COPY or unnest").
   enum class BulkWrite { kUnnest, kCopy };
-  BulkWrite bulk_write = BulkWrite::kCopy;
+  BulkWrite bulk_write = BulkWrite::kUnnest;
 };
 
 // True for the URIs PostgresStore::Open takes ("postgresql://..." or "postgres://...").
