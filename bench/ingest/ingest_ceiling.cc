@@ -1,7 +1,8 @@
-// The store's upsert ceiling for box predictions (SQLite, or PostgreSQL with --store): the same rows ingest_http.py sends (same payload
-// bytes, same identities), written through store::PredictionRepo::PutMany in transactions of
-// 5,000 rows, as the server does per request, but without HTTP, JSON parsing or reference
-// resolution. Prints predictions/s for new rows, re-upload with update=false and update=true.
+// The store's upsert ceiling for box predictions (SQLite, or PostgreSQL with --store): the same
+// rows ingest_http.py sends (same payload bytes, same identities), written through
+// store::PredictionRepo::PutMany in transactions of 5,000 rows, as the server does per request, but
+// without HTTP, JSON parsing or reference resolution. Prints predictions/s for new rows, re-upload
+// with update=false and update=true.
 //
 //   ingest_ceiling [--predictions N] [--per-item K] [--dir DIR] [--store postgresql://...]
 //
@@ -23,8 +24,8 @@
 #include "store/datasets.h"
 #include "store/items.h"
 #include "store/models.h"
-#include "store/predictions.h"
 #include "store/postgres/postgres_store.h"
+#include "store/predictions.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {

@@ -121,8 +121,8 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
     while (done < rows.size()) {
       const size_t n = ChunkSize(rows.subspan(done), update);
       if (db_.bulk_copy()) {
-        NUCLEUS_ASSIGN_OR_RETURN(int64_t merged, MergeByCopy(dataset_id, rows.subspan(done, n),
-                                                             update));
+        NUCLEUS_ASSIGN_OR_RETURN(int64_t merged,
+                                 MergeByCopy(dataset_id, rows.subspan(done, n), update));
         written += merged;
         done += n;
         continue;
@@ -153,8 +153,8 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
   }
 
   // One statement's rows (no repeated identity) through the staging table.
-  Result<int64_t> MergeByCopy(const std::string& dataset_id,
-                              std::span<const AnnotationWrite> rows, bool update) {
+  Result<int64_t> MergeByCopy(const std::string& dataset_id, std::span<const AnnotationWrite> rows,
+                              bool update) {
     copy_.Clear();
     int64_t ord = 0;
     for (const AnnotationWrite& r : rows) {

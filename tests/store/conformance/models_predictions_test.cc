@@ -247,8 +247,7 @@ TEST_P(StoreConformanceTest, PredictionPutManyBatchesOfOneWriteSeeEachOther) {
     Boxes second(item.rowid, {"pred_x", "pred_3"}, {"id:a", "id:c"}, {R"({"v":9})", R"({"v":3})"});
     NUCLEUS_ASSIGN_OR_RETURN(int64_t w2, tx.predictions().PutMany(run.rowid, second, false));
     EXPECT_EQ(w2, 1);  // id:a exists: ignored
-    Boxes third(item.rowid, {"pred_y", "pred_4"}, {"id:c", "id:d"},
-                {R"({"v":30})", R"({"v":4})"});
+    Boxes third(item.rowid, {"pred_y", "pred_4"}, {"id:c", "id:d"}, {R"({"v":30})", R"({"v":4})"});
     NUCLEUS_ASSIGN_OR_RETURN(int64_t w3, tx.predictions().PutMany(run.rowid, third, true));
     EXPECT_EQ(w3, 2);  // id:c replaced in place, id:d added
     return Status::Ok();
@@ -307,9 +306,8 @@ TEST_P(StoreConformanceTest, PredictionPutManyLargeBatchIgnoresOrUpdatesExisting
   EXPECT_EQ(rows[1200].id, "pred_b100");
   EXPECT_EQ(rows[11999].id, "pred_b11999");
   for (size_t i = 1; i < rows.size(); ++i) ASSERT_LT(rows[i - 1].rowid, rows[i].rowid);
-  EXPECT_TRUE(std::all_of(rows.begin(), rows.end(), [](const StoredPrediction& p) {
-    return p.payload == R"({"tag":"c"})";
-  }));
+  EXPECT_TRUE(std::all_of(rows.begin(), rows.end(),
+                          [](const StoredPrediction& p) { return p.payload == R"({"tag":"c"})"; }));
 }
 
 // A Write that fails after a PutMany leaves nothing behind, and the next PutMany works as on a
