@@ -1,9 +1,13 @@
-// The SQLite upsert ceiling for box predictions: the same rows ingest_http.py sends (same payload
-// bytes, same identities), written through store::PredictionRepo::PutMany in transactions of
-// 5,000 rows, as the server does per request, but without HTTP, JSON parsing or reference
-// resolution. Prints predictions/s for new rows, re-upload with update=false and update=true.
+// The store's upsert ceiling for box predictions (SQLite, or PostgreSQL with --store): the same
+// rows ingest_http.py sends (same payload bytes, same identities), written through
+// store::PredictionRepo::PutMany in transactions of 5,000 rows, as the server does per request, but
+// without HTTP, JSON parsing or reference resolution. Prints predictions/s for new rows, re-upload
+// with update=false and update=true.
 //
-//   ingest_ceiling [--predictions N] [--per-item K] [--dir DIR]
+//   ingest_ceiling [--predictions N] [--per-item K] [--dir DIR] [--store postgresql://...]
+//
+// With --store the rows go to that (empty) PostgreSQL database; NUCLEUS_PG_BULK_WRITE=copy|unnest
+// picks the bulk-write path (docs/design/postgres.md).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -11,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +24,7 @@
 #include "store/datasets.h"
 #include "store/items.h"
 #include "store/models.h"
+#include "store/postgres/postgres_store.h"
 #include "store/predictions.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -60,17 +66,26 @@ std::string BoxPayload(size_t i, const std::string& ref) {
 
 int main(int argc, char** argv) {
   size_t n = 200000, per_item = 4;
-  std::string dir = "/tmp/nucleus-ingest-ceiling";
+  std::string dir = "/tmp/nucleus-ingest-ceiling", uri;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--predictions")) n = std::strtoul(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--per-item")) per_item = std::strtoul(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    if (!std::strcmp(argv[i], "--store")) uri = argv[i + 1];
   }
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto opened = store::sqlite::SqliteStore::Open(dir + "/nucleus.db");
-  Check(opened.status(), "open");
-  store::Store& db = **opened;
+  std::unique_ptr<store::Store> opened_store;
+  if (uri.empty()) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto opened = store::sqlite::SqliteStore::Open(dir + "/nucleus.db");
+    Check(opened.status(), "open");
+    opened_store = std::move(*opened);
+  } else {
+    auto opened = store::postgres::PostgresStore::Open(uri);
+    Check(opened.status(), "open");
+    opened_store = std::move(*opened);
+  }
+  store::Store& db = *opened_store;
 
   const size_t items = (n + per_item - 1) / per_item;
   std::vector<int64_t> item_rowids(items);

@@ -32,6 +32,24 @@ constexpr const char* kInsertSqlUpdate =
     "annotation_id = excluded.annotation_id, label = excluded.label, "
     "payload = excluded.payload, labels = excluded.labels, geometry = excluded.geometry";
 
+// The COPY path (PostgresOptions::BulkWrite::kCopy), as predictions': each statement's rows
+// are streamed into the connection's staging table, then merged in order by one statement
+// that also empties the staging table.
+constexpr const char* kStagingSql =
+    "CREATE TEMP TABLE IF NOT EXISTS nucleus_stage_annotations (ord bigint, id text, "
+    "item_rowid bigint, type text, identity text, annotation_id text, label text, payload text, "
+    "labels text, geometry bytea) ON COMMIT DELETE ROWS;";
+constexpr const char* kCopySql =
+    "COPY nucleus_stage_annotations (ord, id, item_rowid, type, identity, annotation_id, label, "
+    "payload, labels, geometry) FROM STDIN (FORMAT binary)";
+constexpr int kCopyFields = 10;
+constexpr const char* kMergeSql =
+    "WITH s AS (DELETE FROM nucleus_stage_annotations RETURNING *) "
+    "INSERT INTO annotations (id, dataset_id, item_rowid, type, identity, annotation_id, label, "
+    "payload, labels, geometry) "
+    "SELECT s.id, ?, s.item_rowid, s.type, s.identity, s.annotation_id, s.label, s.payload, "
+    "s.labels, s.geometry FROM s ORDER BY s.ord ";
+
 // The column arrays of one PutMany statement, reused from batch to batch.
 struct AnnotationColumns {
   ArrayParam id{ArrayParam::kText}, item_rowid{ArrayParam::kInt8}, type{ArrayParam::kText},
@@ -102,6 +120,13 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
     size_t done = 0;
     while (done < rows.size()) {
       const size_t n = ChunkSize(rows.subspan(done), update);
+      if (db_.bulk_copy()) {
+        NUCLEUS_ASSIGN_OR_RETURN(int64_t merged,
+                                 MergeByCopy(dataset_id, rows.subspan(done, n), update));
+        written += merged;
+        done += n;
+        continue;
+      }
       AnnotationColumns& c = columns_;
       for (ArrayParam* a : c.all) a->Clear();
       for (const AnnotationWrite& r : rows.subspan(done, n)) {
@@ -125,6 +150,32 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
       done += n;
     }
     return written;
+  }
+
+  // One statement's rows (no repeated identity) through the staging table.
+  Result<int64_t> MergeByCopy(const std::string& dataset_id, std::span<const AnnotationWrite> rows,
+                              bool update) {
+    copy_.Clear();
+    int64_t ord = 0;
+    for (const AnnotationWrite& r : rows) {
+      EncodeStringList(r.labels, &labels_);
+      copy_.BeginRow(kCopyFields);
+      copy_.Add(ord++);
+      copy_.Add(r.id);
+      copy_.Add(r.item_rowid);
+      copy_.Add(r.type);
+      copy_.Add(r.identity);
+      copy_.Add(r.annotation_id);
+      copy_.Add(r.label);
+      copy_.Add(r.payload_json);
+      copy_.Add(labels_);
+      // Empty: missing (NULL), which the start-up backfill derives.
+      r.geometry.empty() ? copy_.AddNull() : copy_.Add(r.geometry);
+    }
+    NUCLEUS_RETURN_IF_ERROR(db_.CopyIn(kCopySql, copy_.Finish()));
+    Stmt merge = db_.Prepare(update ? merge_update_sql_ : merge_ignore_sql_);
+    NUCLEUS_RETURN_IF_ERROR(merge.BindStatic(1, dataset_id).Exec());
+    return db_.Changes();
   }
 
   Result<std::vector<Annotation>> ListByItem(int64_t item_rowid) override {
@@ -284,9 +335,14 @@ class PostgresAnnotationRepo final : public AnnotationRepo {
   std::unordered_set<RowKey, RowKeyHash> seen_;  // ChunkSize's keys, reused
   const std::string insert_ignore_sql_ = std::string(kInsertSql) + kInsertSqlIgnore;
   const std::string insert_update_sql_ = std::string(kInsertSql) + kInsertSqlUpdate;
+  CopyRows copy_;
+  const std::string merge_ignore_sql_ = std::string(kMergeSql) + kInsertSqlIgnore;
+  const std::string merge_update_sql_ = std::string(kMergeSql) + kInsertSqlUpdate;
 };
 
 }  // namespace
+
+std::string AnnotationStagingSql() { return kStagingSql; }
 
 std::unique_ptr<AnnotationRepo> NewAnnotationRepo(Conn& db) {
   return std::make_unique<PostgresAnnotationRepo>(db);

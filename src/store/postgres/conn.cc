@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -107,6 +108,50 @@ std::string_view ArrayParam::Bytes() {
   PutBigEndian(static_cast<uint32_t>(count_), 4, &bytes_);
   PutBigEndian(1, 4, &bytes_);
   bytes_.append(elements_);
+  return bytes_;
+}
+
+// ---- CopyRows
+
+void CopyRows::Clear() {
+  // Signature, flags (no OIDs), header extension length.
+  static constexpr char kHeader[] = "PGCOPY\n\377\r\n";
+  bytes_.assign(kHeader, sizeof kHeader);  // the signature includes its NUL
+  PutBigEndian(0, 4, &bytes_);
+  PutBigEndian(0, 4, &bytes_);
+  rows_ = 0;
+  finished_ = false;
+}
+
+void CopyRows::BeginRow(int fields) {
+  PutBigEndian(static_cast<uint16_t>(fields), 2, &bytes_);
+  ++rows_;
+}
+
+void CopyRows::Add(std::string_view bytes) {
+  PutBigEndian(static_cast<uint32_t>(bytes.size()), 4, &bytes_);
+  bytes_.append(bytes);
+}
+
+void CopyRows::Add(int64_t value) {
+  PutBigEndian(8, 4, &bytes_);
+  PutBigEndian(static_cast<uint64_t>(value), 8, &bytes_);
+}
+
+void CopyRows::Add(double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  PutBigEndian(8, 4, &bytes_);
+  PutBigEndian(bits, 8, &bytes_);
+}
+
+void CopyRows::AddNull() {
+  PutBigEndian(0xffffffffu, 4, &bytes_);  // length -1
+}
+
+std::string_view CopyRows::Finish() {
+  if (!finished_) PutBigEndian(0xffff, 2, &bytes_);  // field count -1: the end
+  finished_ = true;
   return bytes_;
 }
 
@@ -406,6 +451,44 @@ Stmt Conn::Scan(std::string_view sql) {
   Stmt stmt(this, "scan", params, Status::Ok());
   stmt.cursor_sql_ = std::move(numbered);
   return stmt;
+}
+
+Status Conn::CopyIn(const std::string& copy_sql, std::string_view data) {
+  changes_ = 0;
+  pg_result* started = PQexec(conn_, copy_sql.c_str());
+  if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) {
+    Status status = ResultStatus(started, "copy");
+    if (started != nullptr) PQclear(started);
+    return status.ok() ? Internal("postgres copy: not a COPY FROM STDIN: " + copy_sql) : status;
+  }
+  PQclear(started);
+  // In slices, so that libpq's output buffer stays small whatever the batch's size.
+  constexpr size_t kSlice = size_t{1} << 20;
+  std::string failed;
+  for (size_t at = 0; at < data.size(); at += kSlice) {
+    const size_t n = std::min(kSlice, data.size() - at);
+    if (PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) != 1) {
+      failed = ErrorText(conn_);
+      break;
+    }
+  }
+  if (PQputCopyEnd(conn_, failed.empty() ? nullptr : failed.c_str()) != 1 && failed.empty()) {
+    failed = ErrorText(conn_);
+  }
+  // The COPY's result, then the end of results (nullptr).
+  Status status;
+  while (pg_result* result = PQgetResult(conn_)) {
+    Status one = ResultStatus(result, "copy");
+    if (one.ok()) {
+      const char* copied = PQcmdTuples(result);
+      if (copied != nullptr && *copied != '\0') changes_ = std::atoll(copied);
+    } else if (status.ok()) {
+      status = std::move(one);
+    }
+    PQclear(result);
+  }
+  if (status.ok() && !failed.empty()) status = Unavailable("postgres copy: " + failed);
+  return status;
 }
 
 Status Conn::ExecScript(const std::string& sql) {

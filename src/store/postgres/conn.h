@@ -109,8 +109,16 @@ class Conn {
   Stmt Scan(std::string_view sql);
   // Runs one or more statements without parameters or results (the simple query protocol).
   Status ExecScript(const std::string& sql);
-  // Rows touched by the last Stmt::Exec / Step that ran.
+  // Runs `copy_sql` (a `COPY table (...) FROM STDIN (FORMAT binary)`) and streams `data` (a
+  // whole binary COPY stream: CopyRows::Finish) to it. Changes() then tells the rows copied.
+  Status CopyIn(const std::string& copy_sql, std::string_view data);
+  // Rows touched by the last Stmt::Exec / Step / CopyIn that ran.
   int64_t Changes() const { return changes_; }
+  // Whether bulk writes on this connection go through its staging tables (COPY, then one merge
+  // per batch) rather than column arrays (unnest); set by the store when it opens the
+  // connection, after creating the staging tables.
+  bool bulk_copy() const { return bulk_copy_; }
+  void set_bulk_copy(bool on) { bulk_copy_ = on; }
   // False once the server has gone away: the pool drops the connection.
   bool healthy() const;
   pg_conn* raw() { return conn_; }
@@ -133,6 +141,7 @@ class Conn {
   std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> prepared_;
   int64_t changes_ = 0;
   int64_t cursors_ = 0;  // names the next cursor
+  bool bulk_copy_ = false;
 };
 
 // A one-dimensional array parameter in PostgreSQL's binary format, built element by element:
@@ -158,6 +167,31 @@ class ArrayParam {
   bool has_null_ = false;
   std::string elements_;
   std::string bytes_;
+};
+
+// Rows in PostgreSQL's binary COPY format (a header, per row its field count then each field
+// as length + bytes, a trailer), built field by field for Conn::CopyIn. Fields are sent as
+// their type's binary form: the columns of the target table must match their order and types.
+class CopyRows {
+ public:
+  CopyRows() { Clear(); }
+  // Empties the stream (keeping its buffer) for the next batch.
+  void Clear();
+  // Starts a row of `fields` fields (each then added with one Add/AddNull). Not after Finish
+  // (until the next Clear).
+  void BeginRow(int fields);
+  void Add(std::string_view bytes);  // a text or bytea field
+  void Add(int64_t value);           // an int8 field
+  void Add(double value);            // a float8 field
+  void AddNull();
+  // The whole stream, trailer included; valid until the next Clear.
+  std::string_view Finish();
+  size_t rows() const { return rows_; }
+
+ private:
+  std::string bytes_;
+  size_t rows_ = 0;
+  bool finished_ = false;  // the trailer is written
 };
 
 // `sql` with its `?` and `?N` placeholders (outside quotes) as `$N`; `*params` = the highest N.

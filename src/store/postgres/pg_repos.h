@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "store/annotations.h"
 #include "store/datasets.h"
@@ -20,6 +21,13 @@
 #include "store/validate.h"
 
 namespace nucleus::store::postgres {
+
+// The staging tables of bulk writes through COPY (PostgresOptions::BulkWrite::kCopy): one
+// script of CREATE TEMP TABLE ... ON COMMIT DELETE ROWS, run on a connection when it opens,
+// outside any transaction (so that no rollback can drop them).
+std::string StagingTablesSql();
+// The annotations' part of it (postgres/annotations.cc).
+std::string AnnotationStagingSql();
 
 std::unique_ptr<KeyRepo> NewKeyRepo(Conn& conn);
 std::unique_ptr<DatasetRepo> NewDatasetRepo(Conn& conn);

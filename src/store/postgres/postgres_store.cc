@@ -1,5 +1,8 @@
 #include "store/postgres/postgres_store.h"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "store/postgres/pg_repos.h"
 #include "store/postgres/schema.h"
 
@@ -91,6 +94,16 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
     return InvalidArgument("postgres pool size must be between 1 and " +
                            std::to_string(PostgresOptions::kMaxPoolSize));
   }
+  if (const char* bulk = std::getenv("NUCLEUS_PG_BULK_WRITE"); bulk != nullptr) {
+    const std::string_view mode = bulk;
+    if (mode == "copy") {
+      options.bulk_write = PostgresOptions::BulkWrite::kCopy;
+    } else if (mode == "unnest") {
+      options.bulk_write = PostgresOptions::BulkWrite::kUnnest;
+    } else {
+      return InvalidArgument("NUCLEUS_PG_BULK_WRITE must be copy or unnest");
+    }
+  }
   std::unique_ptr<PostgresStore> store(new PostgresStore(uri, options));  // NOLINT: private
   NUCLEUS_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, store->Take());
   Status migrated = Migrate(*conn);
@@ -114,6 +127,13 @@ Result<std::unique_ptr<Conn>> PostgresStore::Take() {
     ++open_;  // reserved; connected below without the lock
   }
   Result<std::unique_ptr<Conn>> conn = Conn::Open(uri_);
+  if (conn.ok() && options_.bulk_write == PostgresOptions::BulkWrite::kCopy) {
+    if (Status staged = (*conn)->ExecScript(StagingTablesSql()); staged.ok()) {
+      (*conn)->set_bulk_copy(true);
+    } else {
+      conn = staged;
+    }
+  }
   if (!conn.ok()) {
     std::lock_guard<std::mutex> lock(pool_mu_);
     --open_;

@@ -33,6 +33,15 @@ struct PostgresOptions {
   // How long ChangeStamp() reuses the counter it read (another server's commit is seen within
   // this long; this store's own commits at once).
   std::chrono::milliseconds stamp_interval{200};
+  // How bulk writes (PredictionRepo::PutMany, AnnotationRepo::PutMany) reach their table. kCopy:
+  // each batch is streamed with COPY (binary) into a staging table of the connection (TEMP, created
+  // when the connection opens) and merged by one INSERT ... SELECT ... ON CONFLICT. kUnnest: one
+  // binary array per column, unnested by one INSERT ... ON CONFLICT. Same rows, ids and order
+  // either way. The environment variable NUCLEUS_PG_BULK_WRITE (copy|unnest), when set, overrides
+  // this (to compare both paths with one binary: bench/ingest). kUnnest is the default: COPY
+  // measured slower (docs/design/postgres.md, "Bulk writes: COPY or unnest").
+  enum class BulkWrite { kUnnest, kCopy };
+  BulkWrite bulk_write = BulkWrite::kUnnest;
 };
 
 // True for the URIs PostgresStore::Open takes ("postgresql://..." or "postgres://...").

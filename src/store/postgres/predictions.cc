@@ -32,6 +32,26 @@ constexpr const char* kInsertSqlUpdate =
     "label = excluded.label, confidence = excluded.confidence, "
     "payload = excluded.payload, geometry = excluded.geometry";
 
+// The COPY path (PostgresOptions::BulkWrite::kCopy): the batch is streamed in binary into the
+// connection's staging table, then one statement moves it into predictions, in batch order
+// (`ord`), with the same ON CONFLICT clause as above; the DELETE ... RETURNING empties the
+// staging table for the next batch of the transaction (ON COMMIT DELETE ROWS empties it at
+// the end of each one).
+constexpr const char* kStagingSql =
+    "CREATE TEMP TABLE IF NOT EXISTS nucleus_stage_predictions (ord bigint, item_rowid bigint, "
+    "identity text, id text, type text, annotation_id text, label text, confidence float8, "
+    "payload text, geometry bytea) ON COMMIT DELETE ROWS;";
+constexpr const char* kCopySql =
+    "COPY nucleus_stage_predictions (ord, item_rowid, identity, id, type, annotation_id, label, "
+    "confidence, payload, geometry) FROM STDIN (FORMAT binary)";
+constexpr int kCopyFields = 10;
+constexpr const char* kMergeSql =
+    "WITH s AS (DELETE FROM nucleus_stage_predictions RETURNING *) "
+    "INSERT INTO predictions (run_rowid, item_rowid, identity, id, type, annotation_id, label, "
+    "confidence, payload, geometry) "
+    "SELECT ?, s.item_rowid, s.identity, s.id, s.type, s.annotation_id, s.label, s.confidence, "
+    "s.payload, s.geometry FROM s ORDER BY s.ord ";
+
 // The column arrays of one PutMany statement, reused from batch to batch.
 struct PredictionColumns {
   ArrayParam item_rowid{ArrayParam::kInt8}, identity{ArrayParam::kText}, id{ArrayParam::kText},
@@ -61,6 +81,42 @@ class PostgresPredictionRepo final : public PredictionRepo {
 
   Result<int64_t> PutMany(int64_t run_rowid, std::span<const PredictionWrite> rows,
                           bool update) override {
+    return db_.bulk_copy() ? PutManyByCopy(run_rowid, rows, update)
+                           : PutManyByUnnest(run_rowid, rows, update);
+  }
+
+  Result<int64_t> PutManyByCopy(int64_t run_rowid, std::span<const PredictionWrite> rows,
+                                bool update) {
+    int64_t written = 0;
+    for (size_t done = 0; done < rows.size();) {
+      const size_t n = std::min(kRowsPerStatement, rows.size() - done);
+      copy_.Clear();
+      int64_t ord = 0;
+      for (const PredictionWrite& r : rows.subspan(done, n)) {
+        copy_.BeginRow(kCopyFields);
+        copy_.Add(ord++);
+        copy_.Add(r.item_rowid);
+        copy_.Add(r.identity);
+        copy_.Add(r.id);
+        copy_.Add(r.type);
+        copy_.Add(r.annotation_id);
+        copy_.Add(r.label);
+        r.confidence ? copy_.Add(*r.confidence) : copy_.AddNull();
+        copy_.Add(r.payload_json);
+        // Empty: missing (NULL), which the start-up backfill derives.
+        r.geometry.empty() ? copy_.AddNull() : copy_.Add(r.geometry);
+      }
+      NUCLEUS_RETURN_IF_ERROR(db_.CopyIn(kCopySql, copy_.Finish()));
+      Stmt merge = db_.Prepare(update ? merge_update_sql_ : merge_ignore_sql_);
+      NUCLEUS_RETURN_IF_ERROR(merge.Bind(1, run_rowid).Exec());
+      written += db_.Changes();
+      done += n;
+    }
+    return written;
+  }
+
+  Result<int64_t> PutManyByUnnest(int64_t run_rowid, std::span<const PredictionWrite> rows,
+                                  bool update) {
     int64_t written = 0;
     PredictionColumns& c = columns_;
     for (size_t done = 0; done < rows.size();) {
@@ -259,9 +315,14 @@ class PostgresPredictionRepo final : public PredictionRepo {
   PredictionColumns columns_;
   const std::string insert_ignore_sql_ = std::string(kInsertSql) + kInsertSqlIgnore;
   const std::string insert_update_sql_ = std::string(kInsertSql) + kInsertSqlUpdate;
+  CopyRows copy_;
+  const std::string merge_ignore_sql_ = std::string(kMergeSql) + kInsertSqlIgnore;
+  const std::string merge_update_sql_ = std::string(kMergeSql) + kInsertSqlUpdate;
 };
 
 }  // namespace
+
+std::string StagingTablesSql() { return kStagingSql + AnnotationStagingSql(); }
 
 std::unique_ptr<PredictionRepo> NewPredictionRepo(Conn& db) {
   return std::make_unique<PostgresPredictionRepo>(db);

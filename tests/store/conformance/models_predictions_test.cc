@@ -3,6 +3,7 @@
 // orders, rowid ranges and the borrowed views of ReadItem / ScanRun.
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include "conformance.h"
 
@@ -230,6 +231,108 @@ TEST_P(StoreConformanceTest, PredictionPutIgnoresOrUpdatesInPlaceKeepingIdAndPos
   EXPECT_FALSE(updated[0].confidence.has_value());
   EXPECT_EQ(updated[4].id, "pred_5");
   EXPECT_EQ(updated[4].confidence, std::optional<double>(0.5));
+}
+
+// Several PutMany in one transaction: each sees the rows the earlier ones wrote (ignored or
+// replaced as existing), whatever path the store takes (PostgreSQL's COPY goes through a
+// staging table per connection, which must hold nothing of an earlier batch).
+TEST_P(StoreConformanceTest, PredictionPutManyBatchesOfOneWriteSeeEachOther) {
+  Dataset ds = AddDataset("owner_a");
+  Item item = AddItem(ds.id, "img");
+  ModelRun run = AddRun(AddModel("owner_a", "m"), ds.id);
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    Boxes first(item.rowid, {"pred_1", "pred_2"}, {"id:a", "id:b"}, {R"({"v":1})", R"({"v":2})"});
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t w1, tx.predictions().PutMany(run.rowid, first, false));
+    EXPECT_EQ(w1, 2);
+    Boxes second(item.rowid, {"pred_x", "pred_3"}, {"id:a", "id:c"}, {R"({"v":9})", R"({"v":3})"});
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t w2, tx.predictions().PutMany(run.rowid, second, false));
+    EXPECT_EQ(w2, 1);  // id:a exists: ignored
+    Boxes third(item.rowid, {"pred_y", "pred_4"}, {"id:c", "id:d"}, {R"({"v":30})", R"({"v":4})"});
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t w3, tx.predictions().PutMany(run.rowid, third, true));
+    EXPECT_EQ(w3, 2);  // id:c replaced in place, id:d added
+    return Status::Ok();
+  }));
+  std::vector<StoredPrediction> rows = RunPredictions(*store_, run.rowid);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].id, "pred_1");
+  EXPECT_EQ(rows[0].payload, R"({"v":1})");
+  EXPECT_EQ(rows[1].id, "pred_2");
+  EXPECT_EQ(rows[2].id, "pred_3");
+  EXPECT_EQ(rows[2].payload, R"({"v":30})");
+  EXPECT_EQ(rows[3].id, "pred_4");
+}
+
+// A batch larger than one statement of the PostgreSQL store (10,000 rows) that mixes new and
+// existing identities: written in order, existing ones ignored or replaced as in small batches.
+TEST_P(StoreConformanceTest, PredictionPutManyLargeBatchIgnoresOrUpdatesExisting) {
+  Dataset ds = AddDataset("owner_a");
+  Item item = AddItem(ds.id, "img");
+  ModelRun run = AddRun(AddModel("owner_a", "m"), ds.id);
+  auto batch = [&](int from, int to, const std::string& tag) {
+    std::vector<std::string> ids, identities, payloads;
+    for (int i = from; i < to; ++i) {
+      ids.push_back("pred_" + tag + std::to_string(i));
+      identities.push_back("id:" + std::to_string(i));
+      payloads.push_back(R"({"tag":")" + tag + "\"}");
+    }
+    return std::make_unique<Boxes>(item.rowid, ids, identities, payloads);
+  };
+  // Every tenth of 0..12000 first, then all of them: ignored, then replaced.
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    for (int i = 0; i < 12000; i += 1000) {
+      std::unique_ptr<Boxes> some = batch(i, i + 100, "a");
+      NUCLEUS_RETURN_IF_ERROR(tx.predictions().PutMany(run.rowid, *some, false).status());
+    }
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    std::unique_ptr<Boxes> all = batch(0, 12000, "b");
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx.predictions().PutMany(run.rowid, *all, false));
+    EXPECT_EQ(written, 12000 - 1200);
+    return Status::Ok();
+  }));
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    std::unique_ptr<Boxes> all = batch(0, 12000, "c");
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx.predictions().PutMany(run.rowid, *all, true));
+    EXPECT_EQ(written, 12000);
+    return Status::Ok();
+  }));
+  std::vector<StoredPrediction> rows = RunPredictions(*store_, run.rowid);
+  ASSERT_EQ(rows.size(), 12000u);
+  // Rowid order: the 1,200 first rows, then the others in batch order; all replaced by "c".
+  EXPECT_EQ(rows[0].id, "pred_a0");
+  EXPECT_EQ(rows[100].id, "pred_a1000");
+  EXPECT_EQ(rows[1199].id, "pred_a11099");
+  EXPECT_EQ(rows[1200].id, "pred_b100");
+  EXPECT_EQ(rows[11999].id, "pred_b11999");
+  for (size_t i = 1; i < rows.size(); ++i) ASSERT_LT(rows[i - 1].rowid, rows[i].rowid);
+  EXPECT_TRUE(std::all_of(rows.begin(), rows.end(),
+                          [](const StoredPrediction& p) { return p.payload == R"({"tag":"c"})"; }));
+}
+
+// A Write that fails after a PutMany leaves nothing behind, and the next PutMany works as on a
+// fresh store (nothing staged by the rolled-back one reappears).
+TEST_P(StoreConformanceTest, PredictionPutManyOfAFailedWriteLeavesNothing) {
+  Dataset ds = AddDataset("owner_a");
+  Item item = AddItem(ds.id, "img");
+  ModelRun run = AddRun(AddModel("owner_a", "m"), ds.id);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Status failed = Write([&](Tx& tx) -> Status {
+      Boxes rows(item.rowid, {"pred_1", "pred_2"}, {"id:a", "id:b"}, {"{}", "{}"});
+      NUCLEUS_RETURN_IF_ERROR(tx.predictions().PutMany(run.rowid, rows, false).status());
+      return Internal("abandoned");
+    });
+    EXPECT_EQ(failed.code(), StatusCode::kInternal);
+  }
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) -> Status {
+    Boxes rows(item.rowid, {"pred_3"}, {"id:b"}, {"{}"});
+    NUCLEUS_ASSIGN_OR_RETURN(int64_t written, tx.predictions().PutMany(run.rowid, rows, true));
+    EXPECT_EQ(written, 1);
+    return Status::Ok();
+  }));
+  std::vector<StoredPrediction> rows = RunPredictions(*store_, run.rowid);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].id, "pred_3");
 }
 
 TEST_P(StoreConformanceTest, PredictionIdentityIsPerRunAndItem) {
