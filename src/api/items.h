@@ -103,6 +103,13 @@ Result<std::vector<core::Item>> ListItems(Context& ctx, const std::string& owner
 // page's token (InvalidArgument when it is not one). `page_size` >= 1.
 Result<core::ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
                                      const std::string& dataset_id, const core::PageRequest& page);
+// The page of ListItemsPage that starts at 0-based position `index` of the insertion order (the
+// iloc position), with the token of the page after it: a reader jumps to item 99,000 without
+// reading those before it (one positional lookup, then a keyset read from there). No items past
+// the end. InvalidArgument for index < 0 or page_size < 1; NotFound as ListItemsPage.
+Result<core::ItemPage> ListItemsPageAt(Context& ctx, const std::string& owner,
+                                       const std::string& dataset_id, int64_t index,
+                                       int64_t page_size);
 
 // NotFound when there is no such item.
 Result<core::ItemWithAnnotations> GetItemByIndex(Context& ctx, const std::string& owner,

@@ -3,9 +3,11 @@
 #include <string>
 
 #include "api/dashboard.h"
+#include "api/items.h"
 #include "server/answered_error.h"
 #include "server/routes.h"
 #include "wire/dashboard.h"
+#include "wire/items.h"
 
 namespace nucleus::server {
 namespace {
@@ -24,8 +26,20 @@ void GetDashboardEvaluation(api::Context& ctx, Request& req, Response& res) {
   res.Json(wire::EncodeDashboardEvaluation(*summary));
 }
 
+// The grid's page from a position: a far jump reads one page, not every item up to it.
+void GetDashboardItems(api::Context& ctx, Request& req, Response& res) {
+  auto query =
+      wire::DecodeDashboardItemsQuery(QueryParam(req, "index"), QueryParam(req, "pageSize"));
+  if (AnsweredError(query, res)) return;
+  auto page =
+      api::ListItemsPageAt(ctx, req.owner, req.Param("ds"), query->index, query->page_size);
+  if (AnsweredError(page, res)) return;
+  res.Json(wire::EncodeItemPage(*page));
+}
+
 constexpr RouteRow kDashboardRoutes[] = {
     {"GET", "dashboard/evaluation/:ev", GetDashboardEvaluation},
+    {"GET", "dashboard/dataset/:ds/items", GetDashboardItems},
 };
 
 }  // namespace

@@ -78,7 +78,8 @@ const CELL = 150;
 const PAGE = 500;
 
 // A virtualised grid: only the cells in (or near) view exist in the DOM; items are read in pages
-// of PAGE through itemsPage (the client's pager), in order, as the scroll position needs them.
+// of PAGE from a position (dashboard/dataset/{ds}/items?index=), only the pages the scroll
+// position needs: a jump to item 99,000 reads one page, not the 99,000 items before it.
 export async function itemGridPage(main, ds, live) {
   const info = await get(`dataset/${encodeURIComponent(ds)}/info`);
   if (!live()) return;
@@ -88,25 +89,18 @@ export async function itemGridPage(main, ds, live) {
   const spacer = h('div', { style: 'height:0' });
   scroll.append(spacer);
   main.append(scroll);
-  const items = [];
-  let token = null;
-  let loading = null;
-  let done = false;
-  async function loadUpTo(n) {
-    while (!done && items.length < n) {
-      if (!loading) {
-        loading = post(`dataset/${encodeURIComponent(ds)}/itemsPage`,
-                       // A far jump reads up to the cell it needs in one page.
-                       { pageToken: token, pageSize: Math.max(PAGE, n - items.length) }).then((page) => {
-          items.push(...page.items);
-          token = page.nextPageToken;
-          done = !token;
-          loading = null;
-        });
-      }
-      await loading;
-      if (!live()) return;
+  const items = [];  // sparse: items[i] once its page has been read
+  const pages = new Map();  // page number -> its read (a promise), so each page is read once
+  // Reads the pages of [first, last) not read yet; null when there are none (nothing to wait for).
+  function loadRange(first, last) {
+    const reads = [];
+    for (let p = Math.floor(first / PAGE); p * PAGE < last; p++) {
+      if (pages.has(p)) continue;
+      pages.set(p, get(`dashboard/dataset/${encodeURIComponent(ds)}/items?index=${p * PAGE}&pageSize=${PAGE}`)
+        .then((page) => { page.items.forEach((it, k) => { items[p * PAGE + k] = it; }); }));
+      reads.push(pages.get(p));
     }
+    return reads.length ? Promise.all(reads) : null;
   }
   const cells = new Map();
   function draw() {
@@ -117,9 +111,11 @@ export async function itemGridPage(main, ds, live) {
     for (const [i, cell] of cells) {
       if (i < first || i >= last) { cell.remove(); cells.delete(i); }
     }
-    for (let i = first; i < last && i < items.length; i++) {
+    let missing = false;
+    for (let i = first; i < last; i++) {
       if (cells.has(i)) continue;
       const it = items[i];
+      if (!it) { missing = true; continue; }
       const cell = h('a', { class: 'grid-cell', href: `#/dataset/${encodeURIComponent(ds)}/item/${i}`,
                             style: `left:${(i % cols) * CELL}px;top:${Math.floor(i / cols) * CELL}px`,
                             'data-index': i },
@@ -128,11 +124,12 @@ export async function itemGridPage(main, ds, live) {
       cells.set(i, cell);
       scroll.append(cell);
     }
-    if (last > items.length && !done) loadUpTo(last).then(() => live() && draw());
+    const reading = missing && loadRange(first, last);
+    if (reading) reading.then(() => live() && draw());
   }
   scroll.addEventListener('scroll', () => requestAnimationFrame(draw));
   window.addEventListener('resize', () => live() && draw());
-  await loadUpTo(Math.min(total, PAGE));
+  await (loadRange(0, Math.min(total, PAGE)) || Promise.resolve());
   if (!live()) return;
   draw();
   scroll.dataset.ready = '1';
