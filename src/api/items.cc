@@ -497,6 +497,20 @@ Result<core::ItemWithAnnotations> GetItemById(Context& ctx, const std::string& o
   return std::move(*out);
 }
 
+Result<int64_t> GetItemIndex(Context& ctx, const std::string& owner, const std::string& dataset_id,
+                             const std::string& item_id) {
+  int64_t index = 0;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
+                             tx.items().FindById(dataset_id, item_id));
+    if (!item) return NotFound("dataset " + dataset_id + " has no item " + item_id);
+    NUCLEUS_ASSIGN_OR_RETURN(index, tx.items().CountBefore(dataset_id, item->seq));
+    return Status::Ok();
+  }));
+  return index;
+}
+
 Status DeleteItem(Context& ctx, const std::string& owner, const std::string& dataset_id,
                   const std::string& reference_id) {
   return ctx.store.Write([&](store::Tx& tx) -> Status {

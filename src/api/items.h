@@ -120,6 +120,11 @@ Result<core::ItemWithAnnotations> GetItemByRef(Context& ctx, const std::string& 
 Result<core::ItemWithAnnotations> GetItemById(Context& ctx, const std::string& owner,
                                               const std::string& dataset_id,
                                               const std::string& item_id);
+// The 0-based position in the insertion order of the item with this id (what GetItemByIndex
+// takes): a view opened from an item id can go to the previous and the next item.
+// NotFound when the dataset has no such item (another owner's dataset included).
+Result<int64_t> GetItemIndex(Context& ctx, const std::string& owner, const std::string& dataset_id,
+                             const std::string& item_id);
 
 // Deletes the item with its annotations (and everything else hanging off it).
 Status DeleteItem(Context& ctx, const std::string& owner, const std::string& dataset_id,

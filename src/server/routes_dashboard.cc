@@ -37,9 +37,17 @@ void GetDashboardItems(api::Context& ctx, Request& req, Response& res) {
   res.Json(wire::EncodeItemPage(*page));
 }
 
+// Where an item opened by id (an example's) is, for its view's previous / next.
+void GetDashboardItemPosition(api::Context& ctx, Request& req, Response& res) {
+  auto index = api::GetItemIndex(ctx, req.owner, req.Param("ds"), req.Param("di"));
+  if (AnsweredError(index, res)) return;
+  res.Json(wire::EncodeItemPosition(*index));
+}
+
 constexpr RouteRow kDashboardRoutes[] = {
     {"GET", "dashboard/evaluation/:ev", GetDashboardEvaluation},
     {"GET", "dashboard/dataset/:ds/items", GetDashboardItems},
+    {"GET", "dashboard/dataset/:ds/position/:di", GetDashboardItemPosition},
 };
 
 }  // namespace

@@ -50,6 +50,12 @@ Result<core::DashboardItemsQuery> DecodeDashboardItemsQuery(
   return q;
 }
 
+std::string EncodeItemPosition(int64_t index) {
+  JsonWriter w;
+  w.BeginObject().Key("index").Int(index).EndObject();
+  return w.Take();
+}
+
 std::string EncodeDashboardEvaluation(const core::DashboardEvaluation& summary) {
   JsonWriter w;
   w.BeginObject().Key("charts").Raw(EncodeCharts(summary.charts));

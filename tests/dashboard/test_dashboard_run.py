@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import png
@@ -222,3 +223,40 @@ def test_example_opens_its_item_with_the_runs_overlay(browser, server, api, eval
     assert len([r for r in shown if r[0] == "GT"]) == sum(
         len(v) for v in gt.values() if isinstance(v, list))
     browser.check()
+
+
+def test_item_position_route_gives_each_items_iloc_index(api, other_api, evaluated):
+    ds = api.get(f"modelRun/{evaluated['run']}/info")["dataset_id"]
+    for i in range(4):
+        di = api.get(f"dataset/{ds}/iloc/{i}")["item"]["id"]
+        assert api.get(f"dashboard/dataset/{ds}/position/{di}") == {"index": i}
+        r = requests.get(f"{other_api.base}/dashboard/dataset/{ds}/position/{di}",
+                         headers=other_api.auth)
+        assert r.status_code == 404, r.text
+    r = requests.get(f"{api.base}/dashboard/dataset/{ds}/position/di_nope", headers=api.auth)
+    assert (r.status_code, r.json()) == (404, {"error": f"dataset {ds} has no item di_nope"})
+
+
+def test_example_item_goes_to_the_next_item_with_the_runs_overlay(browser, server, api, evaluated):
+    run = evaluated["run"]
+    ds = api.get(f"modelRun/{run}/info")["dataset_id"]
+    di = api.get(f"dataset/{ds}/iloc/2")["item"]["id"]
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go(f"#/dataset/{ds}/itemid/{di}/run/{run}")
+    browser.wait_for("#item-canvas[data-drawn]")
+    assert browser.text("h1").endswith("#2 of 4")
+    for key, k in [(Keys.ARROW_RIGHT, 3), (Keys.ARROW_LEFT, 2), (Keys.ARROW_LEFT, 1)]:
+        browser.driver.find_element(By.TAG_NAME, "body").send_keys(key)
+        WebDriverWait(browser.driver, 10).until(
+            lambda d: d.current_url.endswith(f"#/dataset/{ds}/item/{k}/run/{run}"))
+        WebDriverWait(browser.driver, 10).until(
+            lambda d: d.find_element(By.TAG_NAME, "h1").text.endswith(f"r{k} #{k} of 4"))
+        browser.wait_for("#item-canvas[data-drawn]")
+        assert browser.driver.find_element(By.ID, "run").get_attribute("value") == run
+        want = api.get(f"modelRun/{run}/iloc/{k}")["annotations"]
+        preds = [r for r in cells(browser.wait_for("#object-table")) if r[0] == "pred"]
+        assert sorted(r[3] for r in preds) == sorted(
+            str(p["confidence"]) for v in want.values() if isinstance(v, list) for p in v)
+    browser.check()
+

@@ -9,6 +9,7 @@ const routes = [
   [/^#\/datasets$/, pages.datasetsPage, 'datasets'],
   [/^#\/dataset\/([^/]+)$/, pages.itemGridPage, 'datasets'],
   [/^#\/dataset\/([^/]+)\/item\/(\d+)$/, pages.itemPage, 'datasets'],
+  [/^#\/dataset\/([^/]+)\/item\/(\d+)\/run\/([^/]+)$/, pages.itemWithRunPage, 'datasets'],
   [/^#\/dataset\/([^/]+)\/itemid\/([^/]+)\/run\/([^/]+)$/, pages.itemByIdPage, 'datasets'],
   [/^#\/models$/, pages.modelsPage, 'models'],
   [/^#\/run\/([^/]+)$/, pages.runPage, 'models'],

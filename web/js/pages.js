@@ -210,24 +210,31 @@ function drawObject(g, o, color, masks) {
 }
 
 // One item with its ground truth (green) and, per selected run, its predictions (red), label
-// filter and confidence threshold; ArrowLeft / ArrowRight go to the previous / next item.
+// filter and confidence threshold; ArrowLeft / ArrowRight go to the previous / next item (with
+// the selected run's predictions, if one is selected).
 export async function itemPage(main, ds, index, live) {
+  return itemWithRunPage(main, ds, index, '', live);
+}
+
+export async function itemWithRunPage(main, ds, index, run, live) {
   const i = Number(index);
   const dsPath = `dataset/${encodeURIComponent(ds)}`;
   const [info, answer] = await Promise.all([get(`${dsPath}/info`), get(`${dsPath}/iloc/${i}`)]);
   if (!live()) return;
-  await showItem(main, ds, info, answer, { index: i, run: '', predictions: (r) => `modelRun/${r}/iloc/${i}` }, live);
+  await showItem(main, ds, info, answer, { index: i, run, predictions: (r) => `modelRun/${r}/iloc/${i}` }, live);
 }
 
 // The same view for an item addressed by id, with a run's predictions shown (the run page's
-// example browser links here); no previous / next (the item's position is not known).
+// example browser links here); its position (dashboard/dataset/{ds}/position/{di}) gives it
+// previous / next like the positional view.
 export async function itemByIdPage(main, ds, di, run, live) {
   const dsPath = `dataset/${encodeURIComponent(ds)}`;
-  const [info, answer] = await Promise.all([get(`${dsPath}/info`),
-                                            get(`${dsPath}/loc/${encodeURIComponent(di)}`)]);
+  const [info, answer, at] = await Promise.all([
+    get(`${dsPath}/info`), get(`${dsPath}/loc/${encodeURIComponent(di)}`),
+    get(`dashboard/${dsPath}/position/${encodeURIComponent(di)}`)]);
   if (!live()) return;
   await showItem(main, ds, info, answer,
-                 { index: null, run, predictions: (r) => `modelRun/${r}/loc/${encodeURIComponent(di)}` }, live);
+                 { index: at.index, run, predictions: (r) => `modelRun/${r}/loc/${encodeURIComponent(di)}` }, live);
 }
 
 async function showItem(main, ds, info, answer, where, live) {
@@ -307,8 +314,10 @@ async function showItem(main, ds, info, answer, where, live) {
     if (!live()) { document.removeEventListener('keydown', onKey); return; }
     if (i === null) return;
     if (ev.target instanceof HTMLInputElement && ev.target.type !== 'range') return;
-    if (ev.key === 'ArrowRight' && i + 1 < info.length) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i + 1}`;
-    if (ev.key === 'ArrowLeft' && i > 0) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i - 1}`;
+    const to = (k) => `#/dataset/${encodeURIComponent(ds)}/item/${k}` +
+                      (runSelect.value ? `/run/${encodeURIComponent(runSelect.value)}` : '');
+    if (ev.key === 'ArrowRight' && i + 1 < info.length) location.hash = to(i + 1);
+    if (ev.key === 'ArrowLeft' && i > 0) location.hash = to(i - 1);
   };
   document.addEventListener('keydown', onKey);
   labels();
@@ -570,3 +579,4 @@ function disagreements(rowsA, rowsB) {
   t.id = 'compare-items';
   return t;
 }
+

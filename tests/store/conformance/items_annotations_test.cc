@@ -248,7 +248,8 @@ TEST_P(StoreConformanceTest, ItemPagesWalkTheInsertionOrderOnce) {
 
 // A page read from a position (api::ListItemsPageAt, the dashboard's grid): FindByIndex gives the
 // item at the position, List from its seq - 1 the items from it on, in order, as a walk from the
-// start would reach them, deleted items and other datasets' items counted by neither.
+// start would reach them, deleted items and other datasets' items counted by neither; and
+// CountBefore an item's seq is its position again.
 TEST_P(StoreConformanceTest, PagesReadFromAPositionAreTheWalksItemsFromThere) {
   Dataset ds = AddDataset("owner_a");
   Dataset other = AddDataset("owner_a");
@@ -272,6 +273,12 @@ TEST_P(StoreConformanceTest, PagesReadFromAPositionAreTheWalksItemsFromThere) {
     }));
     std::vector<std::string> ids;
     for (const Item& item : page) ids.push_back(item.id);
+    // And back: the position of the item found there is the count of the items before it.
+    NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(int64_t before, tx.items().CountBefore(ds.id, page.front().seq));
+      EXPECT_EQ(before, index);
+      return Status::Ok();
+    }));
     const size_t end = std::min(walk.size(), static_cast<size_t>(index) + 3);
     EXPECT_EQ(ids, std::vector<std::string>(walk.begin() + index, walk.begin() + end))
         << "index " << index;
