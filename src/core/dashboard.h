@@ -26,7 +26,7 @@ struct OperatingPoint {
 
 // GET dashboard/dataset/{ds}/items: a page of items read from a position of the insertion order.
 struct DashboardItemsQuery {
-  int64_t index = 0;       // 0-based, as iloc counts
+  int64_t index = 0;  // 0-based, as iloc counts
   int64_t page_size = 500;
 };
 

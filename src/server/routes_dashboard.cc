@@ -31,8 +31,7 @@ void GetDashboardItems(api::Context& ctx, Request& req, Response& res) {
   auto query =
       wire::DecodeDashboardItemsQuery(QueryParam(req, "index"), QueryParam(req, "pageSize"));
   if (AnsweredError(query, res)) return;
-  auto page =
-      api::ListItemsPageAt(ctx, req.owner, req.Param("ds"), query->index, query->page_size);
+  auto page = api::ListItemsPageAt(ctx, req.owner, req.Param("ds"), query->index, query->page_size);
   if (AnsweredError(page, res)) return;
   res.Json(wire::EncodeItemPage(*page));
 }
