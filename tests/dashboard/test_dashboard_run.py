@@ -6,6 +6,7 @@ import time
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -206,7 +207,8 @@ def test_example_opens_its_item_with_the_runs_overlay(browser, server, api, eval
     browser.go(f"#/run/{evaluated['run']}")
     browser.wait_for("#main[data-ready]", timeout=30)
     browser.driver.find_element(By.CSS_SELECTOR, "#example-kind option[value='FP']").click()
-    WebDriverWait(browser.driver, 10).until(
+    # The examples are drawn again when the kind changes: an element found just before may be gone.
+    WebDriverWait(browser.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "#examples p").text.endswith(" FP"))
     first = browser.driver.find_element(By.CSS_SELECTOR, "#examples tbody tr")
     item_id, pred_label = [c.text for c in first.find_elements(By.TAG_NAME, "td")][:3:2]
@@ -250,7 +252,7 @@ def test_example_item_goes_to_the_next_item_with_the_runs_overlay(browser, serve
         browser.driver.find_element(By.TAG_NAME, "body").send_keys(key)
         WebDriverWait(browser.driver, 10).until(
             lambda d: d.current_url.endswith(f"#/dataset/{ds}/item/{k}/run/{run}"))
-        WebDriverWait(browser.driver, 10).until(
+        WebDriverWait(browser.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
             lambda d: d.find_element(By.TAG_NAME, "h1").text.endswith(f"r{k} #{k} of 4"))
         browser.wait_for("#item-canvas[data-drawn]")
         assert browser.driver.find_element(By.ID, "run").get_attribute("value") == run
@@ -295,7 +297,7 @@ def test_slice_pages_show_its_items_and_the_apis_numbers_on_it(browser, server, 
                            str(n["tp"]), str(n["fp"]), str(n["fn"])]
         assert n["tp"] + n["fn"] == 4  # the slice's ground truth only: 2 items x 2 boxes
     items[1].click()  # a slice's item opens by id, with its position
-    WebDriverWait(browser.driver, 10).until(
+    WebDriverWait(browser.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.TAG_NAME, "h1").text.endswith("r1 #1 of 4"))
     browser.wait_for("#item-canvas[data-drawn]")
     browser.check()
