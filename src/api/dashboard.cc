@@ -53,10 +53,15 @@ core::OperatingPoint PointOf(const core::Charts& charts, double min_confidence) 
           .f1 = charts.f1};
 }
 
+ResultCache<core::Charts>& ChartsCache() {
+  static ResultCache<core::Charts> cache;
+  return cache;
+}
+
 // EvaluationCharts over all the matches, through the cache.
 Result<std::shared_ptr<const core::Charts>> AllCharts(Context& ctx, const std::string& owner,
                                                       const std::string& id, double iou) {
-  static ResultCache<core::Charts> cache;
+  ResultCache<core::Charts>& cache = ChartsCache();
   const ResultCache<core::Charts>::Key key{id, iou, 0.0};
   if (auto hit = cache.Find(key)) return hit;
   core::ChartsQuery query;
@@ -105,6 +110,18 @@ Result<core::DashboardEvaluation> DashboardEvaluationSummary(
     out.at = PointOf(*charts, 0);
   }
   return out;
+}
+
+Status RunEvaluationJobWarmingDashboard(JobRun& job) {
+  NUCLEUS_RETURN_IF_ERROR(RunEvaluationJob(job));
+  const std::string& id = job.request().evaluation_id;
+  // Deleted meanwhile or failed: the summary says so and nothing is cached.
+  (void)DashboardEvaluationSummary(job.ctx(), job.job().owner, id, {});
+  return Status::Ok();
+}
+
+bool DashboardEvaluationCached(const std::string& evaluation_id, double iou_threshold) {
+  return ChartsCache().Find({evaluation_id, iou_threshold, 0.0}) != nullptr;
 }
 
 }  // namespace nucleus::api

@@ -430,6 +430,24 @@ Result<core::ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
   return page;
 }
 
+Result<core::ItemPage> ListItemsPageAt(Context& ctx, const std::string& owner,
+                                       const std::string& dataset_id, int64_t index,
+                                       int64_t page_size) {
+  if (index < 0) return RequestFieldError("index", "must be >= 0");
+  int64_t unused = 0, limit = 0;
+  NUCLEUS_RETURN_IF_ERROR(CheckPaging(std::nullopt, page_size, &unused, &limit));
+  core::ItemPage page;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> first,
+                             tx.items().FindByIndex(dataset_id, index));
+    if (!first) return Status::Ok();
+    // seq increases along the insertion order: the items from `first` on are those after seq - 1.
+    return ReadPage(tx, dataset_id, first->seq - 1, limit, &page.items, &page.next_page_token);
+  }));
+  return page;
+}
+
 Result<core::ItemWithAnnotations> GetItemByIndex(Context& ctx, const std::string& owner,
                                                  const std::string& dataset_id, int64_t index) {
   std::optional<core::ItemWithAnnotations> out;
@@ -477,6 +495,20 @@ Result<core::ItemWithAnnotations> GetItemById(Context& ctx, const std::string& o
     return Status::Ok();
   }));
   return std::move(*out);
+}
+
+Result<int64_t> GetItemIndex(Context& ctx, const std::string& owner, const std::string& dataset_id,
+                             const std::string& item_id) {
+  int64_t index = 0;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_RETURN_IF_ERROR(tx.datasets().Get(owner, dataset_id).status());
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
+                             tx.items().FindById(dataset_id, item_id));
+    if (!item) return NotFound("dataset " + dataset_id + " has no item " + item_id);
+    NUCLEUS_ASSIGN_OR_RETURN(index, tx.items().CountBefore(dataset_id, item->seq));
+    return Status::Ok();
+  }));
+  return index;
 }
 
 Status DeleteItem(Context& ctx, const std::string& owner, const std::string& dataset_id,

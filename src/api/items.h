@@ -103,6 +103,13 @@ Result<std::vector<core::Item>> ListItems(Context& ctx, const std::string& owner
 // page's token (InvalidArgument when it is not one). `page_size` >= 1.
 Result<core::ItemPage> ListItemsPage(Context& ctx, const std::string& owner,
                                      const std::string& dataset_id, const core::PageRequest& page);
+// The page of ListItemsPage that starts at 0-based position `index` of the insertion order (the
+// iloc position), with the token of the page after it: a reader jumps to item 99,000 without
+// reading those before it (one positional lookup, then a keyset read from there). No items past
+// the end. InvalidArgument for index < 0 or page_size < 1; NotFound as ListItemsPage.
+Result<core::ItemPage> ListItemsPageAt(Context& ctx, const std::string& owner,
+                                       const std::string& dataset_id, int64_t index,
+                                       int64_t page_size);
 
 // NotFound when there is no such item.
 Result<core::ItemWithAnnotations> GetItemByIndex(Context& ctx, const std::string& owner,
@@ -113,6 +120,11 @@ Result<core::ItemWithAnnotations> GetItemByRef(Context& ctx, const std::string& 
 Result<core::ItemWithAnnotations> GetItemById(Context& ctx, const std::string& owner,
                                               const std::string& dataset_id,
                                               const std::string& item_id);
+// The 0-based position in the insertion order of the item with this id (what GetItemByIndex
+// takes): a view opened from an item id can go to the previous and the next item.
+// NotFound when the dataset has no such item (another owner's dataset included).
+Result<int64_t> GetItemIndex(Context& ctx, const std::string& owner, const std::string& dataset_id,
+                             const std::string& item_id);
 
 // Deletes the item with its annotations (and everything else hanging off it).
 Status DeleteItem(Context& ctx, const std::string& owner, const std::string& dataset_id,

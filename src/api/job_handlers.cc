@@ -1,6 +1,7 @@
 #include "api/job_handlers.h"
 
 #include "api/annotations.h"
+#include "api/dashboard.h"
 #include "api/evaluations.h"
 #include "api/model_runs.h"
 #include "api/models.h"
@@ -10,7 +11,7 @@ namespace nucleus::api {
 void RegisterJobHandlers(JobService& jobs) {
   jobs.Register(kAnnotationDeletionJobType, RunAnnotationDeletionJob);
   jobs.Register(kModelRunCommitJobType, RunCommitJob);
-  jobs.Register(kEvaluationJobType, RunEvaluationJob);
+  jobs.Register(kEvaluationJobType, RunEvaluationJobWarmingDashboard);
   jobs.Register(kModelDeletionJobType, RunModelDeletionJob);
 }
 

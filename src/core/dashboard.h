@@ -24,6 +24,12 @@ struct OperatingPoint {
   double precision = 0, recall = 0, f1 = 0;
 };
 
+// GET dashboard/dataset/{ds}/items: a page of items read from a position of the insertion order.
+struct DashboardItemsQuery {
+  int64_t index = 0;  // 0-based, as iloc counts
+  int64_t page_size = 500;
+};
+
 struct DashboardEvaluation {
   Charts charts;                       // the charts route's answer for the IoU threshold
   std::vector<CocoStat> coco_summary;  // `nucleus eval`'s 12 lines; empty without boxes

@@ -3,9 +3,11 @@
 #include <string>
 
 #include "api/dashboard.h"
+#include "api/items.h"
 #include "server/answered_error.h"
 #include "server/routes.h"
 #include "wire/dashboard.h"
+#include "wire/items.h"
 
 namespace nucleus::server {
 namespace {
@@ -24,8 +26,27 @@ void GetDashboardEvaluation(api::Context& ctx, Request& req, Response& res) {
   res.Json(wire::EncodeDashboardEvaluation(*summary));
 }
 
+// The grid's page from a position: a far jump reads one page, not every item up to it.
+void GetDashboardItems(api::Context& ctx, Request& req, Response& res) {
+  auto query =
+      wire::DecodeDashboardItemsQuery(QueryParam(req, "index"), QueryParam(req, "pageSize"));
+  if (AnsweredError(query, res)) return;
+  auto page = api::ListItemsPageAt(ctx, req.owner, req.Param("ds"), query->index, query->page_size);
+  if (AnsweredError(page, res)) return;
+  res.Json(wire::EncodeItemPage(*page));
+}
+
+// Where an item opened by id (an example's) is, for its view's previous / next.
+void GetDashboardItemPosition(api::Context& ctx, Request& req, Response& res) {
+  auto index = api::GetItemIndex(ctx, req.owner, req.Param("ds"), req.Param("di"));
+  if (AnsweredError(index, res)) return;
+  res.Json(wire::EncodeItemPosition(*index));
+}
+
 constexpr RouteRow kDashboardRoutes[] = {
     {"GET", "dashboard/evaluation/:ev", GetDashboardEvaluation},
+    {"GET", "dashboard/dataset/:ds/items", GetDashboardItems},
+    {"GET", "dashboard/dataset/:ds/position/:di", GetDashboardItemPosition},
 };
 
 }  // namespace

@@ -45,6 +45,9 @@ class ItemRepo {
                                                         std::string_view reference_id) = 0;
   virtual Result<std::optional<int64_t>> FindRowidByIndex(const std::string& dataset_id,
                                                           int64_t index) = 0;
+  // How many of the dataset's items have a seq below `seq`: for an item's own seq, its 0-based
+  // position (FindByIndex's `index`), so a view opened from an item id knows where it is.
+  virtual Result<int64_t> CountBefore(const std::string& dataset_id, int64_t seq) = 0;
   // Items with seq > after_seq in insertion order, at most `limit`.
   virtual Result<std::vector<Item>> List(const std::string& dataset_id, int64_t after_seq,
                                          int64_t limit) = 0;

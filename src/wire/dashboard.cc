@@ -27,6 +27,35 @@ Result<core::DashboardEvaluationQuery> DecodeDashboardEvaluationQuery(
   return q;
 }
 
+namespace {
+
+// An integer >= `min` from a query parameter's text; InvalidArgument naming it otherwise.
+Status ParseQueryInt(const char* name, const std::string& text, int64_t min, int64_t* out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  if (ec == std::errc() && end == text.data() + text.size() && *out >= min) return Status::Ok();
+  std::string message = "query parameter \"";
+  message.append(name).append("\" must be an integer >= ").append(std::to_string(min));
+  message.append(", got \"").append(text).append("\"");
+  return InvalidArgument(std::move(message));
+}
+
+}  // namespace
+
+Result<core::DashboardItemsQuery> DecodeDashboardItemsQuery(
+    const std::optional<std::string>& index, const std::optional<std::string>& page_size) {
+  if (!index) return InvalidArgument("query parameter \"index\" is required");
+  core::DashboardItemsQuery q;
+  NUCLEUS_RETURN_IF_ERROR(ParseQueryInt("index", *index, 0, &q.index));
+  if (page_size) NUCLEUS_RETURN_IF_ERROR(ParseQueryInt("pageSize", *page_size, 1, &q.page_size));
+  return q;
+}
+
+std::string EncodeItemPosition(int64_t index) {
+  JsonWriter w;
+  w.BeginObject().Key("index").Int(index).EndObject();
+  return w.Take();
+}
+
 std::string EncodeDashboardEvaluation(const core::DashboardEvaluation& summary) {
   JsonWriter w;
   w.BeginObject().Key("charts").Raw(EncodeCharts(summary.charts));

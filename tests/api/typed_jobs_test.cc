@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "api/dashboard.h"
 #include "api/datasets.h"
 #include "api/evaluations.h"
 #include "api/jobs.h"
@@ -111,6 +112,26 @@ TEST_F(TypedJobsTest, EvaluationJobCarriesTheLabelMatchesTyped) {
   EXPECT_EQ(
       Read(created.job_id).message_json,
       R"({"evaluation_id":")" + created.id + R"(","predictions":0,"ground_truth":0,"matches":0})");
+}
+
+// The registered evaluation job fills the dashboard's cache once the evaluation has succeeded, so
+// the first visit of the run page reads it; the bare RunEvaluationJob leaves the cache alone.
+TEST_F(TypedJobsTest, EvaluationJobWarmsTheDashboardSummary) {
+  const store::Evaluation bare = CreateEvaluation(*ctx_, "owner", run_.id, {}).value();
+  ASSERT_TRUE(jobs_->RunOne());
+  EXPECT_EQ(GetEvaluation(*ctx_, "owner", bare.id).value().status, "succeeded");
+  EXPECT_FALSE(DashboardEvaluationCached(bare.id, 0.5));
+
+  jobs_->Register(kEvaluationJobType, RunEvaluationJobWarmingDashboard);
+  const store::Evaluation warmed = CreateEvaluation(*ctx_, "owner", run_.id, {}).value();
+  EXPECT_FALSE(DashboardEvaluationCached(warmed.id, 0.5));
+  ASSERT_TRUE(jobs_->RunOne());
+  EXPECT_EQ(Read(warmed.job_id).status, "Completed");
+  EXPECT_EQ(
+      Read(warmed.job_id).message_json,
+      R"({"evaluation_id":")" + warmed.id + R"(","predictions":0,"ground_truth":0,"matches":0})");
+  EXPECT_TRUE(DashboardEvaluationCached(warmed.id, 0.5));
+  EXPECT_FALSE(DashboardEvaluationCached(warmed.id, 0.75));  // only the page's first read
 }
 
 // An earlier version's evaluation job named only the evaluation: it still runs class-agnostic

@@ -90,7 +90,21 @@ def populate(api, n_items=60):
         ev = api.post(f"modelRun/{r}/evaluationsV2", {})["evaluation_id"]
         while api.get(f"evaluationsV2/{ev}")["status"] != "succeeded":
             time.sleep(0.1)
-    return ds, run, run1
+    # A slice of the first 20 scenes and a scenario test on it, evaluated for both models.
+    slc = api.post(f"dataset/{ds}/create_slice", {
+        "name": "first twenty", "reference_ids": [f"street_{i:03d}.png" for i in range(20)]})["slice_id"]
+    fns = {f["name"]: f["id"] for f in api.get("validate/eval_fn")["eval_functions"]}
+    api.post("validate/scenario_test", {"name": "street recall", "slice_id": slc,
+                                        "evaluation_functions": [
+                                            {"id": fns["bbox_recall"], "eval_func_arguments": {}},
+                                            {"id": fns["bbox_precision"], "eval_func_arguments": {}}]})
+    ut = api.get("validate/scenario_test/details")[0]["id"]
+    api.post(f"validate/metric/set_threshold/{ut}/{fns['bbox_recall']}", {"threshold": 0.8})
+    for model in api.get("models")["models"]:
+        job = api.post(f"validate/{model['id']}/evaluate", {"test_names": ["street recall"]})["job_id"]
+        while api.get(f"job/{job}")["status"] != "Completed":
+            time.sleep(0.1)
+    return ds, run, run1, slc
 
 
 def main():
@@ -103,7 +117,7 @@ def main():
     browser = None
     try:
         api = Api(server.url, key)
-        ds, run, run1 = populate(api)
+        ds, run, run1, slc = populate(api)
         browser = Browser(server.url)
         browser.driver.set_window_size(1280, 860)
         browser.open("#/signin")
@@ -116,7 +130,10 @@ def main():
                  ("models", "#/models", "#runs"),
                  ("run", f"#/run/{run}", "#main[data-ready]"),
                  ("compare", f"#/compare/{run1}/{run}", "#main[data-ready]"),
-                 ("jobs", "#/jobs", "#jobs")]
+                 ("jobs", "#/jobs", "#jobs"),
+                 ("slices", f"#/dataset/{ds}/slices", "#main[data-ready] #slices"),
+                 ("slice", f"#/slice/{slc}", "#main[data-ready] #slice-items"),
+                 ("model_ci", "#/ci", "#main[data-ready] section.ci-test")]
         for name, page, ready in pages:
             browser.go(page)
             browser.wait_for(ready, timeout=30)
@@ -125,9 +142,10 @@ def main():
                     "const s = document.getElementById('run'); s.value = arguments[0];"
                     "s.dispatchEvent(new Event('change'));", run)
                 time.sleep(0.5)
-            if name in ("run", "compare"):
-                height = browser.driver.execute_script("return document.body.scrollHeight")
-                browser.driver.set_window_size(1280, min(2400, height + 40))
+            if name in ("run", "compare", "model_ci"):
+                height = browser.driver.execute_script(
+                    "return document.getElementById('main').getBoundingClientRect().bottom")
+                browser.driver.set_window_size(1280, min(2400, int(height) + 180))
             browser.driver.save_screenshot(os.path.join(out, f"{name}.png"))
             browser.driver.set_window_size(1280, 860)
             browser.check()

@@ -6,7 +6,9 @@ import time
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import png
@@ -205,7 +207,8 @@ def test_example_opens_its_item_with_the_runs_overlay(browser, server, api, eval
     browser.go(f"#/run/{evaluated['run']}")
     browser.wait_for("#main[data-ready]", timeout=30)
     browser.driver.find_element(By.CSS_SELECTOR, "#example-kind option[value='FP']").click()
-    WebDriverWait(browser.driver, 10).until(
+    # The examples are drawn again when the kind changes: an element found just before may be gone.
+    WebDriverWait(browser.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "#examples p").text.endswith(" FP"))
     first = browser.driver.find_element(By.CSS_SELECTOR, "#examples tbody tr")
     item_id, pred_label = [c.text for c in first.find_elements(By.TAG_NAME, "td")][:3:2]
@@ -221,4 +224,125 @@ def test_example_opens_its_item_with_the_runs_overlay(browser, server, api, eval
     gt = api.get(f"dataset/{ds}/loc/{item_id}")["annotations"]
     assert len([r for r in shown if r[0] == "GT"]) == sum(
         len(v) for v in gt.values() if isinstance(v, list))
+    browser.check()
+
+
+def test_item_position_route_gives_each_items_iloc_index(api, other_api, evaluated):
+    ds = api.get(f"modelRun/{evaluated['run']}/info")["dataset_id"]
+    for i in range(4):
+        di = api.get(f"dataset/{ds}/iloc/{i}")["item"]["id"]
+        assert api.get(f"dashboard/dataset/{ds}/position/{di}") == {"index": i}
+        r = requests.get(f"{other_api.base}/dashboard/dataset/{ds}/position/{di}",
+                         headers=other_api.auth)
+        assert r.status_code == 404, r.text
+    r = requests.get(f"{api.base}/dashboard/dataset/{ds}/position/di_nope", headers=api.auth)
+    assert (r.status_code, r.json()) == (404, {"error": f"dataset {ds} has no item di_nope"})
+
+
+def test_example_item_goes_to_the_next_item_with_the_runs_overlay(browser, server, api, evaluated):
+    run = evaluated["run"]
+    ds = api.get(f"modelRun/{run}/info")["dataset_id"]
+    di = api.get(f"dataset/{ds}/iloc/2")["item"]["id"]
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go(f"#/dataset/{ds}/itemid/{di}/run/{run}")
+    browser.wait_for("#item-canvas[data-drawn]")
+    assert browser.text("h1").endswith("#2 of 4")
+    for key, k in [(Keys.ARROW_RIGHT, 3), (Keys.ARROW_LEFT, 2), (Keys.ARROW_LEFT, 1)]:
+        browser.driver.find_element(By.TAG_NAME, "body").send_keys(key)
+        WebDriverWait(browser.driver, 10).until(
+            lambda d: d.current_url.endswith(f"#/dataset/{ds}/item/{k}/run/{run}"))
+        WebDriverWait(browser.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: d.find_element(By.TAG_NAME, "h1").text.endswith(f"r{k} #{k} of 4"))
+        browser.wait_for("#item-canvas[data-drawn]")
+        assert browser.driver.find_element(By.ID, "run").get_attribute("value") == run
+        want = api.get(f"modelRun/{run}/iloc/{k}")["annotations"]
+        preds = [r for r in cells(browser.wait_for("#object-table")) if r[0] == "pred"]
+        assert sorted(r[3] for r in preds) == sorted(
+            str(p["confidence"]) for v in want.values() if isinstance(v, list) for p in v)
+    browser.check()
+
+
+@pytest.fixture(scope="module")
+def sliced(api, evaluated):
+    """A slice of items r0 and r1 of the evaluated dataset."""
+    ds = api.get(f"modelRun/{evaluated['run']}/info")["dataset_id"]
+    slc = api.post(f"dataset/{ds}/create_slice",
+                   {"name": "first two", "reference_ids": ["r0", "r1"]})["slice_id"]
+    return {"ds": ds, "slice": slc}
+
+
+def test_slice_pages_show_its_items_and_the_apis_numbers_on_it(browser, server, api, evaluated,
+                                                               sliced):
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go(f"#/dataset/{sliced['ds']}/slices")
+    rows = cells(browser.wait_for("#slices"))
+    assert [r[:3] for r in rows] == [["first two", sliced["slice"], "dataset_item"]]
+    browser.driver.find_element(By.CSS_SELECTOR, "#slices a").click()
+    browser.wait_for("#main[data-ready] #slice-items", timeout=30)  # the slice's page, complete
+    items = browser.driver.find_elements(By.CSS_SELECTOR, "#slice-items .grid-cell")
+    assert [c.text for c in items] == ["r0", "r1"]
+    shown = cells(browser.wait_for("#slice-runs"))
+    assert shown
+    filters = json.dumps({"sliceId": sliced["slice"]})
+    for row in shown:
+        run, ev = row[0], row[1]
+        newest = next(e for e in api.get(f"modelRun/{run}/evaluationsV2") if e["status"] == "succeeded")
+        assert ev == newest["id"]
+        c = charts(api, ev, {"sliceId": sliced["slice"]})
+        assert c == api.get(f"evaluationsV2/{ev}/charts?iouThreshold=0.5&filters={filters}")
+        m, n = c["mapSummary"], c["totalCounts"]
+        assert row[2:] == [f"{m['mapAt5095']:.3f}", f"{m['mapAt50']:.3f}",
+                           str(n["tp"]), str(n["fp"]), str(n["fn"])]
+        assert n["tp"] + n["fn"] == 4  # the slice's ground truth only: 2 items x 2 boxes
+    items[1].click()  # a slice's item opens by id, with its position
+    WebDriverWait(browser.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_element(By.TAG_NAME, "h1").text.endswith("r1 #1 of 4"))
+    browser.wait_for("#item-canvas[data-drawn]")
+    browser.check()
+
+
+def test_model_ci_page_shows_tests_metrics_thresholds_and_history(browser, server, api, sliced):
+    """A model whose run finds the cars of r0 and r1 but not their people: recall 0.5 fails a
+    0.9 threshold, precision 1.0 passes none (no threshold: pass)."""
+    ds, slc = sliced["ds"], sliced["slice"]
+    model = api.post("models/add", {"name": "ci model", "reference_id": "cim", "metadata": {}})["model_id"]
+    run = api.post(f"dataset/{ds}/modelRun/create",
+                   {"name": "ci run", "reference_id": "cim", "metadata": {}})["model_run_id"]
+    api.post(f"modelRun/{run}/predict", {"update": False, "annotations": [
+        {"type": "box", "label": "car", "reference_id": f"r{i}", "annotation_id": f"ci{i}",
+         "confidence": 0.9, "geometry": box(10, 10), "metadata": {}} for i in range(2)]})
+    fns = {f["name"]: f["id"] for f in api.get("validate/eval_fn")["eval_functions"]}
+    ut = api.post("validate/scenario_test", {"name": "cars of the first two", "slice_id": slc,
+                                             "evaluation_functions": [
+                                                 {"id": fns["bbox_recall"], "eval_func_arguments": {}},
+                                                 {"id": fns["bbox_precision"], "eval_func_arguments": {}}]}
+                  )["scenario_test_id"]
+    api.post(f"validate/metric/set_threshold/{ut}/{fns['bbox_recall']}", {"threshold": 0.9})
+    job = api.post(f"validate/{model}/evaluate", {"test_names": ["cars of the first two"]})["job_id"]
+    deadline = time.time() + 60
+    while api.get(f"job/{job}")["status"] != "Completed":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    history = api.get(f"validate/scenario_test/{ut}/eval_history/details")
+    assert len(history) == 2 and all(e["status"] == "completed" for e in history)
+    browser.sign_in(server.keys[0])
+    browser.wait_for("#datasets")
+    browser.go("#/ci")
+    browser.wait_for("#main[data-ready] section.ci-test", timeout=30)
+    section = browser.wait_for(f"section[data-test='{ut}']")
+    names = {v: k for k, v in fns.items()}
+    metrics = api.get(f"validate/scenario_test/{ut}/metrics")["scenario_test_metrics"]
+    assert cells(section.find_element(By.CSS_SELECTOR, ".ci-metrics")) == [
+        [names[m["eval_function_id"]], json.dumps(m["eval_func_arguments"]),
+         "—" if m["threshold"] is None else str(m["threshold"]), m["threshold_comparison"]]
+        for m in metrics]
+    shown = cells(section.find_element(By.CSS_SELECTOR, ".ci-history"))
+    assert [r[:4] + r[5:6] for r in shown] == [
+        ["ci model", names[e["eval_function_id"]], f"{float(e['result']):.3f}",
+         "—" if e["threshold"] is None else str(e["threshold"]),
+         "pass" if e["pass"] else "fail"] for e in history]
+    verdict = {names[e["eval_function_id"]]: e["pass"] for e in history}
+    assert verdict == {"bbox_recall": False, "bbox_precision": True}
     browser.check()

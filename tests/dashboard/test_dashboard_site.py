@@ -224,3 +224,62 @@ def test_arrow_keys_go_to_the_next_and_previous_item(browser, server, data):
     browser.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
     WebDriverWait(browser.driver, 10).until(lambda d: d.current_url.endswith(base + "1"))
     browser.check()
+
+
+@pytest.fixture(scope="session")
+def many(api):
+    """A dataset of 1,203 items sharing one uploaded image, item 5 deleted (positions are counted
+    over the items that exist), and the ids of the rest in order as itemsPage walks them."""
+    ds = api.post("dataset/create", {"name": "many", "is_scene": False})["dataset_id"]
+    append_image(api, ds, "m0.png")
+    url = api.get(f"dataset/{ds}/iloc/0")["item"]["image_url"]
+    api.post(f"dataset/{ds}/append", {"items": [
+        {"reference_id": f"m{i}.png", "image_url": url, "metadata": {}} for i in range(1, 1204)]})
+    r = requests.delete(f"{api.base}/dataset/{ds}/refloc/m5.png", headers=api.auth)
+    assert r.status_code == 200, r.text
+    walk, token = [], None
+    while True:
+        page = api.post(f"dataset/{ds}/itemsPage", {"pageToken": token, "pageSize": 500})
+        walk += [it["reference_id"] for it in page["items"]]
+        token = page["nextPageToken"]
+        if not token:
+            break
+    assert len(walk) == 1203 and "m5.png" not in walk
+    return {"ds": ds, "walk": walk}
+
+
+def test_items_read_from_a_position_are_the_walks_items_from_there(api, other_api, many):
+    ds, walk = many["ds"], many["walk"]
+    at = lambda q: api.get(f"dashboard/dataset/{ds}/items?{q}")  # noqa: E731
+    page = at("index=1000&pageSize=500")
+    assert [it["reference_id"] for it in page["items"]] == walk[1000:]
+    assert page["nextPageToken"] is None
+    page = at("index=4&pageSize=3")  # 4, then 6 and 7: the deleted m5 is no position
+    assert [it["reference_id"] for it in page["items"]] == walk[4:7] == ["m4.png", "m6.png", "m7.png"]
+    rest = api.post(f"dataset/{ds}/itemsPage", {"pageToken": page["nextPageToken"], "pageSize": 2})
+    assert [it["reference_id"] for it in rest["items"]] == walk[7:9]  # itemsPage goes on from it
+    assert at("index=1203")["items"] == []
+    assert len(at("index=0")["items"]) == 500  # pageSize defaults to the grid's page
+    for query, message in [("pageSize=5", 'query parameter "index" is required'),
+                           ("index=-1", 'query parameter "index" must be an integer >= 0, got "-1"'),
+                           ("index=1&pageSize=0",
+                            'query parameter "pageSize" must be an integer >= 1, got "0"')]:
+        r = requests.get(f"{api.base}/dashboard/dataset/{ds}/items?{query}", headers=api.auth)
+        assert (r.status_code, r.json()) == (400, {"error": message}), r.text
+    r = requests.get(f"{other_api.base}/dashboard/dataset/{ds}/items?index=0", headers=other_api.auth)
+    assert r.status_code == 404, r.text
+
+
+def test_grid_jump_to_the_end_reads_one_page(browser, server, many):
+    browser.sign_in(server.keys[0])
+    browser.go(f"#/dataset/{many['ds']}")
+    grid = browser.wait_for("#grid[data-ready]")
+    browser.driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", grid)
+    last = browser.wait_for("#grid .grid-cell[data-index='1202']")
+    assert last.text == many["walk"][1202]
+    reads = browser.driver.execute_script(
+        "return performance.getEntriesByType('resource').map((e) => e.name)"
+        ".filter((n) => n.includes('/items?') || n.includes('itemsPage'))")
+    assert [r.split("/items?")[1] for r in reads] == ["index=0&pageSize=500",
+                                                     "index=1000&pageSize=500"], reads
+    browser.check()

@@ -66,7 +66,7 @@ export async function datasetsPage(main, live) {
   if (!live()) return;
   const rows = list.map((d, i) => [link(`#/dataset/${encodeURIComponent(d.id)}`, d.name), d.id,
                                    infos[i].length, infos[i].model_run_ids.length,
-                                   infos[i].slice_ids.length]);
+                                   link(`#/dataset/${encodeURIComponent(d.id)}/slices`, String(infos[i].slice_ids.length))]);
   const t = table(['name', 'id', 'items', 'runs', 'slices'], rows, [0, 0, 1, 1, 1]);
   t.id = 'datasets';
   main.append(t);
@@ -78,35 +78,30 @@ const CELL = 150;
 const PAGE = 500;
 
 // A virtualised grid: only the cells in (or near) view exist in the DOM; items are read in pages
-// of PAGE through itemsPage (the client's pager), in order, as the scroll position needs them.
+// of PAGE from a position (dashboard/dataset/{ds}/items?index=), only the pages the scroll
+// position needs: a jump to item 99,000 reads one page, not the 99,000 items before it.
 export async function itemGridPage(main, ds, live) {
   const info = await get(`dataset/${encodeURIComponent(ds)}/info`);
   if (!live()) return;
   const total = info.length;
-  main.append(h('h1', {}, info.name, ' ', h('span', { class: 'muted' }, `${total} items`)));
+  main.append(h('h1', {}, info.name, ' ', h('span', { class: 'muted' }, `${total} items`), ' ',
+                link(`#/dataset/${encodeURIComponent(ds)}/slices`, `${info.slice_ids.length} slices`)));
   const scroll = h('div', { class: 'grid-scroll', id: 'grid', tabindex: '0' });
   const spacer = h('div', { style: 'height:0' });
   scroll.append(spacer);
   main.append(scroll);
-  const items = [];
-  let token = null;
-  let loading = null;
-  let done = false;
-  async function loadUpTo(n) {
-    while (!done && items.length < n) {
-      if (!loading) {
-        loading = post(`dataset/${encodeURIComponent(ds)}/itemsPage`,
-                       // A far jump reads up to the cell it needs in one page.
-                       { pageToken: token, pageSize: Math.max(PAGE, n - items.length) }).then((page) => {
-          items.push(...page.items);
-          token = page.nextPageToken;
-          done = !token;
-          loading = null;
-        });
-      }
-      await loading;
-      if (!live()) return;
+  const items = [];  // sparse: items[i] once its page has been read
+  const pages = new Map();  // page number -> its read (a promise), so each page is read once
+  // Reads the pages of [first, last) not read yet; null when there are none (nothing to wait for).
+  function loadRange(first, last) {
+    const reads = [];
+    for (let p = Math.floor(first / PAGE); p * PAGE < last; p++) {
+      if (pages.has(p)) continue;
+      pages.set(p, get(`dashboard/dataset/${encodeURIComponent(ds)}/items?index=${p * PAGE}&pageSize=${PAGE}`)
+        .then((page) => { page.items.forEach((it, k) => { items[p * PAGE + k] = it; }); }));
+      reads.push(pages.get(p));
     }
+    return reads.length ? Promise.all(reads) : null;
   }
   const cells = new Map();
   function draw() {
@@ -117,9 +112,11 @@ export async function itemGridPage(main, ds, live) {
     for (const [i, cell] of cells) {
       if (i < first || i >= last) { cell.remove(); cells.delete(i); }
     }
-    for (let i = first; i < last && i < items.length; i++) {
+    let missing = false;
+    for (let i = first; i < last; i++) {
       if (cells.has(i)) continue;
       const it = items[i];
+      if (!it) { missing = true; continue; }
       const cell = h('a', { class: 'grid-cell', href: `#/dataset/${encodeURIComponent(ds)}/item/${i}`,
                             style: `left:${(i % cols) * CELL}px;top:${Math.floor(i / cols) * CELL}px`,
                             'data-index': i },
@@ -128,11 +125,12 @@ export async function itemGridPage(main, ds, live) {
       cells.set(i, cell);
       scroll.append(cell);
     }
-    if (last > items.length && !done) loadUpTo(last).then(() => live() && draw());
+    const reading = missing && loadRange(first, last);
+    if (reading) reading.then(() => live() && draw());
   }
   scroll.addEventListener('scroll', () => requestAnimationFrame(draw));
   window.addEventListener('resize', () => live() && draw());
-  await loadUpTo(Math.min(total, PAGE));
+  await (loadRange(0, Math.min(total, PAGE)) || Promise.resolve());
   if (!live()) return;
   draw();
   scroll.dataset.ready = '1';
@@ -213,24 +211,31 @@ function drawObject(g, o, color, masks) {
 }
 
 // One item with its ground truth (green) and, per selected run, its predictions (red), label
-// filter and confidence threshold; ArrowLeft / ArrowRight go to the previous / next item.
+// filter and confidence threshold; ArrowLeft / ArrowRight go to the previous / next item (with
+// the selected run's predictions, if one is selected).
 export async function itemPage(main, ds, index, live) {
+  return itemWithRunPage(main, ds, index, '', live);
+}
+
+export async function itemWithRunPage(main, ds, index, run, live) {
   const i = Number(index);
   const dsPath = `dataset/${encodeURIComponent(ds)}`;
   const [info, answer] = await Promise.all([get(`${dsPath}/info`), get(`${dsPath}/iloc/${i}`)]);
   if (!live()) return;
-  await showItem(main, ds, info, answer, { index: i, run: '', predictions: (r) => `modelRun/${r}/iloc/${i}` }, live);
+  await showItem(main, ds, info, answer, { index: i, run, predictions: (r) => `modelRun/${r}/iloc/${i}` }, live);
 }
 
 // The same view for an item addressed by id, with a run's predictions shown (the run page's
-// example browser links here); no previous / next (the item's position is not known).
+// example browser links here); its position (dashboard/dataset/{ds}/position/{di}) gives it
+// previous / next like the positional view.
 export async function itemByIdPage(main, ds, di, run, live) {
   const dsPath = `dataset/${encodeURIComponent(ds)}`;
-  const [info, answer] = await Promise.all([get(`${dsPath}/info`),
-                                            get(`${dsPath}/loc/${encodeURIComponent(di)}`)]);
+  const [info, answer, at] = await Promise.all([
+    get(`${dsPath}/info`), get(`${dsPath}/loc/${encodeURIComponent(di)}`),
+    get(`dashboard/${dsPath}/position/${encodeURIComponent(di)}`)]);
   if (!live()) return;
   await showItem(main, ds, info, answer,
-                 { index: null, run, predictions: (r) => `modelRun/${r}/loc/${encodeURIComponent(di)}` }, live);
+                 { index: at.index, run, predictions: (r) => `modelRun/${r}/loc/${encodeURIComponent(di)}` }, live);
 }
 
 async function showItem(main, ds, info, answer, where, live) {
@@ -310,8 +315,10 @@ async function showItem(main, ds, info, answer, where, live) {
     if (!live()) { document.removeEventListener('keydown', onKey); return; }
     if (i === null) return;
     if (ev.target instanceof HTMLInputElement && ev.target.type !== 'range') return;
-    if (ev.key === 'ArrowRight' && i + 1 < info.length) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i + 1}`;
-    if (ev.key === 'ArrowLeft' && i > 0) location.hash = `#/dataset/${encodeURIComponent(ds)}/item/${i - 1}`;
+    const to = (k) => `#/dataset/${encodeURIComponent(ds)}/item/${k}` +
+                      (runSelect.value ? `/run/${encodeURIComponent(runSelect.value)}` : '');
+    if (ev.key === 'ArrowRight' && i + 1 < info.length) location.hash = to(i + 1);
+    if (ev.key === 'ArrowLeft' && i > 0) location.hash = to(i - 1);
   };
   document.addEventListener('keydown', onKey);
   labels();
@@ -572,4 +579,106 @@ function disagreements(rowsA, rowsB) {
                                                 `${c.A.FN} / ${c.B.FN}`, d]), [0, 1, 1, 1, 1]);
   t.id = 'compare-items';
   return t;
+}
+
+// ---- Slices ----------------------------------------------------------------------------------
+
+// A dataset's slices (GET dataset/{ds}/slices), each opening as an item grid with its runs'
+// results on the slice.
+export async function slicesPage(main, ds, live) {
+  const dsPath = `dataset/${encodeURIComponent(ds)}`;
+  const [info, slices] = await Promise.all([get(`${dsPath}/info`), get(`${dsPath}/slices`)]);
+  if (!live()) return;
+  main.append(h('h1', {}, link(`#/dataset/${encodeURIComponent(ds)}`, info.name), ' / slices'));
+  const t = table(['name', 'id', 'type', 'created'],
+                  slices.map((s) => [link(`#/slice/${encodeURIComponent(s.id)}`, s.name), s.id, s.type, s.created_at]));
+  t.id = 'slices';
+  main.append(t);
+  main.dataset.ready = '1';
+}
+
+// One slice: its runs' results on it (each run's newest succeeded evaluation, the charts route
+// with filters.sliceId: evaluation.md §2.8) and its items (slice/{slc}/itemsPage, pages of PAGE).
+export async function slicePage(main, slc, live) {
+  const slice = await get(`slice/${encodeURIComponent(slc)}/info`);
+  if (!live()) return;
+  const ds = slice.dataset_id;
+  const info = await get(`dataset/${encodeURIComponent(ds)}/info`);
+  if (!live()) return;
+  main.append(h('h1', {}, link(`#/dataset/${encodeURIComponent(ds)}/slices`, info.name), ' / ', slice.name,
+                ' ', h('span', { class: 'muted' }, slice.id)));
+  const rows = [];
+  for (const run of info.model_run_ids) {
+    const done = (await get(`modelRun/${run}/evaluationsV2`)).find((e) => e.status === 'succeeded');
+    if (!done) continue;
+    const filters = encodeURIComponent(JSON.stringify({ sliceId: slc }));
+    const c = await get(`evaluationsV2/${done.id}/charts?iouThreshold=0.5&filters=${filters}`);
+    if (!live()) return;
+    const n = c.totalCounts;
+    rows.push([link(`#/run/${run}`, run), done.id, fmt(c.mapSummary.mapAt5095), fmt(c.mapSummary.mapAt50),
+               n.tp, n.fp, n.fn]);
+  }
+  const results = table(['run', 'evaluation', 'mAP@[.5:.95]', 'mAP@.5', 'TP', 'FP', 'FN'], rows,
+                        [0, 0, 1, 1, 1, 1, 1]);
+  results.id = 'slice-runs';
+  main.append(h('h2', {}, 'Runs on this slice (IoU 0.5)'), results, h('h2', {}, 'Items'));
+  const grid = h('div', { class: 'slice-grid', id: 'slice-items' });
+  const more = h('button', { id: 'slice-more', hidden: '' }, 'more items');
+  main.append(grid, more);
+  let token = null;
+  const page = async () => {
+    const p = await post(`slice/${encodeURIComponent(slc)}/itemsPage`, { pageToken: token, pageSize: PAGE });
+    if (!live()) return;
+    for (const it of p.items) {
+      grid.append(h('a', { class: 'grid-cell', href: `#/dataset/${encodeURIComponent(ds)}/itemid/${encodeURIComponent(it.id)}` },
+                    it.image_url ? h('img', { src: it.image_url, loading: 'lazy', alt: '' }) : '',
+                    h('div', {}, it.reference_id)));
+    }
+    token = p.nextPageToken;
+    more.hidden = !token;
+  };
+  more.addEventListener('click', page);
+  await page();
+  if (live()) main.dataset.ready = '1';
+}
+
+// ---- Model CI ------------------------------------------------------------------------------
+
+const passText = (e) => (e.status !== 'completed' ? e.status : e.pass ? 'pass' : 'fail');
+
+// Scenario tests (validate/scenario_test/details), each with its metrics and thresholds
+// (…/metrics) and its evaluation history (…/eval_history/details), grouped by model, newest
+// first, with pass / fail as the API computed it.
+export async function modelCiPage(main, live) {
+  const [tests, fns, models] = await Promise.all([get('validate/scenario_test/details'), get('validate/eval_fn'),
+                                                  get('models')]);
+  if (!live()) return;
+  const fnName = new Map((fns.eval_functions || []).map((f) => [f.id, f.name]));
+  const modelName = new Map(models.models.map((m) => [m.id, m.name]));
+  main.append(h('h1', {}, 'Model CI'));
+  if (!tests.length) main.append(h('p', { class: 'muted', id: 'no-tests' }, 'No scenario tests yet.'));
+  for (const t of tests) {
+    const [metrics, history] = await Promise.all([
+      get(`validate/scenario_test/${encodeURIComponent(t.id)}/metrics`),
+      get(`validate/scenario_test/${encodeURIComponent(t.id)}/eval_history/details`)]);
+    if (!live()) return;
+    const m = table(['function', 'arguments', 'threshold', 'comparison'],
+                    metrics.scenario_test_metrics.map((x) => [fnName.get(x.eval_function_id) || x.eval_function_id,
+                      JSON.stringify(x.eval_func_arguments), x.threshold ?? '—', x.threshold_comparison]),
+                    [0, 0, 1, 0]);
+    m.classList.add('ci-metrics');
+    const hist = table(['model', 'function', 'result', 'threshold', 'baseline', 'status', 'created'],
+                       history.map((e) => [modelName.get(e.model_id) || e.model_id,
+                         fnName.get(e.eval_function_id) || e.eval_function_id, fmt(e.result),
+                         e.threshold ?? '—', fmt(e.baseline_result), passText(e), e.created_at]),
+                       [0, 0, 1, 1, 1, 0, 0]);
+    hist.classList.add('ci-history');
+    hist.querySelectorAll('tbody tr').forEach((tr, k) => { tr.dataset.pass = passText(history[k]); });
+    main.append(h('section', { class: 'ci-test', 'data-test': t.id },
+                  h('h2', {}, t.name, ' ', h('span', { class: 'muted' }, t.id)),
+                  h('p', {}, 'slice ', link(`#/slice/${encodeURIComponent(t.slice_id)}`, t.slice_id),
+                    t.baseline_model_id ? `, baseline ${modelName.get(t.baseline_model_id) || t.baseline_model_id}` : ''),
+                  h('h3', {}, 'Metrics'), m, h('h3', {}, 'Evaluation history'), hist));
+  }
+  main.dataset.ready = '1';
 }

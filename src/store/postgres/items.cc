@@ -217,6 +217,16 @@ class PostgresItemRepo final : public ItemRepo {
     return out;
   }
 
+  Result<int64_t> CountBefore(const std::string& dataset_id, int64_t seq) override {
+    // A range of the (dataset_id, seq) index, counted without reading the rows.
+    Stmt stmt = db_.Prepare("SELECT COUNT(*) FROM items WHERE dataset_id = ? AND seq < ?");
+    stmt.Bind(1, dataset_id).Bind(2, seq);
+    int64_t n = 0;
+    if (stmt.Step()) n = stmt.Int(0);
+    NUCLEUS_RETURN_IF_ERROR(stmt.status());
+    return n;
+  }
+
   Result<int64_t> Count(const std::string& dataset_id) override {
     Stmt stmt = db_.Prepare("SELECT COUNT(*) FROM items WHERE dataset_id = ?");
     stmt.Bind(1, dataset_id);

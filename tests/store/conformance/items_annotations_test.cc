@@ -246,6 +246,45 @@ TEST_P(StoreConformanceTest, ItemPagesWalkTheInsertionOrderOnce) {
   }));
 }
 
+// A page read from a position (api::ListItemsPageAt, the dashboard's grid): FindByIndex gives the
+// item at the position, List from its seq - 1 the items from it on, in order, as a walk from the
+// start would reach them, deleted items and other datasets' items counted by neither; and
+// CountBefore an item's seq is its position again.
+TEST_P(StoreConformanceTest, PagesReadFromAPositionAreTheWalksItemsFromThere) {
+  Dataset ds = AddDataset("owner_a");
+  Dataset other = AddDataset("owner_a");
+  std::vector<Item> inserted;
+  for (int i = 0; i < 12; ++i) {
+    inserted.push_back(AddItem(ds.id, "ref-" + std::to_string(i)));
+    AddItem(other.id, "ref-" + std::to_string(i));
+  }
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.items().Delete(inserted[2].rowid); }));
+  std::vector<std::string> walk;  // ids in insertion order, as List from the start gives them
+  for (size_t i = 0; i < inserted.size(); ++i) {
+    if (i != 2) walk.push_back(inserted[i].id);
+  }
+  for (int64_t index : {0, 1, 2, 7, 10}) {
+    std::vector<Item> page;
+    NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<Item> first, tx.items().FindByIndex(ds.id, index));
+      if (!first) return Internal("no item at index " + std::to_string(index));
+      NUCLEUS_ASSIGN_OR_RETURN(page, tx.items().List(ds.id, first->seq - 1, 3));
+      return Status::Ok();
+    }));
+    std::vector<std::string> ids;
+    for (const Item& item : page) ids.push_back(item.id);
+    // And back: the position of the item found there is the count of the items before it.
+    NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(int64_t before, tx.items().CountBefore(ds.id, page.front().seq));
+      EXPECT_EQ(before, index);
+      return Status::Ok();
+    }));
+    const size_t end = std::min(walk.size(), static_cast<size_t>(index) + 3);
+    EXPECT_EQ(ids, std::vector<std::string>(walk.begin() + index, walk.begin() + end))
+        << "index " << index;
+  }
+}
+
 // Lookups take string_views that need not be NUL-terminated (a wire parser hands out views
 // into the request body): only the view's characters count.
 TEST_P(StoreConformanceTest, LookupsReadOnlyTheCharactersOfTheirViews) {
