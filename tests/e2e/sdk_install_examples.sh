@@ -25,7 +25,7 @@ cmake --build "$work/examples" -j2 > "$work/build.log" || { cat "$work/build.log
 echo "== start nucleus serve"
 key=$("$nucleus" keys create --data "$work/data" --name e2e | tail -1)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$nucleus" serve --data "$work/data" --listen "127.0.0.1:$port" --quiet > "$work/server.log" 2>&1 &
+"$nucleus" serve --data "$work/data" --listen "127.0.0.1:$port" --dashboard off --quiet > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 200); do
   if curl -sf "http://127.0.0.1:$port/healthz" > /dev/null; then break; fi

@@ -139,12 +139,19 @@ class Server:
         self.extra_args = list(extra_args)
         self.proc = None
 
+    def dashboard_args(self):
+        """No dashboard unless a test asks for one: its default port (this port + 1) may be the
+        free port another test's server was just handed (ctest runs tests in parallel); that
+        server then failed to bind it, and this one's dashboard, which also serves the API,
+        answered the other test's requests with the wrong keys."""
+        return [] if "--dashboard" in self.extra_args else ["--dashboard", "off"]
+
     def start(self):
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [NUCLEUS_BIN, "serve",
              *(self.store if self.store is not None else store_args(self.data_dir)), "--listen",
-             f"127.0.0.1:{self.port}"] + self.extra_args,
+             f"127.0.0.1:{self.port}"] + self.dashboard_args() + self.extra_args,
             stdout=log, stderr=log, cwd=self.cwd)
         deadline = time.time() + 20
         while time.time() < deadline:

@@ -95,8 +95,10 @@ class ServerFixture {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    // No dashboard: its default port (this port + 1) may be the "free" port another test's
+    // server was just handed, which then answered that test's requests.
     std::vector<std::string> args = {binary_, "serve", "--data", dir_, "--listen", listen,
-                                     "--quiet"};
+                                     "--quiet", "--dashboard", "off"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
