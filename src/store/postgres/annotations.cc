@@ -4,7 +4,7 @@
 #include <span>
 #include <unordered_set>
 
-#include "store/postgres/json_text.h"
+#include "store/json_text.h"
 #include "store/postgres/pg_repos.h"
 
 namespace nucleus::store::postgres {

@@ -1,6 +1,6 @@
 #include "store/models.h"
 
-#include "store/postgres/json_text.h"
+#include "store/json_text.h"
 #include "store/postgres/pg_repos.h"
 
 namespace nucleus::store::postgres {

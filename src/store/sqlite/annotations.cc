@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <span>
 
-#include "store/sqlite/json_text.h"
+#include "store/json_text.h"
 #include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {

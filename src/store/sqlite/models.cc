@@ -1,6 +1,6 @@
 #include "store/models.h"
 
-#include "store/sqlite/json_text.h"
+#include "store/json_text.h"
 #include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {

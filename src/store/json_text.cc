@@ -1,8 +1,8 @@
-#include "store/postgres/json_text.h"
+#include "store/json_text.h"
 
 #include <cstdint>
 
-namespace nucleus::store::postgres {
+namespace nucleus::store {
 namespace {
 
 void AppendUtf8(uint32_t cp, std::string* out) {
@@ -102,4 +102,4 @@ std::vector<std::string> DecodeStringList(const std::string& text) {
   return out;
 }
 
-}  // namespace nucleus::store::postgres
+}  // namespace nucleus::store
