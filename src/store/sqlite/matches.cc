@@ -4,233 +4,11 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/match_chunk.h"
 #include "store/sqlite/sqlite_repos.h"
 
 namespace nucleus::store::sqlite {
 namespace {
-
-// A match set is stored as chunks (migration v5): each chunk holds up to kRowsPerChunk
-// consecutive rows of one item, packed into one BLOB, so a commit of 500k matches writes ~5k
-// SQLite rows instead of 500k rows of 21 values. Chunk columns: set_rowid, first_seq (seq of
-// its first row), item_rowid, rows, and per-kind counts (pairs, false positives, false
-// negatives) so pages of one kind skip chunks without decoding them.
-//
-// BLOB format (all integers LEB128 varints, doubles 8 bytes in host byte order):
-//   string table: count, then per string: byte length, bytes (type and label strings)
-//   per row: flags byte (1: ground truth side, 2: prediction side, 4: labels_match,
-//            8: confidence present), type string index;
-//            if ground truth: zigzag delta of annotation_rowid from the previous ground
-//              truth's (0 at chunk start), gt_label index, gt x, y, width, height, area;
-//            if prediction: zigzag delta of prediction_rowid likewise, pred_label index,
-//              pred x, y, width, height, area, confidence if flagged;
-//            if both: iou.
-// A side is present when its rowid is non-zero; the other side's fields read back as zero /
-// empty, and iou as 0 unless both are present (store/matches.h's contract for such rows).
-constexpr size_t kRowsPerChunk = 4096;
-constexpr uint8_t kHasGroundTruth = 1;
-constexpr uint8_t kHasPrediction = 2;
-constexpr uint8_t kLabelsMatch = 4;
-constexpr uint8_t kHasConfidence = 8;
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutDouble(double v, std::string* out) {
-  char bytes[sizeof(double)];
-  std::memcpy(bytes, &v, sizeof v);
-  out->append(bytes, sizeof bytes);
-}
-
-uint64_t ZigZag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-
-// Encodes rows[begin, end) (one item) into `out`.
-class ChunkEncoder {
- public:
-  void Encode(std::span<const MatchRow> rows, std::string* out) {
-    strings_.clear();
-    index_.clear();
-    body_.clear();
-    int64_t last_gt = 0, last_pred = 0;
-    for (const MatchRow& r : rows) {
-      const bool gt = r.annotation_rowid != 0;
-      const bool pred = r.prediction_rowid != 0;
-      uint8_t flags = (gt ? kHasGroundTruth : 0) | (pred ? kHasPrediction : 0) |
-                      (r.labels_match ? kLabelsMatch : 0) |
-                      (pred && r.confidence ? kHasConfidence : 0);
-      body_.push_back(static_cast<char>(flags));
-      PutVarint(Intern(r.type), &body_);
-      if (gt) {
-        PutVarint(ZigZag(r.annotation_rowid - last_gt), &body_);
-        last_gt = r.annotation_rowid;
-        PutVarint(Intern(r.gt_label), &body_);
-        PutBox(r.gt_box, r.gt_area);
-      }
-      if (pred) {
-        PutVarint(ZigZag(r.prediction_rowid - last_pred), &body_);
-        last_pred = r.prediction_rowid;
-        PutVarint(Intern(r.pred_label), &body_);
-        PutBox(r.pred_box, r.pred_area);
-        if (r.confidence) PutDouble(*r.confidence, &body_);
-      }
-      if (gt && pred) PutDouble(r.iou, &body_);
-    }
-    out->clear();
-    PutVarint(strings_.size(), out);
-    for (std::string_view s : strings_) {
-      PutVarint(s.size(), out);
-      out->append(s);
-    }
-    out->append(body_);
-  }
-
- private:
-  uint64_t Intern(std::string_view s) {
-    auto [it, inserted] = index_.try_emplace(s, strings_.size());
-    if (inserted) strings_.push_back(s);
-    return it->second;
-  }
-  void PutBox(const MatchBox& b, double area) {
-    PutDouble(b.x, &body_);
-    PutDouble(b.y, &body_);
-    PutDouble(b.width, &body_);
-    PutDouble(b.height, &body_);
-    PutDouble(area, &body_);
-  }
-
-  std::vector<std::string_view> strings_;  // views into the rows being encoded
-  std::unordered_map<std::string_view, uint64_t> index_;
-  std::string body_;
-};
-
-// Decodes one chunk row by row. A malformed BLOB makes ok() false (then reading stops).
-class ChunkDecoder {
- public:
-  ChunkDecoder(std::string_view data, int64_t item_rowid)
-      : p_(data.data()), end_(data.data() + data.size()), item_rowid_(item_rowid) {
-    const uint64_t n = Varint();
-    for (uint64_t i = 0; i < n && ok_; ++i) {
-      const uint64_t len = Varint();
-      if (static_cast<uint64_t>(end_ - p_) < len) {
-        ok_ = false;
-        break;
-      }
-      strings_.emplace_back(p_, static_cast<size_t>(len));
-      p_ += len;
-    }
-  }
-
-  bool ok() const { return ok_; }
-  bool done() const { return p_ >= end_; }
-
-  // Reads the next row into `out` (reusing its strings' storage).
-  bool Next(MatchRow* out) {
-    if (!ok_ || p_ >= end_) return false;
-    const uint8_t flags = static_cast<uint8_t>(*p_++);
-    out->item_rowid = item_rowid_;
-    out->labels_match = (flags & kLabelsMatch) != 0;
-    out->type.assign(String());
-    out->iou = 0;
-    if (flags & kHasGroundTruth) {
-      last_gt_ += UnZigZag(Varint());
-      out->annotation_rowid = last_gt_;
-      out->gt_label.assign(String());
-      GetBox(&out->gt_box, &out->gt_area);
-    } else {
-      out->annotation_rowid = 0;
-      out->gt_label.clear();
-      out->gt_box = {};
-      out->gt_area = 0;
-    }
-    out->confidence.reset();
-    if (flags & kHasPrediction) {
-      last_pred_ += UnZigZag(Varint());
-      out->prediction_rowid = last_pred_;
-      out->pred_label.assign(String());
-      GetBox(&out->pred_box, &out->pred_area);
-      if (flags & kHasConfidence) out->confidence = Double();
-    } else {
-      out->prediction_rowid = 0;
-      out->pred_label.clear();
-      out->pred_box = {};
-      out->pred_area = 0;
-    }
-    if ((flags & kHasGroundTruth) && (flags & kHasPrediction)) out->iou = Double();
-    return ok_;
-  }
-
- private:
-  uint64_t Varint() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p_ >= end_) break;
-      const uint8_t b = static_cast<uint8_t>(*p_++);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    ok_ = false;
-    return 0;
-  }
-  double Double() {
-    double v = 0;
-    if (end_ - p_ < static_cast<ptrdiff_t>(sizeof v)) {
-      ok_ = false;
-      return 0;
-    }
-    std::memcpy(&v, p_, sizeof v);
-    p_ += sizeof v;
-    return v;
-  }
-  std::string_view String() {
-    const uint64_t i = Varint();
-    if (i >= strings_.size()) {
-      ok_ = false;
-      return {};
-    }
-    return strings_[i];
-  }
-  void GetBox(MatchBox* b, double* area) {
-    b->x = Double();
-    b->y = Double();
-    b->width = Double();
-    b->height = Double();
-    *area = Double();
-  }
-
-  const char* p_;
-  const char* end_;
-  int64_t item_rowid_;
-  int64_t last_gt_ = 0;
-  int64_t last_pred_ = 0;
-  bool ok_ = true;
-  std::vector<std::string_view> strings_;
-};
-
-bool IsKind(const MatchRow& r, MatchKind kind) {
-  switch (kind) {
-    case MatchKind::kAll:
-      return true;
-    case MatchKind::kPairs:
-      return r.annotation_rowid != 0 && r.prediction_rowid != 0;
-    case MatchKind::kFalsePositives:
-      return r.annotation_rowid == 0;
-    case MatchKind::kFalseNegatives:
-      return r.prediction_rowid == 0;
-  }
-  return false;
-}
-
-Status Corrupt(int64_t set_rowid, int64_t first_seq) {
-  return Internal("stored match chunk (set " + std::to_string(set_rowid) + ", seq " +
-                  std::to_string(first_seq) + ") is malformed");
-}
 
 class SqliteMatchRepo final : public MatchRepo {
  public:
@@ -312,7 +90,7 @@ class SqliteMatchRepo final : public MatchRepo {
       for (int64_t seq = first_seq; decoder.Next(&row); ++seq) {
         NUCLEUS_RETURN_IF_ERROR(fn(seq, row));
       }
-      if (!decoder.ok()) return Corrupt(set_rowid, first_seq);
+      if (!decoder.ok()) return CorruptChunk(set_rowid, first_seq);
     }
     return stmt.status();
   }
@@ -333,7 +111,7 @@ class SqliteMatchRepo final : public MatchRepo {
           ChunkDecoder decoder(stmt.BlobView(3), stmt.Int(1));
           bool found = false;
           for (int64_t at = first_seq; !found && decoder.Next(&row); ++at) found = at == seq;
-          if (!decoder.ok()) return Corrupt(set_rowid, first_seq);
+          if (!decoder.ok()) return CorruptChunk(set_rowid, first_seq);
           if (found) {
             MatchView v;
             v.seq = seq;
@@ -391,7 +169,7 @@ class SqliteMatchRepo final : public MatchRepo {
         v.item_id = stmt.Text(4);
         out.push_back(std::move(v));
       }
-      if (!decoder.ok()) return Corrupt(set_rowid, first_seq);
+      if (!decoder.ok()) return CorruptChunk(set_rowid, first_seq);
     }
     NUCLEUS_RETURN_IF_ERROR(stmt.status());
     NUCLEUS_RETURN_IF_ERROR(FillObjectIds(out));
