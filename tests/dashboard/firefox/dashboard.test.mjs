@@ -314,6 +314,68 @@ test('arrow keys go to the next and previous item', inTab(async (tab) => {
   tab.check();
 }));
 
+// A dataset of 1,203 items sharing one uploaded image (item 5 deleted: positions count the items
+// that exist), and the reference ids in the order itemsPage walks them.
+async function makeMany() {
+  const ds = (await api.post('dataset/create', { name: 'many', is_scene: false })).dataset_id;
+  await appendImage(ds, 'm0.png');
+  const url = (await api.get(`dataset/${ds}/iloc/0`)).item.image_url;
+  await api.post(`dataset/${ds}/append`, { items: Array.from({ length: 1203 }, (_, k) => (
+    { reference_id: `m${k + 1}.png`, image_url: url, metadata: {} })) });
+  assert.equal((await api.request('DELETE', `dataset/${ds}/refloc/m5.png`)).status, 200);
+  const walk = [];
+  for (let token = null; ;) {
+    const page = await api.post(`dataset/${ds}/itemsPage`, { pageToken: token, pageSize: 500 });
+    walk.push(...page.items.map((it) => it.reference_id));
+    token = page.nextPageToken;
+    if (!token) break;
+  }
+  assert.equal(walk.length, 1203);
+  return { ds, walk };
+}
+
+test('a grid jump to the end reads one page', inTab(async (tab) => {
+  const many = await makeMany();
+  await signedIn(tab);
+  await tab.go(`#/dataset/${many.ds}`);
+  await tab.waitFor('#grid[data-ready] .grid-cell');
+  await tab.page.$eval('#grid', (g) => { g.scrollTop = g.scrollHeight; });
+  await tab.waitFor("#grid .grid-cell[data-index='1202']");
+  assert.equal(await tab.text("#grid .grid-cell[data-index='1202']"), many.walk[1202]);
+  const reads = await tab.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)
+    .filter((n) => n.includes('/items?') || n.includes('itemsPage')));
+  assert.deepEqual(reads.map((r) => r.split('/items?')[1]), ['index=0&pageSize=500', 'index=1000&pageSize=500']);
+  tab.check();
+}));
+
+test('an example opens its item with the run\'s overlay, and ← / → keep the run', inTab(async (tab) => {
+  const { ds, run } = evaluated;
+  await signedIn(tab);
+  await tab.go(`#/run/${run}`);
+  await tab.waitFor('#main[data-ready]', 30000);
+  await tab.page.select('#example-kind', 'FP');
+  await tab.until(() => document.querySelector('#examples p')?.innerText.endsWith(' FP'));
+  const [itemId, , predLabel] = (await tab.cells('#examples'))[0];
+  await tab.page.click('#examples tbody tr a');
+  await tab.waitFor('#item-canvas[data-drawn]');
+  assert.equal(await tab.page.$eval('#run', (r) => r.value), run);
+  const count = (annotations) => Object.values(annotations).filter(Array.isArray).flat().length;
+  let preds = (await tab.cells('#object-table')).filter((r) => r[0] === 'pred');
+  assert.equal(preds.length, count((await api.get(`modelRun/${run}/loc/${itemId}`)).annotations));
+  assert.ok(preds.some((r) => r[2] === predLabel), predLabel);
+  const index = (await api.get(`dashboard/dataset/${ds}/position/${itemId}`)).index;
+  const to = index === 3 ? 2 : index + 1;
+  await tab.page.keyboard.press(to > index ? 'ArrowRight' : 'ArrowLeft');
+  await tab.until(([hash, h1]) => location.hash === hash && document.querySelector('h1')?.innerText.trim()
+                    .endsWith(h1) && document.querySelector('#item-canvas[data-drawn]'),
+                  [`#/dataset/${ds}/item/${to}/run/${run}`, `r${to} #${to} of 4`]);
+  assert.equal(await tab.page.$eval('#run', (r) => r.value), run);
+  preds = (await tab.cells('#object-table')).filter((r) => r[0] === 'pred');
+  const want = Object.values((await api.get(`modelRun/${run}/iloc/${to}`)).annotations).filter(Array.isArray).flat();
+  assert.deepEqual(preds.map((r) => r[3]).sort(), want.map((p) => String(p.confidence)).sort());
+  tab.check();
+}));
+
 test('the run page shows the API\'s numbers', inTab(async (tab) => {
   await signedIn(tab);
   await tab.go(`#/run/${evaluated.run}`);
