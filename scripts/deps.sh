@@ -16,6 +16,10 @@ packages=(
   postgresql-15 libpq-dev
   # The dashboard's browser tests (tests/dashboard): headless Chromium driven by Selenium.
   chromium chromium-driver python3-selenium
+  # The same tests in Firefox (tests/dashboard/firefox): Debian's Firefox ESR, driven over
+  # WebDriver BiDi by puppeteer-core from npm (no geckodriver package exists; npm's geckodriver
+  # and Playwright's Firefox download browser builds, which these machines cannot fetch).
+  firefox-esr
   "$@"
 )
 missing=()
