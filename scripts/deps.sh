@@ -22,6 +22,9 @@ packages=(
   firefox-esr
   "$@"
 )
+# puppeteer-core for those tests comes from npm: use the machine's Node.js and npm when it has
+# them (any Node.js >= 18), else Debian's.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
