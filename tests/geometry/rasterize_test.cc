@@ -1,7 +1,9 @@
-// geometry/rasterize against rules checked by hand against rasterio's output.
+// geometry/rasterize against hand-checked rules and against rasterio itself
+// (tests/fixtures/validate/raster_reference.json, made by bench/validate/gen_raster_reference.py).
 #include "geometry/rasterize.h"
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <cmath>
 #include <cstdint>
@@ -114,6 +116,56 @@ TEST(RasterizeTest, LaterRingsPaintOverEarlierOnesAndScratchIsReused) {
   rasterizer.Fill(std::vector<Point>{{2, 0}, {6, 0}, {6, 3}, {2, 3}, {2.5, 1.5}}, 2, image);
   rasterizer.FillBox(5, 1, 6, 2, 3, image);
   EXPECT_EQ(Rows(image), (Lines{"112222", "111223", "112222"}));
+}
+
+// Decodes the fixture's [value, count, ...] runs into a row-major image.
+std::vector<int32_t> Unrun(simdjson::dom::array runs) {
+  std::vector<int32_t> pixels;
+  for (size_t i = 0; i + 1 < runs.size(); i += 2) {
+    const int64_t value = runs.at(i).get_int64().value();
+    const int64_t count = runs.at(i + 1).get_int64().value();
+    pixels.insert(pixels.end(), static_cast<size_t>(count), static_cast<int32_t>(value));
+  }
+  return pixels;
+}
+
+TEST(RasterizeTest, MatchesRasterioOnTheReferenceFixture) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.load(NUCLEUS_RASTER_FIXTURE).get(doc), simdjson::SUCCESS);
+  Rasterizer rasterizer;  // one for all cases: reuse must not leak state between rings
+  int cases = 0;
+  int64_t burned = 0;
+  for (simdjson::dom::object c : doc["cases"].get_array()) {
+    const std::string name(c["name"].get_string().value());
+    IndexImage image(static_cast<int32_t>(c["width"].get_int64().value()),
+                     static_cast<int32_t>(c["height"].get_int64().value()));
+    int32_t index = 0;
+    for (simdjson::dom::object shape : c["shapes"].get_array()) {
+      ++index;  // the client's segment index: position + 1
+      simdjson::dom::array box;
+      if (shape["box"].get_array().get(box) == simdjson::SUCCESS) {
+        rasterizer.FillBox(box.at(0).get_double(), box.at(1).get_double(), box.at(2).get_double(),
+                           box.at(3).get_double(), index, image);
+        continue;
+      }
+      std::vector<Point> ring;
+      for (simdjson::dom::array p : shape["polygon"].get_array()) {
+        ring.push_back({p.at(0).get_double(), p.at(1).get_double()});
+      }
+      rasterizer.Fill(ring, index, image);
+    }
+    const std::vector<int32_t> want = Unrun(c["image"].get_array());
+    ASSERT_EQ(want.size(), image.pixels.size()) << name;
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(image.pixels[i], want[i])
+          << name << " pixel (" << i % image.width << ", " << i / image.width << ")";
+      burned += want[i] != 0;
+    }
+    ++cases;
+  }
+  EXPECT_GE(cases, 300);
+  EXPECT_GT(burned, 10000);  // the fixture is not a field of zeros
 }
 
 }  // namespace
