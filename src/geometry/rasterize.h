@@ -17,11 +17,13 @@
 //    0.5) - 1 (this is how a zero-area ring along a centre line burns anything);
 //  - doubles are turned into ints as x86-64 does it (GDAL casts without a range check): a
 //    row or column beyond +-2^31 becomes INT_MIN, so a ring reaching y >= 2^31 burns nothing
-//    and one reaching x >= 2^31 may burn column 0 only; callers that care clip beforehand;
+//    and one reaching x >= 2^31 may burn column 0 only, as the client gets;
 //  - rows and columns outside the image are dropped; the ring may lie partly or wholly outside.
-// A ring is implicitly closed (an explicitly closed one, last vertex == first, gives the same
-// pixels). Rings with fewer than 3 vertices or a non-finite coordinate burn nothing (GDAL
-// would never see them: shapely refuses such rings, the JSON API cannot carry them).
+// A ring is implicitly closed, as shapely closes it: a last vertex equal to the first is
+// dropped when there are 4 or more, but A, B, A stays the zero-area ring A -> B -> A (shapely
+// closes a 3-vertex ring once more). Rings with fewer than 3 vertices or a non-finite
+// coordinate burn nothing (GDAL never sees them: shapely refuses the first, JSON cannot carry
+// the second).
 //
 // Pure functions over the caller's image; thread-compatible (a Rasterizer is one thread's).
 #pragma once
