@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -31,7 +32,7 @@ std::vector<std::vector<geometry::Point>> RandomPolygons(int vertices, uint64_t 
   for (auto& ring : polygons) {
     const double x = cx(rng), y = cy(rng), r = radius(rng);
     for (int i = 0; i < vertices; ++i) {
-      const double a = 2 * M_PI * i / vertices;
+      const double a = 2 * std::numbers::pi * i / vertices;
       const double d = r * jitter(rng);
       ring.push_back({x + d * std::cos(a), y + d * std::sin(a)});
     }
