@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "api/validate_filters.h"
+#include "api/validate_seg.h"
 #include "api/validate_slices.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -463,6 +464,11 @@ Computed ComputeCategories(const core::EvalArguments& args, const std::vector<It
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
                                  const core::EvalArguments& args, EvaluationReads& reads,
                                  const core::ObjectFieldReader& fields) {
+  if (IsSegmentationFunction(e.eval_function_id)) {  // seg_* (api/validate_seg.h)
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<core::ItemEvaluation> items,
+                             EvaluateSegmentation(run.ctx(), &e, args, fields));
+    return SaveEvaluation(run, e, &items);
+  }
   std::optional<DetectionFunction> fn = DetectionFunctionOf(e.eval_function_id);
   if (!fn) {
     return InvalidArgument(
