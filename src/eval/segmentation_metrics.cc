@@ -156,17 +156,30 @@ ItemConfusion InstanceConfusion(const SegConfusion& c, const std::vector<SegSegm
   return out;
 }
 
-// SegmentationMaskMetric._calculate_confusion_matrix. Appends the false-positive segment to
-// both lists as the client does (which a later call on the same lists sees: seg_map).
-ItemConfusion CalculateConfusion(const IndexImage& gt_image, std::vector<SegSegment>& gt,
-                                 const IndexImage& pred_image, std::vector<SegSegment>& pred,
-                                 double iou_threshold) {
+int ClassCount(const std::vector<SegSegment>& gt, const std::vector<SegSegment>& pred) {
   int64_t max_index = 0;
   for (const SegSegment& s : gt) max_index = std::max(max_index, s.index);
   for (const SegSegment& s : pred) max_index = std::max(max_index, s.index);
-  const int n_class = static_cast<int>(max_index) + 1;
-  SegConfusion c =
-      NonMaxSuppressConfusion(FastConfusionMatrix(gt_image, pred_image, n_class), iou_threshold);
+  return static_cast<int>(max_index) + 1;
+}
+
+// FastConfusionMatrix at `n` from `counts`, the pixel counts at a larger n: its leading n × n
+// block (a pixel counts at n exactly when both its indexes are below n).
+SegConfusion Leading(const SegConfusion& counts, int n) {
+  SegConfusion out{.n = n, .cells = std::vector<int64_t>(size_t(n) * n, 0)};
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) out.at(i, j) = counts.at(i, j);
+  }
+  return out;
+}
+
+// SegmentationMaskMetric._calculate_confusion_matrix, from `counts`, the item's pixel counts at
+// an n at least the lists' class count (counted once per item: seg_map's thresholds share it).
+// Appends the false-positive segment to both lists as the client does (which a later call on
+// the same lists sees: seg_map).
+ItemConfusion CalculateConfusion(const SegConfusion& counts, std::vector<SegSegment>& gt,
+                                 std::vector<SegSegment>& pred, double iou_threshold) {
+  SegConfusion c = NonMaxSuppressConfusion(Leading(counts, ClassCount(gt, pred)), iou_threshold);
   if (gt.back().label != kFalsePositives) {
     const SegSegment fp{c.n - 1, std::string(kFalsePositives)};
     gt.push_back(fp);
@@ -252,8 +265,8 @@ CiScalar FwavaccOf(const ItemConfusion& ic) {
 
 // SegmentationMAP._metric_impl: SegmentationPrecision at each threshold on the same segment
 // lists (so every call after the first sees the false-positive segment the first appended).
-CiScalar MapOf(const SegParams& params, const IndexImage& gt_image, std::vector<SegSegment> gt,
-               const IndexImage& pred_image, std::vector<SegSegment> pred) {
+CiScalar MapOf(const SegParams& params, const SegConfusion& counts, std::vector<SegSegment> gt,
+               std::vector<SegSegment> pred) {
   std::vector<double> thresholds = params.iou_thresholds;
   if (thresholds.empty()) {
     const double step = (0.5 + 0.05) - 0.5;  // np.arange(0.5, 1.0, 0.05) fills start + i·step
@@ -262,7 +275,7 @@ CiScalar MapOf(const SegParams& params, const IndexImage& gt_image, std::vector<
   std::vector<double> ap;
   double weight = 0;
   for (double t : thresholds) {
-    CiScalar p = PrecisionOf(CalculateConfusion(gt_image, gt, pred_image, pred, t));
+    CiScalar p = PrecisionOf(CalculateConfusion(counts, gt, pred, t));
     ap.push_back(p.value);
     weight += p.weight;
   }
@@ -360,20 +373,24 @@ Result<CiScalar> SegmentationItemResult(SegMetric metric, const SegParams& param
   NUCLEUS_RETURN_IF_ERROR(CheckSegments(gt->segments));
   NUCLEUS_RETURN_IF_ERROR(CheckSegments(pred->segments));
   std::vector<SegSegment> gs = gt->segments, ps = pred->segments;
+  // Counted once at one more class than the lists name: seg_map's later thresholds see the
+  // false-positive segment the first appended, one index higher.
+  const SegConfusion counts = FastConfusionMatrix(gi, pi, ClassCount(gs, ps) + 1);
+  const double t = params.iou_threshold;
   switch (metric) {
     case SegMetric::kIou: {
-      CiScalar r = IouOf(CalculateConfusion(gi, gs, pi, ps, params.iou_threshold), gi.size());
+      CiScalar r = IouOf(CalculateConfusion(counts, gs, ps, t), gi.size());
       if (std::isnan(r.value)) return CiScalar{};  // D17
       return r;
     }
     case SegMetric::kPrecision:
-      return PrecisionOf(CalculateConfusion(gi, gs, pi, ps, params.iou_threshold));
+      return PrecisionOf(CalculateConfusion(counts, gs, ps, t));
     case SegMetric::kRecall:
-      return RecallOf(CalculateConfusion(gi, gs, pi, ps, params.iou_threshold), gi.size());
+      return RecallOf(CalculateConfusion(counts, gs, ps, t), gi.size());
     case SegMetric::kFwavacc:
-      return FwavaccOf(CalculateConfusion(gi, gs, pi, ps, params.iou_threshold));
+      return FwavaccOf(CalculateConfusion(counts, gs, ps, t));
     case SegMetric::kMap:
-      return MapOf(params, gi, std::move(gs), pi, std::move(ps));
+      return MapOf(params, counts, std::move(gs), std::move(ps));
   }
   return CiScalar{};
 }
