@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <string_view>
@@ -321,10 +322,24 @@ int64_t SegConfusion::Total() const {
 SegConfusion FastConfusionMatrix(const IndexImage& gt, const IndexImage& pred, int n_class) {
   SegConfusion out{.n = n_class, .cells = std::vector<int64_t>(size_t(n_class) * n_class, 0)};
   const size_t size = std::min(gt.pixels.size(), pred.pixels.size());
+  const uint16_t* g = gt.pixels.data();
+  const uint16_t* p = pred.pixels.data();
+  // Masks are runs of equal pixels: count a run in a register and add it to its cell once (one
+  // increment of the same cell per pixel would wait on the previous one).
+  const size_t kNone = SIZE_MAX;
+  size_t cell = kNone;
+  int64_t run = 0;
   for (size_t k = 0; k < size; ++k) {
-    const int g = gt.pixels[k], p = pred.pixels[k];
-    if (g < n_class && p < n_class) ++out.at(g, p);
+    const size_t c = g[k] < n_class && p[k] < n_class ? size_t{g[k]} * n_class + p[k] : kNone;
+    if (c == cell) {
+      ++run;
+      continue;
+    }
+    if (cell != kNone) out.cells[cell] += run;
+    cell = c;
+    run = 1;
   }
+  if (cell != kNone) out.cells[cell] += run;
   return out;
 }
 
