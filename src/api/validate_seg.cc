@@ -1,5 +1,6 @@
 #include "api/validate_seg.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -133,21 +134,48 @@ Result<eval::IndexImage> LoadMask(Context& ctx, const std::string& item, const S
   return image;
 }
 
-// The item's result: weight 0 without a mask or segments on either side, as the client.
-Result<eval::CiScalar> ItemResult(Context& ctx, eval::SegMetric metric,
-                                  const eval::SegParams& params, const ItemMasks& item) {
-  if (!item.gt || !item.pred || item.gt->segments.empty() || item.pred->segments.empty()) {
-    return eval::CiScalar{};
+// The pixel counts of the item's two masks (both with segments): from `reads` when an earlier
+// evaluation of the job computed them, else decoded and counted (and kept while under the cap).
+Result<eval::SegPixelCounts> CountsOf(Context& ctx, const ItemMasks& item,
+                                      SegmentationReads* reads) {
+  int64_t max_index = 0;
+  for (const auto* side : {&item.gt->segments, &item.pred->segments}) {
+    for (const eval::SegSegment& s : *side) max_index = std::max(max_index, s.index);
+  }
+  std::string key = item.gt->blob;
+  key.append("\n").append(item.pred->blob).append("\n").append(std::to_string(max_index));
+  const bool cacheable = reads != nullptr && !item.gt->blob.empty() && !item.pred->blob.empty();
+  if (cacheable) {
+    auto hit = reads->counts.find(key);
+    if (hit != reads->counts.end()) return hit->second;
   }
   NUCLEUS_ASSIGN_OR_RETURN(eval::IndexImage gt_image, LoadMask(ctx, item.reference_id, *item.gt));
   NUCLEUS_ASSIGN_OR_RETURN(eval::IndexImage pred_image,
                            LoadMask(ctx, item.reference_id, *item.pred));
   const eval::SegMask gt{.image = &gt_image, .segments = item.gt->segments};
   const eval::SegMask pred{.image = &pred_image, .segments = item.pred->segments};
-  auto r = eval::SegmentationItemResult(metric, params, &gt, &pred);
-  if (!r.ok())
-    return InvalidArgument("item \"" + item.reference_id + "\": " + r.status().message());
-  return r;
+  auto counts = eval::SegmentationPixelCounts(gt, pred);
+  if (!counts.ok()) {
+    return InvalidArgument("item \"" + item.reference_id + "\": " + counts.status().message());
+  }
+  const auto cells = static_cast<int64_t>(counts->counts.cells.size());
+  if (cacheable && reads->cells + cells <= SegmentationReads::kMaxCells) {
+    reads->cells += cells;
+    reads->counts.emplace(key, *counts);
+  }
+  return counts;
+}
+
+// The item's result: weight 0 without a mask or segments on either side, as the client.
+Result<eval::CiScalar> ItemResult(Context& ctx, eval::SegMetric metric,
+                                  const eval::SegParams& params, const ItemMasks& item,
+                                  SegmentationReads* reads) {
+  if (!item.gt || !item.pred || item.gt->segments.empty() || item.pred->segments.empty()) {
+    return eval::CiScalar{};
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(eval::SegPixelCounts counts, CountsOf(ctx, item, reads));
+  return eval::SegmentationResultFromCounts(metric, params, counts, item.gt->segments,
+                                            item.pred->segments);
 }
 
 }  // namespace
@@ -158,7 +186,7 @@ bool IsSegmentationFunction(std::string_view eval_function_id) {
 
 Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
     Context& ctx, core::ScenarioTestEvaluation* e, const core::EvalArguments& args,
-    const core::ObjectFieldReader& fields) {
+    const core::ObjectFieldReader& fields, SegmentationReads* reads) {
   std::optional<eval::SegMetric> metric = SegMetricOf(e->eval_function_id);
   if (!metric) return InvalidArgument("not a seg_* function: " + e->eval_function_id);
   if (args.has_filters()) {
@@ -173,7 +201,7 @@ Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
   std::vector<eval::CiScalar> results;
   std::vector<core::ItemEvaluation> out;
   for (const ItemMasks& item : items) {
-    NUCLEUS_ASSIGN_OR_RETURN(eval::CiScalar r, ItemResult(ctx, *metric, params, item));
+    NUCLEUS_ASSIGN_OR_RETURN(eval::CiScalar r, ItemResult(ctx, *metric, params, item, reads));
     results.push_back(r);
     std::optional<double> value;
     if (r.weight != 0) value = r.value;

@@ -4,17 +4,30 @@
 // Thread-safe (no shared state).
 #pragma once
 
+#include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/context.h"
 #include "core/validate.h"
+#include "eval/segmentation_metrics.h"
 #include "nucleus/result.h"
 
 namespace nucleus::api {
 
 // Whether `eval_function_id` is a seg_* function this server computes ("ef_seg_iou", ...).
 bool IsSegmentationFunction(std::string_view eval_function_id);
+
+// What the seg_* evaluations of one job share (kept in EvaluationReads): each item's pixel
+// counts, keyed by its two stored masks and the largest segment index, so that the functions of
+// a test decode an item's masks once. At most kMaxCells matrix cells in all (8 bytes each);
+// beyond that, counts are computed again. Not thread-safe: one per job run.
+struct SegmentationReads {
+  static constexpr int64_t kMaxCells = int64_t{8} << 20;
+  std::map<std::string, eval::SegPixelCounts> counts;
+  int64_t cells = 0;
+};
 
 // Computes seg_* evaluation `e` over its test's slice: for each item, the ground-truth mask and
 // the mask of the model's latest run on the slice's dataset (both decoded from the bytes the
@@ -24,8 +37,9 @@ bool IsSegmentationFunction(std::string_view eval_function_id);
 // item when a mask is not one this server holds (a remote URL: it never downloads), cannot be
 // decoded, or the two masks differ in size; or when the function has filters (not applied to
 // masks yet).
+// `reads` (may be null) shares the items' pixel counts across the evaluations of a job.
 Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
     Context& ctx, core::ScenarioTestEvaluation* e, const core::EvalArguments& args,
-    const core::ObjectFieldReader& fields);
+    const core::ObjectFieldReader& fields, SegmentationReads* reads);
 
 }  // namespace nucleus::api

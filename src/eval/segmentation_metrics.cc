@@ -372,42 +372,56 @@ SegConfusion NonMaxSuppressConfusion(const SegConfusion& confusion, double iou_t
   return out;
 }
 
+Result<SegPixelCounts> SegmentationPixelCounts(const SegMask& gt, const SegMask& pred) {
+  const IndexImage& gi = *gt.image;
+  const IndexImage& pi = *pred.image;
+  if (gi.width != pi.width || gi.height != pi.height) {
+    return InvalidArgument("the ground-truth mask is " + std::to_string(gi.width) + " x " +
+                           std::to_string(gi.height) + " pixels, the predicted one " +
+                           std::to_string(pi.width) + " x " + std::to_string(pi.height));
+  }
+  NUCLEUS_RETURN_IF_ERROR(CheckSegments(gt.segments));
+  NUCLEUS_RETURN_IF_ERROR(CheckSegments(pred.segments));
+  // One class more than the lists name: seg_map's later thresholds see the false-positive
+  // segment the first appended, one index higher.
+  return SegPixelCounts{
+      .counts = FastConfusionMatrix(gi, pi, ClassCount(gt.segments, pred.segments) + 1),
+      .gt_pixels = gi.size()};
+}
+
+CiScalar SegmentationResultFromCounts(SegMetric metric, const SegParams& params,
+                                      const SegPixelCounts& counts,
+                                      const std::vector<SegSegment>& gt_segments,
+                                      const std::vector<SegSegment>& pred_segments) {
+  std::vector<SegSegment> gs = gt_segments, ps = pred_segments;
+  const SegConfusion& c = counts.counts;
+  const double t = params.iou_threshold;
+  switch (metric) {
+    case SegMetric::kIou: {
+      CiScalar r = IouOf(CalculateConfusion(c, gs, ps, t), counts.gt_pixels);
+      if (std::isnan(r.value)) return CiScalar{};  // D17
+      return r;
+    }
+    case SegMetric::kPrecision:
+      return PrecisionOf(CalculateConfusion(c, gs, ps, t));
+    case SegMetric::kRecall:
+      return RecallOf(CalculateConfusion(c, gs, ps, t), counts.gt_pixels);
+    case SegMetric::kFwavacc:
+      return FwavaccOf(CalculateConfusion(c, gs, ps, t));
+    case SegMetric::kMap:
+      return MapOf(params, c, std::move(gs), std::move(ps));
+  }
+  return CiScalar{};
+}
+
 Result<CiScalar> SegmentationItemResult(SegMetric metric, const SegParams& params,
                                         const SegMask* gt, const SegMask* pred) {
   if (gt == nullptr || pred == nullptr || gt->image == nullptr || pred->image == nullptr ||
       gt->segments.empty() || pred->segments.empty()) {
     return CiScalar{};
   }
-  const IndexImage& gi = *gt->image;
-  const IndexImage& pi = *pred->image;
-  if (gi.width != pi.width || gi.height != pi.height) {
-    return InvalidArgument("the ground-truth mask is " + std::to_string(gi.width) + " x " +
-                           std::to_string(gi.height) + " pixels, the predicted one " +
-                           std::to_string(pi.width) + " x " + std::to_string(pi.height));
-  }
-  NUCLEUS_RETURN_IF_ERROR(CheckSegments(gt->segments));
-  NUCLEUS_RETURN_IF_ERROR(CheckSegments(pred->segments));
-  std::vector<SegSegment> gs = gt->segments, ps = pred->segments;
-  // Counted once at one more class than the lists name: seg_map's later thresholds see the
-  // false-positive segment the first appended, one index higher.
-  const SegConfusion counts = FastConfusionMatrix(gi, pi, ClassCount(gs, ps) + 1);
-  const double t = params.iou_threshold;
-  switch (metric) {
-    case SegMetric::kIou: {
-      CiScalar r = IouOf(CalculateConfusion(counts, gs, ps, t), gi.size());
-      if (std::isnan(r.value)) return CiScalar{};  // D17
-      return r;
-    }
-    case SegMetric::kPrecision:
-      return PrecisionOf(CalculateConfusion(counts, gs, ps, t));
-    case SegMetric::kRecall:
-      return RecallOf(CalculateConfusion(counts, gs, ps, t), gi.size());
-    case SegMetric::kFwavacc:
-      return FwavaccOf(CalculateConfusion(counts, gs, ps, t));
-    case SegMetric::kMap:
-      return MapOf(params, counts, std::move(gs), std::move(ps));
-  }
-  return CiScalar{};
+  NUCLEUS_ASSIGN_OR_RETURN(SegPixelCounts counts, SegmentationPixelCounts(*gt, *pred));
+  return SegmentationResultFromCounts(metric, params, counts, gt->segments, pred->segments);
 }
 
 }  // namespace nucleus::eval

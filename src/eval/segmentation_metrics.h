@@ -47,7 +47,7 @@ inline constexpr int64_t kMaxSegmentIndex = 1023;
 // The item's result of `metric`. `gt` or `pred` null, or either without segments: weight 0
 // (§8.5). kInvalidArgument when the two images differ in size or a segment index is negative
 // or over kMaxSegmentIndex. A seg_iou whose every class is NaN (nothing to measure) gives
-// weight 0 (§9, D17).
+// weight 0 (§9, D17). Equals SegmentationPixelCounts, then SegmentationResultFromCounts.
 Result<CiScalar> SegmentationItemResult(SegMetric metric, const SegParams& params,
                                         const SegMask* gt, const SegMask* pred);
 
@@ -62,6 +62,22 @@ struct SegConfusion {
   int64_t ColSum(int j) const;
   int64_t Total() const;
 };
+
+// What every seg_* function of an item reads from its two images: the pixel pairs counted
+// once (at one class more than the segments name: seg_map needs it) and the ground-truth
+// image's pixel count. Depends on the images and on the segments' largest index only, so the
+// functions of one item can share it (api/ keeps it per job).
+struct SegPixelCounts {
+  SegConfusion counts;
+  int64_t gt_pixels = 0;
+};
+// The counts of both masks (non-null, with segments); errors as SegmentationItemResult.
+Result<SegPixelCounts> SegmentationPixelCounts(const SegMask& gt, const SegMask& pred);
+// The result of `metric` from `counts` of masks with these segments.
+CiScalar SegmentationResultFromCounts(SegMetric metric, const SegParams& params,
+                                      const SegPixelCounts& counts,
+                                      const std::vector<SegSegment>& gt_segments,
+                                      const std::vector<SegSegment>& pred_segments);
 
 // fast_confusion_matrix: pixel counts of (ground-truth index, predicted index) over the pixels
 // whose both indexes are below `n_class` (the client drops only ground-truth indexes out of
