@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "api/annotations.h"
 #include "api/validate_slices.h"
 #include "core/blob_urls.h"
 #include "core/packed_geometry.h"
@@ -36,7 +37,7 @@ std::optional<eval::SegMetric> SegMetricOf(std::string_view id) {
 struct StoredMask {
   std::vector<eval::SegSegment> segments;
   std::string mask_url;
-  std::string blob;  // "mask/<sha256>.png"; empty: the server holds no bytes for it
+  std::string blob;  // "<sha256>.png" under "mask/"; empty: the server holds no bytes for it
 };
 
 // The segmentation among one item's stored objects (nullopt: none); InvalidArgument when there
@@ -52,14 +53,15 @@ Result<std::optional<StoredMask>> MaskOf(
     }
     if (out) return InvalidArgument(std::string(side) + " has more than one segmentation mask");
     out.emplace();
-    for (const core::MaskSegment& s : g.geometry.segments)
+    for (const core::MaskSegment& s : g.geometry.segments) {
       out->segments.push_back({s.index, s.label});
+    }
     out->mask_url = g.mask_url;
     std::optional<core::FilterScalar> stored = fields.Read(payload, "stored_mask_url", false);
     if (stored && stored->kind == core::FilterScalar::Kind::kString) {
       const std::string url = core::LocationFreeBlobUrls(stored->text);
       std::string prefix(core::kLocalBlobBase);
-      prefix.append("/blob/");
+      prefix.append("/blob/mask/");
       if (url.starts_with(prefix)) out->blob = url.substr(prefix.size());
     }
   }
@@ -127,7 +129,7 @@ Result<eval::IndexImage> LoadMask(Context& ctx, const std::string& item, const S
   if (mask.blob.empty()) {
     return named("is not a mask this server holds (it never downloads masks; upload it as a file)");
   }
-  auto bytes = ctx.blobs.Get(mask.blob);
+  auto bytes = ReadStoredMask(ctx, mask.blob);  // checks the name: only masks it stored
   if (!bytes.ok()) return named("is not stored any more: " + bytes.status().message());
   auto image = eval::DecodeMaskPng(*bytes, ctx.limits.max_mask_pixels);
   if (!image.ok()) return named(image.status().message());
