@@ -132,7 +132,7 @@ Result<eval::IndexImage> LoadMask(Context& ctx, const std::string& item, const S
   auto bytes = ReadStoredMask(ctx, mask.blob);  // checks the name: only masks it stored
   if (!bytes.ok()) return named("is not stored any more: " + bytes.status().message());
   auto image = eval::DecodeMaskPng(*bytes, ctx.limits.max_mask_pixels);
-  if (!image.ok()) return named(image.status().message());
+  if (!image.ok()) return named("cannot be evaluated: " + image.status().message());
   return image;
 }
 
