@@ -37,6 +37,7 @@ HOMES = {
     "polyclipping/clipper.hpp": {"geometry"},
     "zlib.h": {"server"},
     "brotli/decode.h": {"server"},
+    "png.h": {"eval"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 

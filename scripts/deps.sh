@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libsqlite3-dev libsimdjson-dev libcli11-dev libpolyclipping-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev libbrotli-dev
+  libpng-dev  # the seg_* Model CI metrics decode stored masks (src/eval/mask_png.cc)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-requests python3-pytest python3-brotli
   # make fuzz: Debian 12's clang (14) with libFuzzer and the sanitizer runtimes

@@ -286,6 +286,9 @@ void AddLimitFlags(CLI::App* serve, nucleus::wire::Limits* l) {
       ->check(positive);
   serve->add_option("--max-mask-bytes", l->max_mask_bytes, "Bytes of one local mask file")
       ->check(positive);
+  serve->add_option("--max-mask-pixels", l->max_mask_pixels,
+                    "Pixels (width x height) of a mask the seg_* metrics decode")
+      ->check(positive);
   serve->add_option("--max-metadata-bytes", l->max_metadata_bytes,
                     "Bytes of one object's metadata (compact JSON)")
       ->check(positive);

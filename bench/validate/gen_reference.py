@@ -44,6 +44,8 @@ def parse_args():
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--items", type=int, default=400)
+    ap.add_argument("--segmentation", action="store_true",
+                    help="write the seg_* fixture instead (see segmentation_main)")
     return ap.parse_args()
 
 
@@ -270,6 +272,9 @@ def category_reference(items, params):
 def main():
     args = parse_args()
     sys.path.insert(0, args.client_source)
+    if args.segmentation:
+        segmentation_main(args)
+        return
     import numpy as np
     from nucleus import BoxAnnotation, BoxPrediction, Point, PolygonAnnotation, PolygonPrediction
     from nucleus.annotation import CuboidAnnotation, Point3D
@@ -384,6 +389,191 @@ def main():
     doc = {"generated_by": "bench/validate/gen_reference.py --seed %d --items %d"
                            % (args.seed, args.items),
            "items": items, "configs": out_configs}
+    with open(args.out, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+
+
+# ---- seg_* (docs/api/validate.md §8.5) ------------------------------------------------------
+
+SEG_LABELS = ["road", "car", "person", "sky", "tree", "sign"]
+
+SEG_CONFIGS = [
+    ("seg_iou", "iou", {"iou_threshold": 0.5}),
+    ("seg_iou", "iou", {"iou_threshold": 0.0}),
+    ("seg_precision", "precision", {"iou_threshold": 0.5}),
+    ("seg_precision", "precision", {"iou_threshold": 0.3}),
+    ("seg_recall", "recall", {"iou_threshold": 0.5}),
+    ("seg_recall", "recall", {"iou_threshold": 0.75}),
+    ("seg_fwavacc", "fwavacc", {"iou_threshold": 0.5}),
+    ("seg_map", "map", {"iou_thresholds": "coco"}),
+    ("seg_map", "map", {"iou_thresholds": [0.2, 0.5, 0.6]}),
+]
+
+
+def paint(width, height, rects):
+    """The index image: zeros, then each [x0, y0, x1, y1, value] rectangle (x1, y1 excluded)
+    painted in order. tests/eval and tests/py paint the same way."""
+    img = [[0] * width for _ in range(height)]
+    for x0, y0, x1, y1, v in rects:
+        for y in range(y0, y1):
+            row = img[y]
+            for x in range(x0, x1):
+                row[x] = v
+    return img
+
+
+def gen_rect(rng, width, height, value):
+    x0, y0 = rng.randrange(0, width - 2), rng.randrange(0, height - 2)
+    x1, y1 = rng.randint(x0 + 1, min(width, x0 + width // 2 + 2)), rng.randint(y0 + 1, min(height, y0 + height // 2 + 2))
+    return [x0, y0, x1, y1, value]
+
+
+def jitter_rect(rng, r, width, height, value):
+    x0 = min(max(0, r[0] + rng.randint(-3, 3)), width - 1)
+    y0 = min(max(0, r[1] + rng.randint(-3, 3)), height - 1)
+    x1 = min(max(x0 + 1, r[2] + rng.randint(-3, 3)), width)
+    y1 = min(max(y0 + 1, r[3] + rng.randint(-3, 3)), height)
+    return [x0, y0, x1, y1, value]
+
+
+def gen_seg_item(rng, i):
+    """One item: a ground-truth and a predicted mask ([index, label] segments and the
+    rectangles painting them), either possibly absent. Semantic items have one index per label
+    (predictions sometimes renumber, drop or add labels; index 0 is sometimes a segment);
+    instance items repeat labels."""
+    width, height = rng.randint(12, 40), rng.randint(10, 32)
+    kind = rng.random()
+    instance = kind < 0.3
+    if instance:
+        labels = [rng.choice(SEG_LABELS[:3]) for _ in range(rng.randint(2, 5))]
+    else:
+        labels = rng.sample(SEG_LABELS, rng.randint(1, 5))
+    first = 0 if rng.random() < 0.2 else 1
+    gt_segments = [[first + k, l] for k, l in enumerate(labels)]
+    gt_rects = [gen_rect(rng, width, height, idx) for idx, _ in gt_segments for _ in range(rng.randint(1, 2))]
+    pred_segments, pred_rects = [], []
+    for idx, label in gt_segments:
+        roll = rng.random()
+        if roll < 0.1:
+            continue  # this segment is not predicted
+        pidx = idx
+        if not instance and roll < 0.2:
+            pidx = idx + 10  # the same label under another index
+        elif roll < 0.3:
+            label = rng.choice(SEG_LABELS)  # another label (instance: maybe a repeat)
+        pred_segments.append([pidx, label])
+        for r in gt_rects:
+            if r[4] == idx:
+                pred_rects.append(jitter_rect(rng, r, width, height, pidx))
+    for _ in range(rng.randint(0, 2)):  # extra predicted classes or instances
+        pidx = max([s[0] for s in pred_segments] + [s[0] for s in gt_segments]) + 1
+        label = rng.choice(SEG_LABELS)
+        if not instance and label in {s[1] for s in pred_segments}:
+            continue
+        pred_segments.append([pidx, label])
+        pred_rects.append(gen_rect(rng, width, height, pidx))
+    item = {"reference_id": "seg_%04d" % i, "width": width, "height": height,
+            "ground_truth": {"segments": gt_segments, "rects": gt_rects},
+            "prediction": {"segments": pred_segments, "rects": pred_rects}}
+    roll = rng.random()
+    if roll < 0.05:
+        item["ground_truth"] = None
+    elif roll < 0.10:
+        item["prediction"] = None
+    elif roll < 0.12:
+        item["ground_truth"] = item["prediction"] = None
+    elif roll < 0.14:
+        item["prediction"]["segments"] = []  # a mask without segments
+    return item
+
+
+def lsa_cases(rng, np, linear_sum_assignment):
+    """Tie-heavy cost matrices (few distinct values, zero rows and columns, rectangular both
+    ways) and scipy's assignment of each."""
+    cases = []
+    for k in range(300):
+        rows, cols = rng.randint(1, 7), rng.randint(1, 7)
+        values = rng.choice([[0.0, -1.0], [0.0, -0.5, -1.0], [0.0, -0.25, -0.5, -1.0, -2.0]])
+        cost = [[rng.choice(values) for _ in range(cols)] for _ in range(rows)]
+        if rng.random() < 0.3:
+            for r in range(rows):
+                cost[r][rng.randrange(cols)] = 0.0
+        r, c = linear_sum_assignment(np.array(cost, dtype=np.float64))
+        cases.append({"rows": rows, "cols": cols, "cost": [v for row in cost for v in row],
+                      "row_ind": [int(v) for v in r], "col_ind": [int(v) for v in c]})
+    return cases
+
+
+def segmentation_main(args):
+    """The seg_* fixture: generated masks (painted rectangles), the client's
+    nucleus/metrics/segmentation_metrics.py classes fed through its InMemoryLoader, and scipy's
+    linear_sum_assignment on tie-heavy matrices. Needs numpy and scipy only.
+
+    Each metric call gets fresh SegmentationAnnotation / SegmentationPrediction objects (the
+    client's classes append a false-positive segment to the objects they are given; SegmentationMAP
+    reuses its objects across thresholds, which is kept). call_metric is called directly (D6).
+    Where the client's SegmentationIOU gives NaN (no class with a defined IoU), the item's weight
+    is set to 0 (D17); its other divergences (D16) are kept out of the data: every predicted
+    pixel value is one of the item's segment indexes or 0. The client's instance regrouping
+    asserts that it keeps every pixel, which fails whenever a ground-truth pixel value is no
+    segment's (background 0); the server computes the value anyway (D18), so the reference is
+    the client's code without its assert statements: this mode re-runs itself under python3 -O."""
+    if __debug__:
+        import os
+        os.execv(sys.executable, [sys.executable, "-O"] + sys.argv)
+    import logging
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+    from nucleus.annotation import AnnotationList, Segment, SegmentationAnnotation
+    from nucleus.prediction import PredictionList, SegmentationPrediction
+    from nucleus.metrics import segmentation_metrics as sm
+    from nucleus.metrics.base import ScalarResult
+    from nucleus.metrics.segmentation_loader import InMemoryLoader
+
+    logging.disable(logging.WARNING)  # "No annotations with label ..." for every instance item
+    import warnings
+    warnings.simplefilter("ignore", RuntimeWarning)  # numpy's "Mean of empty slice" (NaN)
+    rng = random.Random(args.seed)
+    items = [gen_seg_item(rng, i) for i in range(args.items)]
+    arrays = {}
+    for item in items:
+        for side in ("ground_truth", "prediction"):
+            if item[side] is not None:
+                url = "mem://%s/%s.png" % (item["reference_id"], side)
+                arrays[url] = np.array(paint(item["width"], item["height"], item[side]["rects"]),
+                                       dtype=np.uint8)
+    loader = InMemoryLoader(arrays)
+    classes = {"iou": sm.SegmentationIOU, "precision": sm.SegmentationPrecision,
+               "recall": sm.SegmentationRecall, "fwavacc": sm.SegmentationFWAVACC,
+               "map": sm.SegmentationMAP}
+    out_configs = []
+    for name, metric, params in SEG_CONFIGS:
+        per_item = []
+        for item in items:
+            m = classes[metric](**params)
+            m.loader = loader
+            ref = item["reference_id"]
+            gt, pr = item["ground_truth"], item["prediction"]
+            anns = AnnotationList(segmentation_annotations=[] if gt is None else [
+                SegmentationAnnotation(mask_url="mem://%s/ground_truth.png" % ref, reference_id=ref,
+                                       annotations=[Segment(l, index=i) for i, l in gt["segments"]])])
+            preds = PredictionList(segmentation_predictions=[] if pr is None else [
+                SegmentationPrediction(mask_url="mem://%s/prediction.png" % ref, reference_id=ref,
+                                       annotations=[Segment(l, index=i) for i, l in pr["segments"]])])
+            r = m.call_metric(anns, preds)
+            value, weight = float(r.value), float(r.weight)
+            if np.isnan(value):
+                value, weight = 0.0, 0.0  # D17
+            per_item.append([value, weight])
+        agg = ScalarResult.aggregate([ScalarResult(v, w) for v, w in per_item])
+        out_configs.append({"function": name, "metric": metric, **params,
+                            "item_results": per_item,
+                            "aggregate": [float(agg.value), float(agg.weight)]})
+    doc = {"generated_by": "bench/validate/gen_reference.py --segmentation --seed %d --items %d"
+                           % (args.seed, args.items),
+           "items": items, "configs": out_configs,
+           "assignments": lsa_cases(random.Random(args.seed + 1), np, linear_sum_assignment)}
     with open(args.out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "api/validate_filters.h"
+#include "api/validate_seg.h"
 #include "api/validate_slices.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -332,6 +333,7 @@ struct EvaluationReads::Impl {
   // shapes.
   std::map<std::tuple<std::string, std::string, bool, bool, std::string>, std::vector<ItemShapes>>
       items;
+  SegmentationReads seg;  // seg_*: the items' pixel counts (api/validate_seg.h)
 };
 EvaluationReads::EvaluationReads() : impl_(std::make_unique<Impl>()) {}
 EvaluationReads::~EvaluationReads() = default;
@@ -463,6 +465,11 @@ Computed ComputeCategories(const core::EvalArguments& args, const std::vector<It
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
                                  const core::EvalArguments& args, EvaluationReads& reads,
                                  const core::ObjectFieldReader& fields) {
+  if (IsSegmentationFunction(e.eval_function_id)) {  // seg_* (api/validate_seg.h)
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<core::ItemEvaluation> items,
+                             EvaluateSegmentation(run.ctx(), &e, args, fields, &reads.impl().seg));
+    return SaveEvaluation(run, e, &items);
+  }
   std::optional<DetectionFunction> fn = DetectionFunctionOf(e.eval_function_id);
   if (!fn) {
     return InvalidArgument(

@@ -42,7 +42,8 @@ Result<core::ScenarioTestEvaluation> StartScenarioTestEvaluation(JobRun& run,
 // one snapshot; a run's predictions (without payloads) are scanned once per job, at the first
 // test that needs them, and kept grouped by item for the others (memory: about 40 bytes plus
 // label and packed geometry per prediction of the run). Evaluations with filters or of cat_f1
-// read whole prediction rows for their test instead. Not thread-safe: one per job run.
+// read whole prediction rows for their test instead. The seg_* evaluations share each item's
+// pixel counts (api/validate_seg.h, SegmentationReads). Not thread-safe: one per job run.
 class EvaluationReads {
  public:
   EvaluationReads();

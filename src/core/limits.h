@@ -34,6 +34,9 @@ struct Limits {
   int64_t max_vertices = 100'000;
   // Bytes of one local mask file (a "mask" part of a multipart annotate or predict).
   int64_t max_mask_bytes = 64 << 20;
+  // Pixels (width x height) of a stored mask the seg_* Model CI metrics decode (2 bytes each
+  // in memory, for the ground truth and the prediction of an item). (--max-mask-pixels)
+  int64_t max_mask_pixels = 1 << 25;
   // Bytes of one object's "metadata" (compact JSON); also "camera_params" and "class_pdf".
   int64_t max_metadata_bytes = 1 << 20;
   // Nesting depth of one object's metadata (an object of scalars has depth 1).

@@ -185,6 +185,7 @@ struct EvalArguments {
   double confidence_threshold = 0.0;  // cat_f1: null is 0.0
   bool iou_2d = false;
   std::string f1_method = "macro";  // cat_f1: "macro", "micro" or "weighted" (null: "macro")
+  std::vector<double> iou_thresholds;  // seg_map: the list sent; empty: "coco"
   FilterDnf annotation_filters;     // empty: none
   FilterDnf prediction_filters;
   bool has_filters() const { return !annotation_filters.empty() || !prediction_filters.empty(); }

@@ -311,6 +311,16 @@ Result<core::EvalArguments> DecodeEvalArguments(std::string_view eval_function_i
   NUCLEUS_RETURN_IF_ERROR(OptNumber(obj, "confidence_threshold", kWhat, &number));
   if (number) args.confidence_threshold = *number;
   NUCLEUS_RETURN_IF_ERROR(OptString(obj, "f1_method", kWhat, &args.f1_method));
+  JsonValue thresholds;
+  JsonArray list;
+  if (Find(obj, "iou_thresholds", &thresholds) &&
+      thresholds.get_array().get(list) == simdjson::SUCCESS) {
+    for (JsonValue t : list) {
+      double v = 0;
+      if (!ToDouble(t, &v)) return FieldError(kWhat, "iou_thresholds", "must be a list of numbers");
+      args.iou_thresholds.push_back(v);
+    }
+  }
   JsonValue filters;
   if (Find(obj, "annotation_filters", &filters)) {
     NUCLEUS_RETURN_IF_ERROR(DecodeFilters(filters, "annotation_filters", &args.annotation_filters));

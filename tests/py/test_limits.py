@@ -208,7 +208,8 @@ def test_scene_frame_rate_out_of_range_is_a_per_scene_error(api):
 
 SMALL = ["--max-batch-objects", "5", "--max-annotations-per-item", "3",
          "--max-predictions-per-item", "3", "--max-vertices", "4", "--max-metadata-bytes", "64",
-         "--max-json-depth", "2", "--max-id-bytes", "16", "--max-mask-bytes", "100"]
+         "--max-json-depth", "2", "--max-id-bytes", "16", "--max-mask-bytes", "100",
+         "--max-mask-pixels", "64"]
 
 
 @pytest.fixture(scope="module")
@@ -387,3 +388,23 @@ def test_serve_refuses_a_zero_limit():
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
+
+
+def test_mask_over_the_pixel_cap_makes_its_seg_evaluation_errored(small, small_ds):
+    """--max-mask-pixels: a stored mask wider x higher than the cap is not decoded; the seg_*
+    evaluation is errored naming the item, the mask and the limit (validate.md §8.5)."""
+    from test_validate import create_test, evaluate, png_gray8, upload_masks
+    seg = {"type": "segmentation", "reference_id": "i1", "mask_url": "m/i1.png",
+           "annotations": [{"label": "car", "index": 1}]}
+    upload_masks(small, f"dataset/{small_ds}/annotate", [(seg, png_gray8(10, 10, [[0, 0, 5, 5, 1]]))])
+    run_id = create_run(small, small_ds)
+    model_id = small.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(small, f"modelRun/{run_id}/predict", [(seg, png_gray8(10, 10, [[1, 1, 5, 5, 1]]))])
+    slice_id = small.post(f"dataset/{small_ds}/create_slice",
+                          {"name": "px", "reference_ids": ["i1"]}).json()["slice_id"]
+    test_id, name = create_test(small, slice_id, [{"id": "ef_seg_iou", "eval_func_arguments": {}}])
+    evaluate(small, model_id, [name])
+    [h] = small.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert h["status"] == "errored" and h["result"] is None
+    assert h["error"] == ('item "i1": mask_url "m/i1.png" cannot be evaluated: mask PNG: 10 x 10 '
+                          'pixels, over the limit of 64 (max_mask_pixels)')

@@ -308,7 +308,7 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
         {"id": "ef_bbox_iou", "eval_func_arguments": {}},
         {"id": "ef_bbox_recall", "eval_func_arguments": {"iou_threshold": 0.3}},
         {"id": "ef_cat_f1", "eval_func_arguments": {}},
-        {"id": "ef_seg_iou", "eval_func_arguments": {}},
+        {"id": "ef_segmentation_to_poly_iou", "eval_func_arguments": {}},
         {"id": "ef_bbox_precision", "eval_func_arguments": {
             "annotation_filters": [["kind", "==", "x", False, "metadata"]]}}])
     api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_iou", {"threshold": 0.5})
@@ -316,7 +316,7 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_recall", {"threshold": 1.0})
     job_id = evaluate(api, model_id, [name])
     errors = api.get(f"job/{job_id}/errors").json()
-    assert any("seg_iou" in e for e in errors), errors
+    assert any("segmentation_to_poly_iou" in e for e in errors), errors
     # a filter on a metadata key the objects lack, without allow_missing (validate.md §8.2)
     assert any('filter on "kind"' in e for e in errors), errors
     history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
@@ -333,8 +333,9 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     assert recall["result"] == 2 / (2 + 3 * 2.220446049250313e-16)
     cat = by_fn["ef_cat_f1"]  # no categories: nothing measured
     assert cat["status"] == "completed" and cat["result"] is None and cat["pass"] is True
-    seg = by_fn["ef_seg_iou"]
-    assert seg["status"] == "errored" and "seg_iou" in seg["error"] and seg["result"] is None
+    seg = by_fn["ef_segmentation_to_poly_iou"]  # not computed yet (validate.md §11)
+    assert seg["status"] == "errored" and "is not computed by this server yet" in seg["error"]
+    assert seg["result"] is None
     filtered = by_fn["ef_bbox_precision"]
     assert filtered["status"] == "errored" and "allow_missing" in filtered["error"]
     info = api.get(f"validate/eval/{iou['id']}/info").json()
@@ -501,6 +502,124 @@ def test_values_equal_the_live_client_oracle(api, dataset, tmp_path):
         items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
         for got, (value, weight) in zip(items, config["item_results"]):
             assert (got["result"] is None) if weight == 0 else close(got["result"], value)
+
+
+# --- seg_* on uploaded masks (§8.5) ----------------------------------------------------------
+
+SEG_FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "validate",
+                           "seg_metrics_reference.json")
+
+
+def png_gray8(width, height, rects):
+    """An 8-bit greyscale PNG of the fixture's rectangles painted over zeros."""
+    import struct
+    import zlib
+    img = [bytearray(width) for _ in range(height)]
+    for x0, y0, x1, y1, v in rects:
+        for y in range(y0, y1):
+            img[y][x0:x1] = bytes([v]) * (x1 - x0)
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    raw = b"".join(b"\x00" + bytes(row) for row in img)
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def upload_masks(api, route, masks):
+    """Local mask files as the official client uploads them: part "serialized_request", then one
+    "mask" part per segmentation (filename = its mask_url percent-encoded)."""
+    import urllib.parse
+    body = json.dumps({"segmentations": [m for m, _ in masks], "update": False})
+    parts = [("serialized_request", (None, body, "application/json"))]
+    parts += [("mask", (urllib.parse.quote(m["mask_url"], safe=""), png, "image/png"))
+              for m, png in masks]
+    headers = {"Authorization": api.headers["Authorization"]}
+    r = requests.post(api.url(route), files=parts, headers=headers)
+    assert r.status_code == 200, r.text
+    assert not r.json().get("errors"), r.text
+
+
+def seg_masks(doc, side):
+    out = []
+    for item in doc["items"]:
+        mask = item[side]
+        if mask is None:
+            continue
+        ref = item["reference_id"]
+        out.append(({"type": "segmentation", "reference_id": ref,
+                     "mask_url": f"masks/{ref}_{side}.png",
+                     "annotations": [{"label": l, "index": i} for i, l in mask["segments"]]},
+                    png_gray8(item["width"], item["height"], mask["rects"])))
+    return out
+
+
+def test_seg_values_equal_the_clients_metrics_on_uploaded_masks(api, dataset):
+    """Every item value and aggregate of the seg_* fixture, with the masks uploaded as PNG files
+    through the API and decoded by the server."""
+    with open(SEG_FIXTURE) as f:
+        doc = json.load(f)
+    refs = [i["reference_id"] for i in doc["items"]]
+    add_items(api, dataset, refs)
+    upload_masks(api, f"dataset/{dataset}/annotate", seg_masks(doc, "ground_truth"))
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", seg_masks(doc, "prediction"))
+    functions = []
+    for c in doc["configs"]:
+        keys = ("iou_thresholds",) if c["metric"] == "map" else ("iou_threshold",)
+        args = {k: c[k] for k in keys if c["metric"] != "fwavacc"}  # fwavacc: the default 0.5
+        functions.append({"id": "ef_" + c["function"], "eval_func_arguments": args})
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "masks", "reference_ids": refs}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, functions)
+    evaluate(api, model_id, [name])
+    history = list(reversed(api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()))
+    assert len(history) == len(doc["configs"])
+    for config, h in zip(doc["configs"], history):
+        where = f'{config["function"]} {config.get("iou_threshold", config.get("iou_thresholds"))}'
+        assert h["status"] == "completed", (where, h)
+        assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        assert len(items) == len(doc["items"])
+        for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
+            if weight == 0:
+                assert got["result"] is None, (where, i, got)
+            else:
+                assert got["result"] is not None and close(got["result"], value), \
+                    (where, i, got, value)
+
+
+def test_seg_on_a_remote_mask_url_is_errored_naming_it(api, dataset):
+    """The server never downloads: a mask it holds no bytes for makes the evaluation errored,
+    naming the item and the URL; the other functions of the job still complete."""
+    add_items(api, dataset, ["r1"])
+    remote = "https://example.com/masks/r1.png"
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        {"type": "segmentation", "reference_id": "r1", "mask_url": remote,
+         "annotations": [{"label": "car", "index": 1}]}]})
+    assert r.status_code == 200, r.text
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", [(
+        {"type": "segmentation", "reference_id": "r1", "mask_url": "masks/r1.png",
+         "annotations": [{"label": "car", "index": 1}]}, png_gray8(4, 4, [[0, 0, 2, 2, 1]]))])
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "remote", "reference_ids": ["r1"]}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_seg_iou", "eval_func_arguments": {}},
+        {"id": "ef_bbox_iou", "eval_func_arguments": {}}])
+    job_id = evaluate(api, model_id, [name])
+    by_fn = {h["eval_function_id"]: h for h in
+             api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()}
+    seg = by_fn["ef_seg_iou"]
+    assert seg["status"] == "errored" and seg["result"] is None
+    assert seg["error"] == ('item "r1": mask_url "https://example.com/masks/r1.png" is not a mask '
+                            'this server holds (it never downloads masks; upload it as a file)')
+    assert any(remote in e for e in api.get(f"job/{job_id}/errors").json())
+    assert by_fn["ef_bbox_iou"]["status"] == "completed"
 
 
 # --- `nucleus tests` (the CLI) ---------------------------------------------------------------

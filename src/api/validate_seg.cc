@@ -1,0 +1,220 @@
+#include "api/validate_seg.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "api/annotations.h"
+#include "api/validate_slices.h"
+#include "core/blob_urls.h"
+#include "core/packed_geometry.h"
+#include "eval/segmentation_metrics.h"
+#include "store/annotations.h"
+#include "store/items.h"
+#include "store/models.h"
+#include "store/predictions.h"
+#include "store/validate.h"
+
+namespace nucleus::api {
+namespace {
+
+std::optional<eval::SegMetric> SegMetricOf(std::string_view id) {
+  static const std::map<std::string_view, eval::SegMetric> kFunctions = {
+      {"ef_seg_iou", eval::SegMetric::kIou},
+      {"ef_seg_precision", eval::SegMetric::kPrecision},
+      {"ef_seg_recall", eval::SegMetric::kRecall},
+      {"ef_seg_map", eval::SegMetric::kMap},
+      {"ef_seg_fwavacc", eval::SegMetric::kFwavacc},
+  };
+  auto it = kFunctions.find(id);
+  if (it == kFunctions.end()) return std::nullopt;
+  return it->second;
+}
+
+// One stored segmentation: its segments, the URL the client sent, the blob the server keeps.
+struct StoredMask {
+  std::vector<eval::SegSegment> segments;
+  std::string mask_url;
+  std::string blob;  // "<sha256>.png" under "mask/"; empty: the server holds no bytes for it
+};
+
+// The segmentation among one item's stored objects (nullopt: none); InvalidArgument when there
+// are several (the client's metrics assert one mask per item and side).
+Result<std::optional<StoredMask>> MaskOf(
+    const std::vector<std::pair<std::string_view, std::string_view>>& objects,
+    const core::ObjectFieldReader& fields, std::string_view side) {
+  std::optional<StoredMask> out;
+  core::UnpackedGeometry g;
+  for (const auto& [geometry, payload] : objects) {
+    if (!core::UnpackGeometry(geometry, &g) || g.type != core::AnnotationType::kSegmentation) {
+      continue;
+    }
+    if (out) return InvalidArgument(std::string(side) + " has more than one segmentation mask");
+    out.emplace();
+    for (const core::MaskSegment& s : g.geometry.segments) {
+      out->segments.push_back({s.index, s.label});
+    }
+    out->mask_url = g.mask_url;
+    std::optional<core::FilterScalar> stored = fields.Read(payload, "stored_mask_url", false);
+    if (stored && stored->kind == core::FilterScalar::Kind::kString) {
+      const std::string url = core::LocationFreeBlobUrls(stored->text);
+      std::string prefix(core::kLocalBlobBase);
+      prefix.append("/blob/mask/");
+      if (url.starts_with(prefix)) out->blob = url.substr(prefix.size());
+    }
+  }
+  return out;
+}
+
+// One item of the slice: its id and both masks.
+struct ItemMasks {
+  std::string item_id, reference_id;
+  std::optional<StoredMask> gt, pred;
+};
+
+// Reads, in one snapshot, the slice's items with their ground-truth masks and the masks of the
+// model's latest run on the slice's dataset.
+Status ReadItemMasks(store::Tx& tx, const core::ScenarioTestEvaluation& e,
+                     const core::ObjectFieldReader& fields, std::vector<ItemMasks>* out) {
+  NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test,
+                           tx.validate().GetTest(e.owner, e.scenario_test_id));
+  NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
+  std::map<int64_t, size_t> position;  // item rowid -> index in `out`
+  for (const std::string& ref : slice.reference_ids) {
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
+                             tx.items().FindByRef(slice.dataset_id, ref));
+    if (!item || position.count(item->rowid)) continue;
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
+                             tx.annotations().ListByItem(item->rowid));
+    std::vector<std::pair<std::string_view, std::string_view>> objects;
+    for (const store::Annotation& a : annotations) objects.emplace_back(a.geometry, a.payload_json);
+    position[item->rowid] = out->size();
+    ItemMasks& masks = out->emplace_back(
+        ItemMasks{.item_id = item->id, .reference_id = ref, .gt = {}, .pred = {}});
+    auto gt = MaskOf(objects, fields, "item \"" + ref + "\"'s ground truth");
+    if (!gt.ok()) return gt.status();
+    masks.gt = std::move(*gt);
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(e.owner, e.model_id));
+  NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> run,
+                           tx.models().LatestRun(model.rowid, slice.dataset_id));
+  if (!run) return Status::Ok();
+  std::map<size_t, std::vector<store::Prediction>> predicted;
+  NUCLEUS_RETURN_IF_ERROR(
+      tx.predictions().ForEachInRun(run->rowid, [&](const store::Prediction& p) {
+        auto at = position.find(p.item_rowid);
+        if (at != position.end() && p.type == "segmentation") predicted[at->second].push_back(p);
+        return Status::Ok();
+      }));
+  for (const auto& [index, rows] : predicted) {
+    std::vector<std::pair<std::string_view, std::string_view>> objects;
+    for (const store::Prediction& p : rows) objects.emplace_back(p.geometry, p.payload_json);
+    auto pred = MaskOf(objects, fields, "item \"" + (*out)[index].reference_id + "\"'s prediction");
+    if (!pred.ok()) return pred.status();
+    (*out)[index].pred = std::move(*pred);
+  }
+  return Status::Ok();
+}
+
+// The decoded index image of `mask`; InvalidArgument naming `item` and the mask's URL when the
+// server holds no bytes for it or they do not decode.
+Result<eval::IndexImage> LoadMask(Context& ctx, const std::string& item, const StoredMask& mask) {
+  auto named = [&](std::string_view what) {
+    std::string m = "item \"" + item + "\": mask_url \"" + mask.mask_url + "\" ";
+    m.append(what);
+    return InvalidArgument(m);
+  };
+  if (mask.blob.empty()) {
+    return named("is not a mask this server holds (it never downloads masks; upload it as a file)");
+  }
+  auto bytes = ReadStoredMask(ctx, mask.blob);  // checks the name: only masks it stored
+  if (!bytes.ok()) return named("is not stored any more: " + bytes.status().message());
+  auto image = eval::DecodeMaskPng(*bytes, ctx.limits.max_mask_pixels);
+  if (!image.ok()) return named("cannot be evaluated: " + image.status().message());
+  return image;
+}
+
+// The pixel counts of the item's two masks (both with segments): from `reads` when an earlier
+// evaluation of the job computed them, else decoded and counted (and kept while under the cap).
+Result<eval::SegPixelCounts> CountsOf(Context& ctx, const ItemMasks& item,
+                                      SegmentationReads* reads) {
+  int64_t max_index = 0;
+  for (const auto* side : {&item.gt->segments, &item.pred->segments}) {
+    for (const eval::SegSegment& s : *side) max_index = std::max(max_index, s.index);
+  }
+  std::string key = item.gt->blob;
+  key.append("\n").append(item.pred->blob).append("\n").append(std::to_string(max_index));
+  const bool cacheable = reads != nullptr && !item.gt->blob.empty() && !item.pred->blob.empty();
+  if (cacheable) {
+    auto hit = reads->counts.find(key);
+    if (hit != reads->counts.end()) return hit->second;
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(eval::IndexImage gt_image, LoadMask(ctx, item.reference_id, *item.gt));
+  NUCLEUS_ASSIGN_OR_RETURN(eval::IndexImage pred_image,
+                           LoadMask(ctx, item.reference_id, *item.pred));
+  const eval::SegMask gt{.image = &gt_image, .segments = item.gt->segments};
+  const eval::SegMask pred{.image = &pred_image, .segments = item.pred->segments};
+  auto counts = eval::SegmentationPixelCounts(gt, pred);
+  if (!counts.ok()) {
+    return InvalidArgument("item \"" + item.reference_id + "\": " + counts.status().message());
+  }
+  const auto cells = static_cast<int64_t>(counts->counts.cells.size());
+  if (cacheable && reads->cells + cells <= SegmentationReads::kMaxCells) {
+    reads->cells += cells;
+    reads->counts.emplace(key, *counts);
+  }
+  return counts;
+}
+
+// The item's result: weight 0 without a mask or segments on either side, as the client.
+Result<eval::CiScalar> ItemResult(Context& ctx, eval::SegMetric metric,
+                                  const eval::SegParams& params, const ItemMasks& item,
+                                  SegmentationReads* reads) {
+  if (!item.gt || !item.pred || item.gt->segments.empty() || item.pred->segments.empty()) {
+    return eval::CiScalar{};
+  }
+  NUCLEUS_ASSIGN_OR_RETURN(eval::SegPixelCounts counts, CountsOf(ctx, item, reads));
+  return eval::SegmentationResultFromCounts(metric, params, counts, item.gt->segments,
+                                            item.pred->segments);
+}
+
+}  // namespace
+
+bool IsSegmentationFunction(std::string_view eval_function_id) {
+  return SegMetricOf(eval_function_id).has_value();
+}
+
+Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
+    Context& ctx, core::ScenarioTestEvaluation* e, const core::EvalArguments& args,
+    const core::ObjectFieldReader& fields, SegmentationReads* reads) {
+  std::optional<eval::SegMetric> metric = SegMetricOf(e->eval_function_id);
+  if (!metric) return InvalidArgument("not a seg_* function: " + e->eval_function_id);
+  if (args.has_filters()) {
+    return InvalidArgument("annotation_filters / prediction_filters of evaluation function \"" +
+                           e->eval_function_id + "\" are not applied to masks by this server yet");
+  }
+  std::vector<ItemMasks> items;
+  NUCLEUS_RETURN_IF_ERROR(
+      ctx.store.Read([&](store::Tx& tx) { return ReadItemMasks(tx, *e, fields, &items); }));
+  const eval::SegParams params{.iou_threshold = args.iou_threshold,
+                               .iou_thresholds = args.iou_thresholds};
+  std::vector<eval::CiScalar> results;
+  std::vector<core::ItemEvaluation> out;
+  for (const ItemMasks& item : items) {
+    NUCLEUS_ASSIGN_OR_RETURN(eval::CiScalar r, ItemResult(ctx, *metric, params, item, reads));
+    results.push_back(r);
+    std::optional<double> value;
+    if (r.weight != 0) value = r.value;
+    const bool pass = !value || core::PassesThreshold(value, e->threshold, e->threshold_comparison);
+    out.push_back({item.item_id, value, pass});
+  }
+  const eval::CiScalar total = eval::AggregateScalars(results);
+  e->result = total.weight != 0 ? std::optional<double>(total.value) : std::nullopt;
+  e->pass = core::PassesThreshold(e->result, e->threshold, e->threshold_comparison);
+  e->status = "completed";
+  return out;
+}
+
+}  // namespace nucleus::api
