@@ -1,0 +1,433 @@
+#include "api/validate_detection.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+
+#include "api/validate_slices.h"
+#include "core/packed_geometry.h"
+#include "eval/model_ci_batch.h"
+#include "eval/parallel.h"
+#include "store/annotations.h"
+#include "store/items.h"
+#include "store/models.h"
+#include "store/predictions.h"
+#include "store/validate.h"
+
+namespace nucleus::api {
+namespace {
+
+struct BoxOrPolygon {
+  eval::CiDetectionMetric metric;
+  bool polygons;
+};
+// The functions of this path (validate_eval.cc's DetectionFunctionOf lists them too).
+std::optional<BoxOrPolygon> BoxOrPolygonFunction(std::string_view id) {
+  using M = eval::CiDetectionMetric;
+  static const std::map<std::string_view, BoxOrPolygon> kFunctions = {
+      {"ef_bbox_iou", {M::kIou, false}},       {"ef_bbox_precision", {M::kPrecision, false}},
+      {"ef_bbox_recall", {M::kRecall, false}}, {"ef_bbox_map", {M::kMap, false}},
+      {"ef_poly_iou", {M::kIou, true}},        {"ef_poly_precision", {M::kPrecision, true}},
+      {"ef_poly_recall", {M::kRecall, true}},  {"ef_poly_map", {M::kMap, true}},
+  };
+  auto it = kFunctions.find(id);
+  if (it == kFunctions.end()) return std::nullopt;
+  return it->second;
+}
+
+// Interns label strings (a dataset has few distinct labels).
+class Labels {
+ public:
+  uint32_t Intern(std::string_view label) {
+    if (!labels_.empty() && labels_[last_] == label) return last_;
+    auto it = index_.find(label);
+    if (it == index_.end()) {
+      labels_.emplace_back(label);
+      it = index_.emplace(labels_.back(), static_cast<uint32_t>(labels_.size() - 1)).first;
+    }
+    return last_ = it->second;
+  }
+  const std::string& operator[](uint32_t i) const { return labels_[i]; }
+  uint32_t size() const { return static_cast<uint32_t>(labels_.size()); }
+
+ private:
+  std::deque<std::string> labels_;  // stable addresses for the views in index_
+  std::unordered_map<std::string_view, uint32_t> index_;
+  uint32_t last_ = 0;
+};
+
+// One box or polygon as read, payload-free (72 bytes).
+struct ShapeRow {
+  int64_t item_rowid = 0;
+  int64_t rowid = 0;
+  double x = 0, y = 0, width = 0, height = 0;  // a box (BoxShapeRef's inputs)
+  double confidence = 0;
+  uint32_t label = 0;                   // in the Part's labels, then in the job's
+  uint32_t ring_at = 0, ring_size = 0;  // a polygon's vertices in `points`
+  bool polygon = false;
+  bool has_confidence = false;
+};
+
+// Rows read by one Read, with their labels and polygon vertices.
+struct Part {
+  std::vector<ShapeRow> rows;
+  std::vector<geometry::Point> points;
+  Labels labels;
+  Status status;
+
+  // Adds the object if it is a box or a polygon with packed geometry (the shapes ToShapes in
+  // validate_eval.cc reads); others are not read by these functions.
+  void Add(int64_t item_rowid, int64_t rowid, std::string_view label, std::string_view geometry,
+           std::optional<double> confidence, core::PackedGeometryView& view) {
+    if (!view.Reset(geometry)) return;
+    ShapeRow r;
+    if (view.type() == core::AnnotationType::kBox) {
+      const core::BoxGeometry b = view.box();
+      r.x = b.x, r.y = b.y, r.width = b.width, r.height = b.height;
+    } else if (view.type() == core::AnnotationType::kPolygon) {
+      r.polygon = true;
+      r.ring_at = static_cast<uint32_t>(points.size());
+      r.ring_size = static_cast<uint32_t>(view.vertex_count());
+      for (size_t i = 0; i < view.vertex_count(); ++i) {
+        const core::Point2 p = view.vertex(i);
+        points.push_back({p.x, p.y});
+      }
+    } else {
+      return;
+    }
+    r.item_rowid = item_rowid;
+    r.rowid = rowid;
+    r.label = labels.Intern(label);
+    r.has_confidence = confidence.has_value();
+    r.confidence = confidence.value_or(0);
+    rows.push_back(r);
+  }
+};
+
+// Shapes of many items, grouped by item: each item's boxes by rowid, then its polygons by
+// rowid (the order validate_eval.cc's ToShapes gives: boxes first, each kind in upload order).
+class ShapeTable {
+ public:
+  // Moves the part's rows in, their labels interned in `labels`.
+  void Append(Part&& part, Labels& labels) {
+    std::vector<uint32_t> ids(part.labels.size());
+    for (uint32_t i = 0; i < ids.size(); ++i) ids[i] = labels.Intern(part.labels[i]);
+    const uint32_t ring_base = static_cast<uint32_t>(points_.size());
+    points_.insert(points_.end(), part.points.begin(), part.points.end());
+    rows_.reserve(rows_.size() + part.rows.size());
+    for (ShapeRow& r : part.rows) {
+      r.label = ids[r.label];
+      r.ring_at += ring_base;
+      rows_.push_back(r);
+    }
+    std::vector<ShapeRow>().swap(part.rows);
+  }
+
+  // Groups the rows appended since the last call by item (a counting sort over row indices),
+  // for items not grouped before.
+  void Group() {
+    std::vector<uint32_t> slot(rows_.size() - grouped_);  // the new rows' item, dense
+    std::vector<int64_t> items;
+    std::vector<uint32_t> counts;
+    std::unordered_map<int64_t, uint32_t> dense;
+    for (size_t i = grouped_; i < rows_.size(); ++i) {
+      auto [it, inserted] = dense.try_emplace(rows_[i].item_rowid, items.size());
+      if (inserted) {
+        items.push_back(rows_[i].item_rowid);
+        counts.push_back(0);
+      }
+      ++counts[it->second];
+      slot[i - grouped_] = it->second;
+    }
+    std::vector<uint32_t> at(items.size());
+    uint32_t next = static_cast<uint32_t>(order_.size());
+    for (size_t k = 0; k < items.size(); ++k) {
+      at[k] = next;
+      by_item_[items[k]] = {next, next + counts[k]};
+      next += counts[k];
+    }
+    order_.resize(next);
+    for (size_t i = grouped_; i < rows_.size(); ++i) {
+      order_[at[slot[i - grouped_]]++] = static_cast<uint32_t>(i);
+    }
+    for (size_t k = 0; k < items.size(); ++k) {
+      auto [begin, end] = by_item_[items[k]];
+      std::sort(order_.begin() + begin, order_.begin() + end, [&](uint32_t a, uint32_t b) {
+        return std::tie(rows_[a].polygon, rows_[a].rowid) <
+               std::tie(rows_[b].polygon, rows_[b].rowid);
+      });
+    }
+    grouped_ = rows_.size();
+  }
+
+  bool Has(int64_t item_rowid) const { return by_item_.count(item_rowid) != 0; }
+  void MarkEmpty(int64_t item_rowid) { by_item_.try_emplace(item_rowid, 0, 0); }
+
+  // The item's boxes, and its polygons when `polygons`, as the evaluator reads them.
+  void Refs(int64_t item_rowid, bool polygons, std::vector<eval::CiShapeRef>* out) const {
+    out->clear();
+    auto it = by_item_.find(item_rowid);
+    if (it == by_item_.end()) return;
+    for (uint32_t k = it->second.first; k < it->second.second; ++k) {
+      const ShapeRow& r = rows_[order_[k]];
+      std::optional<double> confidence;
+      if (r.has_confidence) confidence = r.confidence;
+      if (!r.polygon) {
+        out->push_back(eval::BoxShapeRef(r.label, r.x, r.y, r.width, r.height, confidence));
+      } else if (polygons) {
+        out->push_back(eval::PolygonShapeRef(
+            r.label, std::span<const geometry::Point>(points_).subspan(r.ring_at, r.ring_size),
+            confidence));
+      }
+    }
+  }
+
+ private:
+  std::vector<ShapeRow> rows_;
+  std::vector<geometry::Point> points_;
+  std::vector<uint32_t> order_;  // row indices, grouped by item
+  std::unordered_map<int64_t, std::pair<uint32_t, uint32_t>> by_item_;  // [begin, end) of order_
+  size_t grouped_ = 0;
+};
+
+int Threads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)); }
+
+// Reads the run's box and polygon predictions in parts of its rowid range, each in its own Read,
+// side by side (as the commit's ReadRun in run_matching.cc).
+Status ReadRunShapes(Context& ctx, int64_t run_rowid, Labels& labels, ShapeTable* out) {
+  store::RowidRange range;
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(range, tx.predictions().RunRowidRange(run_rowid));
+    return Status::Ok();
+  }));
+  const int threads = Threads();
+  const int64_t span = range.last - range.first + 1;
+  const int64_t num_parts = span < 65536 ? 1 : 2 * threads;
+  std::vector<Part> parts(static_cast<size_t>(num_parts));
+  eval::ParallelFor(parts.size(), threads, [&](size_t k, size_t) {
+    const int64_t first = range.first + span * static_cast<int64_t>(k) / num_parts;
+    const int64_t last = range.first + span * static_cast<int64_t>(k + 1) / num_parts - 1;
+    Part& part = parts[k];
+    part.rows.reserve(
+        static_cast<size_t>(std::min(last - first + 1, range.count / num_parts + 1024)));
+    core::PackedGeometryView view;
+    part.status = ctx.store.Read([&](store::Tx& tx) -> Status {
+      return tx.predictions().ScanRun(
+          run_rowid, first, last, [&](const store::PredictionRef& p) -> Status {
+            part.Add(p.item_rowid, p.rowid, p.label, p.geometry, p.confidence, view);
+            return Status::Ok();
+          });
+    });
+  });
+  for (Part& part : parts) {
+    NUCLEUS_RETURN_IF_ERROR(part.status);
+    out->Append(std::move(part), labels);
+  }
+  out->Group();
+  return Status::Ok();
+}
+
+// One metric of a test, with its values once computed.
+struct Metric {
+  bool polygons = false;
+  eval::CiMetricSpec spec;
+  bool computed = false;
+  std::vector<eval::CiScalar> results;  // per item of the test
+};
+
+bool SameMetric(const Metric& m, bool polygons, const eval::CiMetricSpec& s) {
+  return m.polygons == polygons && m.spec.metric == s.metric &&
+         m.spec.params.enforce_label_match == s.params.enforce_label_match &&
+         m.spec.params.iou_threshold == s.params.iou_threshold &&
+         m.spec.params.confidence_threshold == s.params.confidence_threshold;
+}
+
+// One (scenario test, model) of the job.
+struct TestState {
+  bool loaded = false;
+  std::string dataset_id;
+  std::optional<int64_t> run_rowid;
+  std::vector<std::string> item_ids;  // slice order, each item once
+  std::vector<int64_t> item_rowids;
+  std::vector<Metric> metrics;
+};
+
+// The dataset's ground truth read so far.
+struct GroundTruth {
+  ShapeTable table;
+  bool whole = false;  // every item of the dataset is in `table`
+};
+
+}  // namespace
+
+struct DetectionJob::Impl {
+  Labels labels;  // shared by ground truth and predictions, so that equal labels have equal ids
+  std::map<std::pair<std::string, std::string>, TestState> tests;  // (test id, model id)
+  std::map<std::string, GroundTruth> ground_truth;                 // by dataset id
+  std::map<int64_t, ShapeTable> runs;                              // by run rowid
+
+  Metric& MetricOf(TestState& test, std::string_view function_id, const core::EvalArguments& args) {
+    const BoxOrPolygon fn = *BoxOrPolygonFunction(function_id);
+    const eval::CiMetricSpec spec{.metric = fn.metric,
+                                  .params = {.enforce_label_match = args.enforce_label_match,
+                                             .iou_threshold = args.iou_threshold,
+                                             .confidence_threshold = args.confidence_threshold}};
+    for (Metric& m : test.metrics) {
+      if (SameMetric(m, fn.polygons, spec)) return m;
+    }
+    test.metrics.push_back({.polygons = fn.polygons, .spec = spec});
+    return test.metrics.back();
+  }
+
+  Status Load(JobRun& run, const core::ScenarioTestEvaluation& e, TestState* test);
+  Status ReadGroundTruth(JobRun& run, const TestState& test, int64_t dataset_items);
+  void ComputeMetrics(TestState& test);
+};
+
+// The test's items and run, and what of the ground truth and predictions the job lacks.
+Status DetectionJob::Impl::Load(JobRun& run, const core::ScenarioTestEvaluation& e,
+                                TestState* test) {
+  int64_t dataset_items = 0;
+  test->item_ids.clear();
+  test->item_rowids.clear();
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read([&](store::Tx& tx) -> Status {
+    NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest t,
+                             tx.validate().GetTest(e.owner, e.scenario_test_id));
+    NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, t.slice_id));
+    test->dataset_id = slice.dataset_id;
+    std::unordered_map<int64_t, bool> seen;
+    for (const std::string& ref : slice.reference_ids) {
+      NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
+                               tx.items().FindByRef(slice.dataset_id, ref));
+      if (!item || !seen.try_emplace(item->rowid, true).second) continue;
+      test->item_ids.push_back(item->id);
+      test->item_rowids.push_back(item->rowid);
+    }
+    NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(e.owner, e.model_id));
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> latest,
+                             tx.models().LatestRun(model.rowid, slice.dataset_id));
+    if (latest) test->run_rowid = latest->rowid;
+    NUCLEUS_ASSIGN_OR_RETURN(dataset_items, tx.items().Count(slice.dataset_id));
+    return Status::Ok();
+  }));
+  NUCLEUS_RETURN_IF_ERROR(ReadGroundTruth(run, *test, dataset_items));
+  if (test->run_rowid && !runs.count(*test->run_rowid)) {
+    ShapeTable preds;
+    NUCLEUS_RETURN_IF_ERROR(ReadRunShapes(run.ctx(), *test->run_rowid, labels, &preds));
+    runs.emplace(*test->run_rowid, std::move(preds));
+  }
+  test->loaded = true;
+  return Status::Ok();
+}
+
+// Reads the ground truth of the test's items the job has not read: the whole dataset in one scan
+// when the test holds at least an eighth of its items (a scanned row costs far less than an
+// item's lookup), else item by item.
+Status DetectionJob::Impl::ReadGroundTruth(JobRun& run, const TestState& test,
+                                           int64_t dataset_items) {
+  GroundTruth& gt = ground_truth[test.dataset_id];
+  if (gt.whole) return Status::Ok();
+  Part part;
+  core::PackedGeometryView view;
+  const bool whole = static_cast<int64_t>(test.item_rowids.size()) * 8 >= dataset_items;
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read([&](store::Tx& tx) -> Status {
+    if (whole) {
+      return tx.annotations().ScanDataset(test.dataset_id, [&](const store::AnnotationRef& a) {
+        part.Add(a.item_rowid, a.rowid, a.label, a.geometry, std::nullopt, view);
+        return Status::Ok();
+      });
+    }
+    for (int64_t item : test.item_rowids) {
+      if (gt.table.Has(item)) continue;
+      NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
+                               tx.annotations().ListByItem(item));
+      for (const store::Annotation& a : annotations) {
+        part.Add(item, a.rowid, a.label, a.geometry, std::nullopt, view);
+      }
+    }
+    return Status::Ok();
+  }));
+  if (whole) gt.table = ShapeTable();
+  gt.table.Append(std::move(part), labels);
+  gt.table.Group();
+  gt.whole = whole;
+  if (!whole) {
+    for (int64_t item : test.item_rowids) gt.table.MarkEmpty(item);  // read, none
+  }
+  return Status::Ok();
+}
+
+// Computes every metric of the test not computed yet, in one pass over its items.
+void DetectionJob::Impl::ComputeMetrics(TestState& test) {
+  std::vector<Metric*> todo[2];  // boxes only; boxes and polygons
+  std::vector<eval::CiMetricSpec> specs[2];
+  for (Metric& m : test.metrics) {
+    if (m.computed) continue;
+    todo[m.polygons].push_back(&m);
+    specs[m.polygons].push_back(m.spec);
+    m.results.resize(test.item_rowids.size());
+  }
+  const ShapeTable* preds = test.run_rowid ? &runs.at(*test.run_rowid) : nullptr;
+  const ShapeTable& gt = ground_truth.at(test.dataset_id).table;
+  const size_t n = test.item_rowids.size();
+  constexpr size_t kChunk = 256;
+  const int threads = Threads();
+  struct Worker {
+    eval::CiItemEvaluator evaluator;
+    std::vector<eval::CiShapeRef> gt, preds;
+    std::vector<eval::CiScalar> out;
+  };
+  std::vector<Worker> workers(static_cast<size_t>(threads));
+  eval::ParallelFor((n + kChunk - 1) / kChunk, threads, [&](size_t chunk, size_t w) {
+    Worker& worker = workers[w];
+    for (size_t i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
+      for (int polygons = 0; polygons < 2; ++polygons) {
+        if (specs[polygons].empty()) continue;
+        gt.Refs(test.item_rowids[i], polygons != 0, &worker.gt);
+        worker.preds.clear();
+        if (preds != nullptr) preds->Refs(test.item_rowids[i], polygons != 0, &worker.preds);
+        worker.out.resize(specs[polygons].size());
+        worker.evaluator.Evaluate(specs[polygons], worker.gt, worker.preds, worker.out);
+        for (size_t k = 0; k < todo[polygons].size(); ++k) {
+          todo[polygons][k]->results[i] = worker.out[k];
+        }
+      }
+    }
+  });
+  for (Metric& m : test.metrics) m.computed = true;
+}
+
+bool IsBatchedDetection(std::string_view function_id, const core::EvalArguments& args) {
+  return BoxOrPolygonFunction(function_id).has_value() && !args.has_filters();
+}
+
+DetectionJob::DetectionJob() : impl_(std::make_unique<Impl>()) {}
+DetectionJob::~DetectionJob() = default;
+
+void DetectionJob::Expect(const core::ScenarioTestEvaluation& e, const core::EvalArguments& args) {
+  if (!IsBatchedDetection(e.eval_function_id, args)) return;
+  impl_->MetricOf(impl_->tests[{e.scenario_test_id, e.model_id}], e.eval_function_id, args);
+}
+
+Result<DetectionValues> DetectionJob::Compute(JobRun& run, const core::ScenarioTestEvaluation& e,
+                                              const core::EvalArguments& args) {
+  TestState& test = impl_->tests[{e.scenario_test_id, e.model_id}];
+  Metric& metric = impl_->MetricOf(test, e.eval_function_id, args);
+  if (!metric.computed) {
+    if (!test.loaded) NUCLEUS_RETURN_IF_ERROR(impl_->Load(run, e, &test));
+    impl_->ComputeMetrics(test);
+  }
+  DetectionValues out;
+  out.item_ids = &test.item_ids;
+  for (const eval::CiScalar& r : metric.results) {
+    out.values.push_back(r.weight != 0 ? std::optional<double>(r.value) : std::nullopt);
+  }
+  const eval::CiScalar total = eval::AggregateScalars(metric.results);
+  if (total.weight != 0) out.result = total.value;
+  return out;
+}
+
+}  // namespace nucleus::api
