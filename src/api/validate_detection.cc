@@ -109,38 +109,40 @@ struct Part {
 
 // Shapes of many items, grouped by item: each item's boxes by rowid, then its polygons by
 // rowid (the order validate_eval.cc's ToShapes gives: boxes first, each kind in upload order).
+// The rows stay in the parts they were read into; only their labels are rewritten.
 class ShapeTable {
  public:
-  // Moves the part's rows in, their labels interned in `labels`.
+  // Takes the part, its labels re-interned in `labels`.
   void Append(Part&& part, Labels& labels) {
     std::vector<uint32_t> ids(part.labels.size());
     for (uint32_t i = 0; i < ids.size(); ++i) ids[i] = labels.Intern(part.labels[i]);
-    const uint32_t ring_base = static_cast<uint32_t>(points_.size());
-    points_.insert(points_.end(), part.points.begin(), part.points.end());
-    rows_.reserve(rows_.size() + part.rows.size());
-    for (ShapeRow& r : part.rows) {
-      r.label = ids[r.label];
-      r.ring_at += ring_base;
-      rows_.push_back(r);
-    }
-    std::vector<ShapeRow>().swap(part.rows);
+    for (ShapeRow& r : part.rows) r.label = ids[r.label];
+    parts_.push_back(std::move(part));
   }
 
-  // Groups the rows appended since the last call by item (a counting sort over row indices),
-  // for items not grouped before.
+  // Groups the rows of the parts appended since the last call by item (a counting sort), for
+  // items not grouped before.
   void Group() {
-    std::vector<uint32_t> slot(rows_.size() - grouped_);  // the new rows' item, dense
+    struct Slot {
+      uint32_t item;  // dense index of its item among the new ones
+      RowRef row;
+    };
+    std::vector<Slot> slots;
     std::vector<int64_t> items;
     std::vector<uint32_t> counts;
     std::unordered_map<int64_t, uint32_t> dense;
-    for (size_t i = grouped_; i < rows_.size(); ++i) {
-      auto [it, inserted] = dense.try_emplace(rows_[i].item_rowid, items.size());
-      if (inserted) {
-        items.push_back(rows_[i].item_rowid);
-        counts.push_back(0);
+    for (size_t p = grouped_parts_; p < parts_.size(); ++p) {
+      const std::vector<ShapeRow>& rows = parts_[p].rows;
+      slots.reserve(slots.size() + rows.size());
+      for (uint32_t i = 0; i < rows.size(); ++i) {
+        auto [it, inserted] = dense.try_emplace(rows[i].item_rowid, items.size());
+        if (inserted) {
+          items.push_back(rows[i].item_rowid);
+          counts.push_back(0);
+        }
+        ++counts[it->second];
+        slots.push_back({it->second, {static_cast<uint32_t>(p), i}});
       }
-      ++counts[it->second];
-      slot[i - grouped_] = it->second;
     }
     std::vector<uint32_t> at(items.size());
     uint32_t next = static_cast<uint32_t>(order_.size());
@@ -150,17 +152,16 @@ class ShapeTable {
       next += counts[k];
     }
     order_.resize(next);
-    for (size_t i = grouped_; i < rows_.size(); ++i) {
-      order_[at[slot[i - grouped_]]++] = static_cast<uint32_t>(i);
-    }
+    for (const Slot& s : slots) order_[at[s.item]++] = s.row;
     for (size_t k = 0; k < items.size(); ++k) {
       auto [begin, end] = by_item_[items[k]];
-      std::sort(order_.begin() + begin, order_.begin() + end, [&](uint32_t a, uint32_t b) {
-        return std::tie(rows_[a].polygon, rows_[a].rowid) <
-               std::tie(rows_[b].polygon, rows_[b].rowid);
+      std::sort(order_.begin() + begin, order_.begin() + end, [&](RowRef a, RowRef b) {
+        const ShapeRow& x = Row(a);
+        const ShapeRow& y = Row(b);
+        return std::tie(x.polygon, x.rowid) < std::tie(y.polygon, y.rowid);
       });
     }
-    grouped_ = rows_.size();
+    grouped_parts_ = parts_.size();
   }
 
   bool Has(int64_t item_rowid) const { return by_item_.count(item_rowid) != 0; }
@@ -172,25 +173,32 @@ class ShapeTable {
     auto it = by_item_.find(item_rowid);
     if (it == by_item_.end()) return;
     for (uint32_t k = it->second.first; k < it->second.second; ++k) {
-      const ShapeRow& r = rows_[order_[k]];
+      const ShapeRow& r = Row(order_[k]);
       std::optional<double> confidence;
       if (r.has_confidence) confidence = r.confidence;
       if (!r.polygon) {
         out->push_back(eval::BoxShapeRef(r.label, r.x, r.y, r.width, r.height, confidence));
       } else if (polygons) {
-        out->push_back(eval::PolygonShapeRef(
-            r.label, std::span<const geometry::Point>(points_).subspan(r.ring_at, r.ring_size),
-            confidence));
+        out->push_back(
+            eval::PolygonShapeRef(r.label,
+                                  std::span<const geometry::Point>(parts_[order_[k].part].points)
+                                      .subspan(r.ring_at, r.ring_size),
+                                  confidence));
       }
     }
   }
 
  private:
-  std::vector<ShapeRow> rows_;
-  std::vector<geometry::Point> points_;
-  std::vector<uint32_t> order_;  // row indices, grouped by item
+  struct RowRef {
+    uint32_t part;
+    uint32_t index;
+  };
+  const ShapeRow& Row(RowRef r) const { return parts_[r.part].rows[r.index]; }
+
+  std::deque<Part> parts_;     // stable: rows are reached through order_
+  std::vector<RowRef> order_;  // grouped by item
   std::unordered_map<int64_t, std::pair<uint32_t, uint32_t>> by_item_;  // [begin, end) of order_
-  size_t grouped_ = 0;
+  size_t grouped_parts_ = 0;
 };
 
 int Threads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)); }
@@ -261,6 +269,29 @@ struct GroundTruth {
   bool whole = false;  // every item of the dataset is in `table`
 };
 
+// A dataset's items by reference id (rowid, item id), listed once per job.
+using ItemIndex = std::unordered_map<std::string, std::pair<int64_t, std::string>>;
+
+Status ListItems(store::Tx& tx, const std::string& dataset_id, ItemIndex* out) {
+  constexpr int64_t kPage = 10000;
+  for (int64_t after = -1;;) {
+    NUCLEUS_ASSIGN_OR_RETURN(std::vector<core::Item> page,
+                             tx.items().List(dataset_id, after, kPage));
+    for (core::Item& item : page) {
+      out->try_emplace(std::move(item.reference_id), item.rowid, std::move(item.id));
+    }
+    if (static_cast<int64_t>(page.size()) < kPage) return Status::Ok();
+    after = page.back().seq;
+  }
+}
+
+// A test "large" against its dataset (at least an eighth of its items) has its items and their
+// ground truth read from whole-dataset reads kept for the job (a listed or scanned row costs far
+// less than an item's lookup); a smaller one reads its own items one by one.
+bool Large(size_t members, int64_t dataset_items) {
+  return static_cast<int64_t>(members) * 8 >= dataset_items;
+}
+
 }  // namespace
 
 struct DetectionJob::Impl {
@@ -268,6 +299,7 @@ struct DetectionJob::Impl {
   std::map<std::pair<std::string, std::string>, TestState> tests;  // (test id, model id)
   std::map<std::string, GroundTruth> ground_truth;                 // by dataset id
   std::map<int64_t, ShapeTable> runs;                              // by run rowid
+  std::map<std::string, ItemIndex> items;                          // by dataset id (Large)
 
   Metric& MetricOf(TestState& test, std::string_view function_id, const core::EvalArguments& args) {
     const BoxOrPolygon fn = *BoxOrPolygonFunction(function_id);
@@ -298,19 +330,43 @@ Status DetectionJob::Impl::Load(JobRun& run, const core::ScenarioTestEvaluation&
                              tx.validate().GetTest(e.owner, e.scenario_test_id));
     NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, t.slice_id));
     test->dataset_id = slice.dataset_id;
+    NUCLEUS_ASSIGN_OR_RETURN(dataset_items, tx.items().Count(slice.dataset_id));
+    ItemIndex* index = nullptr;
+    if (Large(slice.reference_ids.size(), dataset_items)) {
+      auto [it, inserted] = items.try_emplace(slice.dataset_id);
+      if (inserted) {
+        Status listed = ListItems(tx, slice.dataset_id, &it->second);
+        if (!listed.ok()) {
+          items.erase(it);
+          return listed;
+        }
+      }
+      index = &it->second;
+    }
     std::unordered_map<int64_t, bool> seen;
     for (const std::string& ref : slice.reference_ids) {
-      NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
-                               tx.items().FindByRef(slice.dataset_id, ref));
-      if (!item || !seen.try_emplace(item->rowid, true).second) continue;
-      test->item_ids.push_back(item->id);
-      test->item_rowids.push_back(item->rowid);
+      int64_t rowid = 0;
+      std::string id;
+      if (index != nullptr) {
+        auto found = index->find(ref);
+        if (found == index->end()) continue;
+        rowid = found->second.first;
+        id = found->second.second;
+      } else {
+        NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
+                                 tx.items().FindByRef(slice.dataset_id, ref));
+        if (!item) continue;
+        rowid = item->rowid;
+        id = std::move(item->id);
+      }
+      if (!seen.try_emplace(rowid, true).second) continue;
+      test->item_ids.push_back(std::move(id));
+      test->item_rowids.push_back(rowid);
     }
     NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(e.owner, e.model_id));
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::ModelRun> latest,
                              tx.models().LatestRun(model.rowid, slice.dataset_id));
     if (latest) test->run_rowid = latest->rowid;
-    NUCLEUS_ASSIGN_OR_RETURN(dataset_items, tx.items().Count(slice.dataset_id));
     return Status::Ok();
   }));
   NUCLEUS_RETURN_IF_ERROR(ReadGroundTruth(run, *test, dataset_items));
@@ -324,15 +380,14 @@ Status DetectionJob::Impl::Load(JobRun& run, const core::ScenarioTestEvaluation&
 }
 
 // Reads the ground truth of the test's items the job has not read: the whole dataset in one scan
-// when the test holds at least an eighth of its items (a scanned row costs far less than an
-// item's lookup), else item by item.
+// for a Large test, else item by item.
 Status DetectionJob::Impl::ReadGroundTruth(JobRun& run, const TestState& test,
                                            int64_t dataset_items) {
   GroundTruth& gt = ground_truth[test.dataset_id];
   if (gt.whole) return Status::Ok();
   Part part;
   core::PackedGeometryView view;
-  const bool whole = static_cast<int64_t>(test.item_rowids.size()) * 8 >= dataset_items;
+  const bool whole = Large(test.item_rowids.size(), dataset_items);
   NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read([&](store::Tx& tx) -> Status {
     if (whole) {
       return tx.annotations().ScanDataset(test.dataset_id, [&](const store::AnnotationRef& a) {
