@@ -269,17 +269,15 @@ struct GroundTruth {
   bool whole = false;  // every item of the dataset is in `table`
 };
 
-// A dataset's items by reference id (rowid, item id), listed once per job.
-using ItemIndex = std::unordered_map<std::string, std::pair<int64_t, std::string>>;
+// A dataset's item ids by item rowid, listed once per job.
+using ItemIndex = std::unordered_map<int64_t, std::string>;
 
 Status ListItems(store::Tx& tx, const std::string& dataset_id, ItemIndex* out) {
   constexpr int64_t kPage = 10000;
   for (int64_t after = -1;;) {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<core::Item> page,
                              tx.items().List(dataset_id, after, kPage));
-    for (core::Item& item : page) {
-      out->try_emplace(std::move(item.reference_id), item.rowid, std::move(item.id));
-    }
+    for (core::Item& item : page) out->try_emplace(item.rowid, std::move(item.id));
     if (static_cast<int64_t>(page.size()) < kPage) return Status::Ok();
     after = page.back().seq;
   }
@@ -328,11 +326,11 @@ Status DetectionJob::Impl::Load(JobRun& run, const core::ScenarioTestEvaluation&
   NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest t,
                              tx.validate().GetTest(e.owner, e.scenario_test_id));
-    NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, t.slice_id));
+    NUCLEUS_ASSIGN_OR_RETURN(SliceRowids slice, FindOwnersSliceRowids(tx, e.owner, t.slice_id));
     test->dataset_id = slice.dataset_id;
     NUCLEUS_ASSIGN_OR_RETURN(dataset_items, tx.items().Count(slice.dataset_id));
     ItemIndex* index = nullptr;
-    if (Large(slice.reference_ids.size(), dataset_items)) {
+    if (Large(slice.item_rowids.size(), dataset_items)) {
       auto [it, inserted] = items.try_emplace(slice.dataset_id);
       if (inserted) {
         Status listed = ListItems(tx, slice.dataset_id, &it->second);
@@ -344,22 +342,18 @@ Status DetectionJob::Impl::Load(JobRun& run, const core::ScenarioTestEvaluation&
       index = &it->second;
     }
     std::unordered_map<int64_t, bool> seen;
-    for (const std::string& ref : slice.reference_ids) {
-      int64_t rowid = 0;
+    for (int64_t rowid : slice.item_rowids) {
+      if (!seen.try_emplace(rowid, true).second) continue;
       std::string id;
       if (index != nullptr) {
-        auto found = index->find(ref);
+        auto found = index->find(rowid);
         if (found == index->end()) continue;
-        rowid = found->second.first;
-        id = found->second.second;
+        id = found->second;
       } else {
-        NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
-                                 tx.items().FindByRef(slice.dataset_id, ref));
+        NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item, tx.items().FindByRowid(rowid));
         if (!item) continue;
-        rowid = item->rowid;
         id = std::move(item->id);
       }
-      if (!seen.try_emplace(rowid, true).second) continue;
       test->item_ids.push_back(std::move(id));
       test->item_rowids.push_back(rowid);
     }
