@@ -5,7 +5,11 @@ Starts the server (--bin) on a free loopback port with a fresh data directory; N
 ground-truth boxes each, P box predictions spread over them, one slice holding every item and T
 scenario tests on it (each with bbox_iou, bbox_precision, bbox_recall, bbox_map). Then times
 POST validate/{prj}/evaluate on all T tests until the job completes (the server's own work:
-bodies are built before the clock starts). Prints the wall time per run and the median.
+bodies are built before the clock starts). Prints the wall time per run and the median, and
+the server's CPU time (user + system, from /proc) over the same interval: on a shared machine
+the wall time follows the load, the CPU time much less. The server's peak resident set is
+printed too (with --against, each evaluation runs in a freshly started server except the
+first, whose server also built the data).
 
   eval_bench.py --bin build/nucleus [--items 50000] [--predictions 2000000] [--tests 10]
                 [--runs 3] [--against OTHER_BIN]
@@ -37,6 +41,22 @@ def box(ref, i, label, conf=None):
     if conf is not None:
         o["confidence"] = conf
     return o
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid` (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid):
+    """The process's peak resident set (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def main():
@@ -99,6 +119,7 @@ def main():
               f"{a.tests} scenario tests x 4 metrics")
         bins = [a.bin] + ([a.against] if a.against else [])
         times = {b: [] for b in bins}
+        cpus = {b: [] for b in bins}
         for _ in range(a.runs):
             for b in bins:
                 if len(bins) > 1:
@@ -106,15 +127,19 @@ def main():
                     proc.wait()
                     proc = start(b)
                     c = Conn(port, key)
+                cpu0 = cpu_seconds(proc.pid)
                 t0 = time.perf_counter()
                 job = c.call("POST", f"validate/{model}/evaluate", {"test_names": names})["job_id"]
                 while c.call("GET", f"job/{job}")["status"] == "Running":
                     time.sleep(0.02)
                 times[b].append(time.perf_counter() - t0)
-                print(f"  {b}: evaluate {times[b][-1]:.2f} s", flush=True)
+                cpus[b].append(cpu_seconds(proc.pid) - cpu0)
+                print(f"  {b}: evaluate {times[b][-1]:.2f} s, server CPU {cpus[b][-1]:.2f} s, "
+                      f"server peak RSS {peak_rss_mb(proc.pid):.0f} MB", flush=True)
         for b in bins:
             print(f"{b}: median {statistics.median(times[b]):.2f} s "
-                  f"({', '.join(f'{t:.2f}' for t in times[b])})")
+                  f"({', '.join(f'{t:.2f}' for t in times[b])}); server CPU median "
+                  f"{statistics.median(cpus[b]):.2f} s ({', '.join(f'{t:.2f}' for t in cpus[b])})")
     finally:
         proc.terminate()
         proc.wait()

@@ -153,13 +153,18 @@ class ShapeTable {
     }
     order_.resize(next);
     for (const Slot& s : slots) order_[at[s.item]++] = s.row;
+    auto before = [&](RowRef a, RowRef b) {
+      const ShapeRow& x = Row(a);
+      const ShapeRow& y = Row(b);
+      return std::tie(x.polygon, x.rowid) < std::tie(y.polygon, y.rowid);
+    };
     for (size_t k = 0; k < items.size(); ++k) {
       auto [begin, end] = by_item_[items[k]];
-      std::sort(order_.begin() + begin, order_.begin() + end, [&](RowRef a, RowRef b) {
-        const ShapeRow& x = Row(a);
-        const ShapeRow& y = Row(b);
-        return std::tie(x.polygon, x.rowid) < std::tie(y.polygon, y.rowid);
-      });
+      // Rows read in rowid order (a run's scan) are in order already unless polygons come
+      // before boxes.
+      if (!std::is_sorted(order_.begin() + begin, order_.begin() + end, before)) {
+        std::sort(order_.begin() + begin, order_.begin() + end, before);
+      }
     }
     grouped_parts_ = parts_.size();
   }
