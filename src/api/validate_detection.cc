@@ -1,6 +1,7 @@
 #include "api/validate_detection.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <thread>
@@ -295,6 +296,32 @@ bool Large(size_t members, int64_t dataset_items) {
   return static_cast<int64_t>(members) * 8 >= dataset_items;
 }
 
+// Item results of one Signature: item rowid -> its results[at .. at + number of metrics).
+struct SharedResults {
+  std::unordered_map<int64_t, size_t> at;
+  std::vector<eval::CiScalar> results;
+};
+
+// What an item's results depend on besides the item: the run, the dataset's ground truth, the
+// shapes read and the metrics in their order (doubles by their bits).
+std::string Signature(const TestState& test, bool polygons,
+                      std::span<const eval::CiMetricSpec> specs) {
+  auto bits = [](double d) {
+    uint64_t u = 0;
+    std::memcpy(&u, &d, sizeof u);
+    return std::to_string(u);
+  };
+  std::string out = test.run_rowid ? std::to_string(*test.run_rowid) : std::string("-");
+  out.append("|").append(test.dataset_id).append(polygons ? "|p" : "|b");
+  for (const eval::CiMetricSpec& spec : specs) {
+    out.append("|").append(std::to_string(static_cast<int>(spec.metric)));
+    out.append(spec.params.enforce_label_match ? ",1," : ",0,");
+    out.append(bits(spec.params.iou_threshold)).append(",");
+    out.append(bits(spec.params.confidence_threshold));
+  }
+  return out;
+}
+
 }  // namespace
 
 struct DetectionJob::Impl {
@@ -303,6 +330,7 @@ struct DetectionJob::Impl {
   std::map<std::string, GroundTruth> ground_truth;                 // by dataset id
   std::map<int64_t, ShapeTable> runs;                              // by run rowid
   std::map<std::string, ItemIndex> items;                          // by dataset id (Large)
+  std::map<std::string, SharedResults> shared;                     // by Signature
 
   Metric& MetricOf(TestState& test, std::string_view function_id, const core::EvalArguments& args) {
     const BoxOrPolygon fn = *BoxOrPolygonFunction(function_id);
@@ -414,43 +442,61 @@ Status DetectionJob::Impl::ReadGroundTruth(JobRun& run, const TestState& test,
   return Status::Ok();
 }
 
-// Computes every metric of the test not computed yet, in one pass over its items.
+// Computes every metric of the test not computed yet, in one pass over its items; an item
+// already computed for an earlier test of the job with the same metrics on the same run (slices
+// overlap) is taken from `shared`.
 void DetectionJob::Impl::ComputeMetrics(TestState& test) {
-  std::vector<Metric*> todo[2];  // boxes only; boxes and polygons
-  std::vector<eval::CiMetricSpec> specs[2];
-  for (Metric& m : test.metrics) {
-    if (m.computed) continue;
-    todo[m.polygons].push_back(&m);
-    specs[m.polygons].push_back(m.spec);
-    m.results.resize(test.item_rowids.size());
-  }
   const ShapeTable* preds = test.run_rowid ? &runs.at(*test.run_rowid) : nullptr;
   const ShapeTable& gt = ground_truth.at(test.dataset_id).table;
   const size_t n = test.item_rowids.size();
-  constexpr size_t kChunk = 256;
   const int threads = Threads();
   struct Worker {
     eval::CiItemEvaluator evaluator;
     std::vector<eval::CiShapeRef> gt, preds;
-    std::vector<eval::CiScalar> out;
   };
   std::vector<Worker> workers(static_cast<size_t>(threads));
-  eval::ParallelFor((n + kChunk - 1) / kChunk, threads, [&](size_t chunk, size_t w) {
-    Worker& worker = workers[w];
-    for (size_t i = chunk * kChunk; i < std::min(n, (chunk + 1) * kChunk); ++i) {
-      for (int polygons = 0; polygons < 2; ++polygons) {
-        if (specs[polygons].empty()) continue;
-        gt.Refs(test.item_rowids[i], polygons != 0, &worker.gt);
+  for (int polygons = 0; polygons < 2; ++polygons) {
+    std::vector<Metric*> todo;
+    std::vector<eval::CiMetricSpec> specs;
+    for (Metric& m : test.metrics) {
+      if (m.computed || m.polygons != (polygons != 0)) continue;
+      todo.push_back(&m);
+      specs.push_back(m.spec);
+      m.results.resize(n);
+    }
+    if (todo.empty()) continue;
+    const size_t width = specs.size();
+    SharedResults& known = shared[Signature(test, polygons != 0, specs)];
+    std::vector<size_t> missing;
+    for (size_t i = 0; i < n; ++i) {
+      auto it = known.at.find(test.item_rowids[i]);
+      if (it == known.at.end()) {
+        missing.push_back(i);
+        continue;
+      }
+      for (size_t k = 0; k < width; ++k) todo[k]->results[i] = known.results[it->second + k];
+    }
+    std::vector<eval::CiScalar> computed(missing.size() * width);
+    constexpr size_t kChunk = 256;
+    eval::ParallelFor((missing.size() + kChunk - 1) / kChunk, threads, [&](size_t chunk, size_t w) {
+      Worker& worker = workers[w];
+      for (size_t j = chunk * kChunk; j < std::min(missing.size(), (chunk + 1) * kChunk); ++j) {
+        const int64_t item = test.item_rowids[missing[j]];
+        gt.Refs(item, polygons != 0, &worker.gt);
         worker.preds.clear();
-        if (preds != nullptr) preds->Refs(test.item_rowids[i], polygons != 0, &worker.preds);
-        worker.out.resize(specs[polygons].size());
-        worker.evaluator.Evaluate(specs[polygons], worker.gt, worker.preds, worker.out);
-        for (size_t k = 0; k < todo[polygons].size(); ++k) {
-          todo[polygons][k]->results[i] = worker.out[k];
-        }
+        if (preds != nullptr) preds->Refs(item, polygons != 0, &worker.preds);
+        worker.evaluator.Evaluate(specs, worker.gt, worker.preds,
+                                  std::span(computed).subspan(j * width, width));
+      }
+    });
+    for (size_t j = 0; j < missing.size(); ++j) {
+      known.at.try_emplace(test.item_rowids[missing[j]], known.results.size());
+      for (size_t k = 0; k < width; ++k) {
+        known.results.push_back(computed[j * width + k]);
+        todo[k]->results[missing[j]] = computed[j * width + k];
       }
     }
-  });
+  }
   for (Metric& m : test.metrics) m.computed = true;
 }
 
