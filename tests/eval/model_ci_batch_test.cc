@@ -89,7 +89,7 @@ TEST(ModelCiBatch, EqualsTheStraightforwardPathOnRandomItems) {
   CiItemEvaluator evaluator;  // reused across items, as in the job
   std::vector<CiScalar> out(specs.size());
   int compared = 0, nonzero = 0;
-  for (int item = 0; item < 3000; ++item) {
+  for (int item = 0; item < 2000; ++item) {
     std::uniform_int_distribution<int> n_gt(0, 6), n_preds(0, 12);
     std::vector<Drawn> gt(n_gt(rng)), preds(n_preds(rng));
     for (Drawn& d : gt) d = Draw(rng, false);
@@ -110,7 +110,7 @@ TEST(ModelCiBatch, EqualsTheStraightforwardPathOnRandomItems) {
       if (expected.value != 0) ++nonzero;
     }
   }
-  EXPECT_EQ(compared, 3000 * 48);
+  EXPECT_EQ(compared, 2000 * 48);
   EXPECT_GT(nonzero, compared / 4);  // the data matches often enough to mean something
 }
 
@@ -120,7 +120,7 @@ TEST(ModelCiBatch, OneMetricAloneEqualsItWithOthers) {
   std::vector<CiMetricSpec> specs = AllSpecs();
   CiItemEvaluator together, alone;
   std::vector<CiScalar> all(specs.size());
-  for (int item = 0; item < 500; ++item) {
+  for (int item = 0; item < 300; ++item) {
     std::vector<Drawn> gt(4), preds(9);
     for (Drawn& d : gt) d = Draw(rng, false);
     for (Drawn& d : preds) d = Draw(rng, true);
