@@ -5,6 +5,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "api/validate_detection.h"
 #include "api/validate_filters.h"
 #include "api/validate_seg.h"
 #include "api/validate_slices.h"
@@ -328,6 +329,7 @@ Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, cons
 }  // namespace
 
 struct EvaluationReads::Impl {
+  DetectionJob detection;  // bbox_* and poly_* without filters
   RunCache runs;
   // (scenario test id, model id, polygons, rows, the arguments when filtered) -> the items'
   // shapes.
@@ -337,6 +339,10 @@ struct EvaluationReads::Impl {
 };
 EvaluationReads::EvaluationReads() : impl_(std::make_unique<Impl>()) {}
 EvaluationReads::~EvaluationReads() = default;
+void EvaluationReads::Expect(const core::ScenarioTestEvaluation& e,
+                             const core::EvalArguments& args) {
+  impl_->detection.Expect(e, args);
+}
 
 namespace {
 
@@ -460,6 +466,30 @@ Computed ComputeCategories(const core::EvalArguments& args, const std::vector<It
   return out;
 }
 
+// Stores the item results and the aggregate with its pass/fail, "completed".
+Status CompleteEvaluation(JobRun& run, core::ScenarioTestEvaluation& e,
+                          const std::vector<std::string>& item_ids,
+                          const std::vector<std::optional<double>>& values,
+                          std::optional<double> result) {
+  std::vector<core::ItemEvaluation> item_results;
+  item_results.reserve(item_ids.size());
+  for (size_t i = 0; i < item_ids.size(); ++i) {
+    const std::optional<double>& value = values[i];
+    bool pass = !value || core::PassesThreshold(value, e.threshold, e.threshold_comparison);
+    item_results.push_back({item_ids[i], value, pass});
+  }
+  e.result = result;
+  e.pass = core::PassesThreshold(e.result, e.threshold, e.threshold_comparison);
+  e.status = "completed";
+  return SaveEvaluation(run, e, &item_results);
+}
+
+Status RunBatchedDetection(JobRun& run, core::ScenarioTestEvaluation e,
+                           const core::EvalArguments& args, DetectionJob& detection) {
+  NUCLEUS_ASSIGN_OR_RETURN(DetectionValues values, detection.Compute(run, e, args));
+  return CompleteEvaluation(run, e, *values.item_ids, values.values, values.result);
+}
+
 }  // namespace
 
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
@@ -474,6 +504,9 @@ Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
   if (!fn) {
     return InvalidArgument(
         Quoted("evaluation function", e.eval_function_id, "is not computed by this server yet"));
+  }
+  if (IsBatchedDetection(e.eval_function_id, args)) {
+    return RunBatchedDetection(run, std::move(e), args, reads.impl().detection);
   }
   const ReadSpec spec{.polygons = fn->polygons,
                       .cuboids = fn->cuboids,
@@ -495,16 +528,23 @@ Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,
   const std::vector<ItemShapes>& items = cached->second;
   Computed computed =
       fn->categories ? ComputeCategories(args, items) : ComputeDetection(*fn, args, items);
-  std::vector<core::ItemEvaluation> item_results;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const std::optional<double>& value = computed.values[i];
-    bool pass = !value || core::PassesThreshold(value, e.threshold, e.threshold_comparison);
-    item_results.push_back({items[i].item_id, value, pass});
-  }
-  e.result = computed.result;
-  e.pass = core::PassesThreshold(e.result, e.threshold, e.threshold_comparison);
-  e.status = "completed";
-  return SaveEvaluation(run, e, &item_results);
+  std::vector<std::string> item_ids;
+  for (const ItemShapes& item : items) item_ids.push_back(item.item_id);
+  return CompleteEvaluation(run, e, item_ids, computed.values, computed.result);
+}
+
+Result<std::vector<core::ScenarioTestEvaluation>> ListJobEvaluations(
+    JobRun& run, const std::vector<std::string>& ids) {
+  std::vector<core::ScenarioTestEvaluation> out;
+  NUCLEUS_RETURN_IF_ERROR(run.ctx().store.Read([&](store::Tx& tx) -> Status {
+    for (const std::string& id : ids) {
+      auto e = tx.validate().GetEvaluation(run.job().owner, id);
+      if (!e.ok()) return NotFoundAs(e.status(), "scenario test evaluation", id);
+      out.push_back(std::move(*e));
+    }
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation e,

@@ -44,10 +44,17 @@ Result<core::ScenarioTestEvaluation> StartScenarioTestEvaluation(JobRun& run,
 // label and packed geometry per prediction of the run). Evaluations with filters or of cat_f1
 // read whole prediction rows for their test instead. The seg_* evaluations share each item's
 // pixel counts (api/validate_seg.h, SegmentationReads). Not thread-safe: one per job run.
+//
+// Box and polygon functions without filters (bbox_*, poly_*) take the batched path of
+// api/validate_detection.h instead: predictions and ground truth read once per job as compact
+// records, every metric of a test computed in one pass over its items. Declaring the job's
+// evaluations first (Expect) lets that pass compute all of a test's metrics at once.
 class EvaluationReads {
  public:
   EvaluationReads();
   ~EvaluationReads();
+  // Declares an evaluation the job will run with `args` (optional; see above).
+  void Expect(const core::ScenarioTestEvaluation& e, const core::EvalArguments& args);
   struct Impl;
   Impl& impl() { return *impl_; }
 
@@ -65,6 +72,10 @@ class EvaluationReads {
 Status RunScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
                                  const core::EvalArguments& args, EvaluationReads& reads,
                                  const core::ObjectFieldReader& fields);
+// The evaluations `ids` of the job's owner, as stored (to declare them: EvaluationReads::Expect).
+// NotFound for an unknown id.
+Result<std::vector<core::ScenarioTestEvaluation>> ListJobEvaluations(
+    JobRun& run, const std::vector<std::string>& ids);
 // Marks the evaluation "errored" with `message`.
 Status FailScenarioTestEvaluation(JobRun& run, core::ScenarioTestEvaluation evaluation,
                                   const std::string& message);

@@ -2,6 +2,7 @@
 // so that it can be re-pointed at the slice use cases (api/slices.h) as they grow. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,16 @@ struct SliceMembers {
 // does not exist or belongs to another owner's dataset.
 Result<SliceMembers> FindOwnersSlice(store::Tx& tx, const std::string& owner,
                                      const std::string& slice_id);
+
+// As FindOwnersSlice, with the members' item rowids (member order) in place of their reference
+// ids, for callers that want the items themselves (no lookup per member).
+struct SliceRowids {
+  std::string slice_id;
+  std::string dataset_id;
+  std::string type;
+  std::vector<int64_t> item_rowids;
+};
+Result<SliceRowids> FindOwnersSliceRowids(store::Tx& tx, const std::string& owner,
+                                          const std::string& slice_id);
 
 }  // namespace nucleus::api

@@ -258,31 +258,33 @@ CiScalar AggregateScalars(std::span<const CiScalar> results) {
 double ShapeIou(const CiShape& a, const CiShape& b) {
   if (a.is_box && b.is_box) {
     // Two axis-aligned rectangles (ring[0] the top-left, ring[2] the bottom-right corner).
-    const double w = std::min(a.ring[2].x, b.ring[2].x) - std::max(a.ring[0].x, b.ring[0].x);
-    const double h = std::min(a.ring[2].y, b.ring[2].y) - std::max(a.ring[0].y, b.ring[0].y);
-    const double inter = w > 0 && h > 0 ? w * h : 0.0;
-    const double area_a = (a.ring[2].x - a.ring[0].x) * (a.ring[2].y - a.ring[0].y);
-    const double area_b = (b.ring[2].x - b.ring[0].x) * (b.ring[2].y - b.ring[0].y);
-    return inter / std::max(area_a + area_b - inter, kEps);
+    return BoxIou(a.ring[0].x, a.ring[0].y, a.ring[2].x, a.ring[2].y, b.ring[0].x, b.ring[0].y,
+                  b.ring[2].x, b.ring[2].y);
   }
-  double inter = 0;
-  double area_a = 0;
-  double area_b = 0;
-  if (IsConvex(a.ring) && IsConvex(b.ring)) {
-    std::vector<Point> pa = CounterClockwise(a.ring);
-    std::vector<Point> pb = CounterClockwise(b.ring);
-    area_a = SignedArea(pa);
-    area_b = SignedArea(pb);
-    std::vector<Point> clipped = ClipConvex(pa, pb);
-    inter = clipped.size() >= 3 ? std::abs(SignedArea(clipped)) : 0.0;
-  } else {
-    return geometry::PolygonIou(a.ring, b.ring);
-  }
+  return RingIou(a.ring, b.ring);
+}
+
+double RingIou(std::span<const Point> a, std::span<const Point> b) {
+  if (!IsConvex(a) || !IsConvex(b)) return geometry::PolygonIou(a, b);
+  std::vector<Point> pa = CounterClockwise(a);
+  std::vector<Point> pb = CounterClockwise(b);
+  const double area_a = SignedArea(pa);
+  const double area_b = SignedArea(pb);
+  std::vector<Point> clipped = ClipConvex(pa, pb);
+  const double inter = clipped.size() >= 3 ? std::abs(SignedArea(clipped)) : 0.0;
   return inter / std::max(area_a + area_b - inter, kEps);
 }
 
 std::vector<std::pair<int, int>> MaxWeightAssignment(std::span<const double> weights, int rows,
                                                      int cols) {
+  AssignmentScratch scratch;
+  std::vector<std::pair<int, int>> out;
+  MaxWeightAssignment(weights, rows, cols, scratch, &out);
+  return out;
+}
+
+void MaxWeightAssignment(std::span<const double> weights, int rows, int cols,
+                         AssignmentScratch& scratch, std::vector<std::pair<int, int>>* out) {
   const bool transposed = rows > cols;
   const int n = transposed ? cols : rows;
   const int m = transposed ? rows : cols;
@@ -292,15 +294,23 @@ std::vector<std::pair<int, int>> MaxWeightAssignment(std::span<const double> wei
     return -weights[at];
   };
   const double inf = std::numeric_limits<double>::infinity();
-  std::vector<double> u(n + 1, 0), v(m + 1, 0);
-  std::vector<int> p(m + 1, 0), way(m + 1, 0);
+  std::vector<double>& u = scratch.u;
+  std::vector<double>& v = scratch.v;
+  std::vector<double>& minv = scratch.minv;
+  std::vector<int>& p = scratch.p;
+  std::vector<int>& way = scratch.way;
+  std::vector<char>& used = scratch.used;
+  u.assign(n + 1, 0);
+  v.assign(m + 1, 0);
+  p.assign(m + 1, 0);
+  way.assign(m + 1, 0);
   for (int i = 1; i <= n; ++i) {
     p[0] = i;
     int j0 = 0;
-    std::vector<double> minv(m + 1, inf);
-    std::vector<bool> used(m + 1, false);
+    minv.assign(m + 1, inf);
+    used.assign(m + 1, 0);
     do {
-      used[j0] = true;
+      used[j0] = 1;
       int i0 = p[j0], j1 = 0;
       double delta = inf;
       for (int j = 1; j <= m; ++j) {
@@ -325,17 +335,16 @@ std::vector<std::pair<int, int>> MaxWeightAssignment(std::span<const double> wei
       j0 = j1;
     } while (j0 != 0);
   }
-  std::vector<std::pair<int, int>> out;
+  out->clear();
   for (int j = 1; j <= m; ++j) {
     if (p[j] == 0) continue;
     if (transposed) {
-      out.emplace_back(j - 1, p[j] - 1);
+      out->emplace_back(j - 1, p[j] - 1);
     } else {
-      out.emplace_back(p[j] - 1, j - 1);
+      out->emplace_back(p[j] - 1, j - 1);
     }
   }
-  std::sort(out.begin(), out.end());
-  return out;
+  std::sort(out->begin(), out->end());
 }
 
 std::pair<double, double> CuboidIou3d2d(const CiCuboid& a, const CiCuboid& b) {

@@ -7,6 +7,8 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <cfloat>
 #include <optional>
 #include <span>
 #include <string>
@@ -101,12 +103,35 @@ std::optional<double> F1Score(std::span<const std::pair<std::string, std::string
 // IoU of two shapes: intersection / max(union, ε). Convex rings are clipped exactly in floating
 // point; others go through geometry::PolygonIou (snapped to its 1e-6 grid).
 double ShapeIou(const CiShape& a, const CiShape& b);
+// ShapeIou of two axis-aligned rectangles given by their corners (x0, y0) top-left and (x1, y1)
+// bottom-right (both of positive size: CiShape::is_box).
+inline double BoxIou(double ax0, double ay0, double ax1, double ay1, double bx0, double by0,
+                     double bx1, double by1) {
+  const double w = std::min(ax1, bx1) - std::max(ax0, bx0);
+  const double h = std::min(ay1, by1) - std::max(ay0, by0);
+  const double inter = w > 0 && h > 0 ? w * h : 0.0;
+  const double area_a = (ax1 - ax0) * (ay1 - ay0);
+  const double area_b = (bx1 - bx0) * (by1 - by0);
+  return inter / std::max(area_a + area_b - inter, DBL_EPSILON);
+}
+// ShapeIou of two rings when either is not a box (clipped when both are convex, else
+// geometry::PolygonIou).
+double RingIou(std::span<const geometry::Point> a, std::span<const geometry::Point> b);
 
 // An assignment of rows to columns maximising the total of `weights` (row-major, rows × cols),
 // min(rows, cols) pairs, as (row, col) sorted by row: scipy's linear_sum_assignment on the
 // negated matrix. Among optimal assignments the one found is unspecified.
 std::vector<std::pair<int, int>> MaxWeightAssignment(std::span<const double> weights, int rows,
                                                      int cols);
+// The same assignment (the same pairs) into `out`, with the work buffers of `scratch` reused
+// from call to call: for callers that assign many small matrices.
+struct AssignmentScratch {
+  std::vector<double> u, v, minv;
+  std::vector<int> p, way;
+  std::vector<char> used;
+};
+void MaxWeightAssignment(std::span<const double> weights, int rows, int cols,
+                         AssignmentScratch& scratch, std::vector<std::pair<int, int>>* out);
 
 // All-points interpolated area under the precision-recall curve (the client's
 // compute_average_precision(recall, precision), called in its documented order).

@@ -16,6 +16,14 @@ Status RunEvaluationJob(api::JobRun& run) {
   const std::vector<std::string>& ids = run.request().reference_ids;
   std::vector<std::string> errors;
   api::EvaluationReads reads;
+  // Declared up front, so that the box and polygon metrics of one test are computed together;
+  // an evaluation that cannot be read or decoded here fails below, in its turn, as before.
+  auto declared = api::ListJobEvaluations(run, ids);
+  for (const core::ScenarioTestEvaluation& e :
+       declared.ok() ? *declared : std::vector<core::ScenarioTestEvaluation>()) {
+    auto args = wire::DecodeEvalArguments(e.eval_function_id, e.eval_func_arguments_json);
+    if (args.ok()) reads.Expect(e, *args);
+  }
   const int64_t total = static_cast<int64_t>(ids.size());
   for (int64_t i = 0; i < total; ++i) {
     auto evaluation = api::StartScenarioTestEvaluation(run, ids[i]);

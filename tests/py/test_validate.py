@@ -693,3 +693,74 @@ def test_external_results_are_stored_as_a_completed_evaluation(api, slice_id):
     r = api.post("validate/scenario_test/upload_results",
                  dict(body, result_per_ref_id={"track_a": "x"}))
     assert r.status_code == 400 and "result_per_ref_id.track_a" in r.json()["error"]
+
+
+def test_batched_values_equal_the_general_path_for_small_and_large_tests(api, dataset):
+    """Box and polygon metrics without filters take the job's batched path, which reads a test
+    holding at least an eighth of its dataset's items from whole-dataset reads and a smaller one
+    item by item (api/validate_detection.h). Every way gives the same item values: a small and a
+    large test over the same items, in both orders within one job, and the general path (taken
+    with a filter that keeps every object) on the same functions."""
+    refs = [f"i{k}" for k in range(40)]
+    add_items(api, dataset, refs)
+    gt, preds = [], []
+    for k, ref in enumerate(refs):
+        for j in range(2):
+            gt.append(box(ref, f"g{j}", label=("car", "bus")[(k + j) % 2], x=10 * j + k % 7,
+                          y=k % 5, w=8 + k % 3, h=9))
+        for j in range(3):
+            preds.append(box(ref, f"p{j}", label=("car", "bus")[(k * j) % 2],
+                             x=10 * (j % 2) + (k + j) % 9, y=(k * j) % 4, w=7 + j, h=8 + k % 4,
+                             confidence=((k + 3 * j) % 10) / 10))
+    assert api.post(f"dataset/{dataset}/annotate",
+                    {"update": False, "annotations": gt}).status_code == 200
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    predict(api, run_id, preds)
+    keep_all = [["label", "in", ["car", "bus"], False, "field"]]
+    functions = []  # each configuration twice: batched, then general (a filter)
+    for fn, args in (("bbox_iou", {}), ("bbox_precision", {}), ("bbox_recall", {}),
+                     ("bbox_map", {}), ("poly_recall", {}),
+                     ("poly_precision", {"enforce_label_match": True, "iou_threshold": 0.3})):
+        functions.append({"id": f"ef_{fn}", "eval_func_arguments": args})
+        functions.append({"id": f"ef_{fn}",
+                          "eval_func_arguments": dict(args, annotation_filters=keep_all)})
+    small_refs = refs[5:9]  # 4 * 8 < 40 items: read item by item
+
+    def values(test_id):
+        """function id -> [{item id: value}] of its two evaluations in the latest job."""
+        out = {}
+        test = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+        for h in test[:len(functions)]:
+            assert h["status"] == "completed", h
+            info = api.get(f"validate/eval/{h['id']}/info").json()
+            out.setdefault(h["eval_function_id"], []).append(
+                {i["dataset_item_id"]: i["result"] for i in info["scenario_test_item_evaluations"]})
+        return out
+
+    small_first, large_second, large_first, small_second = [], [], [], []
+    for order in ("small first", "large first"):
+        small_slice = api.post(f"dataset/{dataset}/create_slice", {
+            "name": "small " + order, "reference_ids": small_refs}).json()["slice_id"]
+        large_slice = api.post(f"dataset/{dataset}/create_slice", {
+            "name": "large " + order, "reference_ids": refs}).json()["slice_id"]
+        small_id, small_name = create_test(api, small_slice, functions)
+        large_id, large_name = create_test(api, large_slice, functions)
+        names = [small_name, large_name] if order == "small first" else [large_name, small_name]
+        evaluate(api, model_id, names)
+        got = (values(small_id), values(large_id))
+        (small_first if order == "small first" else small_second).append(got[0])
+        (large_second if order == "small first" else large_first).append(got[1])
+    small_ids = set(small_first[0]["ef_bbox_iou"][0])
+    assert len(small_ids) == 4
+    measured = 0
+    for runs in (small_first, small_second, large_first, large_second):
+        assert len(runs[0]) == 6
+        for fn, evaluations in runs[0].items():
+            assert len(evaluations) == 2
+            for per_item in evaluations:
+                reference = large_first[0][fn][0]  # one evaluation of fn by a large test
+                for item_id, value in per_item.items():
+                    assert value == reference[item_id], (fn, item_id)
+                    measured += value is not None and value > 0
+    assert measured > 0

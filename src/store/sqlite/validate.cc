@@ -1,5 +1,6 @@
 #include "store/validate.h"
 
+#include <algorithm>
 #include <string>
 
 #include "store/sqlite/sqlite_repos.h"
@@ -49,6 +50,9 @@ ScenarioTestEvaluation EvaluationRow(const Stmt& s) {
   e.created_at_ms = s.Int(15);
   return e;
 }
+
+// Rows per multi-row INSERT of PutItemEvaluations.
+constexpr size_t kItemRowsPerStatement = 64;
 
 void BindOptional(Stmt& stmt, int index, std::optional<double> value) {
   if (value) {
@@ -241,16 +245,26 @@ class SqliteValidateRepo final : public ValidateRepo {
         db_.Prepare("DELETE FROM scenario_test_item_evaluations WHERE evaluation_rowid = ?")
             .Bind(1, evaluation_rowid)
             .Exec());
-    int64_t seq = 0;
-    Stmt stmt = db_.Prepare(
-        "INSERT INTO scenario_test_item_evaluations (evaluation_rowid, seq, dataset_item_id, "
-        "result, pass) VALUES (?, ?, ?, ?, ?)");
-    for (const ItemEvaluation& item : items) {
-      stmt.Bind(1, evaluation_rowid).Bind(2, seq++).Bind(3, item.dataset_item_id);
-      BindOptional(stmt, 4, item.result);
-      stmt.BindBool(5, item.pass);
+    // Multi-row statements: one sqlite3_step writes up to kItemRowsPerStatement rows (a Model CI
+    // job writes one row per item of a test for each of its metrics).
+    for (size_t done = 0; done < items.size();) {
+      const size_t rows = std::min(kItemRowsPerStatement, items.size() - done);
+      std::string sql =
+          "INSERT INTO scenario_test_item_evaluations (evaluation_rowid, seq, dataset_item_id, "
+          "result, pass) VALUES ";
+      sql += PlaceholderRows(5, rows);
+      Stmt stmt = db_.Prepare(sql);
+      int p = 1;
+      for (size_t i = done; i < done + rows; ++i) {
+        stmt.Bind(p, evaluation_rowid);
+        stmt.Bind(p + 1, static_cast<int64_t>(i));
+        stmt.BindStatic(p + 2, items[i].dataset_item_id);  // `items` outlives the Exec
+        BindOptional(stmt, p + 3, items[i].result);
+        stmt.BindBool(p + 4, items[i].pass);
+        p += 5;
+      }
       NUCLEUS_RETURN_IF_ERROR(stmt.Exec());
-      stmt.Reset();
+      done += rows;
     }
     return Status::Ok();
   }

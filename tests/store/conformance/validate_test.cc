@@ -1,6 +1,8 @@
 // validate.h: external evaluation functions and scenario tests unique by name per owner and
 // isolated by owner, metrics kept in creation order with their arguments and thresholds, the
 // threshold of the first metric of a function, baselines, and deletion with the metrics.
+#include <algorithm>
+#include <string>
 #include "conformance.h"
 #include "store/validate.h"
 
@@ -236,6 +238,44 @@ TEST_P(StoreConformanceTest, ScenarioTestEvaluationsNewestFirstWithItemResults) 
     EXPECT_TRUE(gone.empty());
     return Status::Ok();
   }));
+}
+
+TEST_P(StoreConformanceTest, ManyItemResultsKeepTheirOrderAndValues) {
+  // More rows than one multi-row statement writes (and not a multiple of it), replaced by a
+  // shorter list: every row back in order with its value, null or not, and its pass.
+  ScenarioTest t{.id = NextId("ut_"), .owner = "owner_a", .name = "many", .slice_id = "slc_1"};
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.validate().InsertTest(&t); }));
+  ScenarioTestEvaluation e{.id = NextId("ute_"),
+                           .owner = "owner_a",
+                           .test_rowid = t.rowid,
+                           .eval_function_id = "ef_bbox_iou",
+                           .model_id = "prj_1",
+                           .job_id = "job_1"};
+  NUCLEUS_ASSERT_OK(Write([&](Tx& tx) { return tx.validate().InsertEvaluation(&e); }));
+  auto make = [](int n, int salt) {
+    std::vector<ItemEvaluation> items;
+    for (int i = 0; i < n; ++i) {
+      std::optional<double> result;
+      if ((i + salt) % 7 != 0) result = (i * 37 + salt) % 101 / 100.0;
+      items.push_back({"di_" + std::to_string(n - i), result, (i + salt) % 3 == 0});
+    }
+    return items;
+  };
+  for (const std::vector<ItemEvaluation>& items : {make(1000, 1), make(130, 2)}) {
+    NUCLEUS_ASSERT_OK(
+        Write([&](Tx& tx) { return tx.validate().PutItemEvaluations(e.rowid, items); }));
+    NUCLEUS_ASSERT_OK(Read([&](Tx& tx) -> Status {
+      NUCLEUS_ASSIGN_OR_RETURN(std::vector<ItemEvaluation> got,
+                               tx.validate().ListItemEvaluations(e.rowid));
+      EXPECT_EQ(got.size(), items.size());
+      for (size_t i = 0; i < std::min(got.size(), items.size()); ++i) {
+        EXPECT_EQ(got[i].dataset_item_id, items[i].dataset_item_id) << i;
+        EXPECT_EQ(got[i].result, items[i].result) << i;
+        EXPECT_EQ(got[i].pass, items[i].pass) << i;
+      }
+      return Status::Ok();
+    }));
+  }
 }
 
 }  // namespace
