@@ -22,7 +22,9 @@ With --against, the data is built once (by --bin) and the two binaries are then 
 the same data directory, one evaluation each per round (--bin, OTHER, --bin, OTHER, ...; the
 server is restarted on every switch): interleaved, so the machine's load falls on both alike.
 (issue 13's figure is --items 50000 --predictions 2000000 --tests 10; the slice holds at most
-10,000 members today, so larger --items use several slices of one test each.)
+10,000 members today, so larger --items use several slices of one test each: with the defaults,
+5 slices of 10,000, each under 2 tests. --disjoint gives the 10 tests 5,000 items each instead,
+none shared, so a job cannot reuse one test's item results for another.)
 """
 import argparse
 import hashlib
@@ -90,6 +92,9 @@ def main():
     ap.add_argument("--tests", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--against", help="a second binary, timed interleaved with --bin")
+    ap.add_argument("--disjoint", action="store_true",
+                    help="give each test its own items (items / tests of them, at most 10,000), "
+                         "so no item is evaluated by two tests: a job can share no item's results")
     ap.add_argument("--check", action="store_true",
                     help="compare the stored results of every run (see the docstring)")
     a = ap.parse_args()
@@ -132,7 +137,11 @@ def main():
             c.call("POST", f"modelRun/{run}/predict", {"update": False, "annotations": preds})
         names, test_ids = [], []
         for t in range(a.tests):
-            members = refs[(t * 10000) % a.items:][:10000] if a.items > 10000 else refs
+            if a.disjoint:
+                per = min(10000, a.items // a.tests)
+                members = refs[t * per:(t + 1) * per]
+            else:
+                members = refs[(t * 10000) % a.items:][:10000] if a.items > 10000 else refs
             slc = c.call("POST", f"dataset/{ds}/create_slice",
                          {"name": f"s{t}", "reference_ids": members})["slice_id"]
             name = f"bench_test_{t}"
