@@ -11,6 +11,7 @@
 #include "core/blob_urls.h"
 #include "core/packed_geometry.h"
 #include "eval/segmentation_metrics.h"
+#include "eval/segmentation_to_poly.h"
 #include "store/annotations.h"
 #include "store/items.h"
 #include "store/models.h"
@@ -20,13 +21,26 @@
 namespace nucleus::api {
 namespace {
 
-std::optional<eval::SegMetric> SegMetricOf(std::string_view id) {
-  static const std::map<std::string_view, eval::SegMetric> kFunctions = {
-      {"ef_seg_iou", eval::SegMetric::kIou},
-      {"ef_seg_precision", eval::SegMetric::kPrecision},
-      {"ef_seg_recall", eval::SegMetric::kRecall},
-      {"ef_seg_map", eval::SegMetric::kMap},
-      {"ef_seg_fwavacc", eval::SegMetric::kFwavacc},
+// A seg_* function, or a segmentation_to_poly_* one (`to_poly`: the ground truth is the item's
+// polygons and boxes rasterised; the client's _ap configures SegmentationPrecision).
+struct SegFunction {
+  eval::SegMetric metric;
+  bool to_poly = false;
+};
+
+std::optional<SegFunction> SegFunctionOf(std::string_view id) {
+  using M = eval::SegMetric;
+  static const std::map<std::string_view, SegFunction> kFunctions = {
+      {"ef_seg_iou", {M::kIou}},
+      {"ef_seg_precision", {M::kPrecision}},
+      {"ef_seg_recall", {M::kRecall}},
+      {"ef_seg_map", {M::kMap}},
+      {"ef_seg_fwavacc", {M::kFwavacc}},
+      {"ef_segmentation_to_poly_iou", {M::kIou, true}},
+      {"ef_segmentation_to_poly_precision", {M::kPrecision, true}},
+      {"ef_segmentation_to_poly_recall", {M::kRecall, true}},
+      {"ef_segmentation_to_poly_ap", {M::kPrecision, true}},
+      {"ef_segmentation_to_poly_map", {M::kMap, true}},
   };
   auto it = kFunctions.find(id);
   if (it == kFunctions.end()) return std::nullopt;
@@ -68,16 +82,43 @@ Result<std::optional<StoredMask>> MaskOf(
   return out;
 }
 
-// One item of the slice: its id and both masks.
+// One item of the slice: its id, both masks and (segmentation_to_poly_*) its ground-truth
+// polygons and boxes in upload order.
 struct ItemMasks {
   std::string item_id, reference_id;
   std::optional<StoredMask> gt, pred;
+  std::vector<eval::SegShape> shapes;
 };
+
+// The polygons and boxes among an item's stored annotations, in their order.
+std::vector<eval::SegShape> ShapesOf(const std::vector<store::Annotation>& annotations) {
+  std::vector<eval::SegShape> out;
+  core::UnpackedGeometry g;
+  for (const store::Annotation& a : annotations) {
+    if (!core::UnpackGeometry(a.geometry, &g)) continue;
+    if (g.type == core::AnnotationType::kBox) {
+      const core::BoxGeometry& b = g.geometry.box;
+      out.push_back({.label = a.label,
+                     .is_box = true,
+                     .ring = {},
+                     .x = b.x,
+                     .y = b.y,
+                     .width = b.width,
+                     .height = b.height});
+    } else if (g.type == core::AnnotationType::kPolygon) {
+      eval::SegShape& s = out.emplace_back();
+      s.label = a.label;
+      for (const core::Point2& p : g.geometry.vertices) s.ring.push_back({p.x, p.y});
+    }
+  }
+  return out;
+}
 
 // Reads, in one snapshot, the slice's items with their ground-truth masks and the masks of the
 // model's latest run on the slice's dataset.
 Status ReadItemMasks(store::Tx& tx, const core::ScenarioTestEvaluation& e,
-                     const core::ObjectFieldReader& fields, std::vector<ItemMasks>* out) {
+                     const core::ObjectFieldReader& fields, bool to_poly,
+                     std::vector<ItemMasks>* out) {
   NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test,
                            tx.validate().GetTest(e.owner, e.scenario_test_id));
   NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
@@ -92,7 +133,11 @@ Status ReadItemMasks(store::Tx& tx, const core::ScenarioTestEvaluation& e,
     for (const store::Annotation& a : annotations) objects.emplace_back(a.geometry, a.payload_json);
     position[item->rowid] = out->size();
     ItemMasks& masks = out->emplace_back(
-        ItemMasks{.item_id = item->id, .reference_id = ref, .gt = {}, .pred = {}});
+        ItemMasks{.item_id = item->id, .reference_id = ref, .gt = {}, .pred = {}, .shapes = {}});
+    if (to_poly) {
+      masks.shapes = ShapesOf(annotations);
+      continue;  // its ground-truth mask, if any, plays no part
+    }
     auto gt = MaskOf(objects, fields, "item \"" + ref + "\"'s ground truth");
     if (!gt.ok()) return gt.status();
     masks.gt = std::move(*gt);
@@ -168,6 +213,20 @@ Result<eval::SegPixelCounts> CountsOf(Context& ctx, const ItemMasks& item,
   return counts;
 }
 
+// segmentation_to_poly_*: the item's shapes rasterised into its predicted mask's shape, then
+// `metric` (eval/segmentation_to_poly.h); weight 0 without a predicted mask, segments or shapes.
+Result<eval::CiScalar> ToPolyItemResult(Context& ctx, eval::SegMetric metric,
+                                        const eval::SegParams& params, const ItemMasks& item) {
+  if (!item.pred || item.pred->segments.empty() || item.shapes.empty()) return eval::CiScalar{};
+  NUCLEUS_ASSIGN_OR_RETURN(eval::IndexImage pred_image,
+                           LoadMask(ctx, item.reference_id, *item.pred));
+  const eval::SegMask pred{.image = &pred_image, .segments = item.pred->segments};
+  auto r = eval::SegmentationToPolyItemResult(metric, params, item.shapes, &pred);
+  if (!r.ok())
+    return InvalidArgument("item \"" + item.reference_id + "\": " + r.status().message());
+  return r;
+}
+
 // The item's result: weight 0 without a mask or segments on either side, as the client.
 Result<eval::CiScalar> ItemResult(Context& ctx, eval::SegMetric metric,
                                   const eval::SegParams& params, const ItemMasks& item,
@@ -183,27 +242,29 @@ Result<eval::CiScalar> ItemResult(Context& ctx, eval::SegMetric metric,
 }  // namespace
 
 bool IsSegmentationFunction(std::string_view eval_function_id) {
-  return SegMetricOf(eval_function_id).has_value();
+  return SegFunctionOf(eval_function_id).has_value();
 }
 
 Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
     Context& ctx, core::ScenarioTestEvaluation* e, const core::EvalArguments& args,
     const core::ObjectFieldReader& fields, SegmentationReads* reads) {
-  std::optional<eval::SegMetric> metric = SegMetricOf(e->eval_function_id);
-  if (!metric) return InvalidArgument("not a seg_* function: " + e->eval_function_id);
+  std::optional<SegFunction> fn = SegFunctionOf(e->eval_function_id);
+  if (!fn) return InvalidArgument("not a seg_* function: " + e->eval_function_id);
   if (args.has_filters()) {
     return InvalidArgument("annotation_filters / prediction_filters of evaluation function \"" +
                            e->eval_function_id + "\" are not applied to masks by this server yet");
   }
   std::vector<ItemMasks> items;
-  NUCLEUS_RETURN_IF_ERROR(
-      ctx.store.Read([&](store::Tx& tx) { return ReadItemMasks(tx, *e, fields, &items); }));
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
+      [&](store::Tx& tx) { return ReadItemMasks(tx, *e, fields, fn->to_poly, &items); }));
   const eval::SegParams params{.iou_threshold = args.iou_threshold,
                                .iou_thresholds = args.iou_thresholds};
   std::vector<eval::CiScalar> results;
   std::vector<core::ItemEvaluation> out;
   for (const ItemMasks& item : items) {
-    NUCLEUS_ASSIGN_OR_RETURN(eval::CiScalar r, ItemResult(ctx, *metric, params, item, reads));
+    NUCLEUS_ASSIGN_OR_RETURN(eval::CiScalar r,
+                             fn->to_poly ? ToPolyItemResult(ctx, fn->metric, params, item)
+                                         : ItemResult(ctx, fn->metric, params, item, reads));
     results.push_back(r);
     std::optional<double> value;
     if (r.weight != 0) value = r.value;

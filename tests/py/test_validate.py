@@ -316,7 +316,7 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_recall", {"threshold": 1.0})
     job_id = evaluate(api, model_id, [name])
     errors = api.get(f"job/{job_id}/errors").json()
-    assert any("segmentation_to_poly_iou" in e for e in errors), errors
+    assert not any("segmentation_to_poly_iou" in e for e in errors), errors
     # a filter on a metadata key the objects lack, without allow_missing (validate.md §8.2)
     assert any('filter on "kind"' in e for e in errors), errors
     history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
@@ -333,9 +333,8 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     assert recall["result"] == 2 / (2 + 3 * 2.220446049250313e-16)
     cat = by_fn["ef_cat_f1"]  # no categories: nothing measured
     assert cat["status"] == "completed" and cat["result"] is None and cat["pass"] is True
-    seg = by_fn["ef_segmentation_to_poly_iou"]  # not computed yet (validate.md §11)
-    assert seg["status"] == "errored" and "is not computed by this server yet" in seg["error"]
-    assert seg["result"] is None
+    seg = by_fn["ef_segmentation_to_poly_iou"]  # no predicted mask: nothing measured (§8.5)
+    assert seg["status"] == "completed" and seg["result"] is None and seg["pass"] is True
     filtered = by_fn["ef_bbox_precision"]
     assert filtered["status"] == "errored" and "allow_missing" in filtered["error"]
     info = api.get(f"validate/eval/{iou['id']}/info").json()
@@ -693,3 +692,82 @@ def test_external_results_are_stored_as_a_completed_evaluation(api, slice_id):
     r = api.post("validate/scenario_test/upload_results",
                  dict(body, result_per_ref_id={"track_a": "x"}))
     assert r.status_code == 400 and "result_per_ref_id.track_a" in r.json()["error"]
+
+
+def test_every_catalogue_function_is_computed(api, dataset):
+    """No function of the catalogue ends errored "not computed" (validate.md §11)."""
+    add_items(api, dataset, ["a"])
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        box("a", "a1", x=0, y=0, w=10, h=10)]})
+    assert r.status_code == 200, r.text
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "all", "reference_ids": ["a"]}).json()["slice_id"]
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    predict(api, run_id, [box("a", "p1", x=0, y=0, w=10, h=10, confidence=0.9)])
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_" + f, "eval_func_arguments": {}} for f in BUILTINS])
+    job_id = evaluate(api, model_id, [name])
+    assert api.get(f"job/{job_id}/errors").json() == []
+    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert sorted(h["eval_function_id"] for h in history) == sorted("ef_" + f for f in BUILTINS)
+    assert all(h["status"] == "completed" for h in history), history
+
+
+# --- segmentation_to_poly_* on uploaded shapes and masks (§8.5) ------------------------------
+
+STP_FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "validate",
+                           "seg_to_poly_reference.json")
+
+
+def stp_annotations(doc):
+    """The fixture's ground truth as the API takes it: boxes by their top-left corner (D1)."""
+    out = []
+    for item in doc["items"]:
+        ref = item["reference_id"]
+        for k, p in enumerate(item["polygons"]):
+            out.append({"type": "polygon", "label": p["label"], "reference_id": ref,
+                        "annotation_id": f"{ref}_p{k}", "metadata": {},
+                        "geometry": {"vertices": [{"x": x, "y": y} for x, y in p["vertices"]]}})
+        for k, b in enumerate(item["boxes"]):
+            out.append(box(ref, f"{ref}_b{k}", label=b["label"], x=b["x"], y=b["y"],
+                           w=b["width"], h=b["height"]))
+    return out
+
+
+def test_seg_to_poly_values_equal_the_clients_metrics(api, dataset):
+    """Every item value and aggregate of the segmentation_to_poly_* fixture, with the polygons
+    and boxes uploaded as annotations and the masks as PNG files through the API."""
+    with open(STP_FIXTURE) as f:
+        doc = json.load(f)
+    refs = [i["reference_id"] for i in doc["items"]]
+    add_items(api, dataset, refs)
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False,
+                                                 "annotations": stp_annotations(doc)})
+    assert r.status_code == 200 and not r.json().get("errors"), r.text
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", seg_masks(doc, "prediction"))
+    functions = []
+    for c in doc["configs"]:
+        keys = ("iou_thresholds",) if "iou_thresholds" in c else ("label", "iou_threshold")
+        functions.append({"id": "ef_" + c["function"],
+                          "eval_func_arguments": {k: c[k] for k in keys if k in c}})
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "shapes", "reference_ids": refs}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, functions)
+    evaluate(api, model_id, [name])
+    history = list(reversed(api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()))
+    assert len(history) == len(doc["configs"])
+    for config, h in zip(doc["configs"], history):
+        where = f'{config["function"]} {config.get("iou_threshold", config.get("iou_thresholds"))}'
+        assert h["status"] == "completed", (where, h)
+        assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        assert len(items) == len(doc["items"])
+        for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
+            if weight == 0:
+                assert got["result"] is None, (where, i, got)
+            else:
+                assert got["result"] is not None and close(got["result"], value), \
+                    (where, i, got, value)
