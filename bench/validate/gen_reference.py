@@ -417,6 +417,36 @@ SEG_CONFIGS = [
 ]
 
 
+# Filtered configurations (client JSON form [key, op, value, allow_missing, type]), under
+# "filtered_configs": segments carry metadata {"occluded": bool} from a second random stream.
+SEG_FILTER_CONFIGS = [
+    ("seg_iou", "iou", {"iou_threshold": 0.5},
+     [[["label", "in", ["road", "car", "person"], False, "segment_field"]]], None),
+    ("seg_precision", "precision", {"iou_threshold": 0.5},
+     None, [[["occluded", "==", False, False, "segment_metadata"]]]),
+    ("seg_recall", "recall", {"iou_threshold": 0.5},
+     [[["occluded", "==", False, False, "segment_metadata"]]],
+     [[["label", "!=", "sky", False, "segment_field"]]]),
+    ("seg_map", "map", {"iou_thresholds": "coco"},
+     [[["label", "==", "road", False, "segment_field"]],
+      [["occluded", "==", True, False, "segment_metadata"]]], None),
+    ("seg_fwavacc", "fwavacc", {"iou_threshold": 0.5},
+     [[["reference_id", "!=", "seg_0003", False, "field"]]], None),
+]
+
+
+def client_filters(filters):
+    """The client's filter objects for the JSON form."""
+    if filters is None:
+        return None
+    from nucleus.metrics.filtering import (FieldFilter, MetadataFilter, SegmentFieldFilter,
+                                           SegmentMetadataFilter)
+    kinds = {"field": FieldFilter, "metadata": MetadataFilter,
+             "segment_field": SegmentFieldFilter, "segment_metadata": SegmentMetadataFilter}
+    return [[kinds[t](k, op, v, allow_missing=m) for k, op, v, m, t in branch]
+            for branch in filters]
+
+
 def paint(width, height, rects):
     """The index image: zeros, then each [x0, y0, x1, y1, value] rectangle (x1, y1 excluded)
     painted in order. tests/eval and tests/py paint the same way."""
@@ -550,6 +580,12 @@ def segmentation_main(args):
                 arrays[url] = np.array(paint(item["width"], item["height"], item[side]["rects"]),
                                        dtype=np.uint8)
     loader = InMemoryLoader(arrays)
+    mrng = random.Random(args.seed + 2)
+    for item in items:
+        for side in ("ground_truth", "prediction"):
+            if item[side] is not None:
+                item[side]["segment_metadata"] = [{"occluded": mrng.random() < 0.3}
+                                                  for _ in item[side]["segments"]]
     classes = {"iou": sm.SegmentationIOU, "precision": sm.SegmentationPrecision,
                "recall": sm.SegmentationRecall, "fwavacc": sm.SegmentationFWAVACC,
                "map": sm.SegmentationMAP}
@@ -576,9 +612,49 @@ def segmentation_main(args):
         out_configs.append({"function": name, "metric": metric, **params,
                             "item_results": per_item,
                             "aggregate": [float(agg.value), float(agg.weight)]})
+    from nucleus.metrics.filtering import filter_annotation_list, filter_prediction_list
+
+    def fast_confusion_matrix_d16(label_true, label_pred, n_class):
+        """fast_confusion_matrix counting a pixel only when both values are below n_class (D16):
+        filtered-out predicted segments leave pixel values over the class count."""
+        mask = (label_true >= 0) & (label_true < n_class) & (label_pred >= 0) & (label_pred < n_class)
+        return np.bincount(n_class * label_true[mask].astype(int) + label_pred[mask],
+                           minlength=n_class**2).reshape(n_class, n_class)
+    sm.fast_confusion_matrix = fast_confusion_matrix_d16  # the filtered configurations only
+    filtered_configs = []
+    for name, metric, params, ann_f, pred_f in SEG_FILTER_CONFIGS:
+        per_item = []
+        for item in items:
+            m = classes[metric](annotation_filters=client_filters(ann_f),
+                                prediction_filters=client_filters(pred_f), **params)
+            m.loader = loader
+            ref = item["reference_id"]
+            gt, pr = item["ground_truth"], item["prediction"]
+
+            def segs(side):
+                return [Segment(l, index=i, metadata=md)
+                        for (i, l), md in zip(side["segments"], side["segment_metadata"])]
+            anns = AnnotationList(segmentation_annotations=[] if gt is None else [
+                SegmentationAnnotation(mask_url="mem://%s/ground_truth.png" % ref,
+                                       reference_id=ref, annotations=segs(gt))])
+            preds = PredictionList(segmentation_predictions=[] if pr is None else [
+                SegmentationPrediction(mask_url="mem://%s/prediction.png" % ref,
+                                       reference_id=ref, annotations=segs(pr))])
+            # Metric.__call__ without its "everything filtered" check (D6)
+            r = m.call_metric(filter_annotation_list(anns, m.annotation_filters),
+                              filter_prediction_list(preds, m.prediction_filters))
+            value, weight = float(r.value), float(r.weight)
+            if np.isnan(value):
+                value, weight = 0.0, 0.0  # D17
+            per_item.append([value, weight])
+        agg = ScalarResult.aggregate([ScalarResult(v, w) for v, w in per_item])
+        filtered_configs.append({"function": name, "metric": metric, **params,
+                                 "annotation_filters": ann_f, "prediction_filters": pred_f,
+                                 "item_results": per_item,
+                                 "aggregate": [float(agg.value), float(agg.weight)]})
     doc = {"generated_by": "bench/validate/gen_reference.py --segmentation --seed %d --items %d"
                            % (args.seed, args.items),
-           "items": items, "configs": out_configs,
+           "items": items, "configs": out_configs, "filtered_configs": filtered_configs,
            "assignments": lsa_cases(random.Random(args.seed + 1), np, linear_sum_assignment)}
     with open(args.out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))

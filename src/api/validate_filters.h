@@ -21,4 +21,14 @@ namespace nucleus::api {
 Result<bool> PassesFilters(const core::FilterDnf& filters, std::string_view object_json,
                            const core::ObjectFieldReader& fields);
 
+// Which of a mask's segments (each one's JSON text, core::ObjectFieldReader::Segments) pass the
+// segment_field / segment_metadata conditions of `filters`, as filtering.py's _filter_segments:
+// all of them when `filters` is empty or its FIRST branch has no such condition; else those for
+// which some branch's segment conditions all hold (a branch without any: every segment).
+// segment_field reads the segment's members ("label", "index"), segment_metadata its
+// "metadata". Errors as PassesFilters.
+Result<std::vector<bool>> SegmentsPassing(const core::FilterDnf& filters,
+                                          const std::vector<std::string>& segments_json,
+                                          const core::ObjectFieldReader& fields);
+
 }  // namespace nucleus::api

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "api/annotations.h"
+#include "api/validate_filters.h"
 #include "api/validate_slices.h"
 #include "core/blob_urls.h"
 #include "core/packed_geometry.h"
@@ -51,7 +52,8 @@ std::optional<SegFunction> SegFunctionOf(std::string_view id) {
 struct StoredMask {
   std::vector<eval::SegSegment> segments;
   std::string mask_url;
-  std::string blob;  // "<sha256>.png" under "mask/"; empty: the server holds no bytes for it
+  std::string blob;     // "<sha256>.png" under "mask/"; empty: the server holds no bytes for it
+  std::string payload;  // the stored object (its fields and segments, for filters)
 };
 
 // The segmentation among one item's stored objects (nullopt: none); InvalidArgument when there
@@ -71,6 +73,7 @@ Result<std::optional<StoredMask>> MaskOf(
       out->segments.push_back({s.index, s.label});
     }
     out->mask_url = g.mask_url;
+    out->payload = std::string(payload);
     std::optional<core::FilterScalar> stored = fields.Read(payload, "stored_mask_url", false);
     if (stored && stored->kind == core::FilterScalar::Kind::kString) {
       const std::string url = core::LocationFreeBlobUrls(stored->text);
@@ -90,12 +93,18 @@ struct ItemMasks {
   std::vector<eval::SegShape> shapes;
 };
 
-// The polygons and boxes among an item's stored annotations, in their order.
-std::vector<eval::SegShape> ShapesOf(const std::vector<store::Annotation>& annotations) {
+// The polygons and boxes among an item's stored annotations, in their order, that pass
+// `filters` (the client's apply_filters on polygon_annotations and box_annotations).
+Result<std::vector<eval::SegShape>> ShapesOf(const std::vector<store::Annotation>& annotations,
+                                             const core::FilterDnf& filters,
+                                             const core::ObjectFieldReader& fields) {
   std::vector<eval::SegShape> out;
   core::UnpackedGeometry g;
   for (const store::Annotation& a : annotations) {
     if (!core::UnpackGeometry(a.geometry, &g)) continue;
+    if (g.type != core::AnnotationType::kBox && g.type != core::AnnotationType::kPolygon) continue;
+    NUCLEUS_ASSIGN_OR_RETURN(bool keep, PassesFilters(filters, a.payload_json, fields));
+    if (!keep) continue;
     if (g.type == core::AnnotationType::kBox) {
       const core::BoxGeometry& b = g.geometry.box;
       out.push_back({.label = a.label,
@@ -118,7 +127,7 @@ std::vector<eval::SegShape> ShapesOf(const std::vector<store::Annotation>& annot
 // model's latest run on the slice's dataset.
 Status ReadItemMasks(store::Tx& tx, const core::ScenarioTestEvaluation& e,
                      const core::ObjectFieldReader& fields, bool to_poly,
-                     std::vector<ItemMasks>* out) {
+                     const core::FilterDnf& annotation_filters, std::vector<ItemMasks>* out) {
   NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test,
                            tx.validate().GetTest(e.owner, e.scenario_test_id));
   NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
@@ -135,7 +144,7 @@ Status ReadItemMasks(store::Tx& tx, const core::ScenarioTestEvaluation& e,
     ItemMasks& masks = out->emplace_back(
         ItemMasks{.item_id = item->id, .reference_id = ref, .gt = {}, .pred = {}, .shapes = {}});
     if (to_poly) {
-      masks.shapes = ShapesOf(annotations);
+      NUCLEUS_ASSIGN_OR_RETURN(masks.shapes, ShapesOf(annotations, annotation_filters, fields));
       continue;  // its ground-truth mask, if any, plays no part
     }
     auto gt = MaskOf(objects, fields, "item \"" + ref + "\"'s ground truth");
@@ -160,6 +169,37 @@ Status ReadItemMasks(store::Tx& tx, const core::ScenarioTestEvaluation& e,
     if (!pred.ok()) return pred.status();
     (*out)[index].pred = std::move(*pred);
   }
+  return Status::Ok();
+}
+
+// Applies `filters` to one side's mask as the client's apply_filters does: none left when the
+// mask object fails their field / metadata conditions, else only its segments that pass their
+// segment conditions (api/validate_filters.h). InvalidArgument naming `item` for a filter
+// that cannot be applied.
+Status FilterMask(const core::FilterDnf& filters, const core::ObjectFieldReader& fields,
+                  const std::string& item, std::optional<StoredMask>* mask) {
+  if (filters.empty() || !*mask) return Status::Ok();
+  auto named = [&](const Status& s) {
+    return InvalidArgument("item \"" + item + "\": " + s.message());
+  };
+  auto keep = PassesFilters(filters, (*mask)->payload, fields);
+  if (!keep.ok()) return named(keep.status());
+  if (!*keep) {
+    mask->reset();
+    return Status::Ok();
+  }
+  const std::vector<std::string> segments = fields.Segments((*mask)->payload);
+  std::vector<eval::SegSegment>& kept = (*mask)->segments;
+  if (segments.size() != kept.size()) {
+    return named(InvalidArgument("the stored mask's segments cannot be read for its filters"));
+  }
+  auto passing = SegmentsPassing(filters, segments, fields);
+  if (!passing.ok()) return named(passing.status());
+  std::vector<eval::SegSegment> out;
+  for (size_t k = 0; k < kept.size(); ++k) {
+    if ((*passing)[k]) out.push_back(std::move(kept[k]));
+  }
+  kept = std::move(out);
   return Status::Ok();
 }
 
@@ -250,15 +290,24 @@ Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
     const core::ObjectFieldReader& fields, SegmentationReads* reads) {
   std::optional<SegFunction> fn = SegFunctionOf(e->eval_function_id);
   if (!fn) return InvalidArgument("not a seg_* function: " + e->eval_function_id);
-  if (args.has_filters()) {
-    return InvalidArgument("annotation_filters / prediction_filters of evaluation function \"" +
-                           e->eval_function_id + "\" are not applied to masks by this server yet");
-  }
   std::vector<ItemMasks> items;
-  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read(
-      [&](store::Tx& tx) { return ReadItemMasks(tx, *e, fields, fn->to_poly, &items); }));
+  NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) {
+    return ReadItemMasks(tx, *e, fields, fn->to_poly, args.annotation_filters, &items);
+  }));
+  for (ItemMasks& item : items) {
+    if (!fn->to_poly) {
+      NUCLEUS_RETURN_IF_ERROR(
+          FilterMask(args.annotation_filters, fields, item.reference_id, &item.gt));
+    }
+    NUCLEUS_RETURN_IF_ERROR(
+        FilterMask(args.prediction_filters, fields, item.reference_id, &item.pred));
+  }
+  // segmentation_to_poly_*'s inner seg_* metric has no filters of its own (the client builds
+  // it with None): its matrix is not masked.
   const eval::SegParams params{.iou_threshold = args.iou_threshold,
-                               .iou_thresholds = args.iou_thresholds};
+                               .iou_thresholds = args.iou_thresholds,
+                               .filtered_gt = !fn->to_poly && !args.annotation_filters.empty(),
+                               .filtered_pred = !fn->to_poly && !args.prediction_filters.empty()};
   std::vector<eval::CiScalar> results;
   std::vector<core::ItemEvaluation> out;
   for (const ItemMasks& item : items) {

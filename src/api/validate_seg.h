@@ -40,8 +40,9 @@ struct SegmentationReads {
 // e->result, e->pass and e->status ("completed") and returns the item results (an item without
 // a value: null, passing). InvalidArgument (the caller marks the evaluation errored) naming the
 // item when a mask is not one this server holds (a remote URL: it never downloads), cannot be
-// decoded, or the two masks differ in size; or when the function has filters (not applied to
-// masks yet).
+// decoded, or the two masks differ in size, or a filter cannot be applied. Filters apply as
+// the client's (§8.5): annotation_filters / prediction_filters drop a mask object or its
+// segments (api/validate_filters.h) and, for seg_*, mask the confusion matrix.
 // `reads` (may be null) shares the items' pixel counts across the evaluations of a job.
 Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
     Context& ctx, core::ScenarioTestEvaluation* e, const core::EvalArguments& args,

@@ -548,9 +548,11 @@ def seg_masks(doc, side):
         if mask is None:
             continue
         ref = item["reference_id"]
+        metadata = mask.get("segment_metadata") or [{}] * len(mask["segments"])
         out.append(({"type": "segmentation", "reference_id": ref,
                      "mask_url": f"masks/{ref}_{side}.png",
-                     "annotations": [{"label": l, "index": i} for i, l in mask["segments"]]},
+                     "annotations": [{"label": l, "index": i, "metadata": md}
+                                     for (i, l), md in zip(mask["segments"], metadata)]},
                     png_gray8(item["width"], item["height"], mask["rects"])))
     return out
 
@@ -765,6 +767,43 @@ def test_seg_to_poly_values_equal_the_clients_metrics(api, dataset):
         assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
         items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
         assert len(items) == len(doc["items"])
+        for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
+            if weight == 0:
+                assert got["result"] is None, (where, i, got)
+            else:
+                assert got["result"] is not None and close(got["result"], value), \
+                    (where, i, got, value)
+
+
+def test_seg_filters_equal_the_clients_metrics_on_uploaded_masks(api, dataset):
+    """The fixture's filtered seg_* configurations: segment_field / segment_metadata conditions
+    drop segments, field conditions drop a mask, and the confusion matrix keeps only the
+    filtered side's rows / columns, as the client's _filter_confusion_matrix (validate.md §8.5)."""
+    with open(SEG_FIXTURE) as f:
+        doc = json.load(f)
+    refs = [i["reference_id"] for i in doc["items"]]
+    add_items(api, dataset, refs)
+    upload_masks(api, f"dataset/{dataset}/annotate", seg_masks(doc, "ground_truth"))
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", seg_masks(doc, "prediction"))
+    configs = doc["filtered_configs"]
+    functions = []
+    for c in configs:
+        args = {k: c[k] for k in ("iou_threshold", "iou_thresholds") if k in c}
+        args.update({k: c[k] for k in ("annotation_filters", "prediction_filters") if c[k]})
+        functions.append({"id": "ef_" + c["function"], "eval_func_arguments": args})
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "masks", "reference_ids": refs}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, functions)
+    evaluate(api, model_id, [name])
+    history = list(reversed(api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()))
+    assert len(history) == len(configs)
+    for config, h in zip(configs, history):
+        where = f'{config["function"]} {config["annotation_filters"]} {config["prediction_filters"]}'
+        assert h["status"] == "completed", (where, h)
+        assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
         for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
             if weight == 0:
                 assert got["result"] is None, (where, i, got)
