@@ -676,6 +676,21 @@ SEG_TO_POLY_CONFIGS = [
 ]
 
 
+# Filtered configurations, under "filtered_configs": shapes and predicted segments carry
+# metadata {"occluded": bool} from a second random stream; every item's first polygon passes the
+# annotation filters (D20).
+SEG_TO_POLY_FILTER_CONFIGS = [
+    ("segmentation_to_poly_iou", "SegmentationToPolyIOU", {"iou_threshold": 0.5},
+     [[["occluded", "==", False, False, "metadata"]], [["label", "==", "road", False, "field"]]],
+     None),
+    ("segmentation_to_poly_precision", "SegmentationToPolyPrecision", {"iou_threshold": 0.5},
+     None, [[["label", "!=", "sky", False, "segment_field"]]]),
+    ("segmentation_to_poly_map", "SegmentationToPolyMAP", {"iou_thresholds": "coco"},
+     [[["occluded", "==", False, False, "metadata"]]],
+     [[["occluded", "==", False, False, "segment_metadata"]]]),
+]
+
+
 def q4(v):
     """A multiple of 1/4: x + w/2 - w/2 is x again in floating point (D1 stays exact)."""
     return round(v * 4) / 4
@@ -766,6 +781,13 @@ def seg_to_poly_main(args):
             arrays["mem://%s.png" % item["reference_id"]] = np.array(
                 paint(item["width"], item["height"], item["prediction"]["rects"]), dtype=np.uint8)
     loader = InMemoryLoader(arrays)
+    mrng = random.Random(args.seed + 2)
+    for item in items:
+        for k, shape in enumerate(item["polygons"] + item["boxes"]):
+            shape["metadata"] = {"occluded": k > 0 and mrng.random() < 0.3}
+        if item["prediction"] is not None:
+            item["prediction"]["segment_metadata"] = [{"occluded": mrng.random() < 0.3}
+                                                      for _ in item["prediction"]["segments"]]
     out_configs = []
     for name, cls, params in SEG_TO_POLY_CONFIGS:
         per_item = []
@@ -792,9 +814,47 @@ def seg_to_poly_main(args):
         agg = m.aggregate_score([ScalarResult(v, w) for v, w in per_item])
         out_configs.append({"function": name, **params, "item_results": per_item,
                             "aggregate": [float(agg.value), float(agg.weight)]})
+    from nucleus.metrics import segmentation_metrics as sm
+
+    def fast_confusion_matrix_d16(label_true, label_pred, n_class):
+        """fast_confusion_matrix counting a pixel only when both values are below n_class (D16):
+        filtered-out predicted segments leave pixel values over the class count."""
+        mask = (label_true >= 0) & (label_true < n_class) & (label_pred >= 0) & (label_pred < n_class)
+        return np.bincount(n_class * label_true[mask].astype(int) + label_pred[mask],
+                           minlength=n_class**2).reshape(n_class, n_class)
+    sm.fast_confusion_matrix = fast_confusion_matrix_d16  # the filtered configurations only
+    filtered_configs = []
+    for name, cls, params, ann_f, pred_f in SEG_TO_POLY_FILTER_CONFIGS:
+        per_item = []
+        for item in items:
+            m = getattr(stp, cls)(annotation_filters=client_filters(ann_f),
+                                  prediction_filters=client_filters(pred_f), **params)
+            m.loader = loader
+            ref = item["reference_id"]
+            anns = AnnotationList(
+                polygon_annotations=[PolygonAnnotation(
+                    p["label"], [Point(x, y) for x, y in p["vertices"]], reference_id=ref,
+                    metadata=p["metadata"]) for p in item["polygons"]],
+                box_annotations=[BoxAnnotation(
+                    b["label"], b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, b["width"],
+                    b["height"], reference_id=ref, metadata=b["metadata"]) for b in item["boxes"]])
+            pr = item["prediction"]
+            preds = PredictionList(segmentation_predictions=[] if pr is None else [
+                SegmentationPrediction(mask_url="mem://%s.png" % ref, reference_id=ref,
+                                       annotations=[Segment(l, index=i, metadata=md) for (i, l), md
+                                                    in zip(pr["segments"], pr["segment_metadata"])])])
+            r = m.call_metric(anns, preds)  # its own filters are None: __call__ adds nothing
+            value, weight = float(r.value), float(r.weight)
+            if np.isnan(value):
+                value, weight = 0.0, 0.0  # D17
+            per_item.append([value, weight])
+        agg = m.aggregate_score([ScalarResult(v, w) for v, w in per_item])
+        filtered_configs.append({"function": name, **params, "annotation_filters": ann_f,
+                                 "prediction_filters": pred_f, "item_results": per_item,
+                                 "aggregate": [float(agg.value), float(agg.weight)]})
     doc = {"generated_by": "bench/validate/gen_reference.py --seg-to-poly --seed %d --items %d"
                            % (args.seed, args.items),
-           "items": items, "configs": out_configs}
+           "items": items, "configs": out_configs, "filtered_configs": filtered_configs}
     with open(args.out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")

@@ -729,19 +729,23 @@ def stp_annotations(doc):
         ref = item["reference_id"]
         for k, p in enumerate(item["polygons"]):
             out.append({"type": "polygon", "label": p["label"], "reference_id": ref,
-                        "annotation_id": f"{ref}_p{k}", "metadata": {},
+                        "annotation_id": f"{ref}_p{k}", "metadata": p.get("metadata", {}),
                         "geometry": {"vertices": [{"x": x, "y": y} for x, y in p["vertices"]]}})
         for k, b in enumerate(item["boxes"]):
             out.append(box(ref, f"{ref}_b{k}", label=b["label"], x=b["x"], y=b["y"],
-                           w=b["width"], h=b["height"]))
+                           w=b["width"], h=b["height"], metadata=b.get("metadata")))
     return out
 
 
-def test_seg_to_poly_values_equal_the_clients_metrics(api, dataset):
+@pytest.mark.parametrize("filtered", [False, True])
+def test_seg_to_poly_values_equal_the_clients_metrics(api, dataset, filtered):
     """Every item value and aggregate of the segmentation_to_poly_* fixture, with the polygons
-    and boxes uploaded as annotations and the masks as PNG files through the API."""
+    and boxes uploaded as annotations and the masks as PNG files through the API; `filtered`:
+    its configurations with annotation_filters (on the polygons and boxes) and
+    prediction_filters (on the mask's segments)."""
     with open(STP_FIXTURE) as f:
         doc = json.load(f)
+    configs = doc["filtered_configs" if filtered else "configs"]
     refs = [i["reference_id"] for i in doc["items"]]
     add_items(api, dataset, refs)
     r = api.post(f"dataset/{dataset}/annotate", {"update": False,
@@ -751,17 +755,18 @@ def test_seg_to_poly_values_equal_the_clients_metrics(api, dataset):
     model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
     upload_masks(api, f"modelRun/{run_id}/predict", seg_masks(doc, "prediction"))
     functions = []
-    for c in doc["configs"]:
+    for c in configs:
         keys = ("iou_thresholds",) if "iou_thresholds" in c else ("label", "iou_threshold")
+        keys += ("annotation_filters", "prediction_filters")
         functions.append({"id": "ef_" + c["function"],
-                          "eval_func_arguments": {k: c[k] for k in keys if k in c}})
+                          "eval_func_arguments": {k: c[k] for k in keys if c.get(k)}})
     slice_id = api.post(f"dataset/{dataset}/create_slice",
                         {"name": "shapes", "reference_ids": refs}).json()["slice_id"]
     test_id, name = create_test(api, slice_id, functions)
     evaluate(api, model_id, [name])
     history = list(reversed(api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()))
-    assert len(history) == len(doc["configs"])
-    for config, h in zip(doc["configs"], history):
+    assert len(history) == len(configs)
+    for config, h in zip(configs, history):
         where = f'{config["function"]} {config.get("iou_threshold", config.get("iou_thresholds"))}'
         assert h["status"] == "completed", (where, h)
         assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
