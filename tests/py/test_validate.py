@@ -815,3 +815,42 @@ def test_seg_filters_equal_the_clients_metrics_on_uploaded_masks(api, dataset):
             else:
                 assert got["result"] is not None and close(got["result"], value), \
                     (where, i, got, value)
+
+
+def test_filters_rejecting_a_mask_leave_its_item_unmeasured(api, dataset):
+    """A mask object the prediction_filters reject: no value for its item (the client raises in
+    segmentation_to_poly_*, D21); a segment filter on a key the segments lack is errored naming
+    it."""
+    add_items(api, dataset, ["r1"])
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        {"type": "polygon", "label": "road", "reference_id": "r1", "annotation_id": "p1",
+         "metadata": {}, "geometry": {"vertices": [{"x": 0, "y": 0}, {"x": 4, "y": 0},
+                                                   {"x": 4, "y": 4}]}}]})
+    assert r.status_code == 200, r.text
+    mask = {"type": "segmentation", "reference_id": "r1", "mask_url": "masks/r1.png",
+            "annotations": [{"label": "road", "index": 1}]}
+    upload_masks(api, f"dataset/{dataset}/annotate", [(mask, png_gray8(4, 4, [[0, 0, 4, 4, 1]]))])
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", [(mask, png_gray8(4, 4, [[0, 0, 3, 3, 1]]))])
+    reject = [[["reference_id", "==", "elsewhere", False, "field"]]]
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "one", "reference_ids": ["r1"]}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_segmentation_to_poly_iou", "eval_func_arguments": {}},
+        {"id": "ef_segmentation_to_poly_recall",
+         "eval_func_arguments": {"prediction_filters": reject}},
+        {"id": "ef_seg_recall", "eval_func_arguments": {"annotation_filters": reject}},
+        {"id": "ef_seg_precision", "eval_func_arguments": {
+            "prediction_filters": [[["kind", "==", 1, False, "segment_metadata"]]]}}])
+    evaluate(api, model_id, [name])
+    by_fn = {h["eval_function_id"]: h for h in
+             api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()}
+    assert by_fn["ef_segmentation_to_poly_iou"]["status"] == "completed"
+    assert by_fn["ef_segmentation_to_poly_iou"]["result"] is not None  # measured unfiltered
+    for fn in ("ef_segmentation_to_poly_recall", "ef_seg_recall"):
+        assert by_fn[fn]["status"] == "completed" and by_fn[fn]["result"] is None, by_fn[fn]
+    errored = by_fn["ef_seg_precision"]
+    assert errored["status"] == "errored", errored
+    assert errored["error"] == ('item "r1": filter on "kind": the segment has no metadata key '
+                                '"kind" (allow_missing is false)'), errored
