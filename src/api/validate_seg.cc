@@ -253,18 +253,64 @@ Result<eval::SegPixelCounts> CountsOf(Context& ctx, const ItemMasks& item,
   return counts;
 }
 
+// The key of a segmentation_to_poly_* item's counts in SegmentationReads: the predicted mask's
+// blob, the largest segment index and the shapes' geometry in order (labels do not count).
+std::string ToPolyKey(const ItemMasks& item, int64_t max_index) {
+  std::string key = "poly\n";
+  key.append(item.pred->blob).append("\n").append(std::to_string(max_index)).append("\n");
+  auto put = [&key](double v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  for (const eval::SegShape& s : item.shapes) {
+    key.push_back(s.is_box ? 'b' : 'p');
+    if (s.is_box) {
+      for (double v : {s.x, s.y, s.width, s.height}) put(v);
+    } else {
+      put(static_cast<double>(s.ring.size()));
+      for (const geometry::Point& p : s.ring) {
+        put(p.x);
+        put(p.y);
+      }
+    }
+  }
+  return key;
+}
+
 // segmentation_to_poly_*: the item's shapes rasterised into its predicted mask's shape, then
 // `metric` (eval/segmentation_to_poly.h); weight 0 without a predicted mask, segments or shapes.
+// The pixel counts are shared through `reads` as CountsOf does.
 Result<eval::CiScalar> ToPolyItemResult(Context& ctx, eval::SegMetric metric,
-                                        const eval::SegParams& params, const ItemMasks& item) {
+                                        const eval::SegParams& params, const ItemMasks& item,
+                                        SegmentationReads* reads) {
   if (!item.pred || item.pred->segments.empty() || item.shapes.empty()) return eval::CiScalar{};
+  auto named = [&](const Status& s) {
+    return InvalidArgument("item \"" + item.reference_id + "\": " + s.message());
+  };
+  const std::vector<eval::SegSegment> gt_segments = eval::GroundTruthSegments(item.shapes);
+  int64_t max_index = static_cast<int64_t>(gt_segments.size());
+  for (const eval::SegSegment& s : item.pred->segments) max_index = std::max(max_index, s.index);
+  const bool cacheable = reads != nullptr && !item.pred->blob.empty();
+  const std::string key = cacheable ? ToPolyKey(item, max_index) : std::string();
+  if (cacheable) {
+    auto hit = reads->counts.find(key);
+    if (hit != reads->counts.end()) {
+      return eval::SegmentationResultFromCounts(metric, params, hit->second, gt_segments,
+                                                item.pred->segments);
+    }
+  }
   NUCLEUS_ASSIGN_OR_RETURN(eval::IndexImage pred_image,
                            LoadMask(ctx, item.reference_id, *item.pred));
+  auto gt = eval::RasterizeGroundTruthShapes(item.shapes, pred_image.width, pred_image.height);
+  if (!gt.ok()) return named(gt.status());
+  const eval::SegMask gt_mask{.image = &gt->image, .segments = gt_segments};
   const eval::SegMask pred{.image = &pred_image, .segments = item.pred->segments};
-  auto r = eval::SegmentationToPolyItemResult(metric, params, item.shapes, &pred);
-  if (!r.ok())
-    return InvalidArgument("item \"" + item.reference_id + "\": " + r.status().message());
-  return r;
+  auto counts = eval::SegmentationPixelCounts(gt_mask, pred);
+  if (!counts.ok()) return named(counts.status());
+  const auto cells = static_cast<int64_t>(counts->counts.cells.size());
+  if (cacheable && reads->cells + cells <= SegmentationReads::kMaxCells) {
+    reads->cells += cells;
+    reads->counts.emplace(key, *counts);
+  }
+  return eval::SegmentationResultFromCounts(metric, params, *counts, gt_segments,
+                                            item.pred->segments);
 }
 
 // The item's result: weight 0 without a mask or segments on either side, as the client.
@@ -312,7 +358,7 @@ Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
   std::vector<core::ItemEvaluation> out;
   for (const ItemMasks& item : items) {
     NUCLEUS_ASSIGN_OR_RETURN(eval::CiScalar r,
-                             fn->to_poly ? ToPolyItemResult(ctx, fn->metric, params, item)
+                             fn->to_poly ? ToPolyItemResult(ctx, fn->metric, params, item, reads)
                                          : ItemResult(ctx, fn->metric, params, item, reads));
     results.push_back(r);
     std::optional<double> value;

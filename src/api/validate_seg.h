@@ -36,7 +36,7 @@ struct SegmentationReads {
 // server stored at upload), then the item's value and weight and their aggregate (§8.1).
 // segmentation_to_poly_*: the item's ground-truth polygons and boxes (in upload order)
 // rasterised into the predicted mask's shape take the ground-truth mask's place
-// (eval/segmentation_to_poly.h); it is not cached in `reads`. Fills
+// (eval/segmentation_to_poly.h); its counts are shared in `reads` too. Fills
 // e->result, e->pass and e->status ("completed") and returns the item results (an item without
 // a value: null, passing). InvalidArgument (the caller marks the evaluation errored) naming the
 // item when a mask is not one this server holds (a remote URL: it never downloads), cannot be

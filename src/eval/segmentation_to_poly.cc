@@ -45,6 +45,16 @@ Result<SegShapesMask> RasterizeGroundTruthShapes(std::span<const SegShape> shape
   return out;
 }
 
+std::vector<SegSegment> GroundTruthSegments(std::span<const SegShape> shapes) {
+  std::vector<SegSegment> out;
+  for (bool boxes : {false, true}) {
+    for (const SegShape& s : shapes) {
+      if (s.is_box == boxes) out.push_back({static_cast<int64_t>(out.size()) + 1, s.label});
+    }
+  }
+  return out;
+}
+
 Result<CiScalar> SegmentationToPolyItemResult(SegMetric metric, const SegParams& params,
                                               std::span<const SegShape> shapes,
                                               const SegMask* pred) {

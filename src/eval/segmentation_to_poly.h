@@ -42,6 +42,9 @@ struct SegShapesMask {
 Result<SegShapesMask> RasterizeGroundTruthShapes(std::span<const SegShape> shapes, int64_t width,
                                                  int64_t height);
 
+// The segments RasterizeGroundTruthShapes gives `shapes`, without rasterising.
+std::vector<SegSegment> GroundTruthSegments(std::span<const SegShape> shapes);
+
 // The item's result of `metric` (segmentation_to_poly_iou: kIou, _precision and _ap: kPrecision,
 // _recall: kRecall, _map: kMap): weight 0 when `pred` is null, has no segments, or the item has
 // no shapes (the client returns ScalarResult(0, weight=0) without a predicted mask; with

@@ -47,6 +47,12 @@ TEST(SegmentationToPoly, PolygonsFirstThenBoxesEachItsIndexLaterOnesPaintOver) {
   EXPECT_EQ(mask->segments[0].label, "road");
   EXPECT_EQ(mask->segments[1].index, 2);
   EXPECT_EQ(mask->segments[1].label, "car");
+  const std::vector<SegSegment> segments = GroundTruthSegments(shapes);
+  ASSERT_EQ(segments.size(), 2u);
+  EXPECT_EQ(segments[0].index, 1);
+  EXPECT_EQ(segments[0].label, "road");
+  EXPECT_EQ(segments[1].index, 2);
+  EXPECT_EQ(segments[1].label, "car");
 }
 
 TEST(SegmentationToPoly, TooManyShapesAreRefused) {
