@@ -2,7 +2,7 @@
 """Builds the Model CI metric fixture: generated items (boxes, polygons, predictions) and the
 values the official client's own nucleus/metrics code computes on them.
 
-usage: gen_reference.py CLIENT_SOURCE_DIR OUT_JSON [--seed N] [--items N]
+usage: gen_reference.py CLIENT_SOURCE_DIR OUT_JSON [--seed N] [--items N] [--segmentation | --seg-to-poly]
 
 CLIENT_SOURCE_DIR is a checkout of scale-nucleus (0.18.8) holding nucleus/metrics/; it is put on
 sys.path and never copied. Needs numpy, scipy, shapely and scikit-learn (Debian: python3-numpy, python3-scipy,
@@ -34,6 +34,7 @@ with three decimals and no assignment ties.
 """
 import argparse
 import json
+import math
 import random
 import sys
 
@@ -46,6 +47,8 @@ def parse_args():
     ap.add_argument("--items", type=int, default=400)
     ap.add_argument("--segmentation", action="store_true",
                     help="write the seg_* fixture instead (see segmentation_main)")
+    ap.add_argument("--seg-to-poly", action="store_true",
+                    help="write the segmentation_to_poly_* fixture instead (see seg_to_poly_main)")
     return ap.parse_args()
 
 
@@ -275,6 +278,9 @@ def main():
     if args.segmentation:
         segmentation_main(args)
         return
+    if args.seg_to_poly:
+        seg_to_poly_main(args)
+        return
     import numpy as np
     from nucleus import BoxAnnotation, BoxPrediction, Point, PolygonAnnotation, PolygonPrediction
     from nucleus.annotation import CuboidAnnotation, Point3D
@@ -411,6 +417,36 @@ SEG_CONFIGS = [
 ]
 
 
+# Filtered configurations (client JSON form [key, op, value, allow_missing, type]), under
+# "filtered_configs": segments carry metadata {"occluded": bool} from a second random stream.
+SEG_FILTER_CONFIGS = [
+    ("seg_iou", "iou", {"iou_threshold": 0.5},
+     [[["label", "in", ["road", "car", "person"], False, "segment_field"]]], None),
+    ("seg_precision", "precision", {"iou_threshold": 0.5},
+     None, [[["occluded", "==", False, False, "segment_metadata"]]]),
+    ("seg_recall", "recall", {"iou_threshold": 0.5},
+     [[["occluded", "==", False, False, "segment_metadata"]]],
+     [[["label", "!=", "sky", False, "segment_field"]]]),
+    ("seg_map", "map", {"iou_thresholds": "coco"},
+     [[["label", "==", "road", False, "segment_field"]],
+      [["occluded", "==", True, False, "segment_metadata"]]], None),
+    ("seg_fwavacc", "fwavacc", {"iou_threshold": 0.5},
+     [[["reference_id", "!=", "seg_0003", False, "field"]]], None),
+]
+
+
+def client_filters(filters):
+    """The client's filter objects for the JSON form."""
+    if filters is None:
+        return None
+    from nucleus.metrics.filtering import (FieldFilter, MetadataFilter, SegmentFieldFilter,
+                                           SegmentMetadataFilter)
+    kinds = {"field": FieldFilter, "metadata": MetadataFilter,
+             "segment_field": SegmentFieldFilter, "segment_metadata": SegmentMetadataFilter}
+    return [[kinds[t](k, op, v, allow_missing=m) for k, op, v, m, t in branch]
+            for branch in filters]
+
+
 def paint(width, height, rects):
     """The index image: zeros, then each [x0, y0, x1, y1, value] rectangle (x1, y1 excluded)
     painted in order. tests/eval and tests/py paint the same way."""
@@ -544,6 +580,12 @@ def segmentation_main(args):
                 arrays[url] = np.array(paint(item["width"], item["height"], item[side]["rects"]),
                                        dtype=np.uint8)
     loader = InMemoryLoader(arrays)
+    mrng = random.Random(args.seed + 2)
+    for item in items:
+        for side in ("ground_truth", "prediction"):
+            if item[side] is not None:
+                item[side]["segment_metadata"] = [{"occluded": mrng.random() < 0.3}
+                                                  for _ in item[side]["segments"]]
     classes = {"iou": sm.SegmentationIOU, "precision": sm.SegmentationPrecision,
                "recall": sm.SegmentationRecall, "fwavacc": sm.SegmentationFWAVACC,
                "map": sm.SegmentationMAP}
@@ -570,10 +612,249 @@ def segmentation_main(args):
         out_configs.append({"function": name, "metric": metric, **params,
                             "item_results": per_item,
                             "aggregate": [float(agg.value), float(agg.weight)]})
+    from nucleus.metrics.filtering import filter_annotation_list, filter_prediction_list
+
+    def fast_confusion_matrix_d16(label_true, label_pred, n_class):
+        """fast_confusion_matrix counting a pixel only when both values are below n_class (D16):
+        filtered-out predicted segments leave pixel values over the class count."""
+        mask = (label_true >= 0) & (label_true < n_class) & (label_pred >= 0) & (label_pred < n_class)
+        return np.bincount(n_class * label_true[mask].astype(int) + label_pred[mask],
+                           minlength=n_class**2).reshape(n_class, n_class)
+    sm.fast_confusion_matrix = fast_confusion_matrix_d16  # the filtered configurations only
+    filtered_configs = []
+    for name, metric, params, ann_f, pred_f in SEG_FILTER_CONFIGS:
+        per_item = []
+        for item in items:
+            m = classes[metric](annotation_filters=client_filters(ann_f),
+                                prediction_filters=client_filters(pred_f), **params)
+            m.loader = loader
+            ref = item["reference_id"]
+            gt, pr = item["ground_truth"], item["prediction"]
+
+            def segs(side):
+                return [Segment(l, index=i, metadata=md)
+                        for (i, l), md in zip(side["segments"], side["segment_metadata"])]
+            anns = AnnotationList(segmentation_annotations=[] if gt is None else [
+                SegmentationAnnotation(mask_url="mem://%s/ground_truth.png" % ref,
+                                       reference_id=ref, annotations=segs(gt))])
+            preds = PredictionList(segmentation_predictions=[] if pr is None else [
+                SegmentationPrediction(mask_url="mem://%s/prediction.png" % ref,
+                                       reference_id=ref, annotations=segs(pr))])
+            # Metric.__call__ without its "everything filtered" check (D6)
+            r = m.call_metric(filter_annotation_list(anns, m.annotation_filters),
+                              filter_prediction_list(preds, m.prediction_filters))
+            value, weight = float(r.value), float(r.weight)
+            if np.isnan(value):
+                value, weight = 0.0, 0.0  # D17
+            per_item.append([value, weight])
+        agg = ScalarResult.aggregate([ScalarResult(v, w) for v, w in per_item])
+        filtered_configs.append({"function": name, "metric": metric, **params,
+                                 "annotation_filters": ann_f, "prediction_filters": pred_f,
+                                 "item_results": per_item,
+                                 "aggregate": [float(agg.value), float(agg.weight)]})
     doc = {"generated_by": "bench/validate/gen_reference.py --segmentation --seed %d --items %d"
                            % (args.seed, args.items),
-           "items": items, "configs": out_configs,
+           "items": items, "configs": out_configs, "filtered_configs": filtered_configs,
            "assignments": lsa_cases(random.Random(args.seed + 1), np, linear_sum_assignment)}
+    with open(args.out, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+
+
+# ---- segmentation_to_poly_* (docs/api/validate.md §8.5) -------------------------------------
+
+SEG_TO_POLY_CONFIGS = [
+    ("segmentation_to_poly_iou", "SegmentationToPolyIOU", {"iou_threshold": 0.0}),
+    ("segmentation_to_poly_iou", "SegmentationToPolyIOU", {"iou_threshold": 0.5}),
+    ("segmentation_to_poly_precision", "SegmentationToPolyPrecision", {"iou_threshold": 0.5}),
+    ("segmentation_to_poly_precision", "SegmentationToPolyPrecision", {"iou_threshold": 0.25}),
+    ("segmentation_to_poly_recall", "SegmentationToPolyRecall", {"iou_threshold": 0.5}),
+    ("segmentation_to_poly_ap", "SegmentationToPolyAveragePrecision",
+     {"label": "car", "iou_threshold": 0.5}),
+    ("segmentation_to_poly_map", "SegmentationToPolyMAP", {"iou_thresholds": "coco"}),
+    ("segmentation_to_poly_map", "SegmentationToPolyMAP", {"iou_thresholds": [0.2, 0.5, 0.6]}),
+]
+
+
+# Filtered configurations, under "filtered_configs": shapes and predicted segments carry
+# metadata {"occluded": bool} from a second random stream; every item's first polygon passes the
+# annotation filters (D20).
+SEG_TO_POLY_FILTER_CONFIGS = [
+    ("segmentation_to_poly_iou", "SegmentationToPolyIOU", {"iou_threshold": 0.5},
+     [[["occluded", "==", False, False, "metadata"]], [["label", "==", "road", False, "field"]]],
+     None),
+    ("segmentation_to_poly_precision", "SegmentationToPolyPrecision", {"iou_threshold": 0.5},
+     None, [[["label", "!=", "sky", False, "segment_field"]]]),
+    ("segmentation_to_poly_map", "SegmentationToPolyMAP", {"iou_thresholds": "coco"},
+     [[["occluded", "==", False, False, "metadata"]]],
+     [[["occluded", "==", False, False, "segment_metadata"]]]),
+]
+
+
+def q4(v):
+    """A multiple of 1/4: x + w/2 - w/2 is x again in floating point (D1 stays exact)."""
+    return round(v * 4) / 4
+
+
+def gen_stp_item(rng, i):
+    """One item: ground-truth polygons and boxes (top-left x/y, documented API) over an image of
+    width x height, and a predicted mask painting rectangles near them (or no mask)."""
+    width, height = rng.randint(12, 40), rng.randint(10, 32)
+    polygons, boxes = [], []
+    for _ in range(rng.randint(1, 4)):
+        cx, cy = rng.uniform(-2, width + 2), rng.uniform(-2, height + 2)
+        n = rng.randint(3, 7)
+        angles = sorted(rng.uniform(0, 6.283185307179586) for _ in range(n))
+        rad = rng.uniform(1.5, max(width, height) / 2)
+        pts = [[r3(cx + rad * rng.uniform(0.5, 1) * math.cos(a)),
+                r3(cy + rad * rng.uniform(0.5, 1) * math.sin(a))] for a in angles]
+        polygons.append({"label": rng.choice(SEG_LABELS[:4]), "vertices": pts})
+    for _ in range(rng.randint(0, 3)):
+        x, y = q4(rng.uniform(-3, width - 2)), q4(rng.uniform(-3, height - 2))
+        boxes.append({"label": rng.choice(SEG_LABELS[:4]), "x": x, "y": y,
+                      "width": q4(rng.uniform(1, width / 2 + 1)),
+                      "height": q4(rng.uniform(1, height / 2 + 1))})
+    segments, rects = [], []
+    shapes = len(polygons) + len(boxes)
+    for k in range(shapes):
+        if rng.random() < 0.15:
+            continue
+        idx = len(segments) + 1
+        label = (polygons + boxes)[k]["label"] if rng.random() < 0.8 else rng.choice(SEG_LABELS)
+        segments.append([idx, label])
+        if k < len(polygons):
+            xs = [v[0] for v in polygons[k]["vertices"]]
+            ys = [v[1] for v in polygons[k]["vertices"]]
+            r = [int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1]
+        else:
+            b = boxes[k - len(polygons)]
+            r = [int(b["x"]), int(b["y"]), int(b["x"] + b["width"]), int(b["y"] + b["height"])]
+        r = [min(max(0, r[0] + rng.randint(-2, 2)), width - 1),
+             min(max(0, r[1] + rng.randint(-2, 2)), height - 1),
+             r[2] + rng.randint(-2, 2), r[3] + rng.randint(-2, 2), idx]
+        r[2], r[3] = min(max(r[0] + 1, r[2]), width), min(max(r[1] + 1, r[3]), height)
+        rects.append(r)
+    if rng.random() < 0.3:
+        idx = len(segments) + 1
+        segments.append([idx, rng.choice(SEG_LABELS)])
+        rects.append(gen_rect(rng, width, height, idx))
+    item = {"reference_id": "stp_%04d" % i, "width": width, "height": height,
+            "polygons": polygons, "boxes": boxes,
+            "prediction": {"segments": segments, "rects": rects}}
+    roll = rng.random()
+    if roll < 0.08:
+        item["prediction"] = None
+    elif roll < 0.11:
+        item["prediction"]["segments"] = []  # a mask without segments
+    return item
+
+
+def seg_to_poly_main(args):
+    """The segmentation_to_poly_* fixture: generated ground-truth polygons and boxes and predicted
+    masks (painted rectangles), the client's nucleus/metrics/segmentation_to_poly_metrics.py
+    classes (which rasterise the shapes with rasterio into the mask's shape, index = position + 1,
+    polygons first) with their loader swapped for an InMemoryLoader. Needs numpy, scipy,
+    rasterio and shapely. Boxes are fed with x + width/2, y + height/2 (D1; quarter-pixel
+    coordinates keep that exact). Every item has a polygon: the client takes the reference id of
+    the first one and raises without (D20). Runs under python3 -O as segmentation_main does
+    (D18: the rasterised ground truth has background pixels)."""
+    if __debug__:
+        import os
+        os.execv(sys.executable, [sys.executable, "-O"] + sys.argv)
+    import logging
+    import warnings
+    import numpy as np
+    from nucleus import BoxAnnotation, Point, PolygonAnnotation
+    from nucleus.annotation import AnnotationList, Segment
+    from nucleus.prediction import PredictionList, SegmentationPrediction
+    from nucleus.metrics import segmentation_to_poly_metrics as stp
+    from nucleus.metrics.base import ScalarResult
+    from nucleus.metrics.segmentation_loader import InMemoryLoader
+
+    logging.disable(logging.WARNING)
+    warnings.simplefilter("ignore", RuntimeWarning)
+    rng = random.Random(args.seed)
+    items = [gen_stp_item(rng, i) for i in range(args.items)]
+    arrays = {}
+    for item in items:
+        if item["prediction"] is not None:
+            arrays["mem://%s.png" % item["reference_id"]] = np.array(
+                paint(item["width"], item["height"], item["prediction"]["rects"]), dtype=np.uint8)
+    loader = InMemoryLoader(arrays)
+    mrng = random.Random(args.seed + 2)
+    for item in items:
+        for k, shape in enumerate(item["polygons"] + item["boxes"]):
+            shape["metadata"] = {"occluded": k > 0 and mrng.random() < 0.3}
+        if item["prediction"] is not None:
+            item["prediction"]["segment_metadata"] = [{"occluded": mrng.random() < 0.3}
+                                                      for _ in item["prediction"]["segments"]]
+    out_configs = []
+    for name, cls, params in SEG_TO_POLY_CONFIGS:
+        per_item = []
+        for item in items:
+            m = getattr(stp, cls)(**params)
+            m.loader = loader
+            ref = item["reference_id"]
+            anns = AnnotationList(
+                polygon_annotations=[PolygonAnnotation(
+                    p["label"], [Point(x, y) for x, y in p["vertices"]], reference_id=ref)
+                    for p in item["polygons"]],
+                box_annotations=[BoxAnnotation(
+                    b["label"], b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, b["width"],
+                    b["height"], reference_id=ref) for b in item["boxes"]])
+            pr = item["prediction"]
+            preds = PredictionList(segmentation_predictions=[] if pr is None else [
+                SegmentationPrediction(mask_url="mem://%s.png" % ref, reference_id=ref,
+                                       annotations=[Segment(l, index=i) for i, l in pr["segments"]])])
+            r = m.call_metric(anns, preds)
+            value, weight = float(r.value), float(r.weight)
+            if np.isnan(value):
+                value, weight = 0.0, 0.0  # D17
+            per_item.append([value, weight])
+        agg = m.aggregate_score([ScalarResult(v, w) for v, w in per_item])
+        out_configs.append({"function": name, **params, "item_results": per_item,
+                            "aggregate": [float(agg.value), float(agg.weight)]})
+    from nucleus.metrics import segmentation_metrics as sm
+
+    def fast_confusion_matrix_d16(label_true, label_pred, n_class):
+        """fast_confusion_matrix counting a pixel only when both values are below n_class (D16):
+        filtered-out predicted segments leave pixel values over the class count."""
+        mask = (label_true >= 0) & (label_true < n_class) & (label_pred >= 0) & (label_pred < n_class)
+        return np.bincount(n_class * label_true[mask].astype(int) + label_pred[mask],
+                           minlength=n_class**2).reshape(n_class, n_class)
+    sm.fast_confusion_matrix = fast_confusion_matrix_d16  # the filtered configurations only
+    filtered_configs = []
+    for name, cls, params, ann_f, pred_f in SEG_TO_POLY_FILTER_CONFIGS:
+        per_item = []
+        for item in items:
+            m = getattr(stp, cls)(annotation_filters=client_filters(ann_f),
+                                  prediction_filters=client_filters(pred_f), **params)
+            m.loader = loader
+            ref = item["reference_id"]
+            anns = AnnotationList(
+                polygon_annotations=[PolygonAnnotation(
+                    p["label"], [Point(x, y) for x, y in p["vertices"]], reference_id=ref,
+                    metadata=p["metadata"]) for p in item["polygons"]],
+                box_annotations=[BoxAnnotation(
+                    b["label"], b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, b["width"],
+                    b["height"], reference_id=ref, metadata=b["metadata"]) for b in item["boxes"]])
+            pr = item["prediction"]
+            preds = PredictionList(segmentation_predictions=[] if pr is None else [
+                SegmentationPrediction(mask_url="mem://%s.png" % ref, reference_id=ref,
+                                       annotations=[Segment(l, index=i, metadata=md) for (i, l), md
+                                                    in zip(pr["segments"], pr["segment_metadata"])])])
+            r = m.call_metric(anns, preds)  # its own filters are None: __call__ adds nothing
+            value, weight = float(r.value), float(r.weight)
+            if np.isnan(value):
+                value, weight = 0.0, 0.0  # D17
+            per_item.append([value, weight])
+        agg = m.aggregate_score([ScalarResult(v, w) for v, w in per_item])
+        filtered_configs.append({"function": name, **params, "annotation_filters": ann_f,
+                                 "prediction_filters": pred_f, "item_results": per_item,
+                                 "aggregate": [float(agg.value), float(agg.weight)]})
+    doc = {"generated_by": "bench/validate/gen_reference.py --seg-to-poly --seed %d --items %d"
+                           % (args.seed, args.items),
+           "items": items, "configs": out_configs, "filtered_configs": filtered_configs}
     with open(args.out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")

@@ -12,7 +12,12 @@ reads every mask from the blob store, decodes it and runs the pixel pipeline, on
 Prints the wall time per run and the median.
 
   seg_bench.py --bin build/nucleus [--items 1000] [--width 512] [--height 384] [--classes 8]
-               [--runs 3]
+               [--runs 3] [--seg-to-poly]
+
+--seg-to-poly: the ground truth is uploaded as shapes instead (each class's rectangle as a box
+for odd classes, as a polygon — a triangle inside it — for even ones) and the test holds the
+five segmentation_to_poly_* functions (the server rasterises the shapes into each predicted
+mask's shape).
 """
 import argparse
 import json
@@ -71,6 +76,7 @@ def main():
     ap.add_argument("--height", type=int, default=384)
     ap.add_argument("--classes", type=int, default=8)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seg-to-poly", action="store_true")
     a = ap.parse_args()
     data = tempfile.mkdtemp(prefix="nucleus-segbench-")
     key = subprocess.run([a.bin, "keys", "create", "--data", data], check=True,
@@ -100,7 +106,7 @@ def main():
         labels = [f"class_{k}" for k in range(1, a.classes + 1)]
         w, h = a.width, a.height
         for s in range(0, a.items, 100):
-            gt, pred = [], []
+            gt, pred, gt_rects = [], [], []
             for ref in refs[s:s + 100]:
                 rects, moved = [], []
                 for k in range(1, a.classes + 1):
@@ -110,20 +116,40 @@ def main():
                     dx, dy = rng.randint(-8, 8), rng.randint(-8, 8)
                     v = k if rng.random() < 0.8 else rng.randint(1, a.classes)
                     moved.append([max(0, x0 + dx), max(0, y0 + dy), min(w, x1 + dx), min(h, y1 + dy), v])
+                gt_rects.append(rects)
                 segments = [{"label": l, "index": k} for k, l in enumerate(labels, 1)]
                 gt.append(({"type": "segmentation", "reference_id": ref, "mask_url": f"gt/{ref}.png",
                             "annotations": segments}, png_gray8(w, h, rects)))
                 pred.append(({"type": "segmentation", "reference_id": ref, "mask_url": f"pr/{ref}.png",
                               "annotations": segments}, png_gray8(w, h, moved)))
-            upload(port, key, f"dataset/{ds}/annotate", gt)
+            if a.seg_to_poly:
+                shapes = []
+                for ref, rects in zip(refs[s:s + 100], gt_rects):
+                    for x0, y0, x1, y1, k in rects:
+                        obj = {"label": labels[k - 1], "reference_id": ref,
+                               "annotation_id": f"{ref}_{k}", "metadata": {}}
+                        if k % 2:
+                            obj.update(type="box", geometry={"x": x0, "y": y0, "width": x1 - x0,
+                                                             "height": y1 - y0})
+                        else:
+                            obj.update(type="polygon", geometry={"vertices": [
+                                {"x": x0, "y": y0}, {"x": x1, "y": y0}, {"x": x0, "y": y1}]})
+                        shapes.append(obj)
+                c.call("POST", f"dataset/{ds}/annotate", {"update": False, "annotations": shapes})
+            else:
+                upload(port, key, f"dataset/{ds}/annotate", gt)
             upload(port, key, f"modelRun/{run}/predict", pred)
         slc = c.call("POST", f"dataset/{ds}/create_slice",
                      {"name": "all", "reference_ids": refs})["slice_id"]
         functions = ("seg_iou", "seg_precision", "seg_recall", "seg_map", "seg_fwavacc")
+        if a.seg_to_poly:
+            functions = tuple(f"segmentation_to_poly_{f}" for f in ("iou", "precision", "recall",
+                                                                    "map", "ap"))
         c.call("POST", "validate/scenario_test", {"name": "seg", "slice_id": slc,
                "evaluation_functions": [{"id": f"ef_{f}", "eval_func_arguments": {}}
                                         for f in functions]})
-        print(f"{a.items} items, {w} x {h} masks of {a.classes} classes, 5 seg_* functions")
+        print(f"{a.items} items, {w} x {h} masks of {a.classes} classes, 5 "
+              f"{'segmentation_to_poly_*' if a.seg_to_poly else 'seg_*'} functions")
         times = []
         for _ in range(a.runs):
             t0 = time.perf_counter()

@@ -1,6 +1,8 @@
 #include "api/validate_filters.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace nucleus::api {
 namespace {
@@ -50,14 +52,20 @@ Result<bool> Compare(const core::FilterCondition& c, const core::FilterScalar& v
   return Unordered(c);
 }
 
+bool IsSegmentCondition(const core::FilterCondition& c) {
+  return c.type == "segment_field" || c.type == "segment_metadata";
+}
+
 Result<bool> Holds(const core::FilterCondition& c, std::string_view object_json,
                    const core::ObjectFieldReader& fields) {
-  std::optional<core::FilterScalar> value = fields.Read(object_json, c.key, c.type == "metadata");
+  const bool metadata = c.type == "metadata" || c.type == "segment_metadata";
+  std::optional<core::FilterScalar> value = fields.Read(object_json, c.key, metadata);
   if (!value) {
     if (c.allow_missing) return false;
     std::string message = "filter on \"";
-    message.append(c.key).append("\": the object has no ");
-    message.append(c.type == "metadata" ? "metadata key" : "field").append(" \"");
+    message.append(c.key).append(IsSegmentCondition(c) ? "\": the segment has no "
+                                                       : "\": the object has no ");
+    message.append(metadata ? "metadata key" : "field").append(" \"");
     message.append(c.key).append("\" (allow_missing is false)");
     return InvalidArgument(message);
   }
@@ -72,7 +80,7 @@ Result<bool> PassesFilters(const core::FilterDnf& filters, std::string_view obje
   for (const std::vector<core::FilterCondition>& branch : filters) {
     bool all = true;
     for (const core::FilterCondition& c : branch) {
-      if (c.type == "segment_field" || c.type == "segment_metadata") continue;
+      if (IsSegmentCondition(c)) continue;
       NUCLEUS_ASSIGN_OR_RETURN(bool holds, Holds(c, object_json, fields));
       if (!holds) {
         all = false;
@@ -82,6 +90,36 @@ Result<bool> PassesFilters(const core::FilterDnf& filters, std::string_view obje
     if (all) return true;
   }
   return false;
+}
+
+Result<std::vector<bool>> SegmentsPassing(const core::FilterDnf& filters,
+                                          const std::vector<std::string>& segments_json,
+                                          const core::ObjectFieldReader& fields) {
+  std::vector<bool> out(segments_json.size(), true);
+  auto segment_conditions = [](const std::vector<core::FilterCondition>& branch) {
+    return std::any_of(branch.begin(), branch.end(), IsSegmentCondition);
+  };
+  if (filters.empty() || !segment_conditions(filters.front())) return out;
+  for (size_t k = 0; k < segments_json.size(); ++k) {
+    bool any = false;
+    for (const std::vector<core::FilterCondition>& branch : filters) {
+      bool all = true;
+      for (const core::FilterCondition& c : branch) {
+        if (!IsSegmentCondition(c)) continue;
+        NUCLEUS_ASSIGN_OR_RETURN(bool holds, Holds(c, segments_json[k], fields));
+        if (!holds) {
+          all = false;
+          break;
+        }
+      }
+      if (all) {
+        any = true;
+        break;
+      }
+    }
+    out[k] = any;
+  }
+  return out;
 }
 
 }  // namespace nucleus::api

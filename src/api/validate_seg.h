@@ -1,6 +1,7 @@
-// The seg_* Model CI functions (docs/api/validate.md §8.5): the masks of a scenario test's
-// items, read from the blob store and decoded, and their per-item metrics. Called by
-// RunScenarioTestEvaluation (api/validate_eval.h), which stores what this returns.
+// The seg_* and segmentation_to_poly_* Model CI functions (docs/api/validate.md §8.5): the masks
+// of a scenario test's items, read from the blob store and decoded (segmentation_to_poly_*: the
+// ground truth is the item's polygons and boxes rasterised instead), and their per-item metrics.
+// Called by RunScenarioTestEvaluation (api/validate_eval.h), which stores what this returns.
 // Thread-safe (no shared state).
 #pragma once
 
@@ -16,7 +17,8 @@
 
 namespace nucleus::api {
 
-// Whether `eval_function_id` is a seg_* function this server computes ("ef_seg_iou", ...).
+// Whether `eval_function_id` is a seg_* or segmentation_to_poly_* function ("ef_seg_iou",
+// "ef_segmentation_to_poly_map", ...).
 bool IsSegmentationFunction(std::string_view eval_function_id);
 
 // What the seg_* evaluations of one job share (kept in EvaluationReads): each item's pixel
@@ -31,12 +33,16 @@ struct SegmentationReads {
 
 // Computes seg_* evaluation `e` over its test's slice: for each item, the ground-truth mask and
 // the mask of the model's latest run on the slice's dataset (both decoded from the bytes the
-// server stored at upload), then the item's value and weight and their aggregate (§8.1). Fills
+// server stored at upload), then the item's value and weight and their aggregate (§8.1).
+// segmentation_to_poly_*: the item's ground-truth polygons and boxes (in upload order)
+// rasterised into the predicted mask's shape take the ground-truth mask's place
+// (eval/segmentation_to_poly.h); its counts are shared in `reads` too. Fills
 // e->result, e->pass and e->status ("completed") and returns the item results (an item without
 // a value: null, passing). InvalidArgument (the caller marks the evaluation errored) naming the
 // item when a mask is not one this server holds (a remote URL: it never downloads), cannot be
-// decoded, or the two masks differ in size; or when the function has filters (not applied to
-// masks yet).
+// decoded, or the two masks differ in size, or a filter cannot be applied. Filters apply as
+// the client's (§8.5): annotation_filters / prediction_filters drop a mask object or its
+// segments (api/validate_filters.h) and, for seg_*, mask the confusion matrix.
 // `reads` (may be null) shares the items' pixel counts across the evaluations of a job.
 Result<std::vector<core::ItemEvaluation>> EvaluateSegmentation(
     Context& ctx, core::ScenarioTestEvaluation* e, const core::EvalArguments& args,

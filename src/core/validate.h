@@ -175,6 +175,12 @@ class ObjectFieldReader {
   virtual ~ObjectFieldReader() = default;
   virtual std::optional<FilterScalar> Read(std::string_view object_json, std::string_view key,
                                            bool metadata) const = 0;
+  // The JSON text of each element of the stored object's "annotations" (a mask's segments:
+  // "label", "index", "metadata"), in order; empty when it has none. Read then reads them.
+  virtual std::vector<std::string> Segments(std::string_view object_json) const {
+    (void)object_json;
+    return {};
+  }
 };
 
 // The arguments of a built-in function with the client's defaults applied (§2.2); decoded from
@@ -184,9 +190,9 @@ struct EvalArguments {
   double iou_threshold = 0.5;
   double confidence_threshold = 0.0;  // cat_f1: null is 0.0
   bool iou_2d = false;
-  std::string f1_method = "macro";  // cat_f1: "macro", "micro" or "weighted" (null: "macro")
+  std::string f1_method = "macro";     // cat_f1: "macro", "micro" or "weighted" (null: "macro")
   std::vector<double> iou_thresholds;  // seg_map: the list sent; empty: "coco"
-  FilterDnf annotation_filters;     // empty: none
+  FilterDnf annotation_filters;        // empty: none
   FilterDnf prediction_filters;
   bool has_filters() const { return !annotation_filters.empty() || !prediction_filters.empty(); }
 };

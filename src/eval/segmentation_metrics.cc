@@ -174,13 +174,38 @@ SegConfusion Leading(const SegConfusion& counts, int n) {
   return out;
 }
 
+// _filter_confusion_matrix: zeros except the rows of `gt`'s indexes (`rows`) and the columns of
+// `pred`'s (`cols`); unchanged when neither.
+SegConfusion FilterConfusion(SegConfusion c, const std::vector<SegSegment>& gt,
+                             const std::vector<SegSegment>& pred, bool rows, bool cols) {
+  if (!rows && !cols) return c;
+  SegConfusion out{.n = c.n, .cells = std::vector<int64_t>(c.cells.size(), 0)};
+  if (rows) {
+    for (const SegSegment& s : gt) {
+      if (s.index < 0 || s.index >= c.n) continue;
+      for (int j = 0; j < c.n; ++j) out.at(int(s.index), j) = c.at(int(s.index), j);
+    }
+  }
+  if (cols) {
+    for (const SegSegment& s : pred) {
+      if (s.index < 0 || s.index >= c.n) continue;
+      for (int i = 0; i < c.n; ++i) out.at(i, int(s.index)) = c.at(i, int(s.index));
+    }
+  }
+  return out;
+}
+
 // SegmentationMaskMetric._calculate_confusion_matrix, from `counts`, the item's pixel counts at
 // an n at least the lists' class count (counted once per item: seg_map's thresholds share it).
 // Appends the false-positive segment to both lists as the client does (which a later call on
 // the same lists sees: seg_map).
 ItemConfusion CalculateConfusion(const SegConfusion& counts, std::vector<SegSegment>& gt,
-                                 std::vector<SegSegment>& pred, double iou_threshold) {
-  SegConfusion c = NonMaxSuppressConfusion(Leading(counts, ClassCount(gt, pred)), iou_threshold);
+                                 std::vector<SegSegment>& pred, double iou_threshold,
+                                 const SegParams& params) {
+  SegConfusion c =
+      NonMaxSuppressConfusion(FilterConfusion(Leading(counts, ClassCount(gt, pred)), gt, pred,
+                                              params.filtered_gt, params.filtered_pred),
+                              iou_threshold);
   if (gt.back().label != kFalsePositives) {
     const SegSegment fp{c.n - 1, std::string(kFalsePositives)};
     gt.push_back(fp);
@@ -264,8 +289,9 @@ CiScalar FwavaccOf(const ItemConfusion& ic) {
   return {NanToNum(sum), static_cast<double>(c.Total())};
 }
 
-// SegmentationMAP._metric_impl: SegmentationPrecision at each threshold on the same segment
-// lists (so every call after the first sees the false-positive segment the first appended).
+// SegmentationMAP._metric_impl: SegmentationPrecision at each threshold, each called through
+// Metric.__call__, whose filter_annotation_list / filter_prediction_list deep-copy the lists:
+// no threshold sees the false-positive segment another appended.
 CiScalar MapOf(const SegParams& params, const SegConfusion& counts, std::vector<SegSegment> gt,
                std::vector<SegSegment> pred) {
   std::vector<double> thresholds = params.iou_thresholds;
@@ -276,7 +302,8 @@ CiScalar MapOf(const SegParams& params, const SegConfusion& counts, std::vector<
   std::vector<double> ap;
   double weight = 0;
   for (double t : thresholds) {
-    CiScalar p = PrecisionOf(CalculateConfusion(counts, gt, pred, t));
+    std::vector<SegSegment> g = gt, p_segments = pred;  // each threshold: fresh copies
+    CiScalar p = PrecisionOf(CalculateConfusion(counts, g, p_segments, t, params));
     ap.push_back(p.value);
     weight += p.weight;
   }
@@ -382,8 +409,7 @@ Result<SegPixelCounts> SegmentationPixelCounts(const SegMask& gt, const SegMask&
   }
   NUCLEUS_RETURN_IF_ERROR(CheckSegments(gt.segments));
   NUCLEUS_RETURN_IF_ERROR(CheckSegments(pred.segments));
-  // One class more than the lists name: seg_map's later thresholds see the false-positive
-  // segment the first appended, one index higher.
+  // One class more than the lists name (room for the false-positive segment's index).
   return SegPixelCounts{
       .counts = FastConfusionMatrix(gi, pi, ClassCount(gt.segments, pred.segments) + 1),
       .gt_pixels = gi.size()};
@@ -398,16 +424,16 @@ CiScalar SegmentationResultFromCounts(SegMetric metric, const SegParams& params,
   const double t = params.iou_threshold;
   switch (metric) {
     case SegMetric::kIou: {
-      CiScalar r = IouOf(CalculateConfusion(c, gs, ps, t), counts.gt_pixels);
+      CiScalar r = IouOf(CalculateConfusion(c, gs, ps, t, params), counts.gt_pixels);
       if (std::isnan(r.value)) return CiScalar{};  // D17
       return r;
     }
     case SegMetric::kPrecision:
-      return PrecisionOf(CalculateConfusion(c, gs, ps, t));
+      return PrecisionOf(CalculateConfusion(c, gs, ps, t, params));
     case SegMetric::kRecall:
-      return RecallOf(CalculateConfusion(c, gs, ps, t), counts.gt_pixels);
+      return RecallOf(CalculateConfusion(c, gs, ps, t, params), counts.gt_pixels);
     case SegMetric::kFwavacc:
-      return FwavaccOf(CalculateConfusion(c, gs, ps, t));
+      return FwavaccOf(CalculateConfusion(c, gs, ps, t, params));
     case SegMetric::kMap:
       return MapOf(params, c, std::move(gs), std::move(ps));
   }

@@ -38,6 +38,12 @@ enum class SegMetric { kIou, kPrecision, kRecall, kMap, kFwavacc };
 struct SegParams {
   double iou_threshold = 0.5;          // seg_iou, seg_precision, seg_recall, seg_fwavacc
   std::vector<double> iou_thresholds;  // seg_map; empty: "coco" (np.arange(0.5, 1.0, 0.05))
+  // The client's _filter_confusion_matrix (a seg_* function with annotation_filters /
+  // prediction_filters): the matrix keeps only the rows of the ground-truth segments' indexes
+  // (`filtered_gt`) and / or the columns of the predicted ones (`filtered_pred`), both: the
+  // union. The caller has already dropped the segments the filters reject.
+  bool filtered_gt = false;
+  bool filtered_pred = false;
 };
 
 // The largest segment index a mask may use here: the confusion matrix is dense (index + 1

@@ -290,6 +290,18 @@ class StoredObjectFields final : public core::ObjectFieldReader {
     }
     return std::nullopt;
   }
+
+  std::vector<std::string> Segments(std::string_view object_json) const override {
+    thread_local simdjson::dom::parser parser;
+    simdjson::padded_string padded(object_json);
+    JsonObject obj;
+    std::vector<std::string> out;
+    if (parser.parse(padded).get_object().get(obj) != simdjson::SUCCESS) return out;
+    simdjson::dom::array segments;
+    if (obj.at_key("annotations").get_array().get(segments) != simdjson::SUCCESS) return out;
+    for (JsonValue s : segments) out.push_back(simdjson::minify(s));
+    return out;
+  }
 };
 
 }  // namespace

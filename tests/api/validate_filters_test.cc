@@ -95,5 +95,35 @@ TEST_F(ValidateFiltersTest, SegmentConditionsDoNotApplyToOtherObjects) {
                       "car"));
 }
 
+TEST_F(ValidateFiltersTest, SegmentsPassOnlyWhenTheFirstBranchHasASegmentCondition) {
+  // The "segments" are objects of the fake reader: "car" (occluded) and "poly" (not).
+  const std::vector<std::string> segments = {"car", "poly"};
+  auto passing = [&](const core::FilterDnf& dnf) {
+    Result<std::vector<bool>> r = SegmentsPassing(dnf, segments, f_);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : std::vector<bool>{};
+  };
+  const core::FilterCondition visible =
+      Cond("occluded", "==", {Bool(false)}, false, "segment_metadata");
+  const core::FilterCondition is_car = Cond("label", "==", {Str("car")}, false, "segment_field");
+  EXPECT_EQ(passing({}), (std::vector<bool>{true, true}));
+  EXPECT_EQ(passing({{visible}}), (std::vector<bool>{false, true}));
+  EXPECT_EQ(passing({{visible}, {is_car}}), (std::vector<bool>{true, true}));  // either branch
+  // Object conditions are left out; a branch without segment conditions keeps every segment.
+  EXPECT_EQ(passing({{visible, Cond("label", "==", {Str("zzz")})}}),
+            (std::vector<bool>{false, true}));
+  EXPECT_EQ(passing({{visible}, {Cond("label", "==", {Str("zzz")})}}),
+            (std::vector<bool>{true, true}));
+  // The client looks at the first branch only: no segment condition there, nothing filtered.
+  EXPECT_EQ(passing({{Cond("label", "==", {Str("car")})}, {visible}}),
+            (std::vector<bool>{true, true}));
+  // A missing segment key without allow_missing is an error naming it.
+  Result<std::vector<bool>> r =
+      SegmentsPassing({{Cond("nope", "==", {Num(1)}, false, "segment_field")}}, segments, f_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "filter on \"nope\": the segment has no field \"nope\" (allow_missing is false)");
+}
+
 }  // namespace
 }  // namespace nucleus::api

@@ -51,6 +51,24 @@ TEST(SegmentationMetrics, MissingSideOrSegmentsWeighNothing) {
   }
 }
 
+TEST(SegmentationMetrics, FiltersKeepTheRowsAndOrColumnsOfTheFilteredSegments) {
+  // _filter_confusion_matrix: gt [0 1 1 2], pred [0 0 2 2]; the predicted segments are already
+  // filtered to {2}. Precision's weight is the matrix's total after the mask.
+  IndexImage gi = Image(4, 1, {0, 1, 1, 2}), pi = Image(4, 1, {0, 0, 2, 2});
+  const SegMask gt{.image = &gi, .segments = {{1, "car"}, {2, "road"}}};
+  const SegMask pred{.image = &pi, .segments = {{2, "road"}}};
+  auto weight = [&](bool rows, bool cols) {
+    SegParams p;
+    p.filtered_gt = rows;
+    p.filtered_pred = cols;
+    return SegmentationItemResult(SegMetric::kPrecision, p, &gt, &pred)->weight;
+  };
+  EXPECT_EQ(weight(false, false), 4);  // unmasked
+  EXPECT_EQ(weight(true, false), 3);   // rows 1, 2: the background row goes
+  EXPECT_EQ(weight(false, true), 2);   // column 2 only
+  EXPECT_EQ(weight(true, true), 3);    // the union of both
+}
+
 TEST(SegmentationMetrics, PerfectSemanticMask) {
   IndexImage img = Image(4, 1, {0, 1, 1, 2});
   SegMask gt{.image = &img, .segments = {{1, "car"}, {2, "road"}}};

@@ -316,7 +316,7 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     api.post(f"validate/metric/set_threshold/{test_id}/ef_bbox_recall", {"threshold": 1.0})
     job_id = evaluate(api, model_id, [name])
     errors = api.get(f"job/{job_id}/errors").json()
-    assert any("segmentation_to_poly_iou" in e for e in errors), errors
+    assert not any("segmentation_to_poly_iou" in e for e in errors), errors
     # a filter on a metadata key the objects lack, without allow_missing (validate.md §8.2)
     assert any('filter on "kind"' in e for e in errors), errors
     history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
@@ -333,9 +333,8 @@ def test_evaluation_history_results_and_pass_fail(api, dataset):
     assert recall["result"] == 2 / (2 + 3 * 2.220446049250313e-16)
     cat = by_fn["ef_cat_f1"]  # no categories: nothing measured
     assert cat["status"] == "completed" and cat["result"] is None and cat["pass"] is True
-    seg = by_fn["ef_segmentation_to_poly_iou"]  # not computed yet (validate.md §11)
-    assert seg["status"] == "errored" and "is not computed by this server yet" in seg["error"]
-    assert seg["result"] is None
+    seg = by_fn["ef_segmentation_to_poly_iou"]  # no predicted mask: nothing measured (§8.5)
+    assert seg["status"] == "completed" and seg["result"] is None and seg["pass"] is True
     filtered = by_fn["ef_bbox_precision"]
     assert filtered["status"] == "errored" and "allow_missing" in filtered["error"]
     info = api.get(f"validate/eval/{iou['id']}/info").json()
@@ -549,9 +548,11 @@ def seg_masks(doc, side):
         if mask is None:
             continue
         ref = item["reference_id"]
+        metadata = mask.get("segment_metadata") or [{}] * len(mask["segments"])
         out.append(({"type": "segmentation", "reference_id": ref,
                      "mask_url": f"masks/{ref}_{side}.png",
-                     "annotations": [{"label": l, "index": i} for i, l in mask["segments"]]},
+                     "annotations": [{"label": l, "index": i, "metadata": md}
+                                     for (i, l), md in zip(mask["segments"], metadata)]},
                     png_gray8(item["width"], item["height"], mask["rects"])))
     return out
 
@@ -764,3 +765,163 @@ def test_batched_values_equal_the_general_path_for_small_and_large_tests(api, da
                     assert value == reference[item_id], (fn, item_id)
                     measured += value is not None and value > 0
     assert measured > 0
+
+
+def test_every_catalogue_function_is_computed(api, dataset):
+    """No function of the catalogue ends errored "not computed" (validate.md §11)."""
+    add_items(api, dataset, ["a"])
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        box("a", "a1", x=0, y=0, w=10, h=10)]})
+    assert r.status_code == 200, r.text
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "all", "reference_ids": ["a"]}).json()["slice_id"]
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    predict(api, run_id, [box("a", "p1", x=0, y=0, w=10, h=10, confidence=0.9)])
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_" + f, "eval_func_arguments": {}} for f in BUILTINS])
+    job_id = evaluate(api, model_id, [name])
+    assert api.get(f"job/{job_id}/errors").json() == []
+    history = api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()
+    assert sorted(h["eval_function_id"] for h in history) == sorted("ef_" + f for f in BUILTINS)
+    assert all(h["status"] == "completed" for h in history), history
+
+
+# --- segmentation_to_poly_* on uploaded shapes and masks (§8.5) ------------------------------
+
+STP_FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "validate",
+                           "seg_to_poly_reference.json")
+
+
+def stp_annotations(doc):
+    """The fixture's ground truth as the API takes it: boxes by their top-left corner (D1)."""
+    out = []
+    for item in doc["items"]:
+        ref = item["reference_id"]
+        for k, p in enumerate(item["polygons"]):
+            out.append({"type": "polygon", "label": p["label"], "reference_id": ref,
+                        "annotation_id": f"{ref}_p{k}", "metadata": p.get("metadata", {}),
+                        "geometry": {"vertices": [{"x": x, "y": y} for x, y in p["vertices"]]}})
+        for k, b in enumerate(item["boxes"]):
+            out.append(box(ref, f"{ref}_b{k}", label=b["label"], x=b["x"], y=b["y"],
+                           w=b["width"], h=b["height"], metadata=b.get("metadata")))
+    return out
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_seg_to_poly_values_equal_the_clients_metrics(api, dataset, filtered):
+    """Every item value and aggregate of the segmentation_to_poly_* fixture, with the polygons
+    and boxes uploaded as annotations and the masks as PNG files through the API; `filtered`:
+    its configurations with annotation_filters (on the polygons and boxes) and
+    prediction_filters (on the mask's segments)."""
+    with open(STP_FIXTURE) as f:
+        doc = json.load(f)
+    configs = doc["filtered_configs" if filtered else "configs"]
+    refs = [i["reference_id"] for i in doc["items"]]
+    add_items(api, dataset, refs)
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False,
+                                                 "annotations": stp_annotations(doc)})
+    assert r.status_code == 200 and not r.json().get("errors"), r.text
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", seg_masks(doc, "prediction"))
+    functions = []
+    for c in configs:
+        keys = ("iou_thresholds",) if "iou_thresholds" in c else ("label", "iou_threshold")
+        keys += ("annotation_filters", "prediction_filters")
+        functions.append({"id": "ef_" + c["function"],
+                          "eval_func_arguments": {k: c[k] for k in keys if c.get(k)}})
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "shapes", "reference_ids": refs}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, functions)
+    evaluate(api, model_id, [name])
+    history = list(reversed(api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()))
+    assert len(history) == len(configs)
+    for config, h in zip(configs, history):
+        where = f'{config["function"]} {config.get("iou_threshold", config.get("iou_thresholds"))}'
+        assert h["status"] == "completed", (where, h)
+        assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        assert len(items) == len(doc["items"])
+        for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
+            if weight == 0:
+                assert got["result"] is None, (where, i, got)
+            else:
+                assert got["result"] is not None and close(got["result"], value), \
+                    (where, i, got, value)
+
+
+def test_seg_filters_equal_the_clients_metrics_on_uploaded_masks(api, dataset):
+    """The fixture's filtered seg_* configurations: segment_field / segment_metadata conditions
+    drop segments, field conditions drop a mask, and the confusion matrix keeps only the
+    filtered side's rows / columns, as the client's _filter_confusion_matrix (validate.md §8.5)."""
+    with open(SEG_FIXTURE) as f:
+        doc = json.load(f)
+    refs = [i["reference_id"] for i in doc["items"]]
+    add_items(api, dataset, refs)
+    upload_masks(api, f"dataset/{dataset}/annotate", seg_masks(doc, "ground_truth"))
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", seg_masks(doc, "prediction"))
+    configs = doc["filtered_configs"]
+    functions = []
+    for c in configs:
+        args = {k: c[k] for k in ("iou_threshold", "iou_thresholds") if k in c}
+        args.update({k: c[k] for k in ("annotation_filters", "prediction_filters") if c[k]})
+        functions.append({"id": "ef_" + c["function"], "eval_func_arguments": args})
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "masks", "reference_ids": refs}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, functions)
+    evaluate(api, model_id, [name])
+    history = list(reversed(api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()))
+    assert len(history) == len(configs)
+    for config, h in zip(configs, history):
+        where = f'{config["function"]} {config["annotation_filters"]} {config["prediction_filters"]}'
+        assert h["status"] == "completed", (where, h)
+        assert close(h["result"], config["aggregate"][0]), (where, h["result"], config["aggregate"])
+        items = api.get(f"validate/eval/{h['id']}/info").json()["scenario_test_item_evaluations"]
+        for i, (got, (value, weight)) in enumerate(zip(items, config["item_results"])):
+            if weight == 0:
+                assert got["result"] is None, (where, i, got)
+            else:
+                assert got["result"] is not None and close(got["result"], value), \
+                    (where, i, got, value)
+
+
+def test_filters_rejecting_a_mask_leave_its_item_unmeasured(api, dataset):
+    """A mask object the prediction_filters reject: no value for its item (the client raises in
+    segmentation_to_poly_*, D21); a segment filter on a key the segments lack is errored naming
+    it."""
+    add_items(api, dataset, ["r1"])
+    r = api.post(f"dataset/{dataset}/annotate", {"update": False, "annotations": [
+        {"type": "polygon", "label": "road", "reference_id": "r1", "annotation_id": "p1",
+         "metadata": {}, "geometry": {"vertices": [{"x": 0, "y": 0}, {"x": 4, "y": 0},
+                                                   {"x": 4, "y": 4}]}}]})
+    assert r.status_code == 200, r.text
+    mask = {"type": "segmentation", "reference_id": "r1", "mask_url": "masks/r1.png",
+            "annotations": [{"label": "road", "index": 1}]}
+    upload_masks(api, f"dataset/{dataset}/annotate", [(mask, png_gray8(4, 4, [[0, 0, 4, 4, 1]]))])
+    run_id = create_run(api, dataset)
+    model_id = api.get(f"modelRun/{run_id}/info").json()["model_id"]
+    upload_masks(api, f"modelRun/{run_id}/predict", [(mask, png_gray8(4, 4, [[0, 0, 3, 3, 1]]))])
+    reject = [[["reference_id", "==", "elsewhere", False, "field"]]]
+    slice_id = api.post(f"dataset/{dataset}/create_slice",
+                        {"name": "one", "reference_ids": ["r1"]}).json()["slice_id"]
+    test_id, name = create_test(api, slice_id, [
+        {"id": "ef_segmentation_to_poly_iou", "eval_func_arguments": {}},
+        {"id": "ef_segmentation_to_poly_recall",
+         "eval_func_arguments": {"prediction_filters": reject}},
+        {"id": "ef_seg_recall", "eval_func_arguments": {"annotation_filters": reject}},
+        {"id": "ef_seg_precision", "eval_func_arguments": {
+            "prediction_filters": [[["kind", "==", 1, False, "segment_metadata"]]]}}])
+    evaluate(api, model_id, [name])
+    by_fn = {h["eval_function_id"]: h for h in
+             api.get(f"validate/scenario_test/{test_id}/eval_history/details").json()}
+    assert by_fn["ef_segmentation_to_poly_iou"]["status"] == "completed"
+    assert by_fn["ef_segmentation_to_poly_iou"]["result"] is not None  # measured unfiltered
+    for fn in ("ef_segmentation_to_poly_recall", "ef_seg_recall"):
+        assert by_fn[fn]["status"] == "completed" and by_fn[fn]["result"] is None, by_fn[fn]
+    errored = by_fn["ef_seg_precision"]
+    assert errored["status"] == "errored", errored
+    assert errored["error"] == ('item "r1": filter on "kind": the segment has no metadata key '
+                                '"kind" (allow_missing is false)'), errored
