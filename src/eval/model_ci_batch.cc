@@ -1,13 +1,10 @@
 #include "eval/model_ci_batch.h"
 
 #include <algorithm>
-#include <cfloat>
 #include <numeric>
 
 namespace nucleus::eval {
 namespace {
-
-constexpr double kEps = DBL_EPSILON;  // the client's sys.float_info.epsilon
 
 // The ring ShapeIou reads: a box's four corners (BoxShape's order), or the polygon's vertices.
 std::span<const geometry::Point> RingOf(const CiShapeRef& s, std::vector<geometry::Point>& buf) {
@@ -109,22 +106,9 @@ CiScalar CiItemEvaluator::EvalGroup(CiDetectionMetric metric, const Group& group
   const double n_p = static_cast<double>(group.preds.size());
   if (group.gt.empty() && group.preds.empty()) return {};
   std::span<const Match> matches = Assign(group, confidence_threshold, t);
-  const double tp = static_cast<double>(matches.size());
-  switch (metric) {
-    case CiDetectionMetric::kIou: {
-      double sum = 0;
-      for (const Match& m : matches) sum += m.iou;
-      double weight = std::max(n_gt, n_p);
-      return {sum / std::max(weight, kEps), weight};
-    }
-    case CiDetectionMetric::kPrecision:
-      return {tp / std::max(n_p, kEps), n_p};
-    case CiDetectionMetric::kRecall:
-      return {tp / std::max(n_gt + kEps, kEps), n_gt + kEps};
-    case CiDetectionMetric::kMap:
-      break;
-  }
-  return {};
+  double iou_sum = 0;
+  for (const Match& m : matches) iou_sum += m.iou;
+  return DetectionGroupScalar(metric, n_gt, n_p, static_cast<double>(matches.size()), iou_sum);
 }
 
 double CiItemEvaluator::LabelAveragePrecision(const Group& group, double confidence_threshold,
@@ -141,8 +125,7 @@ double CiItemEvaluator::LabelAveragePrecision(const Group& group, double confide
     if (!cb) return ca.has_value();
     return ca && *ca > *cb;
   });
-  // AveragePrecision(recall, precision) with the sentinels in place: [0, recall..., 1] and
-  // [0, precision..., 0].
+  // AveragePrecision(recall, precision), its sentinels framing the curves in reused buffers.
   mrec_.assign(1, 0.0);
   mpre_.assign(1, 0.0);
   double cum = 0;
@@ -153,12 +136,7 @@ double CiItemEvaluator::LabelAveragePrecision(const Group& group, double confide
   }
   mrec_.push_back(1.0);
   mpre_.push_back(0.0);
-  for (size_t i = mpre_.size() - 1; i > 0; --i) mpre_[i - 1] = std::max(mpre_[i - 1], mpre_[i]);
-  double ap = 0;
-  for (size_t i = 0; i + 1 < mrec_.size(); ++i) {
-    if (mrec_[i + 1] != mrec_[i]) ap += (mrec_[i + 1] - mrec_[i]) * mpre_[i + 1];
-  }
-  return ap;
+  return FramedAveragePrecision(mrec_, mpre_);
 }
 
 void CiItemEvaluator::Evaluate(std::span<const CiMetricSpec> specs,

@@ -125,22 +125,9 @@ CiScalar EvalGroup(CiDetectionMetric metric, double t, std::span<const CiShape> 
   const double n_p = static_cast<double>(preds.size());
   if (gt.empty() && preds.empty()) return {};
   std::vector<Match> matches = Assign(gt, preds, t);
-  const double tp = static_cast<double>(matches.size());
-  switch (metric) {
-    case CiDetectionMetric::kIou: {
-      double sum = 0;
-      for (const Match& m : matches) sum += m.iou;
-      double weight = std::max(n_gt, n_p);
-      return {sum / std::max(weight, kEps), weight};
-    }
-    case CiDetectionMetric::kPrecision:
-      return {tp / std::max(n_p, kEps), n_p};
-    case CiDetectionMetric::kRecall:
-      return {tp / std::max(n_gt + kEps, kEps), n_gt + kEps};
-    case CiDetectionMetric::kMap:
-      break;
-  }
-  return {};
+  double iou_sum = 0;
+  for (const Match& m : matches) iou_sum += m.iou;
+  return DetectionGroupScalar(metric, n_gt, n_p, static_cast<double>(matches.size()), iou_sum);
 }
 
 // Ground truth and predictions split by label: labels in order of first appearance, ground
@@ -397,12 +384,33 @@ CiScalar CuboidItemResult(CiCuboidMetric metric, const CiDetectionParams& params
   return AggregateScalars(per_label);
 }
 
+CiScalar DetectionGroupScalar(CiDetectionMetric metric, double n_gt, double n_p, double tp,
+                              double iou_sum) {
+  switch (metric) {
+    case CiDetectionMetric::kIou: {
+      double weight = std::max(n_gt, n_p);
+      return {iou_sum / std::max(weight, kEps), weight};
+    }
+    case CiDetectionMetric::kPrecision:
+      return {tp / std::max(n_p, kEps), n_p};
+    case CiDetectionMetric::kRecall:
+      return {tp / std::max(n_gt + kEps, kEps), n_gt + kEps};
+    case CiDetectionMetric::kMap:
+      break;
+  }
+  return {};
+}
+
 double AveragePrecision(std::span<const double> recall, std::span<const double> precision) {
   std::vector<double> mrec{0.0}, mpre{0.0};
   mrec.insert(mrec.end(), recall.begin(), recall.end());
   mpre.insert(mpre.end(), precision.begin(), precision.end());
   mrec.push_back(1.0);
   mpre.push_back(0.0);
+  return FramedAveragePrecision(mrec, mpre);
+}
+
+double FramedAveragePrecision(std::span<const double> mrec, std::span<double> mpre) {
   for (size_t i = mpre.size() - 1; i > 0; --i) mpre[i - 1] = std::max(mpre[i - 1], mpre[i]);
   double ap = 0;
   for (size_t i = 0; i + 1 < mrec.size(); ++i) {

@@ -43,6 +43,12 @@ CiScalar AggregateScalars(std::span<const CiScalar> results);
 
 enum class CiDetectionMetric { kIou, kPrecision, kRecall, kMap };
 
+// A label group's kIou, kPrecision or kRecall result (the client's per-group formulas, ε
+// included) from its `n_gt` ground truths, `n_p` predictions, `tp` matches and their IoU sum
+// `iou_sum`; {} for kMap, which is not computed per group this way.
+CiScalar DetectionGroupScalar(CiDetectionMetric metric, double n_gt, double n_p, double tp,
+                              double iou_sum);
+
 struct CiDetectionParams {
   bool enforce_label_match = false;
   double iou_threshold = 0.5;
@@ -136,5 +142,9 @@ void MaxWeightAssignment(std::span<const double> weights, int rows, int cols,
 // All-points interpolated area under the precision-recall curve (the client's
 // compute_average_precision(recall, precision), called in its documented order).
 double AveragePrecision(std::span<const double> recall, std::span<const double> precision);
+// The same on curves already framed by its sentinels, [0, recall..., 1] and
+// [0, precision..., 0] (equal sizes): for callers that build them in reused buffers. Makes
+// `mpre` its precision envelope in place.
+double FramedAveragePrecision(std::span<const double> mrec, std::span<double> mpre);
 
 }  // namespace nucleus::eval

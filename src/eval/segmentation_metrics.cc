@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "eval/linear_assignment.h"
+#include "geometry/pairwise_sum.h"
 
 namespace nucleus::eval {
 namespace {
@@ -34,31 +35,10 @@ double NanMean(std::span<const double> values) {
 }
 double NanToNum(double v) { return std::isnan(v) ? 0.0 : v; }
 
-// numpy's pairwise summation of a reduce: the first value, plus the pairwise sum of the rest.
-double PairwiseSum(const double* a, size_t n) {
-  if (n < 8) {
-    double res = 0.;
-    for (size_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (size_t j = 0; j < 8; ++j) r[j] = a[j];
-    size_t i = 8;
-    for (; i < n - (n % 8); i += 8) {
-      for (size_t j = 0; j < 8; ++j) r[j] += a[i + j];
-    }
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  size_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return PairwiseSum(a, n2) + PairwiseSum(a + n2, n - n2);
-}
+// numpy's sum of a reduce: the first value, plus the pairwise sum of the rest.
 double NumpySum(std::span<const double> a) {
   if (a.empty()) return 0;
-  return a[0] + PairwiseSum(a.data() + 1, a.size() - 1);
+  return a[0] + geometry::PairwiseSumBlock(a.subspan(1));
 }
 
 // Labels in order of first appearance (the client's list(dict.fromkeys(...))).
