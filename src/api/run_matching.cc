@@ -4,11 +4,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <deque>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
 
+#include "api/label_table.h"
 #include "core/log.h"
 #include "core/packed_geometry.h"
 #include "eval/matching.h"
@@ -133,27 +133,6 @@ struct PredRecord {
   std::string_view type_name;  // static string
   store::MatchBox extent;
   double area = 0;
-};
-
-// Interns label strings (a run has few distinct labels).
-class LabelTable {
- public:
-  uint32_t Intern(std::string_view label) {
-    if (!labels_.empty() && labels_[last_] == label) return last_;
-    auto it = index_.find(label);
-    if (it == index_.end()) {
-      labels_.emplace_back(label);
-      it = index_.emplace(labels_.back(), static_cast<uint32_t>(labels_.size() - 1)).first;
-    }
-    return last_ = it->second;
-  }
-  const std::string& operator[](uint32_t i) const { return labels_[i]; }
-  uint32_t size() const { return static_cast<uint32_t>(labels_.size()); }
-
- private:
-  std::deque<std::string> labels_;  // stable addresses for the views in index_
-  std::unordered_map<std::string_view, uint32_t> index_;
-  uint32_t last_ = 0;
 };
 
 store::MatchRow GroundTruthRow(int64_t item_rowid, const Objects& gt, size_t g) {

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "api/label_table.h"
 #include "api/validate_slices.h"
 #include "core/packed_geometry.h"
 #include "eval/model_ci_batch.h"
@@ -21,44 +22,12 @@
 namespace nucleus::api {
 namespace {
 
-struct BoxOrPolygon {
-  eval::CiDetectionMetric metric;
-  bool polygons;
-};
-// The functions of this path (validate_eval.cc's DetectionFunctionOf lists them too).
-std::optional<BoxOrPolygon> BoxOrPolygonFunction(std::string_view id) {
-  using M = eval::CiDetectionMetric;
-  static const std::map<std::string_view, BoxOrPolygon> kFunctions = {
-      {"ef_bbox_iou", {M::kIou, false}},       {"ef_bbox_precision", {M::kPrecision, false}},
-      {"ef_bbox_recall", {M::kRecall, false}}, {"ef_bbox_map", {M::kMap, false}},
-      {"ef_poly_iou", {M::kIou, true}},        {"ef_poly_precision", {M::kPrecision, true}},
-      {"ef_poly_recall", {M::kRecall, true}},  {"ef_poly_map", {M::kMap, true}},
-  };
-  auto it = kFunctions.find(id);
-  if (it == kFunctions.end()) return std::nullopt;
-  return it->second;
+// The functions of this path: box and polygon functions, not cuboid or category ones.
+std::optional<DetectionFunction> BoxOrPolygonFunction(std::string_view id) {
+  std::optional<DetectionFunction> fn = DetectionFunctionOf(id);
+  if (!fn || fn->cuboids || fn->categories) return std::nullopt;
+  return fn;
 }
-
-// Interns label strings (a dataset has few distinct labels).
-class Labels {
- public:
-  uint32_t Intern(std::string_view label) {
-    if (!labels_.empty() && labels_[last_] == label) return last_;
-    auto it = index_.find(label);
-    if (it == index_.end()) {
-      labels_.emplace_back(label);
-      it = index_.emplace(labels_.back(), static_cast<uint32_t>(labels_.size() - 1)).first;
-    }
-    return last_ = it->second;
-  }
-  const std::string& operator[](uint32_t i) const { return labels_[i]; }
-  uint32_t size() const { return static_cast<uint32_t>(labels_.size()); }
-
- private:
-  std::deque<std::string> labels_;  // stable addresses for the views in index_
-  std::unordered_map<std::string_view, uint32_t> index_;
-  uint32_t last_ = 0;
-};
 
 // One box or polygon as read, payload-free (72 bytes).
 struct ShapeRow {
@@ -76,7 +45,7 @@ struct ShapeRow {
 struct Part {
   std::vector<ShapeRow> rows;
   std::vector<geometry::Point> points;
-  Labels labels;
+  LabelTable labels;
   Status status;
 
   // Adds the object if it is a box or a polygon with packed geometry (the shapes ToShapes in
@@ -114,7 +83,7 @@ struct Part {
 class ShapeTable {
  public:
   // Takes the part, its labels re-interned in `labels`.
-  void Append(Part&& part, Labels& labels) {
+  void Append(Part&& part, LabelTable& labels) {
     std::vector<uint32_t> ids(part.labels.size());
     for (uint32_t i = 0; i < ids.size(); ++i) ids[i] = labels.Intern(part.labels[i]);
     for (ShapeRow& r : part.rows) r.label = ids[r.label];
@@ -211,7 +180,7 @@ int Threads() { return static_cast<int>(std::clamp(std::thread::hardware_concurr
 
 // Reads the run's box and polygon predictions in parts of its rowid range, each in its own Read,
 // side by side (as the commit's ReadRun in run_matching.cc).
-Status ReadRunShapes(Context& ctx, int64_t run_rowid, Labels& labels, ShapeTable* out) {
+Status ReadRunShapes(Context& ctx, int64_t run_rowid, LabelTable& labels, ShapeTable* out) {
   store::RowidRange range;
   NUCLEUS_RETURN_IF_ERROR(ctx.store.Read([&](store::Tx& tx) -> Status {
     NUCLEUS_ASSIGN_OR_RETURN(range, tx.predictions().RunRowidRange(run_rowid));
@@ -325,7 +294,7 @@ std::string Signature(const TestState& test, bool polygons,
 }  // namespace
 
 struct DetectionJob::Impl {
-  Labels labels;  // shared by ground truth and predictions, so that equal labels have equal ids
+  LabelTable labels;  // shared by ground truth and predictions, so that equal labels have equal ids
   std::map<std::pair<std::string, std::string>, TestState> tests;  // (test id, model id)
   std::map<std::string, GroundTruth> ground_truth;                 // by dataset id
   std::map<int64_t, ShapeTable> runs;                              // by run rowid
@@ -333,7 +302,7 @@ struct DetectionJob::Impl {
   std::map<std::string, SharedResults> shared;                     // by Signature
 
   Metric& MetricOf(TestState& test, std::string_view function_id, const core::EvalArguments& args) {
-    const BoxOrPolygon fn = *BoxOrPolygonFunction(function_id);
+    const DetectionFunction fn = *BoxOrPolygonFunction(function_id);
     const eval::CiMetricSpec spec{.metric = fn.metric,
                                   .params = {.enforce_label_match = args.enforce_label_match,
                                              .iou_threshold = args.iou_threshold,
@@ -498,6 +467,29 @@ void DetectionJob::Impl::ComputeMetrics(TestState& test) {
     }
   }
   for (Metric& m : test.metrics) m.computed = true;
+}
+
+std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id) {
+  using M = eval::CiDetectionMetric;
+  static const std::map<std::string_view, DetectionFunction> kFunctions = {
+      {"ef_bbox_iou", {M::kIou, false}},
+      {"ef_bbox_precision", {M::kPrecision, false}},
+      {"ef_bbox_recall", {M::kRecall, false}},
+      {"ef_bbox_map", {M::kMap, false}},
+      {"ef_poly_iou", {M::kIou, true}},
+      {"ef_poly_precision", {M::kPrecision, true}},
+      {"ef_poly_recall", {M::kRecall, true}},
+      {"ef_poly_map", {M::kMap, true}},
+      // cuboid_iou_2d / _3d pick 2-D or 3-D by their iou_2d argument (RunScenarioTestEvaluation).
+      {"ef_cuboid_iou_2d", {M::kIou, false, true, eval::CiCuboidMetric::kIou2d}},
+      {"ef_cuboid_iou_3d", {M::kIou, false, true, eval::CiCuboidMetric::kIou3d}},
+      {"ef_cuboid_precision", {M::kPrecision, false, true, eval::CiCuboidMetric::kPrecision}},
+      {"ef_cuboid_recall", {M::kRecall, false, true, eval::CiCuboidMetric::kRecall}},
+      {"ef_cat_f1", {M::kIou, false, false, eval::CiCuboidMetric::kIou3d, true}},
+  };
+  auto it = kFunctions.find(id);
+  if (it == kFunctions.end()) return std::nullopt;
+  return it->second;
 }
 
 bool IsBatchedDetection(std::string_view function_id, const core::EvalArguments& args) {

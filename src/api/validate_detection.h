@@ -19,9 +19,22 @@
 
 #include "api/jobs.h"
 #include "core/validate.h"
+#include "eval/model_ci_metrics.h"
 #include "nucleus/result.h"
 
 namespace nucleus::api {
+
+// The metric and inputs of a detection function this server computes (box, polygon, cuboid
+// and category functions; the mask functions are api/validate_seg.h's).
+struct DetectionFunction {
+  eval::CiDetectionMetric metric;
+  bool polygons;
+  bool cuboids = false;
+  eval::CiCuboidMetric cuboid_metric = eval::CiCuboidMetric::kIou3d;
+  bool categories = false;  // cat_f1
+};
+// nullopt for a function that is not one of those.
+std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id);
 
 // Whether the evaluation of function `function_id` with `args` takes this path.
 bool IsBatchedDetection(std::string_view function_id, const core::EvalArguments& args);

@@ -152,37 +152,6 @@ std::vector<eval::CiShape> ToShapes(std::span<const ShapeSource> sources, bool p
   return boxes;
 }
 
-// The metric and inputs of a function this server computes; nullopt for the others.
-struct DetectionFunction {
-  eval::CiDetectionMetric metric;
-  bool polygons;
-  bool cuboids = false;
-  eval::CiCuboidMetric cuboid_metric = eval::CiCuboidMetric::kIou3d;
-  bool categories = false;  // cat_f1
-};
-std::optional<DetectionFunction> DetectionFunctionOf(std::string_view id) {
-  using M = eval::CiDetectionMetric;
-  static const std::map<std::string_view, DetectionFunction> kFunctions = {
-      {"ef_bbox_iou", {M::kIou, false}},
-      {"ef_bbox_precision", {M::kPrecision, false}},
-      {"ef_bbox_recall", {M::kRecall, false}},
-      {"ef_bbox_map", {M::kMap, false}},
-      {"ef_poly_iou", {M::kIou, true}},
-      {"ef_poly_precision", {M::kPrecision, true}},
-      {"ef_poly_recall", {M::kRecall, true}},
-      {"ef_poly_map", {M::kMap, true}},
-      // cuboid_iou_2d / _3d pick 2-D or 3-D by their iou_2d argument (RunScenarioTestEvaluation).
-      {"ef_cuboid_iou_2d", {M::kIou, false, true, eval::CiCuboidMetric::kIou2d}},
-      {"ef_cuboid_iou_3d", {M::kIou, false, true, eval::CiCuboidMetric::kIou3d}},
-      {"ef_cuboid_precision", {M::kPrecision, false, true, eval::CiCuboidMetric::kPrecision}},
-      {"ef_cuboid_recall", {M::kRecall, false, true, eval::CiCuboidMetric::kRecall}},
-      {"ef_cat_f1", {M::kIou, false, false, eval::CiCuboidMetric::kIou3d, true}},
-  };
-  auto it = kFunctions.find(id);
-  if (it == kFunctions.end()) return std::nullopt;
-  return it->second;
-}
-
 // What one item contributes: its id and its shapes on both sides.
 struct ItemShapes {
   std::string item_id;
@@ -266,22 +235,17 @@ using RunCache = std::map<int64_t, RunPredictions>;  // run rowid -> its predict
 
 Status ReadItemShapes(store::Tx& tx, const core::ScenarioTestEvaluation& e, const ReadSpec& spec,
                       RunCache& runs, std::vector<ItemShapes>* out) {
-  NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test,
-                           tx.validate().GetTest(e.owner, e.scenario_test_id));
-  NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
+  NUCLEUS_ASSIGN_OR_RETURN(TestItems slice, ReadTestItems(tx, e.owner, e.scenario_test_id));
   std::map<int64_t, size_t> position;  // item rowid -> index in `out`
-  for (const std::string& ref : slice.reference_ids) {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
-                             tx.items().FindByRef(slice.dataset_id, ref));
-    if (!item || position.count(item->rowid)) continue;
+  for (const store::Item& item : slice.items) {
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
-                             tx.annotations().ListByItem(item->rowid));
+                             tx.annotations().ListByItem(item.rowid));
     std::vector<ShapeSource> sources;
     for (const store::Annotation& a : annotations) {
       sources.push_back({a.label, a.geometry, {}, a.identity, a.payload_json});
     }
-    position[item->rowid] = out->size();
-    out->push_back({.item_id = item->id});
+    position[item.rowid] = out->size();
+    out->push_back({.item_id = item.id});
     NUCLEUS_RETURN_IF_ERROR(SetShapes(std::move(sources), spec, false, &out->back()));
   }
   NUCLEUS_ASSIGN_OR_RETURN(store::Model model, tx.models().Get(e.owner, e.model_id));

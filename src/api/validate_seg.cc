@@ -128,21 +128,17 @@ Result<std::vector<eval::SegShape>> ShapesOf(const std::vector<store::Annotation
 Status ReadItemMasks(store::Tx& tx, const core::ScenarioTestEvaluation& e,
                      const core::ObjectFieldReader& fields, bool to_poly,
                      const core::FilterDnf& annotation_filters, std::vector<ItemMasks>* out) {
-  NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test,
-                           tx.validate().GetTest(e.owner, e.scenario_test_id));
-  NUCLEUS_ASSIGN_OR_RETURN(SliceMembers slice, FindOwnersSlice(tx, e.owner, test.slice_id));
+  NUCLEUS_ASSIGN_OR_RETURN(TestItems slice, ReadTestItems(tx, e.owner, e.scenario_test_id));
   std::map<int64_t, size_t> position;  // item rowid -> index in `out`
-  for (const std::string& ref : slice.reference_ids) {
-    NUCLEUS_ASSIGN_OR_RETURN(std::optional<core::Item> item,
-                             tx.items().FindByRef(slice.dataset_id, ref));
-    if (!item || position.count(item->rowid)) continue;
+  for (const store::Item& item : slice.items) {
+    const std::string& ref = item.reference_id;
     NUCLEUS_ASSIGN_OR_RETURN(std::vector<store::Annotation> annotations,
-                             tx.annotations().ListByItem(item->rowid));
+                             tx.annotations().ListByItem(item.rowid));
     std::vector<std::pair<std::string_view, std::string_view>> objects;
     for (const store::Annotation& a : annotations) objects.emplace_back(a.geometry, a.payload_json);
-    position[item->rowid] = out->size();
+    position[item.rowid] = out->size();
     ItemMasks& masks = out->emplace_back(
-        ItemMasks{.item_id = item->id, .reference_id = ref, .gt = {}, .pred = {}, .shapes = {}});
+        ItemMasks{.item_id = item.id, .reference_id = ref, .gt = {}, .pred = {}, .shapes = {}});
     if (to_poly) {
       NUCLEUS_ASSIGN_OR_RETURN(masks.shapes, ShapesOf(annotations, annotation_filters, fields));
       continue;  // its ground-truth mask, if any, plays no part

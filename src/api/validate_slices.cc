@@ -1,8 +1,11 @@
 #include "api/validate_slices.h"
 
+#include <unordered_set>
+
 #include "api/slices.h"
 #include "store/datasets.h"
 #include "store/items.h"
+#include "store/validate.h"
 
 namespace nucleus::api {
 
@@ -31,6 +34,20 @@ Result<SliceMembers> FindOwnersSlice(store::Tx& tx, const std::string& owner,
   for (int64_t rowid : slice.item_rowids) {
     NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item, tx.items().FindByRowid(rowid));
     if (item) out.reference_ids.push_back(std::move(item->reference_id));
+  }
+  return out;
+}
+
+Result<TestItems> ReadTestItems(store::Tx& tx, const std::string& owner,
+                                const std::string& scenario_test_id) {
+  NUCLEUS_ASSIGN_OR_RETURN(core::ScenarioTest test, tx.validate().GetTest(owner, scenario_test_id));
+  NUCLEUS_ASSIGN_OR_RETURN(SliceRowids slice, FindOwnersSliceRowids(tx, owner, test.slice_id));
+  TestItems out{.dataset_id = std::move(slice.dataset_id), .items = {}};
+  std::unordered_set<int64_t> seen;
+  for (int64_t rowid : slice.item_rowids) {
+    if (!seen.insert(rowid).second) continue;
+    NUCLEUS_ASSIGN_OR_RETURN(std::optional<store::Item> item, tx.items().FindByRowid(rowid));
+    if (item) out.items.push_back(std::move(*item));
   }
   return out;
 }

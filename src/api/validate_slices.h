@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nucleus/result.h"
+#include "store/items.h"
 #include "store/store.h"
 
 namespace nucleus::api {
@@ -33,5 +34,15 @@ struct SliceRowids {
 };
 Result<SliceRowids> FindOwnersSliceRowids(store::Tx& tx, const std::string& owner,
                                           const std::string& slice_id);
+
+// The items a scenario test of `owner` evaluates: its slice's items that still exist, each once,
+// in member order (each read once, by rowid), with the slice's dataset. NotFound for a test or
+// slice that does not exist (or is another owner's).
+struct TestItems {
+  std::string dataset_id;
+  std::vector<store::Item> items;
+};
+Result<TestItems> ReadTestItems(store::Tx& tx, const std::string& owner,
+                                const std::string& scenario_test_id);
 
 }  // namespace nucleus::api
